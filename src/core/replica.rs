@@ -1,0 +1,160 @@
+//! The device's replica (本机数据): every doc it holds plus its clock.
+//!
+//! Changes are *staged* here as a [`Change`] — the full new states of the touched
+//! docs and the advanced clock — then committed to storage, and only *applied* to
+//! the replica after the commit succeeded. So what the UI shows as saved is
+//! exactly what is durable.
+
+use super::clock::{DeviceId, Hlc, Stamp};
+use super::doc::{Doc, Entity};
+use super::seed;
+use super::snapshot::Snapshot;
+use std::collections::BTreeMap;
+
+/// A set of doc states to write atomically, with the clock state after them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub docs: Vec<Doc>,
+    pub clock: Hlc,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replica {
+    docs: BTreeMap<String, Doc>,
+    clock: Hlc,
+}
+
+impl Replica {
+    /// An empty replica for a device.
+    pub fn new(device: DeviceId) -> Self {
+        Replica { docs: BTreeMap::new(), clock: Hlc::new(device) }
+    }
+
+    /// A replica from stored docs and the stored clock.
+    pub fn from_parts(docs: Vec<Doc>, clock: Hlc) -> Self {
+        let mut r = Replica { docs: BTreeMap::new(), clock };
+        for d in docs {
+            if let Some(s) = d.last_change() {
+                r.clock.observe(s);
+            }
+            r.docs.insert(d.id.clone(), d);
+        }
+        r
+    }
+
+    pub fn device(&self) -> &DeviceId {
+        &self.clock.device
+    }
+
+    pub fn clock(&self) -> &Hlc {
+        &self.clock
+    }
+
+    pub fn doc(&self, id: &str) -> Option<&Doc> {
+        self.docs.get(id)
+    }
+
+    pub fn docs(&self) -> impl Iterator<Item = &Doc> {
+        self.docs.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::from_docs(self.docs.values())
+    }
+
+    /// A new stable record id, unique across devices: the device id plus a fresh stamp.
+    pub fn new_id(&self, prefix: &str, now_ms: u64) -> String {
+        let mut c = self.clock.clone();
+        let s = c.tick(now_ms);
+        format!("{prefix}-{}-{:x}{:x}", self.clock.device.as_str().trim_start_matches("d-"), s.wall, s.n)
+    }
+
+    /// Stages saving entities; unchanged ones write nothing.
+    pub fn stage_save<E: Entity>(&self, items: &[E], now_ms: u64) -> Change {
+        let mut clock = self.clock.clone();
+        let stamp = clock.tick(now_ms);
+        let docs = items.iter().filter_map(|e| Doc::edit(self.docs.get(e.id()), E::KIND, e.id(), e.to_values(), &stamp)).collect();
+        Change { docs, clock }
+    }
+
+    /// Stages tombstoning records (deletes travel; nothing is erased).
+    pub fn stage_delete(&self, ids: &[&str], now_ms: u64) -> Change {
+        let mut clock = self.clock.clone();
+        let stamp = clock.tick(now_ms);
+        let docs = ids.iter().filter_map(|id| self.docs.get(*id)).filter(|d| !d.is_deleted()).map(|d| d.tombstone(&stamp)).collect();
+        Change { docs, clock }
+    }
+
+    /// Stages writing the embedded default back: every default record returns to its
+    /// seed value with a fresh stamp, and every other record is tombstoned.
+    pub fn stage_reset_to_default(&self, now_ms: u64) -> Change {
+        let mut clock = self.clock.clone();
+        let stamp = clock.tick(now_ms);
+        let seed: BTreeMap<String, Doc> = seed::seed_docs().into_iter().map(|d| (d.id.clone(), d)).collect();
+        let mut docs = Vec::new();
+        for (id, sd) in &seed {
+            let values = sd.fields.iter().map(|(k, f)| (k.clone(), f.v.clone())).collect();
+            let cur = self.docs.get(id);
+            let mut d = Doc::edit(cur, &sd.kind, id, values, &stamp);
+            if let Some(c) = cur.filter(|c| c.is_deleted()) {
+                d = Some(d.unwrap_or_else(|| c.clone()).set_deleted(false, &stamp));
+            }
+            docs.extend(d);
+        }
+        for (id, d) in &self.docs {
+            if !seed.contains_key(id) && !d.is_deleted() {
+                docs.push(d.tombstone(&stamp));
+            }
+        }
+        Change { docs, clock }
+    }
+
+    /// Applies a committed change.
+    pub fn apply(&mut self, change: Change) {
+        if (change.clock.wall, change.clock.n) > (self.clock.wall, self.clock.n) {
+            self.clock.wall = change.clock.wall;
+            self.clock.n = change.clock.n;
+        }
+        for d in change.docs {
+            self.docs.insert(d.id.clone(), d);
+        }
+    }
+
+    /// Merges docs from elsewhere (another device, a bundle): pure, order-independent.
+    pub fn stage_merge(&self, incoming: &[Doc]) -> Change {
+        let mut clock = self.clock.clone();
+        let mut docs = Vec::new();
+        for d in incoming {
+            if let Some(s) = d.last_change() {
+                clock.observe(s);
+            }
+            let merged = match self.docs.get(&d.id) {
+                Some(cur) => Doc::merge(cur, d),
+                None => d.clone(),
+            };
+            if self.docs.get(&d.id) != Some(&merged) {
+                docs.push(merged);
+            }
+        }
+        Change { docs, clock }
+    }
+
+    /// The replica's last stamp of a record, for "last changed by".
+    pub fn last_change(&self, id: &str) -> Option<&Stamp> {
+        self.docs.get(id).and_then(|d| d.last_change())
+    }
+}

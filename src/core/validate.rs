@@ -1,0 +1,184 @@
+//! Validation (校验) with typed errors. Every error a user can cause has a message
+//! in their language that says what to do; the UI only displays it.
+
+use super::i18n::Lang;
+use super::model::Metric;
+use chrono::NaiveDate;
+
+/// Longest free text a single field accepts (a form field, a name, a note).
+pub const MAX_TEXT: usize = 2000;
+/// Longest name (county, target, person).
+pub const MAX_NAME: usize = 100;
+
+/// What is wrong with a value the user entered or a record being saved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValidationError {
+    /// A required field is empty.
+    #[error("{field} is required")]
+    Required { field: &'static str },
+    /// Text longer than the field allows.
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    /// A record refers to a county that does not exist (or was deleted).
+    #[error("county {0} does not exist")]
+    UnknownCounty(String),
+    /// A record refers to a target that does not exist (or was deleted).
+    #[error("target {0} does not exist")]
+    UnknownTarget(String),
+    /// A milestone refers to a phase that does not exist.
+    #[error("phase {0} does not exist")]
+    UnknownPhase(String),
+    /// A figure was not a number.
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    /// A figure is below zero.
+    #[error("figure {0} is negative")]
+    NegativeFigure(f64),
+    /// A head count with a fractional part.
+    #[error("head count {0} is not a whole number")]
+    NotWholePeople(f64),
+    /// A percentage outside 0–100.
+    #[error("percentage {0} is outside 0–100")]
+    PercentOutOfRange(f64),
+    /// A date that is malformed or does not exist (e.g. 2020-02-30).
+    #[error("{0:?} is not a real date (YYYY-MM-DD)")]
+    InvalidDate(String),
+    /// A period whose end precedes its start.
+    #[error("the end date is before the start date")]
+    EndBeforeStart,
+    /// Two counties with the same name.
+    #[error("a county named {0} already exists")]
+    DuplicateCounty(String),
+}
+
+impl ValidationError {
+    /// The message shown to the user: what is wrong and what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            Self::Required { field } => if zh { format!("请填写“{}”，该项不能为空。", field_zh(field)) } else { format!("Please fill in “{field}”; it cannot be empty.") },
+            Self::TooLong { field, max } => if zh { format!("“{}”过长，请缩短到{}个字以内。", field_zh(field), max) } else { format!("“{field}” is too long; shorten it to at most {max} characters.") },
+            Self::UnknownCounty(_) => if zh { "所选县市不存在或已删除，请重新选择县市。".into() } else { "The chosen county no longer exists; choose a county again.".into() },
+            Self::UnknownTarget(_) => if zh { "所选督战对象不存在或已删除，请重新选择。".into() } else { "The chosen target no longer exists; choose again.".into() },
+            Self::UnknownPhase(_) => if zh { "所选阶段不存在，请重新选择阶段。".into() } else { "The chosen phase does not exist; choose a phase again.".into() },
+            Self::NotANumber(s) => if zh { format!("“{s}”不是数字，请只输入数字，例如 3071 或 15.93。") } else { format!("“{s}” is not a number; enter digits only, e.g. 3071 or 15.93.") },
+            Self::NegativeFigure(_) => if zh { "数值不能为负数，请输入0或正数。".into() } else { "The figure cannot be negative; enter 0 or more.".into() },
+            Self::NotWholePeople(_) => if zh { "人数必须是整数，请去掉小数部分。".into() } else { "A head count must be a whole number; remove the decimals.".into() },
+            Self::PercentOutOfRange(_) => if zh { "百分比必须在0到100之间，请检查后重新输入。".into() } else { "A percentage must be between 0 and 100.".into() },
+            Self::InvalidDate(s) => if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.") },
+            Self::EndBeforeStart => if zh { "结束日期早于开始日期，请调整日期。".into() } else { "The end date is before the start date; adjust the dates.".into() },
+            Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
+        }
+    }
+}
+
+fn field_zh(field: &str) -> &str {
+    match field {
+        "name" => "名称",
+        "county" => "县市",
+        "text" => "内容",
+        "label" => "时限",
+        "squad_name" => "小分队/用户名称",
+        "value" => "数值",
+        "date" => "日期",
+        other => other,
+    }
+}
+
+/// Parses a date the user typed: `YYYY-MM-DD`, and the date must exist.
+pub fn parse_date(s: &str) -> Result<NaiveDate, ValidationError> {
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| ValidationError::InvalidDate(t.to_owned()))
+}
+
+/// Parses a figure the user typed for a metric, checking its range.
+pub fn parse_figure(metric: Metric, s: &str) -> Result<f64, ValidationError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(ValidationError::Required { field: "value" });
+    }
+    let v: f64 = t.parse().map_err(|_| ValidationError::NotANumber(t.to_owned()))?;
+    if !v.is_finite() {
+        return Err(ValidationError::NotANumber(t.to_owned()));
+    }
+    check_figure(metric, v)?;
+    Ok(v)
+}
+
+/// Checks a figure's range for its metric.
+pub fn check_figure(metric: Metric, v: f64) -> Result<(), ValidationError> {
+    if v < 0.0 {
+        return Err(ValidationError::NegativeFigure(v));
+    }
+    match metric {
+        Metric::IncidencePct if v > 100.0 => Err(ValidationError::PercentOutOfRange(v)),
+        Metric::RemainingPoor | Metric::PeopleResettled if v.fract() != 0.0 => Err(ValidationError::NotWholePeople(v)),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a required, bounded text field and returns it trimmed.
+pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String, ValidationError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(ValidationError::Required { field });
+    }
+    optional_text(field, t, max)
+}
+
+/// Checks a bounded optional text field and returns it trimmed.
+pub fn optional_text(field: &'static str, s: &str, max: usize) -> Result<String, ValidationError> {
+    let t = s.trim();
+    if t.chars().count() > max {
+        return Err(ValidationError::TooLong { field, max });
+    }
+    Ok(t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist() {
+        assert!(parse_date("2020-02-29").is_ok());
+        assert_eq!(parse_date("2019-02-29"), Err(ValidationError::InvalidDate("2019-02-29".into())));
+        assert!(parse_date("2020-13-01").is_err());
+        assert!(parse_date("昨天").is_err());
+    }
+
+    #[test]
+    fn figures_are_checked_against_their_metric() {
+        assert_eq!(parse_figure(Metric::RemainingPoor, " 3071 "), Ok(3071.0));
+        assert_eq!(parse_figure(Metric::RemainingPoor, "-1"), Err(ValidationError::NegativeFigure(-1.0)));
+        assert_eq!(parse_figure(Metric::RemainingPoor, "10.5"), Err(ValidationError::NotWholePeople(10.5)));
+        assert_eq!(parse_figure(Metric::IncidencePct, "15.93"), Ok(15.93));
+        assert_eq!(parse_figure(Metric::IncidencePct, "100.1"), Err(ValidationError::PercentOutOfRange(100.1)));
+        assert!(matches!(parse_figure(Metric::PeopleResettled, "abc"), Err(ValidationError::NotANumber(_))));
+        assert!(matches!(parse_figure(Metric::PeopleResettled, "NaN"), Err(ValidationError::NotANumber(_))));
+        assert!(matches!(parse_figure(Metric::PeopleResettled, ""), Err(ValidationError::Required { .. })));
+    }
+
+    #[test]
+    fn every_error_has_a_chinese_message_that_says_what_to_do() {
+        let all = [
+            ValidationError::Required { field: "name" },
+            ValidationError::TooLong { field: "name", max: 100 },
+            ValidationError::UnknownCounty("x".into()),
+            ValidationError::UnknownTarget("x".into()),
+            ValidationError::UnknownPhase("x".into()),
+            ValidationError::NotANumber("x".into()),
+            ValidationError::NegativeFigure(-1.0),
+            ValidationError::NotWholePeople(1.5),
+            ValidationError::PercentOutOfRange(101.0),
+            ValidationError::InvalidDate("x".into()),
+            ValidationError::EndBeforeStart,
+            ValidationError::DuplicateCounty("x".into()),
+        ];
+        for e in all {
+            let m = e.message(Lang::Zh);
+            assert!(m.contains('请'), "{m}");
+            assert!(!e.message(Lang::En).is_empty());
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! duzhan (挂牌督战台账): an offline-first supervision ledger for the 2020
+//! Chuxiong 挂牌督战 campaign. See `ARCHITECTURE.md` for the code map.
+//!
+//! - [`core`]: the pure core — no browser, no I/O; tested natively.
+//! - [`storage`]: the storage trait, its in-memory implementation and the shared
+//!   contract suite; the IndexedDB and localStorage implementations on wasm32.
+//! - `ui` (wasm32 only): Leptos components that turn events into core operations.
+
+pub mod core;
+pub mod storage;
+
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
+pub mod ui;

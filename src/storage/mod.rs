@@ -1,0 +1,191 @@
+//! Storage (存储): one trait, three implementations, one contract suite.
+//!
+//! - [`MemoryStore`]: in memory, for native tests;
+//! - `idb::IdbStore` (wasm32): IndexedDB, the primary store;
+//! - `local::LocalStore` (wasm32): localStorage through gloo-storage, the fallback
+//!   when IndexedDB is unavailable (private modes, old WebViews).
+//!
+//! Every implementation must pass [`contract`]. A `commit` is atomic and durable
+//! when it returns `Ok`: all its docs and meta values are written, or none are.
+//! Stored data carries a schema version from the first release; [`migrate`] is
+//! the chain of `vN -> vN+1` steps run on load.
+
+pub mod boot;
+pub mod contract;
+
+#[cfg(target_arch = "wasm32")]
+pub mod idb;
+#[cfg(target_arch = "wasm32")]
+pub mod local;
+
+use crate::core::doc::Doc;
+use crate::core::i18n::Lang;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Meta key of the schema version (every store writes it on each commit).
+pub const META_SCHEMA: &str = "schema_version";
+
+/// What can go wrong in storage.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// The browser offers no usable storage (disabled, private mode, blocked by policy).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The device's storage quota is full.
+    #[error("storage quota exceeded")]
+    QuotaExceeded,
+    /// Another tab holds an older version of the database open.
+    #[error("database upgrade blocked by another tab")]
+    Blocked,
+    /// The stored data was written by a newer version of the app.
+    #[error("stored schema version {found} is newer than this app's {supported}")]
+    NewerSchema { found: u32, supported: u32 },
+    /// Stored bytes that do not parse.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// A write failed for another reason; nothing was written.
+    #[error("write failed: {0}")]
+    WriteFailed(String),
+}
+
+impl StoreError {
+    /// What the user sees: what happened, that nothing half-written remains, what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            Self::Unavailable(_) => if zh { "浏览器不允许本应用保存数据（可能处于无痕/隐私模式或存储被禁用）。请改用普通窗口打开，或在浏览器设置中允许本网站存储数据。".into() } else { "The browser does not let this app store data (private mode or storage disabled). Open it in a normal window or allow site storage.".into() },
+            Self::QuotaExceeded => if zh { "设备存储空间已满，本次修改未保存。请导出数据备份后清理设备空间，再重试。".into() } else { "Device storage is full; this change was not saved. Export a backup, free space, then retry.".into() },
+            Self::Blocked => if zh { "本应用在另一个标签页中以旧版本打开，数据库无法升级。请关闭其他标签页后刷新本页。".into() } else { "Another tab runs an older version; close other tabs and reload.".into() },
+            Self::NewerSchema { .. } => if zh { "本机数据由更新版本的应用写入，当前版本无法读取。请刷新页面以加载最新版本，数据不会丢失。".into() } else { "Local data was written by a newer app version. Reload to get the latest version; no data is lost.".into() },
+            Self::Corrupt(_) => if zh { "本机数据已损坏，无法读取。请不要清除浏览器数据，并联系州扶贫办技术人员协助恢复。".into() } else { "Local data is damaged and cannot be read. Do not clear browser data; contact support to recover it.".into() },
+            Self::WriteFailed(_) => if zh { "保存失败，本次修改未写入（已有数据不受影响）。请重试；如多次失败，请导出数据备份。".into() } else { "Saving failed; this change was not written (existing data is intact). Retry; if it keeps failing, export a backup.".into() },
+        }
+    }
+}
+
+/// Everything a store holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loaded {
+    pub docs: Vec<Doc>,
+    pub meta: BTreeMap<String, String>,
+}
+
+impl Loaded {
+    /// The schema version recorded in meta; `None` for a store never written.
+    pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        match self.meta.get(META_SCHEMA) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| StoreError::Corrupt(format!("schema version {v:?}"))),
+        }
+    }
+}
+
+/// A place the replica is kept. Futures are not `Send`: browsers are single-threaded.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// Short name shown in settings ("indexeddb", "localstorage", "memory").
+    fn kind(&self) -> &'static str;
+    /// Reads every doc and meta value.
+    async fn load(&self) -> Result<Loaded, StoreError>;
+    /// Writes docs (replacing by id) and meta values atomically, and records
+    /// [`SCHEMA_VERSION`]. Returns only once the write is durable.
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError>;
+    /// Removes everything.
+    async fn clear(&self) -> Result<(), StoreError>;
+}
+
+/// One migration step: turns data at version N into version N+1.
+type Step = fn(Loaded) -> Result<Loaded, StoreError>;
+/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. Empty while only v1 exists.
+const MIGRATIONS: &[Step] = &[];
+
+/// Brings loaded data to [`SCHEMA_VERSION`], or refuses data from a newer app.
+pub fn migrate(mut loaded: Loaded) -> Result<Loaded, StoreError> {
+    let Some(mut v) = loaded.schema_version()? else {
+        return Ok(loaded);
+    };
+    if v > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found: v, supported: SCHEMA_VERSION });
+    }
+    if v == 0 {
+        return Err(StoreError::Corrupt("schema version 0".into()));
+    }
+    while v < SCHEMA_VERSION {
+        let step = MIGRATIONS.get((v - 1) as usize).ok_or_else(|| StoreError::Corrupt(format!("no migration from v{v}")))?;
+        loaded = step(loaded)?;
+        v += 1;
+        loaded.meta.insert(META_SCHEMA.into(), v.to_string());
+    }
+    Ok(loaded)
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    docs: BTreeMap<String, String>,
+    meta: BTreeMap<String, String>,
+    fail_next: Option<StoreError>,
+}
+
+/// An in-memory store. Clones share the same data, like two handles on one database.
+/// Docs are kept as JSON text so it catches anything that would not serialise.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Rc<RefCell<MemoryInner>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes the next commit fail with `err`, writing nothing (for tests of failure handling).
+    pub fn fail_next_commit(&self, err: StoreError) {
+        self.inner.borrow_mut().fail_next = Some(err);
+    }
+}
+
+impl Store for MemoryStore {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn load(&self) -> Result<Loaded, StoreError> {
+        let inner = self.inner.borrow();
+        let docs = inner
+            .docs
+            .values()
+            .map(|s| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<Doc>, _>>()?;
+        Ok(Loaded { docs, meta: inner.meta.clone() })
+    }
+
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        if let Some(e) = inner.fail_next.take() {
+            return Err(e);
+        }
+        // Serialise everything first so a failure writes nothing.
+        let encoded = docs
+            .iter()
+            .map(|d| serde_json::to_string(d).map(|s| (d.id.clone(), s)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        inner.docs.extend(encoded);
+        for (k, v) in meta {
+            inner.meta.insert(k.clone(), v.clone());
+        }
+        inner.meta.insert(META_SCHEMA.into(), SCHEMA_VERSION.to_string());
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.docs.clear();
+        inner.meta.clear();
+        Ok(())
+    }
+}
