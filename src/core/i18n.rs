@@ -145,3 +145,38 @@ mod tests {
         }
     }
 }
+
+use super::model::{Level, Metric, MilestoneStatus, TargetKind};
+
+/// The UI key naming a target kind.
+pub fn kind_key(k: TargetKind) -> K {
+    match k {
+        TargetKind::County => K::KindCounty,
+        TargetKind::Village => K::KindVillage,
+        TargetKind::RelocationSite => K::KindRelocation,
+        TargetKind::HydropowerSite => K::KindHydro,
+    }
+}
+
+pub fn level_key(l: Level) -> K {
+    match l {
+        Level::Prefecture => K::LevelPrefecture,
+        Level::County => K::LevelCounty,
+    }
+}
+
+pub fn metric_key(m: Metric) -> K {
+    match m {
+        Metric::RemainingPoor => K::MetricRemaining,
+        Metric::IncidencePct => K::MetricIncidence,
+        Metric::PeopleResettled => K::MetricResettled,
+    }
+}
+
+pub fn status_key(s: MilestoneStatus) -> K {
+    match s {
+        MilestoneStatus::Pending => K::StatusPending,
+        MilestoneStatus::InProgress => K::StatusInProgress,
+        MilestoneStatus::Done => K::StatusDone,
+    }
+}

@@ -14,6 +14,8 @@ pub mod boot;
 pub mod contract;
 
 #[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
 pub mod idb;
 #[cfg(target_arch = "wasm32")]
 pub mod local;

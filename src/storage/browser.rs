@@ -1,0 +1,57 @@
+//! The browser's store (浏览器存储): IndexedDB when the browser offers it,
+//! localStorage otherwise. One enum so the UI holds one concrete [`Store`].
+
+use super::idb::IdbStore;
+use super::local::LocalStore;
+use super::{Loaded, Store, StoreError};
+use crate::core::doc::Doc;
+
+/// The database / key prefix name of the app's data.
+pub const DB_NAME: &str = "duzhan";
+
+pub enum BrowserStore {
+    Idb(IdbStore),
+    Local(LocalStore),
+}
+
+impl BrowserStore {
+    /// Opens IndexedDB, falling back to localStorage when IndexedDB is unavailable.
+    /// A blocked upgrade is not a reason to fall back (the data is in IndexedDB).
+    pub async fn open() -> Result<BrowserStore, StoreError> {
+        match IdbStore::open(DB_NAME).await {
+            Ok(s) => Ok(BrowserStore::Idb(s)),
+            Err(StoreError::Unavailable(why)) => LocalStore::open(DB_NAME).map(BrowserStore::Local).map_err(|_| StoreError::Unavailable(why)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Store for BrowserStore {
+    fn kind(&self) -> &'static str {
+        match self {
+            BrowserStore::Idb(s) => s.kind(),
+            BrowserStore::Local(s) => s.kind(),
+        }
+    }
+
+    async fn load(&self) -> Result<Loaded, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.load().await,
+            BrowserStore::Local(s) => s.load().await,
+        }
+    }
+
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.commit(docs, meta).await,
+            BrowserStore::Local(s) => s.commit(docs, meta).await,
+        }
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.clear().await,
+            BrowserStore::Local(s) => s.clear().await,
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Settings (设置): the device's id and squad name, language, storage facts,
+//! and reset to the embedded default.
+
+use super::{use_app, FormError};
+use crate::core::i18n::{Lang, K};
+use crate::storage::SCHEMA_VERSION;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn SettingsView() -> impl IntoView {
+    let state = use_app();
+    let name = RwSignal::new(state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default()));
+    let name_error = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    let reset_error = RwSignal::new(None::<String>);
+    let reset_done = RwSignal::new(false);
+
+    let save_name = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            name_error.set(state.save_squad_name(name.get_untracked()).await.err());
+        });
+    };
+    let reset = move |_| {
+        spawn_local(async move {
+            let res = state.save(|r, now| Ok(r.stage_reset_to_default(now))).await;
+            reset_done.set(res.is_ok());
+            reset_error.set(res.err());
+            confirming.set(false);
+        });
+    };
+
+    view! {
+        <section class="view" data-testid="view-settings">
+            <h2>{move || state.t(K::NavSettings)}</h2>
+            <form class="form" on:submit=save_name>
+                <label>{move || state.t(K::SquadName)}
+                    <input type="text" maxlength="100" data-testid="squad-name-input" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <div class="actions"><button type="submit" data-testid="squad-name-save">{move || state.t(K::Save)}</button></div>
+                <FormError error=name_error/>
+            </form>
+            <dl class="facts">
+                <dt>{move || state.t(K::DeviceId)}</dt>
+                <dd><code data-testid="device-id">{move || state.device.with(|d| d.as_ref().map(|d| d.device_id.to_string()).unwrap_or_default())}</code></dd>
+                <dt>{move || state.t(K::StorageKind)}</dt>
+                <dd data-testid="storage-kind">{move || state.store_kind()}</dd>
+                <dt>{move || state.t(K::SchemaVersion)}</dt>
+                <dd>{SCHEMA_VERSION}</dd>
+                <dt>{move || state.t(K::Records)}</dt>
+                <dd data-testid="record-count">{move || state.replica.with(|r| r.as_ref().map(|r| r.len()).unwrap_or(0))}</dd>
+            </dl>
+            <label>{move || state.t(K::Language)}
+                <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
+                    <option value="zh" selected=move || state.lang.get() == Lang::Zh>"中文"</option>
+                    <option value="en" selected=move || state.lang.get() == Lang::En>"English"</option>
+                </select>
+            </label>
+            <div class="danger-zone">
+                <button type="button" class="danger" data-testid="reset-default" on:click=move |_| confirming.set(true)>{move || state.t(K::ResetDefault)}</button>
+                <Show when=move || confirming.get()>
+                    <div class="confirm" role="alertdialog" aria-labelledby="reset-q">
+                        <p id="reset-q">{move || state.t(K::ResetQuestion)}</p>
+                        <button type="button" class="danger" data-testid="reset-confirm" on:click=reset>{move || state.t(K::ResetDefault)}</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{move || state.t(K::Cancel)}</button>
+                    </div>
+                </Show>
+                <Show when=move || reset_done.get()><p class="ok" role="status">{move || state.t(K::ResetDone)}</p></Show>
+                <FormError error=reset_error/>
+            </div>
+        </section>
+    }
+}
