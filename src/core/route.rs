@@ -35,6 +35,21 @@ impl Route {
         }
     }
 
+    /// Whether two routes belong to the same navigation section (a target's page is
+    /// part of the targets section).
+    pub fn same_section(&self, other: &Route) -> bool {
+        fn section(r: &Route) -> u8 {
+            match r {
+                Route::Table => 0,
+                Route::Targets(_) | Route::NewTarget | Route::Target(_) => 1,
+                Route::Milestones => 2,
+                Route::Settings => 3,
+                Route::NotFound(_) => 4,
+            }
+        }
+        section(self) == section(other)
+    }
+
     /// The fragment for a route, starting with `#/`.
     pub fn to_hash(&self) -> String {
         match self {

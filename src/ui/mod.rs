@@ -192,13 +192,11 @@ fn App() -> impl IntoView {
     });
 
     let nav = move |route: Route, key: K, testid: &'static str| {
-        let active = {
-            let route = route.clone();
-            move || std::mem::discriminant(&state.route.get()) == std::mem::discriminant(&route)
-                || (matches!(route, Route::Targets(_)) && matches!(state.route.get(), Route::Target(_) | Route::NewTarget))
-        };
+        let href = route.to_hash();
+        let route = StoredValue::new(route);
+        let active = move || route.with_value(|r| r.same_section(&state.route.get()));
         view! {
-            <a href=route.to_hash() data-testid=testid class:active=active aria-current=move || active().then_some("page")>
+            <a href=href data-testid=testid class:active=active aria-current=move || active().then_some("page")>
                 {move || state.t(key)}
             </a>
         }
