@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing, then runs every test. Stops at the first failure
+# with a non-zero exit status.
+#
+#   bash scripts/test.sh
+#
+# Sections:
+#   a. setup         scripts/setup.sh (installs only what is missing)
+#   b. native        cargo test                      pure core + memory-store contract
+#   c. browser       cargo test --target wasm32-unknown-unknown --no-default-features --test browser
+#                    (IndexedDB/localStorage stores in headless Chromium via chromedriver)
+#   d. build         trunk build --release           -> dist/
+#   e. end-to-end    node --test tests/e2e/          the built app from /duzhan/ in Chromium
+#
+# With CI=true (CI runs `bash .ci/run` on a fresh clone): cargo uses --locked, and
+# a missing browser-test file is an error instead of a warning.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+# shellcheck source=scripts/env.sh
+source "$REPO/scripts/env.sh"
+
+is_ci() { [ "${CI:-}" = "true" ] || [ "${CI:-}" = "1" ]; }
+
+cargo_flags=()
+if is_ci; then
+    cargo_flags+=(--locked) # test exactly the committed Cargo.lock
+    export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+fi
+
+# ---- sections, timing and summary ------------------------------------------------
+RUN_START=$SECONDS
+current=""
+current_start=0
+summary=()
+
+begin() {
+    current="$1"
+    current_start=$SECONDS
+    printf '\n==================== %s ====================\n' "$current"
+}
+end() {
+    local note="${1:-passed}"
+    local secs=$((SECONDS - current_start))
+    printf -- '---- %s: %s in %ss\n' "$current" "$note" "$secs"
+    summary+=("$(printf '%-16s %-8s %5ss' "$current" "$note" "$secs")")
+    current=""
+}
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ] && [ -n "$current" ]; then
+        summary+=("$(printf '%-16s %-8s %5ss' "$current" "FAILED" "$((SECONDS - current_start))")")
+    fi
+    printf '\n==================== summary ====================\n'
+    local line
+    for line in "${summary[@]}"; do printf '  %s\n' "$line"; done
+    if [ "$rc" -eq 0 ]; then
+        printf 'ALL TESTS PASSED in %ss\n' "$((SECONDS - RUN_START))"
+    else
+        printf 'FAILED%s (exit %s) after %ss\n' "${current:+ in section \"$current\"}" "$rc" "$((SECONDS - RUN_START))"
+    fi
+    exit "$rc"
+}
+trap on_exit EXIT
+
+# ---- a. setup ------------------------------------------------------------------------
+begin "a. setup"
+bash "$REPO/scripts/setup.sh"
+end
+
+# ---- b. native tests ------------------------------------------------------------------
+begin "b. native"
+cargo test "${cargo_flags[@]}"
+end
+
+# ---- c. browser tests (wasm in headless Chromium) ------------------------------------------
+begin "c. browser"
+if [ -f tests/browser.rs ]; then
+    # wasm-bindgen-test-runner prefers GECKODRIVER/SAFARIDRIVER (and *_REMOTE) over
+    # CHROMEDRIVER when set: clear them so the run is always Debian's Chromium.
+    env -u GECKODRIVER -u SAFARIDRIVER -u MSEDGEDRIVER \
+        -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
+        CHROMEDRIVER="$CHROMEDRIVER" \
+        cargo test "${cargo_flags[@]}" --target wasm32-unknown-unknown --no-default-features --test browser
+    end
+elif is_ci; then
+    echo "tests/browser.rs is missing: the browser storage tests must exist in CI." >&2
+    exit 1
+else
+    echo "WARNING: tests/browser.rs does not exist yet; browser tests NOT run." >&2
+    end "SKIPPED"
+fi
+
+# ---- d. release build -------------------------------------------------------------------
+begin "d. build"
+trunk build --release "${cargo_flags[@]}"
+[ -f dist/index.html ] || {
+    echo "trunk build succeeded but dist/index.html is missing" >&2
+    exit 1
+}
+end
+
+# ---- e. end-to-end -------------------------------------------------------------------------
+begin "e. end-to-end"
+# Explicit file list (not the directory) so every Node version finds the same specs.
+shopt -s nullglob
+specs=(tests/e2e/*.test.mjs)
+shopt -u nullglob
+[ "${#specs[@]}" -gt 0 ] || {
+    echo "no tests/e2e/*.test.mjs found" >&2
+    exit 1
+}
+rm -rf test-results # screenshots + HTML of failing specs land here
+node --test --test-reporter=spec "${specs[@]}"
+end
