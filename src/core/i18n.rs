@@ -130,6 +130,7 @@ keys! {
     Records => "记录数", "Records";
     SchemaVersion => "数据版本", "Schema version";
     Person => "人员", "Person";
+    AddPerson => "添加人员", "Add person";
     Count => "数量", "Count";
 }
 

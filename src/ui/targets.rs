@@ -4,6 +4,7 @@
 use super::{platform, use_app, FormError};
 use crate::core::i18n::{kind_key, level_key, metric_key, K};
 use crate::core::model::{Figure, Level, Role, Target, TargetKind};
+use crate::core::ops;
 use crate::core::route::Route;
 use crate::core::snapshot::{format_figure, TargetFilter};
 use crate::core::validate::{self, ValidationError};
@@ -228,9 +229,7 @@ fn TargetDetailBody(id: String) -> impl IntoView {
         let Some(t) = target.get() else { return ().into_any() };
         state.snapshot.with(|s| {
             let county = s.county(&t.county_id).map(|c| c.name.clone()).unwrap_or_default();
-            let people = |role| s.people_on(&t.id, role).iter().map(|p| p.name.clone()).collect::<Vec<_>>().join("、");
             let deps = s.departments_of(&t.id).iter().map(|d| d.name.clone()).collect::<Vec<_>>().join("、");
-            let (leaders, leads) = (people(Role::Leader), people(Role::SquadLead));
             let (kind, level) = (t.kind, t.level);
             let last = state.replica.with(|r| r.as_ref().and_then(|r| r.last_change(&t.id).cloned()));
             let conflicts = s.conflicts.get(&t.id).map(|c| c.len()).unwrap_or(0);
@@ -241,8 +240,6 @@ fn TargetDetailBody(id: String) -> impl IntoView {
                     <dt>{move || state.t(K::FieldCounty)}</dt><dd>{county}</dd>
                     <dt>{move || state.t(K::FieldTownship)}</dt><dd>{t.township.clone()}</dd>
                     <dt>{move || state.t(K::FieldTableRow)}</dt><dd>{t.table_row}</dd>
-                    <dt>{move || state.t(K::Leaders)}</dt><dd data-testid="target-leaders">{leaders}</dd>
-                    <dt>{move || state.t(K::SquadLeads)}</dt><dd data-testid="target-squad-leads">{leads}</dd>
                     <dt>{move || state.t(K::Departments)}</dt><dd>{deps}</dd>
                     <dt>{move || state.t(K::LastChanged)}</dt>
                     <dd class="muted">{last.map(|s| format!("{} · {}", s.dev, if s.wall == 0 { "方案默认".to_owned() } else { js_sys::Date::new(&(s.wall as f64).into()).to_locale_string("zh-CN", &Default::default()).as_string().unwrap_or_default() }))}</dd>
@@ -284,7 +281,67 @@ fn TargetDetailBody(id: String) -> impl IntoView {
                 {move || target.get().map(|t| view! { <TargetForm target=t on_done=Callback::new(move |_| editing.set(false))/> })}
             </Show>
             {info}
+            <PeoplePanel id=id.get_value() role=Role::Leader/>
+            <PeoplePanel id=id.get_value() role=Role::SquadLead/>
             <FiguresPanel id=id.get_value()/>
+        </section>
+    }
+}
+
+/// The people in one role on a target (a cell of the 督战表), with add and remove.
+#[component]
+fn PeoplePanel(id: String, role: Role) -> impl IntoView {
+    let state = use_app();
+    let id = StoredValue::new(id);
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let (title, code) = match role {
+        Role::Leader => (K::Leaders, "leader"),
+        Role::SquadLead => (K::SquadLeads, "squad_lead"),
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            let n = name.get_untracked();
+            let res = state.save(|r, now| ops::stage_assign(r, &id.get_value(), &n, role, now)).await;
+            if res.is_ok() {
+                name.set(String::new());
+            }
+            error.set(res.err());
+        });
+    };
+    let remove = move |assignment_id: String| {
+        spawn_local(async move {
+            error.set(state.save(|r, now| Ok(ops::stage_unassign(r, &assignment_id, now))).await.err());
+        });
+    };
+    view! {
+        <section class="panel" data-testid=format!("people-{code}")>
+            <h3>{move || state.t(title)}</h3>
+            <ul class="chips" data-testid=format!("target-{code}-names")>
+                {move || state.snapshot.with(|s| {
+                    s.assignments.iter().filter(|a| a.target_id == id.get_value() && a.role == role).filter_map(|a| {
+                        let p = s.person(&a.person_id)?;
+                        let aid = a.id.clone();
+                        let pname = p.name.clone();
+                        Some(view! {
+                            <li class="chip">
+                                <span data-testid="person-name">{pname.clone()}</span>
+                                <button type="button" class="secondary no-print" data-testid="person-remove"
+                                    aria-label=move || format!("{} {pname}", state.t(K::Delete))
+                                    on:click=move |_| remove(aid.clone())>"×"</button>
+                            </li>
+                        })
+                    }).collect_view()
+                })}
+            </ul>
+            <form class="form inline no-print" on:submit=add>
+                <label>{move || state.t(K::Person)}
+                    <input type="text" maxlength="100" data-testid=format!("assign-name-{code}") prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" data-testid=format!("assign-add-{code}")>{move || state.t(K::AddPerson)}</button>
+                <FormError error=error/>
+            </form>
         </section>
     }
 }

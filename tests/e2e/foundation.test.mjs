@@ -135,6 +135,68 @@ appTest('a new figure and a milestone status survive a reload', async ({ page, u
   assert.doesNotMatch(wuding.remaining, /3071人/);
 });
 
+// ---- (2b) editing the 督战表's people and targets ------------------------------------
+
+appTest('a leader added by a spelling with a stray space is the same person, and removal persists', async ({ page, url }) => {
+  await openTarget(page, url, 'seed-target-nanhua');
+  await saved(page, async () => {
+    await page.locator(tid('assign-name-leader')).fill('杨 虹');
+    await page.locator(tid('assign-add-leader')).click();
+  });
+  await page.locator(tid('nav-table')).click();
+  let rows = await readTable(page);
+  assert.equal(rows.find((r) => r.county === '南华县').leaders, '赵克义 杨虹');
+
+  await openTarget(page, url, 'seed-target-nanhua');
+  const zhao = page.locator(`${tid('people-leader')} li`, { hasText: '赵克义' });
+  await saved(page, () => zhao.locator(tid('person-remove')).click());
+  await reloadApp(page);
+  await page.locator(tid('nav-table')).click();
+  rows = await readTable(page);
+  assert.equal(rows.find((r) => r.county === '南华县').leaders, '杨虹');
+});
+
+appTest('a new county-level target is added, appears in the list, and survives a reload', async ({ page, url }) => {
+  await openApp(page, `${url}#/targets`);
+  await page.locator(tid('add-target')).click();
+  await page.locator(tid('target-form')).waitFor({ state: 'visible' });
+  await page.locator(tid('target-name-input')).fill('');
+  await page.locator(tid('target-save')).click();
+  await page.locator(tid('form-error')).waitFor({ state: 'visible' });
+  assert.match(await readText(page.locator(tid('form-error'))), HAN);
+
+  await page.locator(tid('target-name-input')).fill('勐果村');
+  await page.locator(tid('target-township-input')).fill('狮山镇');
+  await page.locator(tid('target-kind-select')).selectOption('village');
+  await page.locator(tid('target-county-select')).selectOption({ label: '武定县' });
+  await saved(page, () => page.locator(tid('target-save')).click());
+  await page.locator(tid('target-detail')).waitFor({ state: 'visible' });
+  assert.match(await readText(page.locator(tid('target-name'))), /武定县狮山镇勐果村/);
+
+  await reloadApp(page);
+  await page.locator(tid('target-detail')).waitFor({ state: 'visible' });
+  await gotoHash(page, '#/targets?kind=village');
+  await page.locator(tid('target-item')).first().waitFor({ state: 'visible' });
+  const names = await page.locator(tid('target-item')).allTextContents();
+  assert.equal(names.length, 2, names.join('\n'));
+  assert.ok(names.some((n) => n.includes('勐果村') && n.includes('县级')));
+});
+
+appTest('reset to default brings back deleted targets and drops added ones, after confirmation', async ({ page, url }) => {
+  await openTarget(page, url, 'seed-target-xihe');
+  await saved(page, async () => {
+    await page.locator(tid('target-delete')).click();
+    await page.locator(tid('target-delete-confirm')).click();
+  });
+  await gotoHash(page, '#/settings');
+  await page.locator(tid('reset-default')).click();
+  await saved(page, () => page.locator(tid('reset-confirm')).click());
+  await reloadApp(page);
+  await gotoHash(page, '#/targets');
+  await page.locator(target('seed-target-xihe')).waitFor({ state: 'visible' });
+  assert.equal(await page.locator(tid('target-item')).count(), 13);
+});
+
 // ---- (3) validation ---------------------------------------------------------------
 
 appTest('an invalid figure shows a Chinese error and saves nothing', async ({ page, url }) => {

@@ -1,0 +1,77 @@
+//! Every field-work error a user can meet says, in Chinese, what to do (请…), and
+//! has an English message too.
+
+use duzhan::core::fieldwork::{FieldworkError, ProblemStatus};
+use duzhan::core::i18n::Lang;
+
+fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date")
+}
+
+/// One value of every variant. The exhaustive match makes a new variant fail to
+/// compile here until it is added to the list.
+fn all() -> Vec<FieldworkError> {
+    use FieldworkError::*;
+    let list = vec![
+        Required { field: "description" },
+        Required { field: "verifier" },
+        Required { field: "member" },
+        TooLong { field: "findings", max: 10_000 },
+        UnknownTarget("t".into()),
+        UnknownChecklistItem("i".into()),
+        UnknownVisit("v".into()),
+        UnknownProblem("p".into()),
+        InvalidDate("2020-02-30".into()),
+        DateInFuture { field: "date", date: d(2020, 7, 1), today: d(2020, 6, 1) },
+        DeadlineBeforeOpened { deadline: d(2020, 4, 1), opened_on: d(2020, 5, 1) },
+        TooManyHouseholds { given: 20_000, max: 2000 },
+        TooManyMembers { max: 50 },
+        NoMembers,
+        LatitudeOutOfRange(91.0),
+        LongitudeOutOfRange(181.0),
+        AccuracyOutOfRange(-1.0),
+        AlreadySubmitted,
+        NotAFailAnswer,
+        ItemRetired("i".into()),
+        DuplicateChecklistTitle("住房安全".into()),
+        StaleTransition { recorded: ProblemStatus::Open, current: ProblemStatus::InProgress },
+        IllegalTransition { from: ProblemStatus::Open, to: ProblemStatus::Closed },
+        VerificationRequired { to: ProblemStatus::Closed },
+        VerificationNotExpected { to: ProblemStatus::InProgress },
+        VerificationFailedCannotClose,
+        VerificationPassedCannotReopen,
+    ];
+    for e in &list {
+        match e {
+            Required { .. } | TooLong { .. } | UnknownTarget(_) | UnknownChecklistItem(_) | UnknownVisit(_) | UnknownProblem(_) | InvalidDate(_)
+            | DateInFuture { .. } | DeadlineBeforeOpened { .. } | TooManyHouseholds { .. } | TooManyMembers { .. } | NoMembers
+            | LatitudeOutOfRange(_) | LongitudeOutOfRange(_) | AccuracyOutOfRange(_) | AlreadySubmitted | NotAFailAnswer | ItemRetired(_)
+            | DuplicateChecklistTitle(_) | StaleTransition { .. } | IllegalTransition { .. } | VerificationRequired { .. }
+            | VerificationNotExpected { .. } | VerificationFailedCannotClose | VerificationPassedCannotReopen => {}
+        }
+    }
+    list
+}
+
+#[test]
+fn every_error_has_a_chinese_message_that_says_what_to_do_and_an_english_one() {
+    for e in all() {
+        let zh = e.message(Lang::Zh);
+        let en = e.message(Lang::En);
+        assert!(zh.contains('请'), "{e:?}: {zh}");
+        assert!(en.chars().any(|c| c.is_ascii_alphabetic()), "{e:?}: {en}");
+        assert_ne!(zh, en);
+        assert!(!e.to_string().is_empty());
+    }
+}
+
+#[test]
+fn messages_name_fields_and_statuses_in_the_users_words() {
+    assert_eq!(FieldworkError::Required { field: "responsible_person" }.message(Lang::Zh), "请填写“责任人”，该项不能为空。");
+    let m = FieldworkError::IllegalTransition { from: ProblemStatus::Open, to: ProblemStatus::Closed }.message(Lang::Zh);
+    assert!(m.contains("待整改") && m.contains("已销号"), "{m}");
+    let m = FieldworkError::StaleTransition { recorded: ProblemStatus::AwaitingVerification, current: ProblemStatus::Closed }.message(Lang::Zh);
+    assert!(m.contains("已销号") && m.contains("已整改待核验"), "{m}");
+    let m = FieldworkError::VerificationRequired { to: ProblemStatus::Closed }.message(Lang::En);
+    assert!(m.contains("Closed") && m.contains("verifier"), "{m}");
+}
