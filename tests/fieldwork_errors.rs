@@ -25,6 +25,7 @@ fn all() -> Vec<FieldworkError> {
         DateInFuture { field: "date", date: d(2020, 7, 1), today: d(2020, 6, 1) },
         DeadlineBeforeOpened { deadline: d(2020, 4, 1), opened_on: d(2020, 5, 1) },
         TooManyHouseholds { given: 20_000, max: 2000 },
+        NotACount { field: "households", given: "12.5".into() },
         TooManyMembers { max: 50 },
         NoMembers,
         LatitudeOutOfRange(91.0),
@@ -44,7 +45,7 @@ fn all() -> Vec<FieldworkError> {
     for e in &list {
         match e {
             Required { .. } | TooLong { .. } | UnknownTarget(_) | UnknownChecklistItem(_) | UnknownVisit(_) | UnknownProblem(_) | InvalidDate(_)
-            | DateInFuture { .. } | DeadlineBeforeOpened { .. } | TooManyHouseholds { .. } | TooManyMembers { .. } | NoMembers
+            | DateInFuture { .. } | DeadlineBeforeOpened { .. } | TooManyHouseholds { .. } | NotACount { .. } | TooManyMembers { .. } | NoMembers
             | LatitudeOutOfRange(_) | LongitudeOutOfRange(_) | AccuracyOutOfRange(_) | AlreadySubmitted | NotAFailAnswer | ItemRetired(_)
             | DuplicateChecklistTitle(_) | StaleTransition { .. } | IllegalTransition { .. } | VerificationRequired { .. }
             | VerificationNotExpected { .. } | VerificationFailedCannotClose | VerificationPassedCannotReopen => {}

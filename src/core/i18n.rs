@@ -65,6 +65,12 @@ keys! {
     ColLeaders => "州级领导", "Prefecture leaders";
     ColSquadLeads => "督战小分队部门牵头人", "Squad lead persons";
     Print => "打印", "Print";
+    ExportXlsx => "导出Excel", "Export Excel";
+    ExportCsv => "导出CSV", "Export CSV";
+    ExportLoading => "正在加载Excel导出组件…", "Loading the Excel module…";
+    ExportWriting => "正在生成文件…", "Writing the file…";
+    ExportDone => "已导出", "Exported";
+    ExportFailed => "导出失败", "Export failed";
     Saving => "正在保存…", "Saving…";
     Saved => "已保存", "Saved";
     SaveFailed => "保存失败", "Save failed";
@@ -131,7 +137,150 @@ keys! {
     SchemaVersion => "数据版本", "Schema version";
     Person => "人员", "Person";
     AddPerson => "添加人员", "Add person";
+    NavSync => "数据交换", "Data exchange";
+    StateHash => "数据指纹（两台设备相同即数据一致）", "Data fingerprint (equal on two devices = same data)";
+    ExportTitle => "导出数据包", "Export a bundle";
+    ImportTitle => "导入数据包", "Import a bundle";
+    ExportScopeLabel => "导出范围", "What to export";
+    ScopeFull => "全部数据", "Everything";
+    ScopeDelta => "增量：接收方尚未收到的修改", "Changes the recipient has not received";
+    ScopeSince => "增量：某日期之后的修改", "Changes since a date";
+    ScopeCounty => "按县市导出", "One county";
+    Recipient => "接收方", "Recipient";
+    NoneChosen => "（无）", "(none)";
+    ChooseRecipient => "请选择接收方设备：只有导入过对方数据包的设备才能按增量导出。", "Choose the recipient device (only devices whose bundles you imported can get a delta).";
+    ChooseCounty => "请选择要导出的县市。", "Choose the county to export.";
+    FieldDate => "日期", "Date";
+    Passphrase => "加密密码（可选）", "Passphrase (optional)";
+    PassphraseAgain => "再次输入密码", "Repeat the passphrase";
+    PassphraseShort => "密码", "Passphrase";
+    PassphraseMismatch => "两次输入的密码不一致，请重新输入。", "The passphrases differ; enter them again.";
+    DoExport => "导出", "Export";
+    Exported => "已导出", "Exported";
+    DownloadFailed => "文件下载失败，请重试或检查浏览器的下载设置", "The download failed; retry or check the browser's download settings";
+    ReadFailed => "无法读取所选文件，请重新选择文件", "The file cannot be read; choose it again";
+    ChooseFile => "选择数据包或回执文件", "Choose a bundle or receipt file";
+    ImportPreview => "导入预览（尚未写入）", "Import preview (nothing written yet)";
+    ConfirmImport => "确认导入", "Import";
+    KindCol => "记录类型", "Record kind";
+    ColRecords => "记录数", "Records";
+    ColNew => "新增", "New";
+    ColChanged => "修改", "Changed";
+    ColDeleted => "删除", "Deleted";
+    ColConflicting => "并发修改", "Concurrent edits";
+    ColUnchanged => "无变化", "Unchanged";
+    FromDevice => "来源", "From";
+    GapsNote => "注意：该设备以下序号的数据包尚未导入：", "Note: these bundles of that device have not been imported:";
+    AlreadyImported => "此数据包已导入过，再次导入不会改变任何数据。", "Already imported; importing again changes nothing.";
+    NothingNew => "数据包中的内容本机已全部拥有，导入不会改变任何数据。", "Everything in this bundle is already here.";
+    OwnBundle => "这是本设备导出的数据包（恢复备份）。", "This bundle was exported by this device (restoring a backup).";
+    Imported => "导入完成", "Imported";
+    DownloadReceipt => "下载回执（交回给发送方）", "Download a receipt for the sender";
+    ReceiptApplied => "回执已导入，对方确认收到的数据包序号", "Receipt imported; bundles acknowledged by";
+    KnownDevices => "已知设备", "Known devices";
+    LastSeq => "最新序号", "Last sequence";
+    LastImported => "导入时间", "Imported at";
+    NotYetReceived => "对方尚未收到的记录", "Records not yet received";
+    ExportsDone => "本机导出记录", "This device's exports";
+    AckedBy => "已确认接收：", "Acknowledged by:";
+    Reading => "正在读取文件…", "Reading the file…";
+    Checking => "正在校验并合并预览…", "Checking and merging…";
+    Encrypting => "正在加密…", "Encrypting…";
+    Writing => "正在写入…", "Writing…";
+    NeedPassphrase => "此数据包已加密，请输入导出时设置的密码。", "This bundle is encrypted; enter the passphrase it was exported with.";
+    Decrypt => "解密并预览", "Decrypt and preview";
     Count => "数量", "Count";
+    // ---- field work: visits, problems, the ledger, the checklist ----
+    NavLedger => "台账", "Ledger";
+    LedgerTitle => "挂牌督战台账", "Problem ledger";
+    LedgerSearch => "搜索（问题、责任单位、责任人、督战对象、检查项）", "Search (problem, unit, person, target, item)";
+    LedgerTotal => "符合条件的问题", "Matching problems";
+    LedgerBuilding => "正在建立台账索引…", "Building the ledger index…";
+    LedgerEmpty => "没有符合条件的问题。", "No problem matches.";
+    LedgerStatusTabs => "按整改状态筛选", "Filter by status";
+    BenchMode => "基准测试模式：100,000 条模拟问题只在内存中，不会保存。", "Benchmark mode: 100,000 generated problems, in memory only, never saved.";
+    AllTargets => "全部督战对象", "All targets";
+    AllSources => "全部来源", "All sources";
+    AllItems => "全部检查项", "All checklist items";
+    FieldTarget => "督战对象", "Target";
+    FieldItem => "检查项", "Checklist item";
+    FieldProblemSource => "问题来源", "Source";
+    FieldSort => "排序", "Sort";
+    Descending => "倒序", "Descending";
+    Flags => "标记", "Flags";
+    FlagOverdue => "逾期", "Overdue";
+    FlagNoAction => "只督不战", "No owner or deadline";
+    FlagRecurrence => "屡改屡犯", "Recurrence";
+    FlagConflict => "历史冲突", "History conflict";
+    ClearFilters => "清除筛选", "Clear filters";
+    NewProblem => "登记问题", "Log a problem";
+    ProblemTitle => "问题", "Problem";
+    FieldDescription => "问题描述", "Description";
+    FieldUnit => "责任单位", "Responsible unit";
+    FieldPerson => "责任人", "Responsible person";
+    FieldDeadline => "整改期限", "Deadline";
+    FieldOpenedOn => "发现日期", "Date found";
+    FieldVisit => "来自督战记录", "From visit";
+    NoItem => "（不针对具体检查项）", "(no checklist item)";
+    TransitionComment => "办理意见", "Comment";
+    TransitionBy => "办理人", "Handled by";
+    Verifier => "核验人", "Verifier";
+    VerificationResult => "核验结果", "Verification result";
+    VerificationPassed => "核验通过", "Passed";
+    VerificationFailed => "核验未通过", "Failed";
+    Confirm => "确认", "Confirm";
+    History => "整改记录", "History";
+    HistoryEmpty => "尚无办理记录。", "No transitions yet.";
+    HistorySkipped => "未生效（冲突）", "Not applied (conflict)";
+    ClosedBy => "销号核验人", "Closed, verified by";
+    RecurrenceOf => "此前已销号的同类问题", "Earlier closed problem";
+    BackToLedger => "返回台账", "Back to the ledger";
+    NoActionNote => "请明确责任单位、责任人和整改期限。", "Name a unit, a person and a deadline.";
+    SaveProblem => "保存问题", "Save problem";
+    NewVisit => "新建督战记录", "New visit";
+    VisitTitle => "督战记录", "Visit";
+    FieldVisitDate => "督战日期", "Visit date";
+    FieldMode => "督战方式", "Mode";
+    FieldMembers => "督战人员（用“、”分隔）", "Members (separated by commas)";
+    FieldHouseholds => "走访户数", "Households visited";
+    FieldFindings => "督战发现", "Findings";
+    Gps => "位置", "Position";
+    GpsLocate => "获取当前位置", "Get position";
+    GpsLocating => "正在定位…", "Locating…";
+    GpsClear => "清除位置", "Clear position";
+    GpsNone => "未定位（可选，不影响保存）", "No position (optional)";
+    Checklist => "检查清单", "Checklist";
+    AnswerNote => "备注", "Note";
+    ClearAnswer => "清除", "Clear";
+    Retired => "已停用", "Retired";
+    SubmitVisit => "提交督战记录", "Submit visit";
+    AutosavePending => "有未保存的修改…", "Unsaved changes…";
+    AutosaveSaving => "正在自动保存…", "Autosaving…";
+    AutosaveSaved => "已自动保存", "Autosaved";
+    AutosaveFailed => "自动保存失败", "Autosave failed";
+    VisitSubmittedNote => "已提交。如需更正可直接修改，修改会自动保存。", "Submitted. Corrections save automatically.";
+    Drafts => "未提交的草稿", "Unsubmitted drafts";
+    DraftHint => "这些督战记录尚未提交，已填写的内容保存在本机。", "These visits are not submitted yet; what was typed is kept on this device.";
+    ContinueDraft => "继续填写", "Continue";
+    VisitTimeline => "督战记录", "Visits";
+    NoVisits => "尚无督战记录。", "No visits yet.";
+    Answered => "已检查", "Checked";
+    PassRate => "检查达标率", "Checklist pass rate";
+    PassRateHint => "按每个检查项最近一次已提交督战的结果计算，不适用项不计入。", "From each item's latest submitted answer; not-applicable answers excluded.";
+    OpenProblems => "未销号问题", "Open problems";
+    NoOpenProblems => "没有未销号的问题。", "No open problems.";
+    ChooseTarget => "请选择督战对象", "Choose a target";
+    ChecklistTitle => "督战检查清单", "Visit checklist";
+    ChecklistVersion => "清单版本", "Checklist version";
+    ChecklistHint => "停用的检查项不再出现在新的督战记录中，已有记录中仍可查看。", "A retired item no longer appears on new visits and stays readable on old ones.";
+    AddItem => "新增检查项", "Add item";
+    FieldGroup => "分组", "Group";
+    FieldGuidance => "检查要点", "What to check";
+    Rename => "改名", "Rename";
+    Retire => "停用", "Retire";
+    Reinstate => "恢复使用", "Reinstate";
+    VersionAdded => "加入版本", "Added in version";
+    EditChecklist => "编辑督战检查清单", "Edit the visit checklist";
 }
 
 #[cfg(test)]
@@ -179,5 +328,23 @@ pub fn status_key(s: MilestoneStatus) -> K {
         MilestoneStatus::Pending => K::StatusPending,
         MilestoneStatus::InProgress => K::StatusInProgress,
         MilestoneStatus::Done => K::StatusDone,
+    }
+}
+
+/// An error a user can cause, with a message in their language that says what to do.
+/// A save accepts a staging step failing with any of them (see `ui::AppState::save`).
+pub trait UserMessage {
+    fn message(&self, lang: Lang) -> String;
+}
+
+impl UserMessage for super::validate::ValidationError {
+    fn message(&self, lang: Lang) -> String {
+        super::validate::ValidationError::message(self, lang)
+    }
+}
+
+impl UserMessage for super::fieldwork::FieldworkError {
+    fn message(&self, lang: Lang) -> String {
+        super::fieldwork::FieldworkError::message(self, lang)
     }
 }

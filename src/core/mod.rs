@@ -6,10 +6,14 @@
 //! fails if one appears) — and nothing here does I/O or reads the clock. It is
 //! tested natively with `cargo test`.
 
+pub mod bundle;
 pub mod clock;
 pub mod doc;
+pub mod export;
+pub mod fieldwork;
 pub mod i18n;
 pub mod model;
+pub mod ops;
 pub mod replica;
 pub mod route;
 pub mod seed;

@@ -2,6 +2,9 @@
 //! (`#/targets/…`), so `dist/` works from any sub-path of any static server with
 //! no rewrite rules, and a reload lands on the same view.
 
+use super::fieldwork::form::{sort_code, sort_from_code, status_filter_code, status_filter_from_code};
+use super::fieldwork::ledger::{LedgerFilter, LedgerQuery, StatusFilter};
+use super::fieldwork::ProblemSource;
 use super::model::{Level, TargetKind};
 use super::snapshot::TargetFilter;
 
@@ -14,7 +17,30 @@ pub enum Route {
     Target(String),
     Milestones,
     Settings,
+    /// 台账: the problem ledger, its filters, sort and search in the query
+    /// (`#/ledger?status=open&q=…`), so a reload keeps them.
+    Ledger(LedgerQuery),
+    /// One problem (`#/problems/<id>`).
+    Problem(String),
+    /// A new problem (`#/problems/new?target=<id>&answer=<visit>~<item>`).
+    NewProblem(NewProblem),
+    /// One visit (`#/visits/<id>`), draft or submitted.
+    Visit(String),
+    /// A new visit (`#/visits/new?target=<id>`); it gets its own address once autosaved.
+    NewVisit { target: Option<String> },
+    /// The checklist editor (`#/checklist`).
+    Checklist,
+    /// 数据交换: export and import bundles (`#/sync`).
+    Sync,
     NotFound(String),
+}
+
+/// Where a new problem comes from: a target, and possibly the 未达标 answer it is
+/// prefilled from (visit id, checklist item id).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewProblem {
+    pub target: Option<String>,
+    pub answer: Option<(String, String)>,
 }
 
 impl Route {
@@ -31,6 +57,13 @@ impl Route {
             ["targets", id] if valid_id(id) => Route::Target((*id).to_owned()),
             ["milestones"] => Route::Milestones,
             ["settings"] => Route::Settings,
+            ["sync"] => Route::Sync,
+            ["ledger"] => Route::Ledger(parse_ledger(query)),
+            ["problems", "new"] => Route::NewProblem(parse_new_problem(query)),
+            ["problems", id] if valid_id(id) => Route::Problem((*id).to_owned()),
+            ["visits", "new"] => Route::NewVisit { target: param(query, "target").filter(|v| valid_id(v)) },
+            ["visits", id] if valid_id(id) => Route::Visit((*id).to_owned()),
+            ["checklist"] => Route::Checklist,
             _ => Route::NotFound(h.to_owned()),
         }
     }
@@ -41,10 +74,13 @@ impl Route {
         fn section(r: &Route) -> u8 {
             match r {
                 Route::Table => 0,
-                Route::Targets(_) | Route::NewTarget | Route::Target(_) => 1,
+                // A visit is made at a target: it belongs to the targets section.
+                Route::Targets(_) | Route::NewTarget | Route::Target(_) | Route::Visit(_) | Route::NewVisit { .. } => 1,
                 Route::Milestones => 2,
-                Route::Settings => 3,
+                Route::Settings | Route::Checklist => 3,
                 Route::NotFound(_) => 4,
+                Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) => 5,
+                Route::Sync => 6,
             }
         }
         section(self) == section(other)
@@ -71,9 +107,139 @@ impl Route {
             Route::Target(id) => format!("#/targets/{id}"),
             Route::Milestones => "#/milestones".into(),
             Route::Settings => "#/settings".into(),
+            Route::Sync => "#/sync".into(),
+            Route::Ledger(q) => with_query("#/ledger", ledger_params(q)),
+            Route::Problem(id) => format!("#/problems/{id}"),
+            Route::NewProblem(np) => {
+                let mut q = Vec::new();
+                if let Some(t) = &np.target {
+                    q.push(format!("target={t}"));
+                }
+                if let Some((v, i)) = &np.answer {
+                    q.push(format!("answer={v}~{i}"));
+                }
+                with_query("#/problems/new", q)
+            }
+            Route::Visit(id) => format!("#/visits/{id}"),
+            Route::NewVisit { target } => with_query("#/visits/new", target.iter().map(|t| format!("target={t}")).collect()),
+            Route::Checklist => "#/checklist".into(),
             Route::NotFound(s) => format!("#/{s}"),
         }
     }
+}
+
+fn with_query(path: &str, q: Vec<String>) -> String {
+    if q.is_empty() { path.to_owned() } else { format!("{path}?{}", q.join("&")) }
+}
+
+/// The value of a query parameter, percent-decoded.
+fn param(query: &str, key: &str) -> Option<String> {
+    query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| decode_component(v))
+}
+
+/// Longest search text kept in the address (more is cut, never refused).
+const MAX_SEARCH: usize = 200;
+
+fn ledger_params(q: &LedgerQuery) -> Vec<String> {
+    let f = &q.filter;
+    let mut out = Vec::new();
+    if let Some(c) = &f.county {
+        out.push(format!("county={c}"));
+    }
+    if let Some(t) = &f.target {
+        out.push(format!("target={t}"));
+    }
+    if f.status != StatusFilter::All {
+        out.push(format!("status={}", status_filter_code(f.status)));
+    }
+    if let Some(s) = f.source {
+        out.push(format!("source={}", s.code()));
+    }
+    if let Some(i) = &f.item {
+        out.push(format!("item={i}"));
+    }
+    for (on, key) in [(f.overdue, "overdue"), (f.without_owner, "no_action"), (f.recurrence, "recurrence"), (f.history_conflict, "conflict")] {
+        if on {
+            out.push(format!("{key}=1"));
+        }
+    }
+    if q.sort != Default::default() {
+        out.push(format!("sort={}", sort_code(q.sort)));
+    }
+    if q.descending {
+        out.push("desc=1".to_owned());
+    }
+    if !q.search.is_empty() {
+        out.push(format!("q={}", encode_component(&q.search)));
+    }
+    out
+}
+
+fn parse_ledger(query: &str) -> LedgerQuery {
+    let mut q = LedgerQuery { filter: LedgerFilter::default(), ..Default::default() };
+    for pair in query.split('&') {
+        let Some((k, v)) = pair.split_once('=') else { continue };
+        let f = &mut q.filter;
+        match k {
+            "county" if valid_id(v) => f.county = Some(v.to_owned()),
+            "target" if valid_id(v) => f.target = Some(v.to_owned()),
+            "status" => f.status = status_filter_from_code(v).unwrap_or_default(),
+            "source" => f.source = ProblemSource::from_code(v),
+            "item" if valid_id(v) => f.item = Some(v.to_owned()),
+            "overdue" => f.overdue = v == "1",
+            "no_action" => f.without_owner = v == "1",
+            "recurrence" => f.recurrence = v == "1",
+            "conflict" => f.history_conflict = v == "1",
+            "sort" => q.sort = sort_from_code(v).unwrap_or_default(),
+            "desc" => q.descending = v == "1",
+            "q" => q.search = decode_component(v).chars().take(MAX_SEARCH).collect(),
+            _ => {}
+        }
+    }
+    q
+}
+
+fn parse_new_problem(query: &str) -> NewProblem {
+    let answer = param(query, "answer").and_then(|a| {
+        let (v, i) = a.split_once('~')?;
+        (valid_id(v) && valid_id(i)).then(|| (v.to_owned(), i.to_owned()))
+    });
+    NewProblem { target: param(query, "target").filter(|t| valid_id(t)), answer }
+}
+
+/// Percent-encodes text for a URL fragment's query: everything but unreserved ASCII
+/// (`A–Z a–z 0–9 - . _ ~`) becomes `%XX` of its UTF-8 bytes.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` sequences (the browser may also hand back raw non-ASCII text, kept as
+/// is); malformed sequences stay literal and invalid UTF-8 becomes U+FFFD.
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn valid_id(id: &str) -> bool {
@@ -96,6 +262,8 @@ fn parse_filter(query: &str) -> TargetFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fieldwork::ledger::LedgerSort;
+    use crate::core::fieldwork::ProblemStatus;
 
     #[test]
     fn every_route_round_trips_through_its_hash() {
@@ -107,10 +275,68 @@ mod tests {
             Route::Target("seed-target-xihe".into()),
             Route::Milestones,
             Route::Settings,
+            Route::Sync,
+            Route::Ledger(LedgerQuery::default()),
+            Route::Ledger(LedgerQuery {
+                filter: LedgerFilter {
+                    county: Some("seed-county-wuding".into()),
+                    target: Some("seed-target-xihe".into()),
+                    status: StatusFilter::Only(ProblemStatus::AwaitingVerification),
+                    source: Some(ProblemSource::Audit),
+                    item: Some("seed-ck-housing".into()),
+                    overdue: true,
+                    without_owner: true,
+                    recurrence: true,
+                    history_conflict: true,
+                },
+                search: "杨 虹 危房&x=1 100% #2 a+b".into(),
+                sort: LedgerSort::Target,
+                descending: true,
+            }),
+            Route::Ledger(LedgerQuery { filter: LedgerFilter { status: StatusFilter::Unclosed, ..Default::default() }, ..Default::default() }),
+            Route::Problem("p-0123abcd-18f2a".into()),
+            Route::NewProblem(NewProblem::default()),
+            Route::NewProblem(NewProblem { target: Some("seed-target-gantang".into()), answer: None }),
+            Route::NewProblem(NewProblem { target: Some("seed-target-gantang".into()), answer: Some(("v-01-2a".into(), "seed-ck-housing".into())) }),
+            Route::Visit("v-0123abcd-18f2a".into()),
+            Route::NewVisit { target: None },
+            Route::NewVisit { target: Some("seed-target-gantang".into()) },
+            Route::Checklist,
         ];
         for r in routes {
-            assert_eq!(Route::parse(&r.to_hash()), r);
+            assert_eq!(Route::parse(&r.to_hash()), r, "{}", r.to_hash());
         }
+    }
+
+    #[test]
+    fn ledger_addresses_are_readable_and_tolerate_what_browsers_hand_back() {
+        let q = LedgerQuery { filter: LedgerFilter { status: StatusFilter::Only(ProblemStatus::Open), ..Default::default() }, search: "住房".into(), ..Default::default() };
+        assert_eq!(Route::Ledger(q.clone()).to_hash(), "#/ledger?status=open&q=%E4%BD%8F%E6%88%BF");
+        // Typed into the address bar, the fragment may come back undecoded.
+        assert_eq!(Route::parse("#/ledger?status=open&q=住房"), Route::Ledger(q));
+        // Unknown or malformed parameters fall back to the defaults.
+        assert_eq!(Route::parse("#/ledger?status=bogus&sort=x&county=<b>&q=%E4%2"), Route::Ledger(LedgerQuery { search: "\u{FFFD}%2".into(), ..Default::default() }));
+        let long = "长".repeat(500);
+        let Route::Ledger(q) = Route::parse(&format!("#/ledger?q={long}")) else { panic!("ledger") };
+        assert_eq!(q.search.chars().count(), MAX_SEARCH);
+    }
+
+    #[test]
+    fn new_problem_and_visit_addresses_drop_malformed_ids() {
+        assert_eq!(Route::parse("#/problems/new?target=<x>&answer=v1"), Route::NewProblem(NewProblem::default()));
+        assert_eq!(Route::parse("#/visits/new?target=a%20b"), Route::NewVisit { target: None });
+        assert!(matches!(Route::parse("#/problems/<script>"), Route::NotFound(_)));
+        assert!(Route::Problem("p".into()).same_section(&Route::Ledger(LedgerQuery::default())));
+        assert!(Route::Visit("v".into()).same_section(&Route::Targets(TargetFilter::default())));
+        assert!(Route::Checklist.same_section(&Route::Settings));
+    }
+
+    #[test]
+    fn percent_encoding_round_trips_any_text() {
+        for s in ["", "abc", "杨 虹", "a&b=c%d#e+f?g/h", "😀\u{3000}全角　空格"] {
+            assert_eq!(decode_component(&encode_component(s)), s);
+        }
+        assert_eq!(decode_component("%zz%4"), "%zz%4");
     }
 
     #[test]

@@ -279,7 +279,8 @@ fn docs_of<E: Entity>(items: &[E], stamp: &Stamp, out: &mut Vec<Doc>) {
     }
 }
 
-/// The default as stored documents, all stamped with the seed stamp.
+/// The default as stored documents, all stamped with the seed stamp: the plan's
+/// campaign data and the default visit checklist.
 pub fn seed_docs() -> Vec<Doc> {
     let sd = seed();
     let st = Stamp::seed();
@@ -293,5 +294,6 @@ pub fn seed_docs() -> Vec<Doc> {
     docs_of(&sd.figures, &st, &mut out);
     docs_of(&sd.people, &st, &mut out);
     docs_of(&sd.assignments, &st, &mut out);
+    out.extend(super::fieldwork::default_checklist_docs());
     out
 }

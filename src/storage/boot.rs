@@ -20,6 +20,8 @@ pub struct DeviceInfo {
     pub device_id: DeviceId,
     /// Empty until the user names the squad on first run.
     pub squad_name: String,
+    /// The stored sync ledger (what this device exported and received), raw.
+    pub sync_ledger: Option<String>,
 }
 
 /// Loads (and on first run initialises) the replica from a store.
@@ -27,6 +29,7 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
     let loaded = migrate(store.load().await?)?;
     let stored_device = loaded.meta.get(META_DEVICE).filter(|d| !d.is_empty()).cloned();
     let squad_name = loaded.meta.get(META_SQUAD).cloned().unwrap_or_default();
+    let sync_ledger = loaded.meta.get(crate::core::bundle::ledger::META_SYNC_LEDGER).cloned();
     match stored_device {
         Some(dev) => {
             let device = DeviceId(dev);
@@ -36,7 +39,7 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
             };
             let clock = Hlc { device: device.clone(), ..clock };
             let replica = Replica::from_parts(loaded.docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name }))
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger }))
         }
         None => {
             let device = random_device();
@@ -49,7 +52,7 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
             let meta = vec![(META_DEVICE.to_owned(), device.0.clone()), (META_CLOCK.to_owned(), clock_json(&clock))];
             store.commit(&docs, &meta).await?;
             let replica = Replica::from_parts(docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name }))
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger }))
         }
     }
 }
@@ -65,6 +68,15 @@ pub async fn commit_change<S: Store>(store: &S, change: &Change) -> Result<(), S
         return Ok(());
     }
     store.commit(&change.docs, &[(META_CLOCK.to_owned(), clock_json(&change.clock))]).await
+}
+
+/// Commits a staged change together with meta values (e.g. the sync ledger of an
+/// import) in one atomic write, so the data and the record of where it came from
+/// can never disagree.
+pub async fn commit_change_with_meta<S: Store>(store: &S, change: &Change, meta: Vec<(String, String)>) -> Result<(), StoreError> {
+    let mut meta = meta;
+    meta.push((META_CLOCK.to_owned(), clock_json(&change.clock)));
+    store.commit(&change.docs, &meta).await
 }
 
 /// Stores the squad/user name.

@@ -4,18 +4,31 @@
 //! State lives in one [`AppState`] in context: the replica (only ever changed by
 //! applying a change *after* storage confirmed it), the derived snapshot, the
 //! save status, the language and the current route.
+//!
+//! Field work adds the ledger index (one per app, built in chunks when the replica
+//! loads and updated by every committed change through [`AppState::after_commit`])
+//! and the field snapshot (checklist, visits, answers).
+//!
+//! Views are mounted afresh on every navigation (`hashchange`); a view that keeps
+//! its own state in the address (the ledger's filters) changes the address with
+//! [`AppState::replace_route`] and stays mounted.
 
+mod checklist;
+mod ledger;
 mod milestones;
 mod platform;
+mod problems;
 mod settings;
+mod sync;
 mod table;
 mod targets;
+mod visits;
 
-use crate::core::i18n::{t, Lang, K};
+use crate::core::fieldwork::{FieldSnapshot, LedgerIndex};
+use crate::core::i18n::{t, Lang, UserMessage, K};
 use crate::core::replica::{Change, Replica};
 use crate::core::route::Route;
 use crate::core::snapshot::Snapshot;
-use crate::core::validate::ValidationError;
 use crate::storage::boot::{self, DeviceInfo};
 use crate::storage::browser::BrowserStore;
 use crate::storage::{Store, StoreError};
@@ -43,13 +56,49 @@ impl SaveStatus {
     }
 }
 
+/// Why a staged change was refused: any core error with a message for the user
+/// ([`UserMessage`]), so `?` works on validation and field-work errors alike.
+pub struct UserError(Box<dyn UserMessage>);
+
+impl<E: UserMessage + 'static> From<E> for UserError {
+    fn from(e: E) -> Self {
+        UserError(Box::new(e))
+    }
+}
+
+impl UserError {
+    pub fn message(&self, lang: Lang) -> String {
+        self.0.message(lang)
+    }
+}
+
+/// Docs fed to the ledger index per step while it is built, between which the
+/// browser paints and handles input.
+const LEDGER_CHUNK: usize = 10_000;
+
 /// Everything the components share. All fields are arena handles, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct AppState {
     /// `None` while storage is loading.
     pub replica: RwSignal<Option<Replica>>,
     pub snapshot: Memo<Snapshot>,
+    /// Checklist, visits and answers, typed.
+    pub field: Memo<FieldSnapshot>,
+    /// The ledger (every problem with derived status and flags). One per app, never
+    /// rebuilt per view: built when the replica loads, then updated by `after_commit`.
+    /// Read it after tracking `ledger_version`.
+    pub ledger: StoredValue<LedgerIndex, LocalStorage>,
+    /// Bumped whenever `ledger` changed.
+    pub ledger_version: RwSignal<u64>,
+    /// False until the ledger index holds every stored doc.
+    pub ledger_ready: RwSignal<bool>,
+    /// True in the benchmark mode (`?bench=ledger100k`): generated problems in memory.
+    pub bench: RwSignal<bool>,
+    /// Bumped by every navigation; the current view is mounted afresh when it changes.
+    nav: RwSignal<u64>,
     pub device: RwSignal<Option<DeviceInfo>>,
+    /// What this device exported and received (stored as one meta value).
+    pub sync_ledger: RwSignal<crate::core::bundle::SyncLedger>,
     pub status: RwSignal<SaveStatus>,
     pub lang: RwSignal<Lang>,
     pub route: RwSignal<Route>,
@@ -65,7 +114,14 @@ impl AppState {
         AppState {
             replica,
             snapshot: Memo::new(move |_| replica.with(|r| r.as_ref().map(Replica::snapshot).unwrap_or_default())),
+            field: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| FieldSnapshot::from_docs(r.docs())).unwrap_or_default())),
+            ledger: StoredValue::new_local(LedgerIndex::new(platform::today())),
+            ledger_version: RwSignal::new(0),
+            ledger_ready: RwSignal::new(false),
+            bench: RwSignal::new(false),
+            nav: RwSignal::new(0),
             device: RwSignal::new(None),
+            sync_ledger: RwSignal::new(Default::default()),
             status: RwSignal::new(SaveStatus::Idle),
             lang: RwSignal::new(platform::stored_lang()),
             route: RwSignal::new(Route::parse(&platform::current_hash())),
@@ -86,8 +142,9 @@ impl AppState {
 
     /// Stages a change against the current replica, commits it durably, and only
     /// then applies it. Returns the user-facing message on failure; a failure
-    /// leaves storage and the replica exactly as they were.
-    pub async fn save(self, stage: impl FnOnce(&Replica, u64) -> Result<Change, ValidationError>) -> Result<(), String> {
+    /// leaves storage and the replica exactly as they were. The staging step may
+    /// fail with any error that has a message for the user (`?` converts it).
+    pub async fn save(self, stage: impl FnOnce(&Replica, u64) -> Result<Change, UserError>) -> Result<(), String> {
         let lang = self.lang.get_untracked();
         let Some(store) = self.store.get_value() else {
             return Err(t(lang, K::Loading).to_owned());
@@ -103,11 +160,7 @@ impl AppState {
         self.status.set(SaveStatus::Saving);
         match boot::commit_change(&*store, &change).await {
             Ok(()) => {
-                self.replica.update(|r| {
-                    if let Some(r) = r {
-                        r.apply(change);
-                    }
-                });
+                self.apply_committed(change);
                 self.status.set(SaveStatus::Saved);
                 Ok(())
             }
@@ -147,6 +200,65 @@ impl AppState {
         }
     }
 
+    /// Applies a change that storage has committed: to the replica, then to what is
+    /// derived from it incrementally ([`after_commit`](Self::after_commit)). Every
+    /// path that commits (a save, a bundle import) ends here.
+    pub fn apply_committed(&self, change: Change) {
+        self.after_commit(&change);
+        self.replica.update(|r| {
+            if let Some(r) = r {
+                r.apply(change);
+            }
+        });
+    }
+
+    /// Updates the incrementally maintained read models with a committed change's
+    /// docs: the ledger index (only the rows they touch), then tells the views.
+    /// Call it for every committed change, after or instead of `apply_committed`'s
+    /// replica step — never for a change that did not commit.
+    pub fn after_commit(&self, change: &Change) {
+        if change.docs.is_empty() {
+            return;
+        }
+        self.ledger.update_value(|ix| {
+            ix.set_today(platform::today());
+            ix.apply(&change.docs);
+        });
+        self.ledger_version.update(|v| *v += 1);
+    }
+
+    /// Changes the address to `route` without remounting the view (see the module doc).
+    pub fn replace_route(&self, route: Route) {
+        platform::replace_hash(&route.to_hash());
+        self.route.set(route);
+    }
+
+    /// Builds the ledger index from the loaded replica, `LEDGER_CHUNK` docs at a time,
+    /// yielding to the browser between chunks so the app stays responsive. Changes
+    /// committed meanwhile reach the index through `after_commit` (and the chunks read
+    /// the replica as it is then), so nothing is missed: the replica only ever grows,
+    /// so a chunk boundary can shift a doc into the next chunk (applied twice, which is
+    /// harmless) but never past it.
+    async fn build_ledger(self, extra: Vec<crate::core::doc::Doc>) {
+        let total = self.replica.with_untracked(|r| r.as_ref().map(Replica::len).unwrap_or(0));
+        let mut offset = 0;
+        while offset < total {
+            self.replica.with_untracked(|r| {
+                if let Some(r) = r {
+                    self.ledger.update_value(|ix| ix.apply(r.docs().skip(offset).take(LEDGER_CHUNK)));
+                }
+            });
+            offset += LEDGER_CHUNK;
+            platform::yield_to_browser().await;
+        }
+        for chunk in extra.chunks(LEDGER_CHUNK) {
+            self.ledger.update_value(|ix| ix.apply(chunk));
+            platform::yield_to_browser().await;
+        }
+        self.ledger_ready.set(true);
+        self.ledger_version.update(|v| *v += 1);
+    }
+
     pub fn set_lang(&self, lang: Lang) {
         platform::store_lang(lang);
         self.lang.set(lang);
@@ -172,6 +284,7 @@ fn App() -> impl IntoView {
 
     let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| {
         state.route.set(Route::parse(&platform::current_hash()));
+        state.nav.update(|n| *n += 1);
     });
     on_cleanup(move || hash_listener.remove());
 
@@ -184,8 +297,24 @@ fn App() -> impl IntoView {
         match opened.await {
             Ok((store, replica, info)) => {
                 state.store.set_value(Some(Rc::new(store)));
+                // An unreadable ledger must not keep the data from opening: start a
+                // fresh one (the records themselves are untouched) and say so.
+                match crate::core::bundle::SyncLedger::from_meta(info.sync_ledger.as_deref()) {
+                    Ok(l) => state.sync_ledger.set(l),
+                    Err(e) => leptos::logging::warn!("sync ledger unreadable, starting a new one: {e}"),
+                }
                 state.device.set(Some(info));
                 state.replica.set(Some(replica));
+                // Benchmark mode: 100,000 generated problems, in the ledger index only
+                // (never in the replica or storage). See README "Benchmarks".
+                let extra = if platform::bench_flag().as_deref() == Some("ledger100k") {
+                    state.bench.set(true);
+                    platform::yield_to_browser().await;
+                    crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000)
+                } else {
+                    Vec::new()
+                };
+                state.build_ledger(extra).await;
             }
             Err(e) => state.load_error.set(Some(e)),
         }
@@ -202,25 +331,34 @@ fn App() -> impl IntoView {
         }
     };
 
+    // Only whether data is loaded — not every change to it — may re-mount the page:
+    // re-mounting would drop what views hold (form input, messages) after each save.
+    let loaded = Memo::new(move |_| state.replica.with(Option::is_some));
+
     view! {
         <header class="topbar">
             <h1 class="brand">{move || state.t(K::AppTitle)}</h1>
             <nav class="nav">
                 {nav(Route::Table, K::NavTable, "nav-table")}
                 {nav(Route::Targets(Default::default()), K::NavTargets, "nav-targets")}
+                {nav(Route::Ledger(Default::default()), K::NavLedger, "nav-ledger")}
                 {nav(Route::Milestones, K::NavMilestones, "nav-milestones")}
+                {nav(Route::Sync, K::NavSync, "nav-sync")}
                 {nav(Route::Settings, K::NavSettings, "nav-settings")}
             </nav>
             <SaveIndicator/>
         </header>
-        {move || match (state.load_error.get(), state.replica.with(Option::is_some)) {
+        {move || match (state.load_error.get(), loaded.get()) {
             (Some(e), _) => view! {
                 <main class="view"><p class="error" role="alert" data-testid="load-error">{e.message(state.lang.get())}</p></main>
             }.into_any(),
             (None, false) => view! { <main class="view"><p class="muted">{state.t(K::Loading)}</p></main> }.into_any(),
             (None, true) => view! {
                 <FirstRunBanner/>
-                <main data-testid="app-ready">{move || current_view(state.route.get())}</main>
+                <main data-testid="app-ready">{move || {
+                    state.nav.track();
+                    current_view(state.route.get_untracked())
+                }}</main>
             }.into_any(),
         }}
     }
@@ -228,12 +366,19 @@ fn App() -> impl IntoView {
 
 fn current_view(route: Route) -> AnyView {
     match route {
-        Route::Table => view! { <table::TableView/> }.into_any(),
+        Route::Table => view! { <visits::DraftList/> <table::TableView/> }.into_any(),
         Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
         Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
         Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
         Route::Settings => view! { <settings::SettingsView/> }.into_any(),
+        Route::Sync => view! { <sync::SyncView/> }.into_any(),
+        Route::Ledger(_) => view! { <ledger::LedgerView/> }.into_any(),
+        Route::Problem(id) => view! { <problems::ProblemPage id=id/> }.into_any(),
+        Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
+        Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
+        Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
+        Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
         Route::NotFound(_) => view! { <NotFound/> }.into_any(),
     }
 }

@@ -62,3 +62,133 @@ pub fn store_lang(lang: Lang) {
         let _ = el.set_attribute("lang", lang.html_lang());
     }
 }
+
+/// Changes the address to `hash` without a navigation: no `hashchange`, no new history
+/// entry. For state a view keeps in its address (the ledger's filters, a new visit's id
+/// once autosaved), so a reload lands on the same state while the view stays mounted.
+pub fn replace_hash(hash: &str) {
+    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
+    }
+}
+
+/// The `bench` flag of the page's query (`?bench=ledger100k`), for the ledger benchmark.
+pub fn bench_flag() -> Option<String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok())?;
+    search.trim_start_matches('?').split('&').find_map(|p| p.strip_prefix("bench=").map(str::to_owned))
+}
+
+/// Resolves on a later macrotask, so the browser can paint and handle input between
+/// chunks of long work (a resolved promise alone would not: microtasks run before paint).
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            if w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok() {
+                return;
+            }
+        }
+        let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Whether the page is hidden (tab switched away or being closed).
+pub fn page_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+}
+
+/// Asks the browser for the device's position once. GPS is optional: every failure
+/// comes back as a [`GpsError`] to show, never as a blocked form.
+pub fn locate(done: impl FnOnce(Result<crate::core::fieldwork::GpsFix, crate::core::fieldwork::form::GpsError>) + 'static) {
+    use crate::core::fieldwork::form::GpsError;
+    use crate::core::fieldwork::GpsFix;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let geo = web_sys::window().and_then(|w| w.navigator().geolocation().ok());
+    let Some(geo) = geo else {
+        done(Err(GpsError::Unsupported));
+        return;
+    };
+    // Exactly one of the callbacks runs; the shared slot makes sure `done` runs once.
+    type Done = Box<dyn FnOnce(Result<GpsFix, GpsError>)>;
+    let slot: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
+    let finish = move |slot: &Rc<RefCell<Option<Done>>>, r: Result<GpsFix, GpsError>| {
+        let f = slot.borrow_mut().take();
+        if let Some(f) = f {
+            f(r);
+        }
+    };
+    let ok_slot = slot.clone();
+    let ok = Closure::once_into_js(move |pos: web_sys::Position| {
+        let c = pos.coords();
+        finish(&ok_slot, Ok(GpsFix { lat: c.latitude(), lon: c.longitude(), accuracy_m: c.accuracy() }));
+    });
+    let err_slot = slot.clone();
+    let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+        finish(&err_slot, Err(GpsError::from_code(e.code())));
+    });
+    let opts = web_sys::PositionOptions::new();
+    opts.set_enable_high_accuracy(true);
+    opts.set_timeout(30_000);
+    opts.set_maximum_age(60_000);
+    if geo.get_current_position_with_error_callback_and_options(ok.unchecked_ref(), Some(err.unchecked_ref()), &opts).is_err() {
+        finish(&slot, Err(GpsError::Unavailable));
+    }
+}
+
+/// Fresh random bytes from the browser's cryptographic generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut buf).ok())
+        .is_some();
+    if !filled {
+        for b in buf.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    buf
+}
+
+/// A time in milliseconds as local date and time text.
+pub fn format_ms(ms: u64) -> String {
+    js_sys::Date::new(&(ms as f64).into()).to_locale_string("zh-CN", &Default::default()).as_string().unwrap_or_default()
+}
+
+/// Offers bytes as a file download, offline (a Blob and a temporary link).
+pub fn download(file_name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a = doc.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into::<web_sys::HtmlAnchorElement>().map_err(|_| "not an anchor")?;
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.set_attribute("style", "display:none").map_err(|e| format!("{e:?}"))?;
+    let body = doc.body().ok_or("no body")?;
+    body.append_child(&a).map_err(|e| format!("{e:?}"))?;
+    a.click();
+    let _ = body.remove_child(&a);
+    // Revoke later: some browsers start reading the blob after click() returns.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}
+
+/// Reads a chosen file's bytes.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}

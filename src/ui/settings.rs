@@ -50,7 +50,10 @@ pub fn SettingsView() -> impl IntoView {
                 <dd>{SCHEMA_VERSION}</dd>
                 <dt>{move || state.t(K::Records)}</dt>
                 <dd data-testid="record-count">{move || state.replica.with(|r| r.as_ref().map(|r| r.len()).unwrap_or(0))}</dd>
+                <dt>{move || state.t(K::StateHash)}</dt>
+                <dd><code data-testid="state-hash">{move || state.replica.with(|r| r.as_ref().map(|r| crate::core::bundle::state_hash(r.docs())[..16].to_owned()).unwrap_or_default())}</code></dd>
             </dl>
+            <p><a class="button secondary" href="#/checklist" data-testid="settings-checklist">{move || state.t(K::EditChecklist)}</a></p>
             <label>{move || state.t(K::Language)}
                 <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
                     <option value="zh" selected=move || state.lang.get() == Lang::Zh>"中文"</option>

@@ -281,6 +281,8 @@ fn TargetDetailBody(id: String) -> impl IntoView {
                 {move || target.get().map(|t| view! { <TargetForm target=t on_done=Callback::new(move |_| editing.set(false))/> })}
             </Show>
             {info}
+            <super::visits::TargetVisits id=id.get_value()/>
+            <super::problems::TargetProblems id=id.get_value()/>
             <PeoplePanel id=id.get_value() role=Role::Leader/>
             <PeoplePanel id=id.get_value() role=Role::SquadLead/>
             <FiguresPanel id=id.get_value()/>
@@ -303,7 +305,7 @@ fn PeoplePanel(id: String, role: Role) -> impl IntoView {
         ev.prevent_default();
         spawn_local(async move {
             let n = name.get_untracked();
-            let res = state.save(|r, now| ops::stage_assign(r, &id.get_value(), &n, role, now)).await;
+            let res = state.save(|r, now| Ok(ops::stage_assign(r, &id.get_value(), &n, role, now)?)).await;
             if res.is_ok() {
                 name.set(String::new());
             }

@@ -44,6 +44,9 @@ pub enum FieldworkError {
     /// More households than one visit can plausibly cover (a typo, usually an extra digit).
     #[error("{given} households visited is more than {max}")]
     TooManyHouseholds { given: u32, max: u32 },
+    /// A count typed into a form that is not a whole number of at least 0.
+    #[error("{given:?} is not a whole number for {field}")]
+    NotACount { field: &'static str, given: String },
     /// More squad members than a visit form takes.
     #[error("more than {max} members")]
     TooManyMembers { max: usize },
@@ -127,6 +130,9 @@ impl FieldworkError {
             Self::TooManyHouseholds { given, max } => {
                 if zh { format!("走访户数{given}超过单次督战上限{max}户，请核对户数（是否多输了一位）。") } else { format!("{given} households is more than one visit can cover (max {max}); check the number.") }
             }
+            Self::NotACount { field, given } => {
+                if zh { format!("“{}”应为0或正整数，“{given}”不是，请只填写数字。", field_zh(field)) } else { format!("“{}” must be a whole number of 0 or more, not “{given}”; enter digits only.", field_en(field)) }
+            }
             Self::TooManyMembers { max } => {
                 if zh { format!("督战人员最多填写{max}人，请删去多余的人员。") } else { format!("At most {max} members; remove the extra names.") }
             }
@@ -190,6 +196,7 @@ fn field_zh(field: &str) -> &str {
         "title" => "检查项名称",
         "guidance" => "检查要点",
         "member" => "督战人员",
+        "households" => "走访户数",
         "findings" => "督战发现",
         "note" => "备注",
         "date" => "督战日期",
@@ -209,6 +216,7 @@ fn field_en(field: &str) -> &str {
         "title" => "item title",
         "guidance" => "what to check",
         "member" => "member",
+        "households" => "households visited",
         "findings" => "findings",
         "note" => "note",
         "date" => "visit date",

@@ -11,6 +11,7 @@
 //! | [`snapshot`] | [`FieldSnapshot`]: checklist, visits and answers, typed |
 //! | [`generate`] | a deterministic campaign generator for tests and benchmarks |
 //! | [`error`] | [`FieldworkError`], each variant with a message in Chinese and English |
+//! | [`form`] | what the screens need: typed text ↔ records, time and GPS texts, status tabs, the virtual list window |
 //!
 //! Invariants (those of `core` apply: no browser, no I/O, no clock reads — time
 //! comes in as `now_ms` and `today`):
@@ -46,6 +47,7 @@ macro_rules! entity {
 
 pub mod checklist;
 pub mod error;
+pub mod form;
 pub mod generate;
 pub mod ledger;
 pub mod problem;

@@ -1,0 +1,214 @@
+//! Passphrase-encrypted bundles (加密数据包).
+//!
+//! The whole plain bundle file is encrypted with AES-256-GCM. The key comes from
+//! the passphrase (its UTF-8 bytes, as typed) by PBKDF2-HMAC-SHA256 with a random
+//! 16-byte salt and at least 600,000 iterations (OWASP's 2023 figure for
+//! PBKDF2-SHA256). The derived 32 bytes are split with HMAC-SHA256 into the cipher
+//! key and a 16-byte passphrase check stored in the header, so a wrong passphrase
+//! is told apart from a damaged or altered file (both cost a full key derivation,
+//! so the check helps guessing no more than the ciphertext itself does).
+//!
+//! The header — `format`, `version`, `kdf` and `cipher` members, in canonical JSON
+//! — is the cipher's associated data: changing any of it (the nonce, the version…)
+//! makes decryption fail as `Tampered`. Changing the salt or the iteration count
+//! changes the key, which reads as a wrong passphrase: the file cannot tell.
+//!
+//! Salt and nonce are passed in by the caller (the browser's crypto randomness);
+//! the core has no random source. A nonce must never repeat under one key; with a
+//! fresh random salt per file, every file has its own key anyway.
+
+use super::error::{ExportError, ImportError};
+use super::import::{json_error, Limits};
+use super::wire::{FORMAT_ENCRYPTED, VERSION};
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+pub const KDF_ALG: &str = "pbkdf2-sha256";
+pub const CIPHER_ALG: &str = "aes-256-gcm";
+/// The fewest iterations an importer accepts, and what exporters use.
+pub const MIN_ITERATIONS: u32 = 600_000;
+/// The most iterations an importer will spend time on (a forged header could ask
+/// for billions and hang the page).
+pub const MAX_ITERATIONS: u32 = 10_000_000;
+
+/// The encrypted envelope. Fields in alphabetical order (canonical JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedEnvelope {
+    pub cipher: CipherParams,
+    /// Base64 (standard, padded) of the ciphertext with its 16-byte tag appended.
+    pub ciphertext: String,
+    pub format: String,
+    pub kdf: KdfParams,
+    pub version: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CipherParams {
+    pub alg: String,
+    /// Base64 of the 12-byte nonce.
+    pub nonce: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KdfParams {
+    pub alg: String,
+    /// Base64 of the 16-byte passphrase check.
+    pub check: String,
+    pub iterations: u64,
+    /// Base64 of the salt (16 bytes when written here).
+    pub salt: String,
+}
+
+/// The authenticated header: everything but the ciphertext.
+#[derive(Serialize)]
+struct Header<'a> {
+    cipher: &'a CipherParams,
+    format: &'a str,
+    kdf: &'a KdfParams,
+    version: u32,
+}
+
+/// What encryption needs from the caller.
+#[derive(Clone, Debug)]
+pub struct EncryptParams<'a> {
+    pub passphrase: &'a str,
+    /// Fresh random bytes for every file.
+    pub salt: [u8; 16],
+    /// Fresh random bytes for every file.
+    pub nonce: [u8; 12],
+    /// [`MIN_ITERATIONS`] in the app; importers refuse fewer.
+    pub iterations: u32,
+}
+
+/// Derives the cipher key and the passphrase check. `None` only if HMAC refused
+/// a 32-byte key, which it never does.
+fn derive(passphrase: &str, salt: &[u8], iterations: u32) -> Option<([u8; 32], [u8; 16])> {
+    let mut master = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(passphrase.as_bytes(), salt, iterations, &mut master);
+    let split = |label: &[u8]| -> Option<[u8; 32]> {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&master).ok()?;
+        m.update(label);
+        Some(m.finalize().into_bytes().into())
+    };
+    let key = split(b"duzhan-bundle v1 aes-256-gcm key")?;
+    let check_full = split(b"duzhan-bundle v1 passphrase check")?;
+    let mut check = [0u8; 16];
+    check.copy_from_slice(&check_full[..16]);
+    Some((key, check))
+}
+
+fn aad(env: &EncryptedEnvelope) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&Header { cipher: &env.cipher, format: &env.format, kdf: &env.kdf, version: env.version })
+}
+
+/// Encrypts a plain bundle file into the bytes of an encrypted bundle file.
+pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> {
+    if p.passphrase.is_empty() {
+        return Err(ExportError::EmptyPassphrase);
+    }
+    if p.iterations == 0 {
+        return Err(ExportError::WeakKdf { iterations: p.iterations, min: MIN_ITERATIONS });
+    }
+    let (key, check) = derive(p.passphrase, &p.salt, p.iterations).ok_or_else(|| ExportError::Encode("key derivation".into()))?;
+    let mut env = EncryptedEnvelope {
+        cipher: CipherParams { alg: CIPHER_ALG.into(), nonce: B64.encode(p.nonce) },
+        ciphertext: String::new(),
+        format: FORMAT_ENCRYPTED.into(),
+        kdf: KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) },
+        version: VERSION,
+    };
+    let aad = aad(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let cipher = Aes256Gcm::new_from_slice(&key).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let ct = cipher.encrypt(Nonce::from_slice(&p.nonce), Payload { msg: plain, aad: &aad }).map_err(|e| ExportError::Encode(e.to_string()))?;
+    env.ciphertext = B64.encode(ct);
+    serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))
+}
+
+fn b64(s: &str, what: &str, len: Option<std::ops::RangeInclusive<usize>>) -> Result<Vec<u8>, ImportError> {
+    let v = B64.decode(s).map_err(|_| ImportError::Schema { reason: format!("{what} is not base64") })?;
+    if let Some(r) = len {
+        if !r.contains(&v.len()) {
+            return Err(ImportError::Schema { reason: format!("{what} has {} bytes", v.len()) });
+        }
+    }
+    Ok(v)
+}
+
+/// Decrypts an encrypted bundle file's text (whose format and version the caller
+/// checked) into the plain bundle file's bytes.
+pub fn decrypt(text: &str, passphrase: &str, limits: &Limits) -> Result<Vec<u8>, ImportError> {
+    let env: EncryptedEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
+    if env.kdf.alg != KDF_ALG {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.kdf.alg) });
+    }
+    if env.cipher.alg != CIPHER_ALG {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.cipher.alg) });
+    }
+    let min = limits.min_kdf_iterations.max(1);
+    if env.kdf.iterations < u64::from(min) || env.kdf.iterations > u64::from(MAX_ITERATIONS) {
+        return Err(ImportError::WeakKdf { iterations: env.kdf.iterations, min });
+    }
+    let iterations = u32::try_from(env.kdf.iterations).map_err(|_| ImportError::WeakKdf { iterations: env.kdf.iterations, min })?;
+    let salt = b64(&env.kdf.salt, "salt", Some(16..=64))?;
+    let nonce = b64(&env.cipher.nonce, "nonce", Some(12..=12))?;
+    let check = b64(&env.kdf.check, "check", Some(16..=16))?;
+    let ct = b64(&env.ciphertext, "ciphertext", Some(16..=limits.max_bytes.saturating_add(16)))?;
+    let (key, expected) = derive(passphrase, &salt, iterations).ok_or(ImportError::WrongPassphrase)?;
+    if check != expected {
+        return Err(ImportError::WrongPassphrase);
+    }
+    let aad = aad(&env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
+    let cipher = Aes256Gcm::new_from_slice(&key).map_err(|_| ImportError::WrongPassphrase)?;
+    cipher.decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad }).map_err(|_| ImportError::Tampered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits { min_kdf_iterations: 1, ..Limits::default() }
+    }
+
+    fn params(pass: &str) -> EncryptParams<'_> {
+        EncryptParams { passphrase: pass, salt: [7; 16], nonce: [9; 12], iterations: 10 }
+    }
+
+    #[test]
+    fn the_right_passphrase_opens_and_a_wrong_one_is_named() {
+        let file = encrypt(b"{\"x\":1}", &params("楚雄 2020")).unwrap();
+        let text = std::str::from_utf8(&file).unwrap();
+        assert_eq!(decrypt(text, "楚雄 2020", &limits()).unwrap(), b"{\"x\":1}");
+        assert_eq!(decrypt(text, "楚雄2020", &limits()), Err(ImportError::WrongPassphrase));
+    }
+
+    #[test]
+    fn an_altered_header_or_ciphertext_is_tampering() {
+        let file = encrypt(b"{\"x\":1}", &params("p")).unwrap();
+        let mut env: EncryptedEnvelope = serde_json::from_slice(&file).unwrap();
+        let mut nonce = env.clone();
+        nonce.cipher.nonce = B64.encode([8u8; 12]);
+        let t = serde_json::to_string(&nonce).unwrap();
+        assert_eq!(decrypt(&t, "p", &limits()), Err(ImportError::Tampered));
+        let mut ct = B64.decode(&env.ciphertext).unwrap();
+        ct[0] ^= 1;
+        env.ciphertext = B64.encode(ct);
+        let t = serde_json::to_string(&env).unwrap();
+        assert_eq!(decrypt(&t, "p", &limits()), Err(ImportError::Tampered));
+    }
+
+    #[test]
+    fn too_few_iterations_are_refused_before_any_work() {
+        let file = encrypt(b"{}", &params("p")).unwrap();
+        let text = std::str::from_utf8(&file).unwrap();
+        assert_eq!(decrypt(text, "p", &Limits::default()), Err(ImportError::WeakKdf { iterations: 10, min: MIN_ITERATIONS }));
+    }
+}

@@ -1,0 +1,350 @@
+//! The sync ledger (同步台账): what this device exported, what it received from whom,
+//! and what others have acknowledged. Plain data; the caller stores it as one meta
+//! value ([`META_SYNC_LEDGER`]) in the same atomic commit as the import or export it
+//! describes, so the ledger and the data can never disagree.
+//!
+//! Version vectors ([`VersionVector`]: per device, its greatest stamp) say what a
+//! device holds: "everything device X wrote up to stamp S". That is exact for states
+//! built from full and delta bundles; a scoped bundle carries only part of a state,
+//! so it never counts towards what a device is known to hold.
+
+use super::wire::{stamp_from_wire, stamp_to_wire, ScopeKind, WireStamp};
+use crate::core::clock::{DeviceId, Stamp};
+use crate::core::doc::Doc;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The pseudo-device of the embedded default's stamps ([`DeviceId::seed`]).
+const SEED_DEVICE: &str = "seed";
+
+/// Meta key under which the caller stores [`SyncLedger::to_meta`].
+pub const META_SYNC_LEDGER: &str = "sync_ledger";
+
+/// Per device, the greatest stamp known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VersionVector(pub BTreeMap<DeviceId, Stamp>);
+
+impl VersionVector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Raises the entry of the stamp's device to the stamp, if greater.
+    pub fn observe(&mut self, s: &Stamp) {
+        match self.0.get(&s.dev) {
+            Some(cur) if cur >= s => {}
+            _ => {
+                self.0.insert(s.dev.clone(), s.clone());
+            }
+        }
+    }
+
+    /// Whether the stamp is at or below its device's entry. Stamps of the embedded
+    /// default (device `seed`) are covered by every vector: every device starts
+    /// from the same default.
+    pub fn covers(&self, s: &Stamp) -> bool {
+        s.dev.as_str() == SEED_DEVICE || self.0.get(&s.dev).is_some_and(|m| s <= m)
+    }
+
+    /// Pointwise maximum.
+    pub fn join(&mut self, other: &VersionVector) {
+        for s in other.0.values() {
+            self.observe(s);
+        }
+    }
+
+    /// Observes every write a doc carries: each field's winner and concurrent values.
+    pub fn observe_doc(&mut self, d: &Doc) {
+        for f in d.fields.values() {
+            self.observe(&f.s);
+            for a in f.alt.values() {
+                self.observe(&a.s);
+            }
+        }
+    }
+
+    /// Whether a device holding this vector already has every write of the doc.
+    pub fn covers_doc(&self, d: &Doc) -> bool {
+        d.fields.values().all(|f| self.covers(&f.s) && f.alt.values().all(|a| self.covers(&a.s)))
+    }
+
+    pub fn of_docs<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> Self {
+        let mut vv = Self::new();
+        for d in docs {
+            vv.observe_doc(d);
+        }
+        vv
+    }
+
+    /// How many of the docs hold a write this vector does not cover: "not yet
+    /// received" by a device known to hold this vector.
+    pub fn count_uncovered<'a>(&self, docs: impl IntoIterator<Item = &'a Doc>) -> usize {
+        docs.into_iter().filter(|d| !self.covers_doc(d)).count()
+    }
+
+    pub fn to_wire(&self) -> BTreeMap<String, WireStamp> {
+        self.0.iter().map(|(d, s)| (d.0.clone(), stamp_to_wire(s))).collect()
+    }
+
+    /// From the wire; entries whose key is not their stamp's device are dropped
+    /// (import rejects such files before this is called).
+    pub fn from_wire(w: BTreeMap<String, WireStamp>) -> Self {
+        VersionVector(w.into_iter().filter(|(k, s)| *k == s.dev).map(|(k, s)| (DeviceId(k), stamp_from_wire(s))).collect())
+    }
+}
+
+/// One bundle this device exported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    pub bundle_id: String,
+    pub created_ms: u64,
+    pub scope: ScopeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<DeviceId>,
+    /// For full and delta bundles: what the recipient holds once it imported the
+    /// bundle. `None` for scoped bundles and deltas by date (partial states).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers: Option<VersionVector>,
+    pub records: u64,
+    /// Devices that acknowledged receiving it (by receipt), with the receipt's time.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub acked_by: BTreeMap<DeviceId, u64>,
+}
+
+/// One bundle received from another device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Received {
+    pub bundle_id: String,
+    pub created_ms: u64,
+    pub imported_ms: u64,
+    pub scope: ScopeKind,
+}
+
+/// What this device knows of another device.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceLog {
+    /// The squad name in its latest bundle.
+    pub squad_name: String,
+    /// Bundles imported from it, by its sequence number.
+    #[serde(default)]
+    pub bundles: BTreeMap<u64, Received>,
+    /// Every sequence number up to this one is superseded by a full bundle (a full
+    /// bundle holds everything the device's earlier bundles held).
+    #[serde(default)]
+    pub covered_through: u64,
+    /// What the device is known to hold (from its full and delta bundles).
+    #[serde(default)]
+    pub has: VersionVector,
+}
+
+/// Missing sequence numbers of a device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// The first few missing numbers, ascending (at most [`Gaps::SHOWN`]).
+    pub first: Vec<u64>,
+    /// How many are missing in all.
+    pub missing: u64,
+}
+
+impl Gaps {
+    pub const SHOWN: usize = 20;
+}
+
+/// Settings' view of a known device: last sequence seen and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub device_id: DeviceId,
+    pub squad_name: String,
+    pub last_seq: u64,
+    /// When that bundle was made (its device's clock).
+    pub last_created_ms: u64,
+    /// When it was imported here.
+    pub last_imported_ms: u64,
+}
+
+/// The ledger in the meta value could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("sync ledger cannot be read: {0}")]
+pub struct LedgerError(pub String);
+
+/// What this device exported and received. See the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncLedger {
+    /// This device's exports, by sequence number.
+    #[serde(default)]
+    pub exports: BTreeMap<u64, ExportRecord>,
+    /// Other devices, by id.
+    #[serde(default)]
+    pub devices: BTreeMap<DeviceId, DeviceLog>,
+}
+
+impl SyncLedger {
+    pub fn to_meta(&self) -> Result<String, LedgerError> {
+        serde_json::to_string(self).map_err(|e| LedgerError(e.to_string()))
+    }
+
+    /// Reads the stored meta value; an absent value is an empty ledger.
+    pub fn from_meta(v: Option<&str>) -> Result<SyncLedger, LedgerError> {
+        match v {
+            None | Some("") => Ok(SyncLedger::default()),
+            Some(s) => serde_json::from_str(s).map_err(|e| LedgerError(e.to_string())),
+        }
+    }
+
+    /// The sequence number of this device's next export.
+    pub fn next_seq(&self) -> u64 {
+        self.exports.keys().next_back().map_or(1, |s| s.saturating_add(1))
+    }
+
+    /// Whether a bundle with this id was exported or imported here.
+    pub fn has_bundle(&self, bundle_id: &str) -> bool {
+        self.exports.values().any(|e| e.bundle_id == bundle_id) || self.devices.values().any(|d| d.bundles.values().any(|b| b.bundle_id == bundle_id))
+    }
+
+    pub fn record_export(&mut self, seq: u64, rec: ExportRecord) {
+        self.exports.insert(seq, rec);
+    }
+
+    /// Records an imported bundle. `holds` is what the source device is known to
+    /// hold after making it (for full and delta bundles).
+    pub fn record_import(&mut self, source: &DeviceId, squad_name: &str, seq: u64, rec: Received, holds: Option<&VersionVector>) {
+        let log = self.devices.entry(source.clone()).or_default();
+        if log.bundles.keys().next_back().is_none_or(|last| seq >= *last) {
+            log.squad_name = squad_name.to_owned();
+        }
+        if rec.scope == ScopeKind::Full {
+            log.covered_through = log.covered_through.max(seq.saturating_sub(1));
+        }
+        if let Some(h) = holds {
+            log.has.join(h);
+        }
+        log.bundles.insert(seq, rec);
+    }
+
+    /// Sequence numbers of `device` not imported here, counting `incoming` (a
+    /// sequence number about to be imported) as imported.
+    pub fn gaps(&self, device: &DeviceId, incoming: Option<u64>) -> Gaps {
+        let empty = DeviceLog::default();
+        let log = self.devices.get(device).unwrap_or(&empty);
+        let max = log.bundles.keys().next_back().copied().into_iter().chain(incoming).max().unwrap_or(0);
+        let from = log.covered_through;
+        if max <= from {
+            return Gaps::default();
+        }
+        let seen = |s: u64| log.bundles.contains_key(&s) || incoming == Some(s);
+        let seen_in_range = log.bundles.range(from + 1..=max).count() as u64 + u64::from(incoming.is_some_and(|s| s > from && !log.bundles.contains_key(&s)));
+        let missing = (max - from).saturating_sub(seen_in_range);
+        let mut first = Vec::new();
+        let mut s = from + 1;
+        // Walks at most SHOWN missing numbers plus the seen ones between them.
+        while s <= max && first.len() < Gaps::SHOWN && (first.len() as u64) < missing {
+            if !seen(s) {
+                first.push(s);
+            }
+            match s.checked_add(1) {
+                Some(n) => s = n,
+                None => break,
+            }
+        }
+        Gaps { first, missing }
+    }
+
+    /// What `device` is known to hold: what its own bundles showed, joined with
+    /// the full and delta bundles of ours that it acknowledged.
+    pub fn known_by(&self, device: &DeviceId) -> VersionVector {
+        let mut vv = self.devices.get(device).map(|d| d.has.clone()).unwrap_or_default();
+        for e in self.exports.values().filter(|e| e.acked_by.contains_key(device)) {
+            if let Some(c) = &e.covers {
+                vv.join(c);
+            }
+        }
+        vv
+    }
+
+    /// What `device` holds if every full or delta bundle made for it arrived
+    /// (acknowledged or not): the base of an optimistic "since the last export".
+    pub fn sent_to(&self, device: &DeviceId) -> VersionVector {
+        let mut vv = self.known_by(device);
+        for e in self.exports.values().filter(|e| e.recipient.as_ref() == Some(device)) {
+            if let Some(c) = &e.covers {
+                vv.join(c);
+            }
+        }
+        vv
+    }
+
+    /// Devices known from their bundles, for settings: last sequence and when.
+    pub fn known_devices(&self) -> Vec<KnownDevice> {
+        self.devices
+            .iter()
+            .filter_map(|(id, log)| {
+                let (seq, last) = log.bundles.iter().next_back()?;
+                Some(KnownDevice { device_id: id.clone(), squad_name: log.squad_name.clone(), last_seq: *seq, last_created_ms: last.created_ms, last_imported_ms: last.imported_ms })
+            })
+            .collect()
+    }
+
+    /// Marks exports acknowledged by `by`. Entries are `(seq, bundle_id)` of this
+    /// device's bundles; ones that do not match an export here are ignored. Returns
+    /// the sequence numbers newly acknowledged.
+    pub fn acknowledge(&mut self, by: &DeviceId, at_ms: u64, entries: impl IntoIterator<Item = (u64, String)>) -> Vec<u64> {
+        let mut newly = Vec::new();
+        for (seq, id) in entries {
+            if let Some(e) = self.exports.get_mut(&seq) {
+                if e.bundle_id == id && !e.acked_by.contains_key(by) {
+                    e.acked_by.insert(by.clone(), at_ms);
+                    newly.push(seq);
+                }
+            }
+        }
+        newly.sort_unstable();
+        newly.dedup();
+        newly
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, scope: ScopeKind) -> Received {
+        Received { bundle_id: id.into(), created_ms: 1, imported_ms: 2, scope }
+    }
+
+    #[test]
+    fn gaps_name_the_missing_sequence_numbers() {
+        let mut l = SyncLedger::default();
+        let d = DeviceId("d-a".into());
+        l.record_import(&d, "A", 1, rec("b1", ScopeKind::Delta), None);
+        l.record_import(&d, "A", 2, rec("b2", ScopeKind::Delta), None);
+        l.record_import(&d, "A", 5, rec("b5", ScopeKind::Delta), None);
+        assert_eq!(l.gaps(&d, Some(7)), Gaps { first: vec![3, 4, 6], missing: 3 });
+        assert_eq!(l.gaps(&d, Some(3)), Gaps { first: vec![4], missing: 1 });
+        // A full bundle supersedes everything before it.
+        l.record_import(&d, "A", 9, rec("b9", ScopeKind::Full), None);
+        assert_eq!(l.gaps(&d, None), Gaps::default());
+    }
+
+    #[test]
+    fn a_huge_sequence_number_does_not_make_a_huge_gap_list() {
+        let l = SyncLedger::default();
+        let g = l.gaps(&DeviceId("d-a".into()), Some(u64::MAX));
+        assert_eq!(g.first.len(), Gaps::SHOWN);
+        assert_eq!(g.missing, u64::MAX - 1);
+    }
+
+    #[test]
+    fn the_ledger_round_trips_through_its_meta_value() {
+        let mut l = SyncLedger::default();
+        l.record_import(&DeviceId("d-a".into()), "武定", 1, rec("b1", ScopeKind::Full), Some(&VersionVector::new()));
+        let m = l.to_meta().unwrap();
+        assert_eq!(SyncLedger::from_meta(Some(&m)).unwrap(), l);
+        assert_eq!(SyncLedger::from_meta(None).unwrap(), SyncLedger::default());
+        assert!(SyncLedger::from_meta(Some("{")).is_err());
+    }
+}

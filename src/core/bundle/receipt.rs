@@ -1,0 +1,183 @@
+//! Receipts (回执): "device X has received these bundles".
+//!
+//! After importing bundles, a device (typically the office) makes a receipt file
+//! listing the bundles it received — their ids and (device, sequence number) — and
+//! hands it back. When the source device imports the receipt, the ledger marks
+//! those exports acknowledged by X; from then on, "not yet received by X"
+//! ([`super::export::not_yet_received`]) counts only records changed since the
+//! last acknowledged full or delta export.
+//!
+//! A receipt is small, plain (never encrypted: it holds ids only), checked like a
+//! bundle (size, text, nesting, format, version, checksum, ids, campaign) and
+//! idempotent: importing it twice acknowledges nothing new.
+
+use super::canonical::{self, hex};
+use super::error::{ExportError, ImportError};
+use super::import::{check_text, json_error, local_campaign_id, probe, valid_id, FileKind, Limits, MAX_DEVICE_ID, MAX_ID};
+use super::ledger::SyncLedger;
+use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
+use crate::core::clock::DeviceId;
+use crate::core::replica::Replica;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The receipt file. Fields in alphabetical order (canonical JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptEnvelope {
+    /// The device that received the bundles.
+    pub by: WireSource,
+    pub campaign_id: String,
+    pub created_ms: u64,
+    pub format: String,
+    pub received: Vec<WireReceived>,
+    pub receipt_id: String,
+    /// Hex SHA-256 of the canonical envelope without this member.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sha256: String,
+    pub version: u32,
+}
+
+/// One received bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireReceived {
+    pub bundle_id: String,
+    pub device_id: String,
+    pub seq: u64,
+}
+
+/// A checked receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub receipt_id: String,
+    pub by: DeviceId,
+    pub squad_name: String,
+    pub campaign_id: String,
+    pub created_ms: u64,
+    /// (source device, its sequence number, bundle id).
+    pub received: Vec<(DeviceId, u64, String)>,
+}
+
+/// What the caller supplies to make a receipt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptRequest {
+    /// Acknowledge only this device's bundles (`None`: every device's).
+    pub for_device: Option<DeviceId>,
+    pub squad_name: String,
+    pub created_ms: u64,
+    pub date: NaiveDate,
+    /// Fresh random bytes.
+    pub receipt_id: [u8; 16],
+}
+
+/// A receipt file ready to hand back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptFile {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// How many bundles it acknowledges.
+    pub entries: usize,
+}
+
+fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
+    let claimed = std::mem::take(&mut env.sha256);
+    let actual = canonical::sha256_hex(env);
+    env.sha256 = claimed;
+    actual
+}
+
+/// Makes a receipt for the bundles this device imported (from the ledger).
+pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest) -> Result<ReceiptFile, ExportError> {
+    let campaign_id = local_campaign_id(replica).ok_or(ExportError::NoCampaign)?.to_owned();
+    let received: Vec<WireReceived> = ledger
+        .devices
+        .iter()
+        .filter(|(d, _)| req.for_device.as_ref().is_none_or(|f| f == *d))
+        .flat_map(|(d, log)| log.bundles.iter().map(move |(seq, b)| WireReceived { bundle_id: b.bundle_id.clone(), device_id: d.0.clone(), seq: *seq }))
+        .collect();
+    let entries = received.len();
+    let mut env = ReceiptEnvelope {
+        by: WireSource { device_id: replica.device().0.clone(), squad_name: req.squad_name.clone() },
+        campaign_id,
+        created_ms: req.created_ms,
+        format: FORMAT_RECEIPT.to_owned(),
+        received,
+        receipt_id: hex(&req.receipt_id),
+        sha256: String::new(),
+        version: VERSION,
+    };
+    env.sha256 = checksum(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let bytes = serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let file_name = format!("duzhan-receipt-{}-{}.json", super::export::sanitize_name(&req.squad_name), req.date.format("%Y%m%d"));
+    Ok(ReceiptFile { file_name, bytes, entries })
+}
+
+/// Reads and checks a receipt file.
+pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportError> {
+    let (text, _) = check_text(bytes, limits)?;
+    let (kind, version) = probe(text)?;
+    match kind {
+        FileKind::Receipt => {}
+        FileKind::Bundle | FileKind::EncryptedBundle => return Err(ImportError::BundleNotReceipt),
+    }
+    if version != u64::from(VERSION) {
+        return Err(ImportError::UnsupportedVersion { format: FORMAT_RECEIPT.into(), found: version.to_string(), supported: VERSION });
+    }
+    let mut env: ReceiptEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
+    let actual = checksum(&mut env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
+    if env.sha256 != actual {
+        return Err(ImportError::ChecksumMismatch { expected: super::error::short(&env.sha256), actual });
+    }
+    if env.received.len() > limits.max_records {
+        return Err(ImportError::TooManyRecords { max: limits.max_records });
+    }
+    let ids = [("device id", &env.by.device_id, MAX_DEVICE_ID), ("campaign id", &env.campaign_id, MAX_ID), ("bundle id", &env.receipt_id, 64)];
+    for (what, id, max) in ids {
+        if !valid_id(id, max) {
+            return Err(ImportError::InvalidId { what, id: id.clone() });
+        }
+    }
+    if env.by.squad_name.len() > limits.max_string_bytes {
+        return Err(ImportError::StringTooLong { id: env.receipt_id, max: limits.max_string_bytes });
+    }
+    let mut received = Vec::with_capacity(env.received.len());
+    for r in env.received {
+        if !valid_id(&r.device_id, MAX_DEVICE_ID) {
+            return Err(ImportError::InvalidId { what: "device id", id: r.device_id });
+        }
+        if !valid_id(&r.bundle_id, 64) {
+            return Err(ImportError::InvalidId { what: "bundle id", id: r.bundle_id });
+        }
+        received.push((DeviceId(r.device_id), r.seq, r.bundle_id));
+    }
+    Ok(Receipt { receipt_id: env.receipt_id, by: DeviceId(env.by.device_id), squad_name: env.by.squad_name, campaign_id: env.campaign_id, created_ms: env.created_ms, received })
+}
+
+/// What importing a receipt does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptOutcome {
+    pub by: DeviceId,
+    pub squad_name: String,
+    /// This device's sequence numbers acknowledged for the first time.
+    pub newly_acknowledged: Vec<u64>,
+    /// Entries about this device's bundles (new or not).
+    pub for_this_device: usize,
+    /// The ledger to store (under [`super::ledger::META_SYNC_LEDGER`]).
+    pub ledger: SyncLedger,
+}
+
+/// Applies a receipt to this device's ledger (pure: returns the new ledger).
+pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) -> Result<ReceiptOutcome, ImportError> {
+    if let Some(local) = local_campaign_id(replica) {
+        if local != receipt.campaign_id {
+            return Err(ImportError::WrongCampaign { bundle: receipt.campaign_id.clone(), local: local.to_owned() });
+        }
+    }
+    let me = replica.device();
+    let mine: Vec<(u64, String)> = receipt.received.iter().filter(|(d, _, _)| d == me).map(|(_, s, b)| (*s, b.clone())).collect();
+    let for_this_device = mine.len();
+    let mut ledger = ledger.clone();
+    let newly_acknowledged = ledger.acknowledge(&receipt.by, receipt.created_ms, mine);
+    Ok(ReceiptOutcome { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), newly_acknowledged, for_this_device, ledger })
+}

@@ -1,0 +1,436 @@
+//! Export buttons (导出Excel / 导出CSV) for the 督战表 and the ledger, working offline.
+//!
+//! # Using it in a view
+//!
+//! ```ignore
+//! use super::{ExportMenu, ExportWhat};
+//!
+//! // The 督战表 (built from the current snapshot):
+//! view! { <ExportMenu what=ExportWhat::Table/> }
+//!
+//! // The ledger: a closure returning the rows of the view as the user sees it
+//! // (filters, search and sort applied). It is called on click, not on render,
+//! // so it may materialise every row of the view:
+//! let rows = move || state.ledger.with_value(|ix| {
+//!     let v = ix.query(&query.get_untracked());
+//!     ix.page(&v, 0, v.total())
+//! });
+//! view! { <ExportMenu what=ExportWhat::ledger(rows)/> }
+//! ```
+//!
+//! The buttons carry `data-testid="export-xlsx-<what>"` and `"export-csv-<what>"`,
+//! the status line `"export-status-<what>"` with `data-state` = `idle` | `loading`
+//! | `writing` | `done` | `error`, where `<what>` is `table` or `ledger`.
+//!
+//! # How a file is made
+//!
+//! The sheet is built in the core (`core::export`), so a component computes nothing.
+//! CSV is rendered in the core and downloaded at once. Excel goes to the xlsx web
+//! worker (`src/bin/xlsx_worker`), started on the **first** Excel export only, so
+//! its ~250 KB (gzipped) never weigh on the first load; it is then kept for the
+//! page's lifetime. The page waits for the worker's "ready" message before posting
+//! (messages posted earlier are lost), and gives up with a typed error if the
+//! worker fails to load (offline before it was ever cached), breaks, or is silent
+//! too long; the next attempt starts a fresh worker.
+//!
+//! The file is saved through a Blob, an object URL and a temporary `<a download>`:
+//! no server, so it works offline.
+
+use super::{platform, use_app};
+use crate::core::export::sheet::reply;
+use crate::core::export::{ledger_sheet, supervision_table_sheet, to_csv, ExportError, ExportKind, FileFormat, Sheet, Workbook, XlsxRequest};
+use crate::core::fieldwork::LedgerRow;
+use crate::core::i18n::K;
+use futures::channel::oneshot;
+use js_sys::{Array, Reflect, Uint8Array};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The worker's loader script, next to index.html. Trunk gives worker files no
+/// content hash (`xlsx_worker_loader.js`, `xlsx_worker.js`, `xlsx_worker_bg.wasm`):
+/// **an offline cache (service worker) must version these three itself** and serve
+/// them together, or a stale worker meets a newer page (the request's version
+/// check then says "reload the page").
+const WORKER_LOADER: &str = "./xlsx_worker_loader.js";
+/// How long the worker may take to load and say "ready" (its wasm is ~1 MB).
+const START_TIMEOUT_MS: i32 = 60_000;
+/// How long one file may take to write (a 100,000-row ledger takes seconds).
+const WRITE_TIMEOUT_MS: i32 = 300_000;
+
+/// What an [`ExportMenu`] exports.
+#[derive(Clone, Copy)]
+pub enum ExportWhat {
+    /// The 督战表, from the current snapshot.
+    Table,
+    /// The ledger: the rows of the current view, asked for on click.
+    Ledger(UnsyncCallback<(), Vec<LedgerRow>>),
+}
+
+impl ExportWhat {
+    /// The ledger, with a closure giving the rows of the current view.
+    pub fn ledger(rows: impl Fn() -> Vec<LedgerRow> + 'static) -> Self {
+        ExportWhat::Ledger(UnsyncCallback::new(move |()| rows()))
+    }
+
+    /// The `<what>` of the test ids.
+    fn code(self) -> &'static str {
+        match self {
+            ExportWhat::Table => "table",
+            ExportWhat::Ledger(_) => "ledger",
+        }
+    }
+
+    fn kind(self) -> ExportKind {
+        match self {
+            ExportWhat::Table => ExportKind::SupervisionTable,
+            ExportWhat::Ledger(_) => ExportKind::Ledger,
+        }
+    }
+}
+
+/// Where an export stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    /// Fetching and starting the xlsx worker (first Excel export only).
+    Loading,
+    Writing,
+    /// The file handed to the browser, by name.
+    Done(String),
+    Failed(ExportError),
+}
+
+impl Status {
+    fn code(&self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Loading => "loading",
+            Status::Writing => "writing",
+            Status::Done(_) => "done",
+            Status::Failed(_) => "error",
+        }
+    }
+
+    fn busy(&self) -> bool {
+        matches!(self, Status::Loading | Status::Writing)
+    }
+}
+
+/// The two export buttons and a status line (progress, the file name, or why it failed).
+#[component]
+pub fn ExportMenu(
+    /// The 督战表 or the ledger (see the module doc).
+    what: ExportWhat,
+) -> impl IntoView {
+    let state = use_app();
+    let status = RwSignal::new(Status::Idle);
+    let code = what.code();
+
+    let build = move || -> Sheet {
+        match what {
+            ExportWhat::Table => state.snapshot.with_untracked(supervision_table_sheet),
+            ExportWhat::Ledger(rows) => ledger_sheet(&rows.run(()), platform::today()),
+        }
+    };
+
+    let export = move |format: FileFormat| {
+        if status.with_untracked(Status::busy) {
+            return;
+        }
+        let name = what.kind().file_name(platform::today(), format);
+        match format {
+            FileFormat::Csv => {
+                let bytes = Uint8Array::from(to_csv(&build()).as_bytes());
+                status.set(match download(&bytes, format.mime(), &name) {
+                    Ok(()) => Status::Done(name),
+                    Err(e) => Status::Failed(e),
+                });
+            }
+            FileFormat::Xlsx => {
+                status.set(if worker_ready() { Status::Writing } else { Status::Loading });
+                let author = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+                let book = Workbook::single(build(), &author, platform::now_ms());
+                spawn_local(async move {
+                    let result = async {
+                        let worker = XlsxWorker::get().await?;
+                        status.set(Status::Writing);
+                        let bytes = worker.write(book).await?;
+                        download(&bytes, format.mime(), &name)
+                    };
+                    status.set(match result.await {
+                        Ok(()) => Status::Done(name),
+                        Err(e) => Status::Failed(e),
+                    });
+                });
+            }
+        }
+    };
+
+    let busy = move || status.with(Status::busy);
+    view! {
+        <div class="export-menu no-print" data-testid=format!("export-{code}")>
+            <button type="button" class="secondary" data-testid=format!("export-xlsx-{code}") disabled=busy on:click=move |_| export(FileFormat::Xlsx)>
+                {move || state.t(K::ExportXlsx)}
+            </button>
+            <button type="button" class="secondary" data-testid=format!("export-csv-{code}") disabled=busy on:click=move |_| export(FileFormat::Csv)>
+                {move || state.t(K::ExportCsv)}
+            </button>
+            <span class="export-status" data-testid=format!("export-status-{code}") data-state=move || status.with(Status::code)
+                role="status" aria-live="polite" class:error=move || matches!(status.get(), Status::Failed(_))>
+                {move || match status.get() {
+                    Status::Idle => String::new(),
+                    Status::Loading => state.t(K::ExportLoading).to_owned(),
+                    Status::Writing => state.t(K::ExportWriting).to_owned(),
+                    Status::Done(name) => format!("{}：{name}", state.t(K::ExportDone)),
+                    Status::Failed(e) => format!("{}：{}", state.t(K::ExportFailed), e.message(state.lang.get())),
+                }}
+            </span>
+        </div>
+    }
+}
+
+// ---- saving a file -------------------------------------------------------------
+
+/// Hands bytes to the browser as a download named `name`.
+fn download(bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), ExportError> {
+    let fail = |e: JsValue| ExportError::Download(js_text(&e));
+    let window = web_sys::window().ok_or_else(|| ExportError::Download("no window".into()))?;
+    let document = window.document().ok_or_else(|| ExportError::Download("no document".into()))?;
+    let body = document.body().ok_or_else(|| ExportError::Download("no body".into()))?;
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.set_hidden(true);
+    body.append_child(&a).map_err(fail)?;
+    a.click();
+    a.remove();
+    // Revoking at once can cancel the download in some browsers; a minute later the
+    // browser has long taken the file.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    Ok(())
+}
+
+fn js_text(v: &JsValue) -> String {
+    v.as_string()
+        .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .or_else(|| v.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()))
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
+// ---- the xlsx worker ------------------------------------------------------------
+
+type Reply = Result<Uint8Array, ExportError>;
+
+/// The running worker and what waits on it.
+struct Inner {
+    worker: web_sys::Worker,
+    ready: bool,
+    /// Callers waiting for "ready".
+    waiting: Vec<oneshot::Sender<Result<(), ExportError>>>,
+    /// Requests sent, by id.
+    pending: HashMap<u32, oneshot::Sender<Reply>>,
+    next_id: u32,
+    /// Kept so the handlers live as long as the worker.
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+/// A handle on the page's one xlsx worker (cheap to clone).
+#[derive(Clone)]
+struct XlsxWorker(Rc<RefCell<Inner>>);
+
+thread_local! {
+    /// The worker once started; cleared when it fails, so the next export starts afresh.
+    static WORKER: RefCell<Option<XlsxWorker>> = const { RefCell::new(None) };
+}
+
+fn worker_ready() -> bool {
+    WORKER.with(|w| w.borrow().as_ref().is_some_and(|w| w.0.borrow().ready))
+}
+
+impl XlsxWorker {
+    /// The worker, started if needed, once it has said "ready".
+    async fn get() -> Result<XlsxWorker, ExportError> {
+        let w = match WORKER.with(|w| w.borrow().clone()) {
+            Some(w) => w,
+            None => {
+                let w = XlsxWorker::start()?;
+                WORKER.with(|slot| *slot.borrow_mut() = Some(w.clone()));
+                w
+            }
+        };
+        if w.0.borrow().ready {
+            return Ok(w);
+        }
+        let (tx, rx) = oneshot::channel();
+        w.0.borrow_mut().waiting.push(tx);
+        match with_timeout(rx, START_TIMEOUT_MS).await {
+            Some(Ok(r)) => r.map(|()| w),
+            // The sender was dropped: the worker was torn down meanwhile.
+            Some(Err(_)) => Err(ExportError::WorkerUnavailable("stopped".into())),
+            None => {
+                let e = ExportError::WorkerTimeout { seconds: (START_TIMEOUT_MS / 1000) as u32 };
+                w.fail(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn start() -> Result<XlsxWorker, ExportError> {
+        let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| ExportError::WorkerUnavailable(js_text(&e)))?;
+        let me = XlsxWorker(Rc::new(RefCell::new(Inner {
+            worker: worker.clone(),
+            ready: false,
+            waiting: Vec::new(),
+            pending: HashMap::new(),
+            next_id: 1,
+            _handlers: Vec::new(),
+        })));
+        // Weak references: the handlers are owned by `Inner`, so a strong one would be a cycle.
+        let weak = Rc::downgrade(&me.0);
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            if let Some(inner) = weak.upgrade() {
+                XlsxWorker(inner).on_message(&ev);
+            }
+        });
+        let weak = Rc::downgrade(&me.0);
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            // Handled here: keep the browser from also reporting it as uncaught.
+            if let Some(ev) = ev.dyn_ref::<web_sys::Event>() {
+                ev.prevent_default();
+            }
+            if let Some(inner) = weak.upgrade() {
+                let w = XlsxWorker(inner);
+                let text = js_text(&ev);
+                let e = if w.0.borrow().ready { ExportError::WorkerFailed(text) } else { ExportError::WorkerUnavailable(text) };
+                w.fail(e);
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        me.0.borrow_mut()._handlers = vec![on_message, on_error];
+        Ok(me)
+    }
+
+    fn on_message(&self, ev: &JsValue) {
+        let data = Reflect::get(ev, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+        let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let id = get("id").as_f64().map(|v| v as u32);
+        match get("kind").as_string().as_deref() {
+            Some(reply::READY) => {
+                let waiting = {
+                    let mut inner = self.0.borrow_mut();
+                    inner.ready = true;
+                    std::mem::take(&mut inner.waiting)
+                };
+                for tx in waiting {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+            Some(reply::DONE) => {
+                let tx = id.and_then(|id| self.0.borrow_mut().pending.remove(&id));
+                if let Some(tx) = tx {
+                    let reply = get("bytes").dyn_into::<Uint8Array>().map_err(|_| ExportError::WorkerFailed("no file in the reply".into()));
+                    let _ = tx.send(reply);
+                }
+            }
+            Some(reply::ERROR) => {
+                let raw = get("error").as_string().unwrap_or_default();
+                let e = serde_json::from_str::<ExportError>(&raw).unwrap_or(ExportError::WorkerFailed(raw));
+                match id {
+                    Some(id) => {
+                        let tx = self.0.borrow_mut().pending.remove(&id);
+                        if let Some(tx) = tx {
+                            let _ = tx.send(Err(e));
+                        }
+                    }
+                    // No id: the worker could not even read which request it was.
+                    None => self.fail(e),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Writes one workbook; resolves with the file's bytes.
+    async fn write(&self, book: Workbook) -> Result<Uint8Array, ExportError> {
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut inner = self.0.borrow_mut();
+            let id = inner.next_id;
+            inner.next_id = inner.next_id.wrapping_add(1).max(1);
+            inner.pending.insert(id, tx);
+            id
+        };
+        let json = match XlsxRequest::new(id, book).to_json() {
+            Ok(j) => j,
+            Err(e) => {
+                self.0.borrow_mut().pending.remove(&id);
+                return Err(e);
+            }
+        };
+        let posted = self.0.borrow().worker.post_message(&JsValue::from_str(&json));
+        drop(json);
+        if let Err(e) = posted {
+            self.0.borrow_mut().pending.remove(&id);
+            return Err(ExportError::WorkerFailed(js_text(&e)));
+        }
+        match with_timeout(rx, WRITE_TIMEOUT_MS).await {
+            Some(Ok(reply)) => reply,
+            Some(Err(_)) => Err(ExportError::WorkerFailed("stopped".into())),
+            None => {
+                let e = ExportError::WorkerTimeout { seconds: (WRITE_TIMEOUT_MS / 1000) as u32 };
+                self.fail(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Fails everything waiting on this worker, stops it, and forgets it so the
+    /// next export starts a fresh one.
+    fn fail(&self, e: ExportError) {
+        let (waiting, pending) = {
+            let mut inner = self.0.borrow_mut();
+            inner.worker.terminate();
+            (std::mem::take(&mut inner.waiting), std::mem::take(&mut inner.pending))
+        };
+        WORKER.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.as_ref().is_some_and(|w| Rc::ptr_eq(&w.0, &self.0)) {
+                *slot = None;
+            }
+        });
+        for tx in waiting {
+            let _ = tx.send(Err(e.clone()));
+        }
+        for (_, tx) in pending {
+            let _ = tx.send(Err(e.clone()));
+        }
+    }
+}
+
+/// `Some(value)` if `fut` finishes within `ms`, else `None`.
+async fn with_timeout<T>(fut: impl std::future::Future<Output = T>, ms: i32) -> Option<T> {
+    use futures::future::{select, Either};
+    let timer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    }));
+    let fut = std::pin::pin!(fut);
+    match select(fut, timer).await {
+        Either::Left((v, _)) => Some(v),
+        Either::Right(_) => None,
+    }
+}

@@ -1,0 +1,530 @@
+//! Data exchange (数据交换): export bundle files, import them with a preview, hand
+//! back receipts, and see which devices have sent what.
+//!
+//! Every decision is the core's (`core::bundle`): what goes in a bundle, whether a
+//! file is acceptable, what an import would change. This view reads files, shows
+//! previews and commits what the core staged — under the same lock as every other
+//! save, and re-staged against the replica of that moment, so an edit made while
+//! the preview was open is never overwritten.
+//!
+//! data-testids: `view-sync`, `export-scope` (select: full|delta|since|county),
+//! `export-recipient`, `export-since`, `export-county`, `export-passphrase`,
+//! `export-passphrase-again`, `export-run`, `export-result`, `import-file`,
+//! `import-passphrase`, `import-decrypt`, `import-preview`, `preview-kind-<kind>`,
+//! `preview-gaps`, `preview-already`, `import-confirm`, `import-cancel`,
+//! `import-result`, `import-error`, `receipt-download`, `known-device`, `export-record`.
+
+use super::{platform, use_app, AppState};
+use crate::core::bundle::crypto::{self, EncryptParams};
+use crate::core::bundle::error::kind_zh;
+use crate::core::bundle::import::{detect, FileKind};
+use crate::core::bundle::ledger::META_SYNC_LEDGER;
+use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
+use crate::core::bundle::{export_bundle, prepare_import, ExportRequest, ExportScope, ImportError, Limits, Preview, SyncLedger};
+use crate::core::clock::DeviceId;
+use crate::core::i18n::{Lang, K};
+use crate::core::validate;
+use crate::storage::boot;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+const JSON_MIME: &str = "application/json";
+
+impl AppState {
+    /// Commits docs staged by the core together with a new sync ledger, atomically,
+    /// then applies them. `stage` runs under the save lock against the current replica.
+    async fn commit_with_ledger<T>(self, stage: impl FnOnce(&crate::core::replica::Replica, &SyncLedger, u64) -> Result<(crate::core::replica::Change, SyncLedger, T), String>) -> Result<T, String> {
+        let lang = self.lang.get_untracked();
+        let Some(store) = self.store.get_value() else {
+            return Err(crate::core::i18n::t(lang, K::Loading).to_owned());
+        };
+        let lock = self.lock.get_value();
+        let _turn = lock.lock().await;
+        let ledger = self.sync_ledger.get_untracked();
+        let staged = self.replica.with_untracked(|r| r.as_ref().map(|r| stage(r, &ledger, platform::now_ms())));
+        let (change, new_ledger, out) = match staged {
+            None => return Err(crate::core::i18n::t(lang, K::Loading).to_owned()),
+            Some(r) => r?,
+        };
+        let meta = new_ledger.to_meta().map_err(|e| e.to_string())?;
+        self.status.set(super::SaveStatus::Saving);
+        match boot::commit_change_with_meta(&*store, &change, vec![(META_SYNC_LEDGER.to_owned(), meta)]).await {
+            Ok(()) => {
+                self.apply_committed(change);
+                self.sync_ledger.set(new_ledger);
+                self.status.set(super::SaveStatus::Saved);
+                Ok(out)
+            }
+            Err(e) => {
+                let m = e.message(lang);
+                self.status.set(super::SaveStatus::Failed(m.clone()));
+                Err(m)
+            }
+        }
+    }
+}
+
+/// The data-exchange page.
+#[component]
+pub fn SyncView() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <section class="view" data-testid="view-sync">
+            <h2>{move || state.t(K::NavSync)}</h2>
+            <ExportPanel/>
+            <ImportPanel/>
+            <DevicesPanel/>
+        </section>
+    }
+}
+
+#[component]
+fn ExportPanel() -> impl IntoView {
+    let state = use_app();
+    let scope = RwSignal::new("full".to_owned());
+    let recipient = RwSignal::new(String::new());
+    let since = RwSignal::new(String::new());
+    let county = RwSignal::new(String::new());
+    let pass = RwSignal::new(String::new());
+    let pass2 = RwSignal::new(String::new());
+    let busy = RwSignal::new(None::<K>);
+    let error = RwSignal::new(None::<String>);
+    let result = RwSignal::new(None::<String>);
+
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            error.set(None);
+            result.set(None);
+            let lang = state.lang.get_untracked();
+            let passphrase = pass.get_untracked();
+            if passphrase != pass2.get_untracked() {
+                error.set(Some(state_text(lang, K::PassphraseMismatch)));
+                return;
+            }
+            let scope = match scope.get_untracked().as_str() {
+                "delta" => {
+                    let r = recipient.get_untracked();
+                    if r.is_empty() {
+                        error.set(Some(state_text(lang, K::ChooseRecipient)));
+                        return;
+                    }
+                    ExportScope::Delta { known: state.sync_ledger.with_untracked(|l| l.known_by(&DeviceId(r))) }
+                }
+                "since" => match validate::parse_date(&since.get_untracked()) {
+                    Ok(d) => ExportScope::DeltaSinceMs(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis().max(0) as u64).unwrap_or(0)),
+                    Err(e) => {
+                        error.set(Some(e.message(lang)));
+                        return;
+                    }
+                },
+                "county" => {
+                    let c = county.get_untracked();
+                    if c.is_empty() {
+                        error.set(Some(state_text(lang, K::ChooseCounty)));
+                        return;
+                    }
+                    ExportScope::Scoped { county_ids: vec![c], target_ids: Vec::new() }
+                }
+                _ => ExportScope::Full,
+            };
+            let recipient_id = Some(recipient.get_untracked()).filter(|r| !r.is_empty()).map(DeviceId);
+            let squad_name = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+            busy.set(Some(if passphrase.is_empty() { K::Writing } else { K::Encrypting }));
+            platform::yield_to_browser().await;
+            let req = ExportRequest { scope, recipient: recipient_id, squad_name, created_ms: platform::now_ms(), date: platform::today(), bundle_id: platform::random_bytes() };
+            // The ledger is stored before the file is handed over: a file that exists is
+            // always in the ledger, so sequence numbers are never reused.
+            let outcome = state
+                .commit_with_ledger(|r, ledger, _now| {
+                    let file = export_bundle(r, ledger, &req).map_err(|e| e.message(lang))?;
+                    let bytes = if passphrase.is_empty() {
+                        file.bytes.clone()
+                    } else {
+                        let params = EncryptParams { passphrase: &passphrase, salt: platform::random_bytes(), nonce: platform::random_bytes(), iterations: crypto::MIN_ITERATIONS };
+                        crypto::encrypt(&file.bytes, &params).map_err(|e| e.message(lang))?
+                    };
+                    let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
+                    Ok((change, file.ledger.clone(), (file, bytes)))
+                })
+                .await;
+            busy.set(None);
+            match outcome {
+                Ok((file, bytes)) => match platform::download(&file.file_name, &bytes, JSON_MIME) {
+                    Ok(()) => {
+                        let total: u64 = file.counts.values().sum();
+                        result.set(Some(format!("{}：{}（{} {}，{:.1} KB）", state_text(lang, K::Exported), file.file_name, total, state_text(lang, K::ColRecords), bytes.len() as f64 / 1024.0)));
+                    }
+                    Err(e) => error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed)))),
+                },
+                Err(m) => error.set(Some(m)),
+            }
+        });
+    };
+
+    let devices = move || state.sync_ledger.with(|l| l.known_devices());
+    view! {
+        <section class="panel">
+            <h3>{move || state.t(K::ExportTitle)}</h3>
+            <form class="form" on:submit=run>
+                <label>{move || state.t(K::ExportScopeLabel)}
+                    <select data-testid="export-scope" on:change=move |ev| scope.set(event_target_value(&ev))>
+                        <option value="full">{move || state.t(K::ScopeFull)}</option>
+                        <option value="delta">{move || state.t(K::ScopeDelta)}</option>
+                        <option value="since">{move || state.t(K::ScopeSince)}</option>
+                        <option value="county">{move || state.t(K::ScopeCounty)}</option>
+                    </select>
+                </label>
+                <label>{move || state.t(K::Recipient)}
+                    <select data-testid="export-recipient" on:change=move |ev| recipient.set(event_target_value(&ev))>
+                        <option value="">{move || state.t(K::NoneChosen)}</option>
+                        {move || devices().into_iter().map(|d| {
+                            let label = format!("{} ({})", if d.squad_name.is_empty() { "-".to_owned() } else { d.squad_name.clone() }, d.device_id);
+                            view! { <option value=d.device_id.0.clone()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || scope.get() == "since">
+                    <label>{move || state.t(K::FieldDate)}
+                        <input type="text" placeholder="YYYY-MM-DD" data-testid="export-since" prop:value=move || since.get() on:input=move |ev| since.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <Show when=move || scope.get() == "county">
+                    <label>{move || state.t(K::FieldCounty)}
+                        <select data-testid="export-county" on:change=move |ev| county.set(event_target_value(&ev))>
+                            <option value="">{move || state.t(K::NoneChosen)}</option>
+                            {move || state.snapshot.with(|s| s.counties.iter().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view())}
+                        </select>
+                    </label>
+                </Show>
+                <label>{move || state.t(K::Passphrase)}
+                    <input type="password" autocomplete="new-password" data-testid="export-passphrase" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || state.t(K::PassphraseAgain)}
+                    <input type="password" autocomplete="new-password" data-testid="export-passphrase-again" prop:value=move || pass2.get() on:input=move |ev| pass2.set(event_target_value(&ev))/>
+                </label>
+                <div class="actions">
+                    <button type="submit" data-testid="export-run" disabled=move || busy.with(Option::is_some)>{move || state.t(K::DoExport)}</button>
+                    {move || busy.get().map(|k| view! { <span class="muted" role="status">{state.t(k)}</span> })}
+                </div>
+            </form>
+            {move || result.get().map(|r| view! { <p class="ok" role="status" data-testid="export-result">{r}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="export-error">{e}</p> })}
+        </section>
+    }
+}
+
+fn state_text(lang: Lang, k: K) -> String {
+    crate::core::i18n::t(lang, k).to_owned()
+}
+
+/// The file being imported, kept until the user confirms or cancels.
+#[derive(Clone)]
+struct Pending {
+    bytes: Vec<u8>,
+    passphrase: Option<String>,
+}
+
+#[component]
+fn ImportPanel() -> impl IntoView {
+    let state = use_app();
+    let pending = StoredValue::new(None::<Pending>);
+    let needs_pass = RwSignal::new(false);
+    let pass = RwSignal::new(String::new());
+    let preview = RwSignal::new(None::<Preview>);
+    let stage_text = RwSignal::new(None::<K>);
+    let error = RwSignal::new(None::<String>);
+    let result = RwSignal::new(None::<String>);
+    let receipt_for = RwSignal::new(None::<DeviceId>);
+
+    let reset = move || {
+        pending.set_value(None);
+        needs_pass.set(false);
+        pass.set(String::new());
+        preview.set(None);
+        stage_text.set(None);
+    };
+
+    // Checks and previews the pending file against the current replica.
+    let run_preview = move || {
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let Some(p) = pending.get_value() else { return };
+            stage_text.set(Some(K::Checking));
+            platform::yield_to_browser().await;
+            let ledger = state.sync_ledger.get_untracked();
+            let limits = Limits::default();
+            let res = state.replica.with_untracked(|r| r.as_ref().map(|r| prepare_import(&p.bytes, p.passphrase.as_deref(), r, &ledger, &limits, platform::now_ms())));
+            stage_text.set(None);
+            match res {
+                Some(Ok(pv)) => preview.set(Some(pv)),
+                Some(Err(ImportError::PassphraseRequired)) if p.passphrase.is_none() => needs_pass.set(true),
+                Some(Err(e)) => {
+                    error.set(Some(e.message(lang)));
+                    if !matches!(e, ImportError::WrongPassphrase) {
+                        reset();
+                    }
+                }
+                None => error.set(Some(state_text(lang, K::Loading))),
+            }
+        });
+    };
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(input) = input else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        // Allow choosing the same file again later (e.g. to show "already imported").
+        input.set_value("");
+        reset();
+        error.set(None);
+        result.set(None);
+        receipt_for.set(None);
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let limits = Limits::default();
+            // The size cap comes before reading anything.
+            let size = file.size() as usize;
+            if size > limits.max_bytes {
+                error.set(Some(ImportError::TooLarge { size, max: limits.max_bytes }.message(lang)));
+                return;
+            }
+            stage_text.set(Some(K::Reading));
+            let bytes = match platform::read_file(&file).await {
+                Ok(b) => b,
+                Err(e) => {
+                    stage_text.set(None);
+                    error.set(Some(format!("{}（{e}）", state_text(lang, K::ReadFailed))));
+                    return;
+                }
+            };
+            stage_text.set(None);
+            match detect(&bytes, &limits) {
+                Ok(FileKind::Receipt) => {
+                    let outcome = state
+                        .commit_with_ledger(|r, ledger, _| {
+                            let receipt = read_receipt(&bytes, &limits).map_err(|e| e.message(lang))?;
+                            let out = apply_receipt(&receipt, r, ledger).map_err(|e| e.message(lang))?;
+                            let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
+                            Ok((change, out.ledger.clone(), out))
+                        })
+                        .await;
+                    match outcome {
+                        Ok(out) => {
+                            let seqs = out.newly_acknowledged.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、");
+                            result.set(Some(format!("{} {}：{}", state_text(lang, K::ReceiptApplied), out.squad_name, if seqs.is_empty() { state_text(lang, K::NoneChosen) } else { seqs })));
+                        }
+                        Err(m) => error.set(Some(m)),
+                    }
+                }
+                Ok(FileKind::EncryptedBundle) => {
+                    pending.set_value(Some(Pending { bytes, passphrase: None }));
+                    needs_pass.set(true);
+                }
+                Ok(FileKind::Bundle) => {
+                    pending.set_value(Some(Pending { bytes, passphrase: None }));
+                    run_preview();
+                }
+                Err(e) => error.set(Some(e.message(lang))),
+            }
+        });
+    };
+
+    let decrypt = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let p = pass.get_untracked();
+        pending.update_value(|x| {
+            if let Some(x) = x {
+                x.passphrase = Some(p);
+            }
+        });
+        run_preview();
+    };
+
+    let confirm = move |_| {
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let Some(p) = pending.get_value() else { return };
+            stage_text.set(Some(K::Writing));
+            platform::yield_to_browser().await;
+            let limits = Limits::default();
+            // Re-staged under the lock against the replica as it is now.
+            let outcome = state
+                .commit_with_ledger(|r, ledger, now| {
+                    let pv = prepare_import(&p.bytes, p.passphrase.as_deref(), r, ledger, &limits, now).map_err(|e| e.message(lang))?;
+                    let summary = (pv.totals(), pv.source_device.clone(), pv.squad_name.clone(), pv.seq);
+                    Ok((pv.change.clone(), pv.ledger.clone(), summary))
+                })
+                .await;
+            stage_text.set(None);
+            match outcome {
+                Ok((totals, source, squad, seq)) => {
+                    result.set(Some(format!(
+                        "{}：{} #{} — {} {}，{} {}，{} {}，{} {}",
+                        state_text(lang, K::Imported), squad, seq,
+                        state_text(lang, K::ColNew), totals.new,
+                        state_text(lang, K::ColChanged), totals.changed,
+                        state_text(lang, K::ColDeleted), totals.deleted,
+                        state_text(lang, K::ColConflicting), totals.conflicting,
+                    )));
+                    receipt_for.set(Some(source));
+                    reset();
+                }
+                Err(m) => error.set(Some(m)),
+            }
+        });
+    };
+
+    let download_receipt = move |_| {
+        let lang = state.lang.get_untracked();
+        let squad_name = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+        let req = ReceiptRequest { for_device: receipt_for.get_untracked(), squad_name, created_ms: platform::now_ms(), date: platform::today(), receipt_id: platform::random_bytes() };
+        let ledger = state.sync_ledger.get_untracked();
+        let made = state.replica.with_untracked(|r| r.as_ref().map(|r| make_receipt(r, &ledger, &req)));
+        match made {
+            Some(Ok(f)) => {
+                if let Err(e) = platform::download(&f.file_name, &f.bytes, JSON_MIME) {
+                    error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed))));
+                }
+            }
+            Some(Err(e)) => error.set(Some(e.message(lang))),
+            None => {}
+        }
+    };
+
+    view! {
+        <section class="panel">
+            <h3>{move || state.t(K::ImportTitle)}</h3>
+            <label class="file-pick">{move || state.t(K::ChooseFile)}
+                <input type="file" accept=".json,application/json" data-testid="import-file" on:change=on_file/>
+            </label>
+            {move || stage_text.get().map(|k| view! { <p class="muted" role="status" data-testid="import-progress">{state.t(k)}</p> })}
+            <Show when=move || needs_pass.get() && preview.with(Option::is_none)>
+                <form class="form inline" on:submit=decrypt>
+                    <p>{move || state.t(K::NeedPassphrase)}</p>
+                    <label>{move || state.t(K::PassphraseShort)}
+                        <input type="password" data-testid="import-passphrase" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                    </label>
+                    <button type="submit" data-testid="import-decrypt">{move || state.t(K::Decrypt)}</button>
+                </form>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="import-error">{e}</p> })}
+            {move || preview.get().map(|pv| view! { <PreviewTable preview=pv on_confirm=Callback::new(confirm) on_cancel=Callback::new(move |_| reset())/> })}
+            {move || result.get().map(|r| view! {
+                <div class="ok" role="status" data-testid="import-result">
+                    <p>{r}</p>
+                    <button type="button" class="secondary" data-testid="receipt-download" on:click=download_receipt>{state.t(K::DownloadReceipt)}</button>
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// What an import would do, per record kind, before the user confirms.
+#[component]
+fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let gaps = (preview.gaps.missing > 0).then(|| {
+        let first = preview.gaps.first.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、");
+        view! { <p class="warn" data-testid="preview-gaps">{move || state.t(K::GapsNote)} {format!(" {first}（{}）", preview.gaps.missing)}</p> }
+    });
+    let already = preview.already_imported.map(|a| {
+        let k = match a {
+            crate::core::bundle::import::AlreadyImported::SameBundle => K::AlreadyImported,
+            crate::core::bundle::import::AlreadyImported::NothingNew => K::NothingNew,
+        };
+        view! { <p class="warn" data-testid="preview-already">{move || state.t(k)}</p> }
+    });
+    let own = preview.own_bundle.then(|| view! { <p class="muted">{move || state.t(K::OwnBundle)}</p> });
+    let th = move |k: K| view! { <th scope="col" class="num">{move || state.t(k)}</th> };
+    let rows = preview
+        .kinds
+        .iter()
+        .map(|(kind, c)| {
+            view! {
+                <tr data-testid=format!("preview-kind-{kind}")>
+                    <th scope="row">{kind_zh(kind).to_owned()}</th>
+                    <td class="num">{c.records}</td><td class="num">{c.new}</td><td class="num">{c.changed}</td>
+                    <td class="num">{c.deleted}</td><td class="num">{c.conflicting}</td><td class="num">{c.unchanged}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let header = format!("{} · {} #{} · {}", preview.squad_name, preview.source_device, preview.seq, platform::format_ms(preview.created_ms));
+    view! {
+        <div class="preview" data-testid="import-preview">
+            <h4>{move || state.t(K::ImportPreview)}</h4>
+            <p data-testid="preview-source">{move || state.t(K::FromDevice)} "：" {header.clone()}</p>
+            {gaps}{already}{own}
+            <div class="table-scroll">
+                <table class="list">
+                    <thead><tr>
+                        <th scope="col">{move || state.t(K::KindCol)}</th>
+                        {th(K::ColRecords)}{th(K::ColNew)}{th(K::ColChanged)}{th(K::ColDeleted)}{th(K::ColConflicting)}{th(K::ColUnchanged)}
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <div class="actions">
+                <button type="button" data-testid="import-confirm" on:click=move |_| on_confirm.run(())>{move || state.t(K::ConfirmImport)}</button>
+                <button type="button" class="secondary" data-testid="import-cancel" on:click=move |_| on_cancel.run(())>{move || state.t(K::Cancel)}</button>
+            </div>
+        </div>
+    }
+}
+
+/// Other devices this one has heard from, and this device's own exports.
+#[component]
+fn DevicesPanel() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <section class="panel">
+            <h3>{move || state.t(K::KnownDevices)}</h3>
+            <div class="table-scroll">
+                <table class="list">
+                    <thead><tr>
+                        <th scope="col">{move || state.t(K::SquadName)}</th>
+                        <th scope="col">{move || state.t(K::DeviceId)}</th>
+                        <th scope="col" class="num">{move || state.t(K::LastSeq)}</th>
+                        <th scope="col">{move || state.t(K::LastImported)}</th>
+                        <th scope="col" class="num">{move || state.t(K::NotYetReceived)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || {
+                            let ledger = state.sync_ledger.get();
+                            state.replica.with(|r| {
+                                let Some(r) = r.as_ref() else { return ().into_any() };
+                                ledger.known_devices().into_iter().map(|d| {
+                                    let pending = crate::core::bundle::export::not_yet_received(r, &ledger, &d.device_id);
+                                    view! {
+                                        <tr data-testid="known-device" data-device-id=d.device_id.0.clone()>
+                                            <td>{d.squad_name.clone()}</td>
+                                            <td><code>{d.device_id.0.clone()}</code></td>
+                                            <td class="num">{d.last_seq}</td>
+                                            <td>{platform::format_ms(d.last_imported_ms)}</td>
+                                            <td class="num" data-testid="not-yet-received">{pending}</td>
+                                        </tr>
+                                    }
+                                }).collect_view().into_any()
+                            })
+                        }}
+                    </tbody>
+                </table>
+            </div>
+            <h3>{move || state.t(K::ExportsDone)}</h3>
+            <ul class="plain">
+                {move || state.sync_ledger.with(|l| l.exports.iter().rev().take(20).map(|(seq, e)| {
+                    let acked = e.acked_by.keys().map(|d| d.0.clone()).collect::<Vec<_>>().join("、");
+                    view! {
+                        <li data-testid="export-record">
+                            {format!("#{seq} · {} · {} {}", platform::format_ms(e.created_ms), e.records, crate::core::i18n::t(state.lang.get(), K::ColRecords))}
+                            {(!acked.is_empty()).then(|| view! { <span class="tag">{move || state.t(K::AckedBy)} " " {acked.clone()}</span> })}
+                        </li>
+                    }
+                }).collect_view())}
+            </ul>
+        </section>
+    }
+}

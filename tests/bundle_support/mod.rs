@@ -1,0 +1,86 @@
+//! Helpers shared by the bundle tests: devices, exports and imports with fixed
+//! names, times and randomness.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use duzhan::core::bundle::import::Limits;
+use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
+use duzhan::core::clock::{DeviceId, Hlc};
+use duzhan::core::doc::Doc;
+use duzhan::core::replica::Replica;
+use std::sync::OnceLock;
+use duzhan::core::seed;
+
+/// A device as the tests see it: its replica, ledger and a counter for randomness.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub replica: Replica,
+    pub ledger: SyncLedger,
+    pub name: String,
+    pub nonce: u64,
+}
+
+impl Device {
+    /// A fresh device holding the embedded default, as after first run.
+    pub fn fresh(id: &str) -> Device {
+        static SEED: OnceLock<Vec<Doc>> = OnceLock::new();
+        let docs = SEED.get_or_init(seed::seed_docs).clone();
+        let dev = DeviceId(id.to_owned());
+        Device { replica: Replica::from_parts(docs, Hlc::new(dev)), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
+    }
+
+    /// A device with no data at all.
+    pub fn empty(id: &str) -> Device {
+        Device { replica: Replica::new(DeviceId(id.to_owned())), ledger: SyncLedger::default(), name: id.to_owned(), nonce: 0 }
+    }
+
+    pub fn hash(&self) -> String {
+        state_hash(self.replica.docs())
+    }
+
+    fn random16(&mut self) -> [u8; 16] {
+        self.nonce += 1;
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.nonce.to_be_bytes());
+        let h = self.replica.device().as_str().bytes().fold(0u64, |a, c| a.wrapping_mul(31).wrapping_add(c as u64));
+        b[8..].copy_from_slice(&h.to_be_bytes());
+        b
+    }
+
+    /// Exports and stores the ledger, as the app does before handing the file out.
+    pub fn export(&mut self, scope: ExportScope, now_ms: u64) -> ExportedFile {
+        let req = ExportRequest { scope, recipient: None, squad_name: self.name.clone(), created_ms: now_ms, date: date(), bundle_id: self.random16() };
+        let f = export_bundle(&self.replica, &self.ledger, &req).expect("export");
+        self.ledger = f.ledger.clone();
+        f
+    }
+
+    pub fn preview(&self, bytes: &[u8]) -> Result<Preview, ImportError> {
+        prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), 1_000)
+    }
+
+    /// Imports and commits (applies the change, stores the ledger).
+    pub fn import(&mut self, bytes: &[u8]) -> Result<Preview, ImportError> {
+        let p = self.preview(bytes)?;
+        self.replica.apply(p.change.clone());
+        self.ledger = p.ledger.clone();
+        Ok(p)
+    }
+}
+
+pub fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 3, 15).unwrap()
+}
+
+/// Default limits, with a key-derivation floor low enough for fast tests.
+pub fn test_limits() -> Limits {
+    Limits { min_kdf_iterations: 1, ..Limits::default() }
+}
+
+/// The bytes' import error (panics if the import succeeds).
+pub fn import_err(d: &Device, bytes: &[u8]) -> ImportError {
+    match d.preview(bytes) {
+        Ok(p) => panic!("expected a rejection, got a preview of {} docs", p.change.docs.len()),
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,229 @@
+// Sync by files between two devices: two fresh browser profiles (two contexts,
+// each with its own IndexedDB) edit, export bundle files, import each other's
+// files through the import preview, and end with identical data. Files really
+// download and upload. One behaviour per test.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { appSuite, newSession, openApp, reloadApp, gotoHash, saved, eventually, readText, tid } from './harness.mjs';
+
+const { appTest, ctx } = appSuite();
+
+// ---- helpers ----------------------------------------------------------------
+
+async function nameDevice(page, name) {
+  await page.locator(tid('first-run-banner')).waitFor({ state: 'visible' });
+  await page.locator(tid('first-run-name')).fill(name);
+  await saved(page, () => page.locator(tid('first-run-save')).click());
+}
+
+async function addFigure(page, url, targetId, value, date) {
+  await gotoHash(page, `#/targets/${targetId}`);
+  await page.locator(tid('target-detail')).waitFor({ state: 'visible' });
+  await page.locator(tid('figure-value')).fill(value);
+  await page.locator(tid('figure-date')).fill(date);
+  await saved(page, () => page.locator(tid('figure-add')).click());
+}
+
+/** Exports from the sync view and returns the downloaded file's path and name. */
+async function exportBundle(page, { scope = 'full', passphrase = '' } = {}) {
+  await gotoHash(page, '#/sync');
+  await page.locator(tid('export-scope')).selectOption(scope);
+  if (passphrase) {
+    await page.locator(tid('export-passphrase')).fill(passphrase);
+    await page.locator(tid('export-passphrase-again')).fill(passphrase);
+  }
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(tid('export-run')).click()]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-bundle-'));
+  const file = path.join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  await page.locator(tid('export-result')).waitFor({ state: 'visible' });
+  return { file, name: download.suggestedFilename() };
+}
+
+/** Chooses a file in the import panel and waits for the preview (or an error). */
+async function chooseImport(page, file) {
+  await gotoHash(page, '#/sync');
+  await page.locator(tid('import-file')).setInputFiles(file);
+}
+
+async function confirmImport(page) {
+  await page.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: 30_000 });
+  await saved(page, () => page.locator(tid('import-confirm')).click());
+  await page.locator(tid('import-result')).waitFor({ state: 'visible' });
+}
+
+async function stateHash(page) {
+  await gotoHash(page, '#/settings');
+  return readText(page.locator(tid('state-hash')));
+}
+
+async function tableText(page) {
+  await gotoHash(page, '#/table');
+  await page.locator(tid('supervision-table')).waitFor({ state: 'visible' });
+  return (await page.locator(tid('supervision-table')).textContent()).replace(/\s+/g, ' ');
+}
+
+async function twoDevices(url) {
+  const a = await newSession(ctx.browser);
+  const b = await newSession(ctx.browser);
+  await openApp(a.page, url);
+  await openApp(b.page, url);
+  return { a, b, close: async () => { a.assertNoErrors(); b.assertNoErrors(); await a.close(); await b.close(); } };
+}
+
+// ---- specs --------------------------------------------------------------------
+
+appTest('two devices exchange files both ways and end with identical data', async ({ url }) => {
+  const { a, b, close } = await twoDevices(url);
+  try {
+    await nameDevice(a.page, '武定县督战小分队');
+    await nameDevice(b.page, '州扶贫办');
+    await addFigure(a.page, url, 'seed-target-wuding', '2900', '2020-03-31');
+    await gotoHash(b.page, '#/targets/seed-target-xihe');
+    await saved(b.page, async () => {
+      await b.page.locator(tid('target-delete')).click();
+      await b.page.locator(tid('target-delete-confirm')).click();
+    });
+    await gotoHash(b.page, '#/milestones');
+    await saved(b.page, () => b.page.locator(`${tid('milestone-item')}[data-milestone-id="seed-ms-02"] ${tid('milestone-status')}`).selectOption('done'));
+
+    const fromA = await exportBundle(a.page);
+    assert.match(fromA.name, /^duzhan-武定县督战小分队-\d{8}-0*1\.json$/);
+    const fromB = await exportBundle(b.page);
+
+    await chooseImport(a.page, fromB.file);
+    await a.page.locator(tid('import-preview')).waitFor({ state: 'visible' });
+    assert.match(await readText(a.page.locator(tid('preview-source'))), /州扶贫办/);
+    assert.match(await readText(a.page.locator(tid('preview-kind-target'))), /1/);
+    await confirmImport(a.page);
+    await chooseImport(b.page, fromA.file);
+    await confirmImport(b.page);
+
+    const [ha, hb] = [await stateHash(a.page), await stateHash(b.page)];
+    assert.equal(ha, hb, 'state hashes differ after exchanging files');
+    for (const page of [a.page, b.page]) {
+      const t = await tableText(page);
+      assert.match(t, /2900人/);
+      assert.doesNotMatch(t, /西河安置点/);
+      await gotoHash(page, '#/milestones');
+      assert.equal(await page.locator(`${tid('milestone-item')}[data-milestone-id="seed-ms-02"] ${tid('milestone-status')}`).inputValue(), 'done');
+    }
+    // Survives a reload on both.
+    await reloadApp(a.page);
+    assert.equal(await stateHash(a.page), ha);
+  } finally {
+    await close();
+  }
+});
+
+appTest('importing the same file twice changes nothing, and the preview says so', async ({ url }) => {
+  const { a, b, close } = await twoDevices(url);
+  try {
+    await nameDevice(a.page, '甲');
+    await addFigure(a.page, url, 'seed-target-nanhua', '1000', '2020-04-30');
+    const file = await exportBundle(a.page);
+    await chooseImport(b.page, file.file);
+    await confirmImport(b.page);
+    const once = await stateHash(b.page);
+    await chooseImport(b.page, file.file);
+    await b.page.locator(tid('preview-already')).waitFor({ state: 'visible' });
+    await b.page.locator(tid('import-confirm')).click();
+    await b.page.locator(tid('import-result')).waitFor({ state: 'visible' });
+    assert.equal(await stateHash(b.page), once);
+    // Known devices list the sender with its sequence number.
+    await gotoHash(b.page, '#/sync');
+    const row = b.page.locator(tid('known-device'));
+    await row.first().waitFor({ state: 'visible' });
+    assert.match(await readText(row.first()), /甲/);
+  } finally {
+    await close();
+  }
+});
+
+appTest('a tampered file is refused with a Chinese message and nothing changes', async ({ url }) => {
+  const { a, b, close } = await twoDevices(url);
+  try {
+    await addFigure(a.page, url, 'seed-target-yaoan', '900', '2020-05-31');
+    const file = await exportBundle(a.page);
+    const text = fs.readFileSync(file.file, 'utf8');
+    assert.ok(text.includes('900'));
+    const tampered = path.join(path.dirname(file.file), 'tampered.json');
+    fs.writeFileSync(tampered, text.replace(/"v":900(\.0)?\b/, '"v":901'));
+    assert.notEqual(fs.readFileSync(tampered, 'utf8'), text, 'tampering did not change the file');
+    const before = await stateHash(b.page);
+    await chooseImport(b.page, tampered);
+    const err = b.page.locator(tid('import-error'));
+    await err.waitFor({ state: 'visible' });
+    assert.match(await readText(err), /[\u4e00-\u9fff]/);
+    assert.equal(await b.page.locator(tid('import-preview')).count(), 0);
+    assert.equal(await stateHash(b.page), before);
+
+    // A truncated file too.
+    const truncated = path.join(path.dirname(file.file), 'truncated.json');
+    fs.writeFileSync(truncated, text.slice(0, Math.floor(text.length / 2)));
+    await chooseImport(b.page, truncated);
+    await eventually(async () => assert.match(await readText(b.page.locator(tid('import-error'))), /[\u4e00-\u9fff]/));
+    assert.equal(await stateHash(b.page), before);
+  } finally {
+    await close();
+  }
+});
+
+appTest('an encrypted bundle needs its passphrase and then round-trips', async ({ url }) => {
+  const { a, b, close } = await twoDevices(url);
+  try {
+    await addFigure(a.page, url, 'seed-target-dayao', '1200', '2020-06-30');
+    const file = await exportBundle(a.page, { passphrase: '督战2020口令' });
+    const text = fs.readFileSync(file.file, 'utf8');
+    assert.ok(text.includes('duzhan-bundle-encrypted'));
+    assert.ok(!text.includes('seed-target-dayao'), 'the encrypted file shows record ids');
+
+    const before = await stateHash(b.page);
+    await chooseImport(b.page, file.file);
+    await b.page.locator(tid('import-passphrase')).fill('wrong');
+    await b.page.locator(tid('import-decrypt')).click();
+    const err = b.page.locator(tid('import-error'));
+    await err.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await readText(err), /密码/);
+    assert.equal(await stateHash(b.page), before);
+
+    await chooseImport(b.page, file.file);
+    await b.page.locator(tid('import-passphrase')).fill('督战2020口令');
+    await b.page.locator(tid('import-decrypt')).click();
+    await confirmImport(b.page);
+    assert.equal(await stateHash(b.page), await stateHash(a.page));
+  } finally {
+    await close();
+  }
+});
+
+appTest('a receipt from the office clears the sender\'s not-yet-received count', async ({ url }) => {
+  const { a, b, close } = await twoDevices(url);
+  try {
+    await nameDevice(a.page, '小分队');
+    await nameDevice(b.page, '州扶贫办');
+    // A must know B (import one of B's bundles) before B's receipt means anything to it.
+    await chooseImport(a.page, (await exportBundle(b.page)).file);
+    await confirmImport(a.page);
+    await addFigure(a.page, url, 'seed-target-wuding', '2500', '2020-06-30');
+    await gotoHash(a.page, '#/sync');
+    const pending = a.page.locator(`${tid('known-device')} ${tid('not-yet-received')}`);
+    await pending.first().waitFor({ state: 'visible' });
+    assert.notEqual(await readText(pending.first()), '0');
+
+    const fromA = await exportBundle(a.page);
+    await chooseImport(b.page, fromA.file);
+    await confirmImport(b.page);
+    const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.locator(tid('receipt-download')).click()]);
+    const receipt = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-receipt-')), download.suggestedFilename());
+    await download.saveAs(receipt);
+
+    await chooseImport(a.page, receipt);
+    await a.page.locator(tid('import-result')).waitFor({ state: 'visible' });
+    await eventually(async () => assert.equal(await readText(a.page.locator(`${tid('known-device')} ${tid('not-yet-received')}`).first()), '0'));
+  } finally {
+    await close();
+  }
+});
