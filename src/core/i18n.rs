@@ -138,6 +138,17 @@ keys! {
     Person => "人员", "Person";
     AddPerson => "添加人员", "Add person";
     NavSync => "数据交换", "Data exchange";
+    GuardianRemind => "本机有尚未导出的修改，浏览器清理数据时可能丢失。请尽快导出数据包备份。", "This device has changes not yet exported; they could be lost if the browser clears its data. Export a bundle soon.";
+    GuardianChanges => "上次导出后修改的记录", "Records changed since the last export";
+    GuardianNever => "从未导出", "Never exported";
+    GuardianDays => "距上次导出天数", "Days since the last export";
+    GoExport => "去导出", "Export now";
+    StorageTitle => "存储状态", "Storage";
+    Persisted => "持久存储", "Persistent storage";
+    PersistYes => "已开启：浏览器不会自动清除本应用的数据", "On: the browser will not evict this app's data";
+    PersistNo => "未开启：空间不足时浏览器可能清除本应用的数据。请把本应用安装到桌面或主屏幕，并经常导出数据包备份；不要在无痕/隐私窗口中使用。", "Off: the browser may evict this app's data when space is low. Install the app, export bundles often, and do not use a private window.";
+    PersistAsk => "申请持久存储", "Request persistent storage";
+    StorageUsage => "已用 / 可用空间", "Used / available";
     StateHash => "数据指纹（两台设备相同即数据一致）", "Data fingerprint (equal on two devices = same data)";
     ExportTitle => "导出数据包", "Export a bundle";
     ImportTitle => "导入数据包", "Import a bundle";

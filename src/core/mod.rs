@@ -11,6 +11,7 @@ pub mod clock;
 pub mod doc;
 pub mod export;
 pub mod fieldwork;
+pub mod guardian;
 pub mod i18n;
 pub mod model;
 pub mod ops;

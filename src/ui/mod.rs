@@ -162,6 +162,7 @@ impl AppState {
             Ok(()) => {
                 self.apply_committed(change);
                 self.status.set(SaveStatus::Saved);
+                self.ask_persistence_once();
                 Ok(())
             }
             Err(e) => {
@@ -170,6 +171,20 @@ impl AppState {
                 Err(msg)
             }
         }
+    }
+
+    /// After the first real save of a session, asks the browser to keep this site's
+    /// data (it then survives storage pressure). Asked once: browsers may prompt.
+    fn ask_persistence_once(self) {
+        thread_local! { static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) }; }
+        if ASKED.with(|a| a.replace(true)) {
+            return;
+        }
+        spawn_local(async move {
+            if platform::is_persisted().await == Some(false) {
+                let _ = platform::request_persistence().await;
+            }
+        });
     }
 
     /// Stores the squad/user name (a device setting that travels with exports).
@@ -366,7 +381,7 @@ fn App() -> impl IntoView {
 
 fn current_view(route: Route) -> AnyView {
     match route {
-        Route::Table => view! { <visits::DraftList/> <table::TableView/> }.into_any(),
+        Route::Table => view! { <sync::GuardianBar/> <visits::DraftList/> <table::TableView/> }.into_any(),
         Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
         Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),

@@ -193,3 +193,37 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{e:?}"))?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
+
+/// `navigator.storage`, when the browser has it (reached by name: no web-sys
+/// features needed for three calls).
+fn storage_manager() -> Option<js_sys::Object> {
+    let nav = web_sys::window()?.navigator();
+    let sm = js_sys::Reflect::get(&nav, &"storage".into()).ok()?;
+    (!sm.is_undefined() && !sm.is_null()).then(|| sm.into())
+}
+
+async fn call_storage(method: &str) -> Option<wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let sm = storage_manager()?;
+    let f: js_sys::Function = js_sys::Reflect::get(&sm, &method.into()).ok()?.dyn_into().ok()?;
+    let p: js_sys::Promise = f.call0(&sm).ok()?.dyn_into().ok()?;
+    wasm_bindgen_futures::JsFuture::from(p).await.ok()
+}
+
+/// Asks the browser not to evict this site's data; returns whether it agreed.
+pub async fn request_persistence() -> Option<bool> {
+    call_storage("persist").await.and_then(|v| v.as_bool())
+}
+
+/// Whether the site's data is already marked persistent.
+pub async fn is_persisted() -> Option<bool> {
+    call_storage("persisted").await.and_then(|v| v.as_bool())
+}
+
+/// (bytes used, bytes allowed) for this site.
+pub async fn storage_estimate() -> Option<(f64, f64)> {
+    let e = call_storage("estimate").await?;
+    let usage = js_sys::Reflect::get(&e, &"usage".into()).ok()?.as_f64()?;
+    let quota = js_sys::Reflect::get(&e, &"quota".into()).ok()?.as_f64()?;
+    Some((usage, quota))
+}

@@ -54,6 +54,7 @@ pub fn SettingsView() -> impl IntoView {
                 <dd><code data-testid="state-hash">{move || state.replica.with(|r| r.as_ref().map(|r| crate::core::bundle::state_hash(r.docs())[..16].to_owned()).unwrap_or_default())}</code></dd>
             </dl>
             <p><a class="button secondary" href="#/checklist" data-testid="settings-checklist">{move || state.t(K::EditChecklist)}</a></p>
+            <StoragePanel/>
             <label>{move || state.t(K::Language)}
                 <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
                     <option value="zh" selected=move || state.lang.get() == Lang::Zh>"中文"</option>
@@ -72,6 +73,48 @@ pub fn SettingsView() -> impl IntoView {
                 <Show when=move || reset_done.get()><p class="ok" role="status">{move || state.t(K::ResetDone)}</p></Show>
                 <FormError error=reset_error/>
             </div>
+        </section>
+    }
+}
+
+/// Whether the browser will keep the data, and how much room is used.
+#[component]
+fn StoragePanel() -> impl IntoView {
+    let state = use_app();
+    let persisted = RwSignal::new(None::<bool>);
+    let estimate = RwSignal::new(None::<(f64, f64)>);
+    let refresh = move || {
+        spawn_local(async move {
+            persisted.set(super::platform::is_persisted().await);
+            estimate.set(super::platform::storage_estimate().await);
+        });
+    };
+    refresh();
+    let ask = move |_| {
+        spawn_local(async move {
+            let _ = super::platform::request_persistence().await;
+            refresh();
+        });
+    };
+    let mb = |b: f64| format!("{:.1} MB", b / 1_048_576.0);
+    view! {
+        <section class="panel" data-testid="storage-panel">
+            <h3>{move || state.t(K::StorageTitle)}</h3>
+            <dl class="facts">
+                <dt>{move || state.t(K::Persisted)}</dt>
+                <dd data-testid="storage-persisted" data-persisted=move || persisted.get().map(|p| p.to_string()).unwrap_or_default()>
+                    {move || match persisted.get() {
+                        Some(true) => state.t(K::PersistYes).to_owned(),
+                        Some(false) => state.t(K::PersistNo).to_owned(),
+                        None => "—".to_owned(),
+                    }}
+                </dd>
+                <dt>{move || state.t(K::StorageUsage)}</dt>
+                <dd data-testid="storage-usage">{move || estimate.get().map(|(u, q)| format!("{} / {}", mb(u), mb(q))).unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            <Show when=move || persisted.get() == Some(false)>
+                <button type="button" class="secondary" data-testid="storage-persist" on:click=ask>{move || state.t(K::PersistAsk)}</button>
+            </Show>
         </section>
     }
 }

@@ -528,3 +528,27 @@ fn DevicesPanel() -> impl IntoView {
         </section>
     }
 }
+
+/// The home view's reminder to export (数据守护): changes since the last export,
+/// days since it, and a reminder past the thresholds of `core::guardian`.
+#[component]
+pub fn GuardianBar() -> impl IntoView {
+    let state = use_app();
+    let g = move || {
+        let ledger = state.sync_ledger.get();
+        state.replica.with(|r| r.as_ref().map(|r| crate::core::guardian::guardian(r, &ledger, platform::now_ms())))
+    };
+    move || {
+        g().filter(|g| g.changes_since > 0).map(|g| {
+            let days = g.days_since.map(|d| d.to_string());
+            view! {
+                <div class=if g.remind { "guardian remind no-print" } else { "guardian no-print" } data-testid="guardian" data-remind=g.remind.to_string() role="status">
+                    {g.remind.then(|| view! { <strong>{move || state.t(K::GuardianRemind)}</strong> })}
+                    <span>{move || state.t(K::GuardianChanges)} "：" <b data-testid="guardian-changes">{g.changes_since}</b></span>
+                    <span>{move || state.t(K::GuardianDays)} "：" {days.clone().unwrap_or_else(|| state.t(K::GuardianNever).to_owned())}</span>
+                    <a class="button" href="#/sync">{move || state.t(K::GoExport)}</a>
+                </div>
+            }
+        })
+    }
+}

@@ -227,3 +227,18 @@ appTest('a receipt from the office clears the sender\'s not-yet-received count',
     await close();
   }
 });
+
+appTest('the home view reminds to export unsaved work and the reminder clears after an export', async ({ page, url }) => {
+  await openApp(page, url);
+  assert.equal(await page.locator(tid('guardian')).count(), 0, 'untouched defaults need no reminder');
+  await addFigure(page, url, 'seed-target-wuding', '2950', '2020-04-30');
+  await gotoHash(page, '#/table');
+  const bar = page.locator(tid('guardian'));
+  await bar.waitFor({ state: 'visible' });
+  assert.equal(await bar.getAttribute('data-remind'), 'true');
+  assert.equal(await readText(page.locator(tid('guardian-changes'))), '1');
+  await exportBundle(page);
+  await gotoHash(page, '#/table');
+  await page.locator(tid('view-table')).waitFor({ state: 'visible' });
+  assert.equal(await page.locator(tid('guardian')).count(), 0);
+});
