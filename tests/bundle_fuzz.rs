@@ -320,7 +320,8 @@ fn fuzz_the_importer_with_mutated_bundles() {
 #[test]
 #[ignore]
 fn write_the_cargo_fuzz_seed_corpus() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_bundle");
+    // fuzz/seeds/ is committed; fuzz/corpus/ (ignored) is libFuzzer's working corpus.
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/parse_bundle");
     std::fs::create_dir_all(&dir).unwrap();
     for (i, s) in seeds().iter().enumerate() {
         std::fs::write(dir.join(format!("seed-{i}.json")), s).unwrap();

@@ -186,6 +186,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str>)> 
         v["payload"]["docs"].as_array_mut().unwrap().push(d);
     }), "ok", None));
     c.push(("byte-order-mark.json", [&b"\xEF\xBB\xBF"[..], &small[..]].concat(), "ok", None));
+    c.push(("re-indented-by-an-editor.json", serde_json::to_vec_pretty(&sv).unwrap().iter().flat_map(|b| if *b == b'\n' { vec![b'\r', b'\n'] } else { vec![*b] }).collect(), "ok", None));
     c
 }
 

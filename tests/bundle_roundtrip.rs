@@ -370,3 +370,27 @@ fn field_work_travels_and_a_scoped_bundle_of_a_target_carries_its_visits_answers
     f.import(&full.bytes).unwrap();
     assert_eq!(f.hash(), a.hash());
 }
+
+#[test]
+fn a_merge_that_breaks_a_rule_across_fields_still_travels() {
+    // a moves the phase's start later, b its end earlier; each edit is valid, the
+    // merge ends before it starts. Bundles carrying it must still import everywhere.
+    use duzhan::core::doc::Entity;
+    use duzhan::core::model::Phase;
+    let mut a = Device::fresh("d-a");
+    let mut b = Device::fresh("d-b");
+    let edit = |d: &mut Device, f: &dyn Fn(&mut Phase), t: u64| {
+        let mut p = Phase::from_doc(d.replica.doc("seed-phase-1").unwrap()).unwrap();
+        f(&mut p);
+        let c = d.replica.stage_save(&[p], t);
+        d.replica.apply(c);
+    };
+    edit(&mut a, &|p| p.start = chrono::NaiveDate::from_ymd_opt(2020, 1, 25).unwrap(), 100);
+    edit(&mut b, &|p| p.end = chrono::NaiveDate::from_ymd_opt(2020, 1, 10).unwrap(), 101);
+    a.import(&b.export(ExportScope::Full, 200).bytes).unwrap();
+    let merged = Phase::from_doc(a.replica.doc("seed-phase-1").unwrap()).unwrap();
+    assert!(merged.end < merged.start);
+    let mut c = Device::fresh("d-c");
+    c.import(&a.export(ExportScope::Full, 300).bytes).unwrap();
+    assert_eq!(c.hash(), a.hash());
+}

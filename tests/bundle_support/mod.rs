@@ -29,6 +29,11 @@ impl Device {
         Device { replica: Replica::from_parts(docs, Hlc::new(dev)), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
     }
 
+    /// A device holding the given docs (from the embedded default) as after first run.
+    pub fn with_docs(id: &str, docs: Vec<Doc>) -> Device {
+        Device { replica: Replica::from_parts(docs, Hlc::new(DeviceId(id.to_owned()))), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
+    }
+
     /// A device with no data at all.
     pub fn empty(id: &str) -> Device {
         Device { replica: Replica::new(DeviceId(id.to_owned())), ledger: SyncLedger::default(), name: id.to_owned(), nonce: 0 }

@@ -56,6 +56,8 @@ pub trait Linked: Entity {
     fn anchor(&self) -> Anchor;
     /// Checks on imported values beyond what decoding checks (e.g. a figure is not
     /// negative). Files may be edited by hand; the UI's own checks are not enough.
+    /// Only rules on single fields belong here: merge combines fields written on
+    /// different devices, so a rule across fields could refuse a legitimate merge.
     fn check(&self) -> Result<(), ValidationError> {
         Ok(())
     }
@@ -86,12 +88,9 @@ impl Linked for Phase {
     fn anchor(&self) -> Anchor {
         Anchor::Everywhere
     }
-    fn check(&self) -> Result<(), ValidationError> {
-        if self.end < self.start {
-            return Err(ValidationError::EndBeforeStart);
-        }
-        Ok(())
-    }
+    // No end-after-start check here: two devices can each move one end validly and
+    // merge into end < start. A rule across fields must never refuse a bundle, or
+    // such a merge would block every later exchange; the UI flags it instead.
 }
 
 impl Linked for Milestone {
