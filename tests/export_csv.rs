@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use duzhan::core::export::sheet::{column_name, formula_like, text_width, validate_sheet_name};
-use duzhan::core::export::{to_csv, Cell, ExportError, ExportKind, FileFormat, Range, Sheet, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
+use duzhan::core::export::{to_csv, Cell, DeliveryError, SheetError, ExportKind, FileFormat, Range, Sheet, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
 use duzhan::core::i18n::Lang;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -20,6 +20,7 @@ fn sheet(header: &[&str], rows: Vec<Vec<Cell>>) -> Sheet {
         merges: vec![],
         widths: vec![],
         autofilter: false,
+        footer: vec![],
     }
 }
 
@@ -121,20 +122,20 @@ fn what_excel_would_refuse_is_a_typed_error() {
     let ok = sheet(&["a", "b"], vec![vec![Cell::Empty, Cell::Empty], vec![Cell::Empty]]);
     ok.validate().expect("valid");
 
-    let cases: Vec<(Sheet, fn(&ExportError) -> bool)> = vec![
-        (Sheet { name: "a/b".into(), ..ok.clone() }, |e| matches!(e, ExportError::BadSheetName(_))),
-        (Sheet { name: "x".repeat(32), ..ok.clone() }, |e| matches!(e, ExportError::BadSheetName(_))),
-        (Sheet { header: vec![], ..ok.clone() }, |e| matches!(e, ExportError::BadColumnCount { .. })),
-        (Sheet { rows: vec![vec![Cell::Empty; 3]], ..ok.clone() }, |e| matches!(e, ExportError::RowTooWide { row: 1, cells: 3, columns: 2, .. })),
-        (Sheet { rows: vec![vec![Cell::text("长".repeat(32_768))]], ..ok.clone() }, |e| matches!(e, ExportError::TextTooLong { .. })),
-        (Sheet { merges: vec![Range::column_span(0, 1, 2)], ..ok.clone() }, |e| matches!(e, ExportError::BadMerge { .. })),
-        (Sheet { merges: vec![Range::column_span(0, 0, 0)], ..ok.clone() }, |e| matches!(e, ExportError::BadMerge { .. })),
+    let cases: Vec<(Sheet, fn(&SheetError) -> bool)> = vec![
+        (Sheet { name: "a/b".into(), ..ok.clone() }, |e| matches!(e, SheetError::BadSheetName(_))),
+        (Sheet { name: "x".repeat(32), ..ok.clone() }, |e| matches!(e, SheetError::BadSheetName(_))),
+        (Sheet { header: vec![], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnCount { .. })),
+        (Sheet { rows: vec![vec![Cell::Empty; 3]], ..ok.clone() }, |e| matches!(e, SheetError::RowTooWide { row: 1, cells: 3, columns: 2, .. })),
+        (Sheet { rows: vec![vec![Cell::text("长".repeat(32_768))]], ..ok.clone() }, |e| matches!(e, SheetError::TextTooLong { .. })),
+        (Sheet { merges: vec![Range::column_span(0, 1, 2)], ..ok.clone() }, |e| matches!(e, SheetError::BadMerge { .. })),
+        (Sheet { merges: vec![Range::column_span(0, 0, 0)], ..ok.clone() }, |e| matches!(e, SheetError::BadMerge { .. })),
         (
             Sheet { merges: vec![Range::column_span(0, 0, 1), Range { first_row: 1, first_col: 0, last_row: 1, last_col: 1 }], ..ok.clone() },
-            |e| matches!(e, ExportError::MergesOverlap { .. }),
+            |e| matches!(e, SheetError::MergesOverlap { .. }),
         ),
-        (Sheet { widths: vec![f64::NAN], ..ok.clone() }, |e| matches!(e, ExportError::BadColumnWidth { .. })),
-        (Sheet { widths: vec![300.0], ..ok.clone() }, |e| matches!(e, ExportError::BadColumnWidth { .. })),
+        (Sheet { widths: vec![f64::NAN], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnWidth { .. })),
+        (Sheet { widths: vec![300.0], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnWidth { .. })),
     ];
     for (i, (s, expected)) in cases.into_iter().enumerate() {
         let e = s.validate().expect_err(&format!("case {i} should fail"));
@@ -145,9 +146,9 @@ fn what_excel_would_refuse_is_a_typed_error() {
     assert!(validate_sheet_name("州级定点挂牌督战表").is_ok());
 
     let none = Workbook { sheets: vec![], author: String::new(), created_ms: 0 };
-    assert_eq!(none.validate(), Err(ExportError::NoSheets));
+    assert_eq!(none.validate(), Err(SheetError::NoSheets));
     let twice = Workbook { sheets: vec![ok.clone(), Sheet { name: "表".into(), ..ok }], author: String::new(), created_ms: 0 };
-    assert!(matches!(twice.validate(), Err(ExportError::DuplicateSheetName(_))));
+    assert!(matches!(twice.validate(), Err(SheetError::DuplicateSheetName(_))));
 }
 
 #[test]
@@ -155,14 +156,14 @@ fn the_worker_request_round_trips_as_json_and_another_version_is_refused_with_it
     let s = sheet(&["日期", "人数"], vec![vec![Cell::Date(date(2020, 2, 29)), Cell::people(1881.0)]]);
     let req = XlsxRequest::new(7, Workbook::single(s, " 第一小分队 ", 1_590_969_600_000));
     assert_eq!(req.workbook.author, "第一小分队");
-    let json = req.to_json().expect("json");
+    let json = req.to_json();
     assert_eq!(XlsxRequest::from_json(&json).expect("reads back"), req);
 
     let old = json.replacen(&format!("\"version\":{XLSX_WIRE_VERSION}"), "\"version\":0", 1);
-    assert_eq!(XlsxRequest::from_json(&old), Err((Some(7), ExportError::WireVersion { page: 0, worker: XLSX_WIRE_VERSION })));
-    assert!(matches!(XlsxRequest::from_json("not json"), Err((None, ExportError::BadRequest(_)))));
+    assert_eq!(XlsxRequest::from_json(&old), Err((Some(7), SheetError::WireVersion { page: 0, worker: XLSX_WIRE_VERSION })));
+    assert!(matches!(XlsxRequest::from_json("not json"), Err((None, SheetError::BadRequest(_)))));
     let broken = json.replacen("\"sheets\"", "\"sheetz\"", 1);
-    assert!(matches!(XlsxRequest::from_json(&broken), Err((Some(7), ExportError::BadRequest(_)))));
+    assert!(matches!(XlsxRequest::from_json(&broken), Err((Some(7), SheetError::BadRequest(_)))));
 }
 
 #[test]
@@ -175,31 +176,38 @@ fn file_names_carry_the_kind_and_the_day() {
 
 #[test]
 fn every_export_error_has_a_message_in_both_languages() {
-    let errors = [
-        ExportError::NoSheets,
-        ExportError::BadSheetName("a/b".into()),
-        ExportError::DuplicateSheetName("表".into()),
-        ExportError::BadColumnCount { sheet: "表".into(), columns: 0 },
-        ExportError::TooManyRows { sheet: "表".into(), rows: 2_000_000, max: 1_048_576 },
-        ExportError::RowTooWide { sheet: "表".into(), row: 1, cells: 3, columns: 2 },
-        ExportError::TextTooLong { sheet: "表".into(), row: 1, max: 32_767 },
-        ExportError::BadMerge { sheet: "表".into(), range: "A1:A2".into() },
-        ExportError::MergesOverlap { sheet: "表".into(), a: "A1:A2".into(), b: "A2:B2".into() },
-        ExportError::BadColumnWidth { sheet: "表".into() },
-        ExportError::WireVersion { page: 1, worker: 2 },
-        ExportError::BadRequest("x".into()),
-        ExportError::Write("x".into()),
-        ExportError::WorkerUnavailable("x".into()),
-        ExportError::WorkerFailed("x".into()),
-        ExportError::WorkerTimeout { seconds: 60 },
-        ExportError::Download("x".into()),
+    let sheet_errors = [
+        SheetError::NoSheets,
+        SheetError::BadSheetName("a/b".into()),
+        SheetError::DuplicateSheetName("表".into()),
+        SheetError::BadColumnCount { sheet: "表".into(), columns: 0 },
+        SheetError::TooManyRows { sheet: "表".into(), rows: 2_000_000, max: 1_048_576 },
+        SheetError::RowTooWide { sheet: "表".into(), row: 1, cells: 3, columns: 2 },
+        SheetError::TextTooLong { sheet: "表".into(), row: 1, max: 32_767 },
+        SheetError::BadMerge { sheet: "表".into(), range: "A1:A2".into() },
+        SheetError::MergesOverlap { sheet: "表".into(), a: "A1:A2".into(), b: "A2:B2".into() },
+        SheetError::BadColumnWidth { sheet: "表".into() },
+        SheetError::WireVersion { page: 1, worker: 2 },
+        SheetError::BadRequest("x".into()),
+        SheetError::Write("x".into()),
     ];
-    for e in errors {
-        let zh = e.message(Lang::Zh);
-        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{e:?}: {zh}");
+    let delivery_errors = [
+        DeliveryError::WorkerUnavailable("x".into()),
+        DeliveryError::WorkerFailed("x".into()),
+        DeliveryError::WorkerTimeout { seconds: 60 },
+        DeliveryError::Download("x".into()),
+    ];
+    let has_han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for e in &sheet_errors {
+        assert!(has_han(&e.message(Lang::Zh)), "{e:?}");
         assert!(!e.message(Lang::En).is_empty());
-        // Errors cross from the worker as JSON.
-        let json = serde_json::to_string(&e).expect("json");
-        assert_eq!(serde_json::from_str::<ExportError>(&json).expect("back"), e);
+        // The worker reports it worded in both languages; the page shows those words.
+        let reported = DeliveryError::from(e);
+        assert_eq!(reported.message(Lang::Zh), e.message(Lang::Zh));
+        assert_eq!(reported.message(Lang::En), e.message(Lang::En));
+    }
+    for e in &delivery_errors {
+        assert!(has_han(&e.message(Lang::Zh)), "{e:?}");
+        assert!(!e.message(Lang::En).is_empty());
     }
 }

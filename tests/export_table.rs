@@ -1,13 +1,18 @@
 //! The 督战表 export: the plan's attachment (州级定点挂牌督战表) from the seed,
 //! checked cell for cell as CSV and merge for merge as the sheet Excel gets.
 
+use chrono::NaiveDate;
 use duzhan::core::export::{supervision_table_sheet, to_csv, Cell, Sheet};
 use duzhan::core::seed::seed_docs;
 use duzhan::core::snapshot::Snapshot;
 
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 6, 1).expect("date")
+}
+
 fn seed_sheet() -> Sheet {
     let docs = seed_docs();
-    supervision_table_sheet(&Snapshot::from_docs(&docs))
+    supervision_table_sheet(&Snapshot::from_docs(&docs), day())
 }
 
 /// The plan's attachment, one line per row, as the office gets it in CSV: 序号
@@ -43,8 +48,16 @@ fn the_seed_table_as_csv_is_the_plans_attachment_row_for_row() {
 fn seq_and_county_are_merged_over_each_countys_rows_and_the_title_over_all_columns() {
     let merges: Vec<String> = seed_sheet().all_merges().iter().map(|m| m.a1()).collect();
     // Title row 1, header row 2, 武定县 rows 3–5, 元谋县 rows 10–12; the one-row
-    // counties need no merge.
-    assert_eq!(merges, ["A1:H1", "A3:A5", "B3:B5", "A10:A12", "B10:B12"]);
+    // counties need no merge. Row 14 is blank; the 导出日期 label spans A15:B15.
+    assert_eq!(merges, ["A1:H1", "A3:A5", "B3:B5", "A10:A12", "B10:B12", "A15:B15"]);
+}
+
+#[test]
+fn the_export_day_is_noted_under_the_table_as_a_date_and_kept_out_of_the_csv() {
+    let s = seed_sheet();
+    assert_eq!(s.footer, [("导出日期".to_owned(), Cell::Date(day()))]);
+    assert_eq!(s.footer_row(0), 14, "0-based: row 15 in Excel");
+    assert!(!to_csv(&s).contains("导出日期"));
 }
 
 #[test]
@@ -103,7 +116,7 @@ fn a_county_without_prefecture_targets_still_has_its_row() {
     let c = County { id: "c-new".into(), seq: 8, name: "永仁县".into() };
     let st = duzhan::core::clock::Stamp::seed();
     docs.push(duzhan::core::doc::Doc::edit(None, County::KIND, &c.id, c.to_values(), &st).expect("doc"));
-    let s = supervision_table_sheet(&Snapshot::from_docs(&docs));
+    let s = supervision_table_sheet(&Snapshot::from_docs(&docs), day());
     let last = s.rows.last().expect("rows");
     assert_eq!(last[0], Cell::number(8.0));
     assert_eq!(last[1], Cell::text("永仁县"));

@@ -7,7 +7,7 @@
 mod render;
 
 use chrono::NaiveDate;
-use duzhan::core::export::{ledger_sheet, supervision_table_sheet, Cell, ExportError, Sheet, Workbook};
+use duzhan::core::export::{ledger_sheet, supervision_table_sheet, Cell, SheetError, Sheet, Workbook};
 use duzhan::core::seed::seed_docs;
 use duzhan::core::snapshot::Snapshot;
 use render::write_xlsx;
@@ -70,7 +70,7 @@ fn value_at(parts: &std::collections::BTreeMap<String, String>, sheet: &str, r: 
 
 fn seed_table_book() -> Workbook {
     let docs = seed_docs();
-    Workbook::single(supervision_table_sheet(&Snapshot::from_docs(&docs)), "第一督战小分队", CREATED_MS)
+    Workbook::single(supervision_table_sheet(&Snapshot::from_docs(&docs), date(2020, 6, 1)), "第一督战小分队", CREATED_MS)
 }
 
 const SHEET1: &str = "xl/worksheets/sheet1.xml";
@@ -82,7 +82,7 @@ fn the_seed_table_is_written_with_its_merges_title_and_headers() {
     let merges: Vec<&str> = xml.split("<mergeCell ref=\"").skip(1).map(|m| m.split('"').next().unwrap_or("")).collect();
     let mut sorted = merges.clone();
     sorted.sort();
-    assert_eq!(sorted, ["A10:A12", "A1:H1", "A3:A5", "B10:B12", "B3:B5"]);
+    assert_eq!(sorted, ["A10:A12", "A15:B15", "A1:H1", "A3:A5", "B10:B12", "B3:B5"]);
     assert!(parts["xl/workbook.xml"].contains("name=\"州级定点挂牌督战表\""), "the tab is named after the table");
     assert_eq!(string_at(&parts, SHEET1, "A1"), "州级定点挂牌督战表");
     let headers: Vec<String> = ["A2", "B2", "C2", "D2", "E2", "F2", "G2", "H2"].iter().map(|r| string_at(&parts, SHEET1, r)).collect();
@@ -109,6 +109,11 @@ fn seq_and_figures_are_numbers_and_the_figure_shows_in_people() {
     assert!(parts["xl/styles.xml"].contains("formatCode=\"0&quot;人&quot;\""), "shown as 3071人");
     // Cells under a merge hold no value of their own.
     assert!(!cell(xml, "A4").contains("<v>"));
+    // Under the table, after a blank row: 导出日期 and the day as a real date
+    // (2020-06-01 is Excel serial 43983).
+    assert_eq!(string_at(&parts, SHEET1, "A15"), "导出日期");
+    assert_eq!(value_at(&parts, SHEET1, "C15"), "43983");
+    assert!(parts["xl/styles.xml"].contains("formatCode=\"yyyy-mm-dd\""));
 }
 
 #[test]
@@ -176,7 +181,8 @@ fn a_request_excel_would_refuse_comes_back_as_a_typed_error() {
         merges: vec![],
         widths: vec![],
         autofilter: false,
+        footer: vec![],
     };
-    assert_eq!(write_xlsx(&Workbook::single(bad, "", 0)), Err(ExportError::BadSheetName("a/b".into())));
-    assert_eq!(write_xlsx(&Workbook { sheets: vec![], author: String::new(), created_ms: 0 }), Err(ExportError::NoSheets));
+    assert_eq!(write_xlsx(&Workbook::single(bad, "", 0)), Err(SheetError::BadSheetName("a/b".into())));
+    assert_eq!(write_xlsx(&Workbook { sheets: vec![], author: String::new(), created_ms: 0 }), Err(SheetError::NoSheets));
 }

@@ -9,12 +9,9 @@
 //! view! { <ExportMenu what=ExportWhat::Table/> }
 //!
 //! // The ledger: a closure returning the rows of the view as the user sees it
-//! // (filters, search and sort applied). It is called on click, not on render,
-//! // so it may materialise every row of the view:
-//! let rows = move || state.ledger.with_value(|ix| {
-//!     let v = ix.query(&query.get_untracked());
-//!     ix.page(&v, 0, v.total())
-//! });
+//! // (filters, search and sort applied), in its order. It is called on click,
+//! // not on render, so it may materialise every row of the view:
+//! let rows = move || view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total())));
 //! view! { <ExportMenu what=ExportWhat::ledger(rows)/> }
 //! ```
 //!
@@ -27,7 +24,7 @@
 //! The sheet is built in the core (`core::export`), so a component computes nothing.
 //! CSV is rendered in the core and downloaded at once. Excel goes to the xlsx web
 //! worker (`src/bin/xlsx_worker`), started on the **first** Excel export only, so
-//! its ~250 KB (gzipped) never weigh on the first load; it is then kept for the
+//! its ~300 KB (gzipped) never weigh on the first load; it is then kept for the
 //! page's lifetime. The page waits for the worker's "ready" message before posting
 //! (messages posted earlier are lost), and gives up with a typed error if the
 //! worker fails to load (offline before it was ever cached), breaks, or is silent
@@ -36,17 +33,17 @@
 //! The file is saved through a Blob, an object URL and a temporary `<a download>`:
 //! no server, so it works offline.
 
-use super::{platform, use_app};
+use super::{platform, use_app, AppState};
 use crate::core::export::sheet::reply;
-use crate::core::export::{ledger_sheet, supervision_table_sheet, to_csv, ExportError, ExportKind, FileFormat, Sheet, Workbook, XlsxRequest};
+use crate::core::export::{ledger_sheet, supervision_table_sheet, to_csv, DeliveryError, ExportKind, FileFormat, Sheet, Workbook, XlsxRequest};
 use crate::core::fieldwork::LedgerRow;
 use crate::core::i18n::K;
+use chrono::NaiveDate;
 use futures::channel::oneshot;
 use js_sys::{Array, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -102,7 +99,7 @@ enum Status {
     Writing,
     /// The file handed to the browser, by name.
     Done(String),
-    Failed(ExportError),
+    Failed(DeliveryError),
 }
 
 impl Status {
@@ -131,57 +128,17 @@ pub fn ExportMenu(
     let status = RwSignal::new(Status::Idle);
     let code = what.code();
 
-    let build = move || -> Sheet {
-        match what {
-            ExportWhat::Table => state.snapshot.with_untracked(supervision_table_sheet),
-            ExportWhat::Ledger(rows) => ledger_sheet(&rows.run(()), platform::today()),
-        }
-    };
-
-    let export = move |format: FileFormat| {
-        if status.with_untracked(Status::busy) {
-            return;
-        }
-        let name = what.kind().file_name(platform::today(), format);
-        match format {
-            FileFormat::Csv => {
-                let bytes = Uint8Array::from(to_csv(&build()).as_bytes());
-                status.set(match download(&bytes, format.mime(), &name) {
-                    Ok(()) => Status::Done(name),
-                    Err(e) => Status::Failed(e),
-                });
-            }
-            FileFormat::Xlsx => {
-                status.set(if worker_ready() { Status::Writing } else { Status::Loading });
-                let author = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
-                let book = Workbook::single(build(), &author, platform::now_ms());
-                spawn_local(async move {
-                    let result = async {
-                        let worker = XlsxWorker::get().await?;
-                        status.set(Status::Writing);
-                        let bytes = worker.write(book).await?;
-                        download(&bytes, format.mime(), &name)
-                    };
-                    status.set(match result.await {
-                        Ok(()) => Status::Done(name),
-                        Err(e) => Status::Failed(e),
-                    });
-                });
-            }
-        }
-    };
-
     let busy = move || status.with(Status::busy);
     view! {
-        <div class="export-menu no-print" data-testid=format!("export-{code}")>
-            <button type="button" class="secondary" data-testid=format!("export-xlsx-{code}") disabled=busy on:click=move |_| export(FileFormat::Xlsx)>
+        <div class="export-menu actions no-print" data-testid=format!("export-{code}")>
+            <button type="button" class="secondary" data-testid=format!("export-xlsx-{code}") disabled=busy on:click=move |_| start_export(state, what, FileFormat::Xlsx, status)>
                 {move || state.t(K::ExportXlsx)}
             </button>
-            <button type="button" class="secondary" data-testid=format!("export-csv-{code}") disabled=busy on:click=move |_| export(FileFormat::Csv)>
+            <button type="button" class="secondary" data-testid=format!("export-csv-{code}") disabled=busy on:click=move |_| start_export(state, what, FileFormat::Csv, status)>
                 {move || state.t(K::ExportCsv)}
             </button>
-            <span class="export-status" data-testid=format!("export-status-{code}") data-state=move || status.with(Status::code)
-                role="status" aria-live="polite" class:error=move || matches!(status.get(), Status::Failed(_))>
+            <span data-testid=format!("export-status-{code}") data-state=move || status.with(Status::code) role="status" aria-live="polite"
+                class=move || if status.with(|s| matches!(s, Status::Failed(_))) { "export-status error" } else { "export-status muted" }>
                 {move || match status.get() {
                     Status::Idle => String::new(),
                     Status::Loading => state.t(K::ExportLoading).to_owned(),
@@ -194,14 +151,62 @@ pub fn ExportMenu(
     }
 }
 
+/// Builds the file's sheet in the core, as of `today`.
+fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
+    match what {
+        ExportWhat::Table => state.snapshot.with_untracked(|s| supervision_table_sheet(s, today)),
+        ExportWhat::Ledger(rows) => ledger_sheet(&rows.run(()), today),
+    }
+}
+
+/// Runs one export to its end, reporting progress in `status`. (Plain functions
+/// rather than closures in the component: one copy of this code in the wasm.)
+fn start_export(state: AppState, what: ExportWhat, format: FileFormat, status: RwSignal<Status>) {
+    if status.with_untracked(Status::busy) {
+        return;
+    }
+    let today = platform::today();
+    let name = what.kind().file_name(today, format);
+    let sheet = build_sheet(state, what, today);
+    match format {
+        FileFormat::Csv => {
+            let bytes = Uint8Array::from(to_csv(&sheet).as_bytes());
+            status.set(outcome(download(&bytes, format.mime(), &name), name));
+        }
+        FileFormat::Xlsx => {
+            status.set(if worker_ready() { Status::Writing } else { Status::Loading });
+            let author = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+            let book = Workbook::single(sheet, &author, platform::now_ms());
+            spawn_local(export_xlsx(book, name, status));
+        }
+    }
+}
+
+async fn export_xlsx(book: Workbook, name: String, status: RwSignal<Status>) {
+    let result = async {
+        let worker = XlsxWorker::get().await?;
+        status.set(Status::Writing);
+        let bytes = worker.write(book).await?;
+        download(&bytes, FileFormat::Xlsx.mime(), &name)
+    };
+    status.set(outcome(result.await, name));
+}
+
+fn outcome(r: Result<(), DeliveryError>, name: String) -> Status {
+    match r {
+        Ok(()) => Status::Done(name),
+        Err(e) => Status::Failed(e),
+    }
+}
+
 // ---- saving a file -------------------------------------------------------------
 
 /// Hands bytes to the browser as a download named `name`.
-fn download(bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), ExportError> {
-    let fail = |e: JsValue| ExportError::Download(js_text(&e));
-    let window = web_sys::window().ok_or_else(|| ExportError::Download("no window".into()))?;
-    let document = window.document().ok_or_else(|| ExportError::Download("no document".into()))?;
-    let body = document.body().ok_or_else(|| ExportError::Download("no body".into()))?;
+fn download(bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), DeliveryError> {
+    let fail = |e: JsValue| DeliveryError::Download(js_text(&e));
+    let window = web_sys::window().ok_or_else(|| DeliveryError::Download("no window".into()))?;
+    let document = window.document().ok_or_else(|| DeliveryError::Download("no document".into()))?;
+    let body = document.body().ok_or_else(|| DeliveryError::Download("no body".into()))?;
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options).map_err(fail)?;
@@ -222,25 +227,28 @@ fn download(bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), ExportErro
     Ok(())
 }
 
+/// The text of a JS error, event or string. (Not `{:?}`: JsValue's Debug pulls
+/// float formatting into the first-load wasm for a message nobody needs.)
 fn js_text(v: &JsValue) -> String {
     v.as_string()
         .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
         .or_else(|| v.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()))
-        .unwrap_or_else(|| format!("{v:?}"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 // ---- the xlsx worker ------------------------------------------------------------
 
-type Reply = Result<Uint8Array, ExportError>;
+type Reply = Result<Uint8Array, DeliveryError>;
 
 /// The running worker and what waits on it.
 struct Inner {
     worker: web_sys::Worker,
     ready: bool,
     /// Callers waiting for "ready".
-    waiting: Vec<oneshot::Sender<Result<(), ExportError>>>,
-    /// Requests sent, by id.
-    pending: HashMap<u32, oneshot::Sender<Reply>>,
+    waiting: Vec<oneshot::Sender<Result<(), DeliveryError>>>,
+    /// Requests sent, with their ids (a few at most: a plain list).
+    pending: Vec<(u32, oneshot::Sender<Reply>)>,
     next_id: u32,
     /// Kept so the handlers live as long as the worker.
     _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -261,7 +269,7 @@ fn worker_ready() -> bool {
 
 impl XlsxWorker {
     /// The worker, started if needed, once it has said "ready".
-    async fn get() -> Result<XlsxWorker, ExportError> {
+    async fn get() -> Result<XlsxWorker, DeliveryError> {
         let w = match WORKER.with(|w| w.borrow().clone()) {
             Some(w) => w,
             None => {
@@ -278,22 +286,22 @@ impl XlsxWorker {
         match with_timeout(rx, START_TIMEOUT_MS).await {
             Some(Ok(r)) => r.map(|()| w),
             // The sender was dropped: the worker was torn down meanwhile.
-            Some(Err(_)) => Err(ExportError::WorkerUnavailable("stopped".into())),
+            Some(Err(_)) => Err(DeliveryError::WorkerUnavailable("stopped".into())),
             None => {
-                let e = ExportError::WorkerTimeout { seconds: (START_TIMEOUT_MS / 1000) as u32 };
+                let e = DeliveryError::WorkerTimeout { seconds: (START_TIMEOUT_MS / 1000) as u32 };
                 w.fail(e.clone());
                 Err(e)
             }
         }
     }
 
-    fn start() -> Result<XlsxWorker, ExportError> {
-        let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| ExportError::WorkerUnavailable(js_text(&e)))?;
+    fn start() -> Result<XlsxWorker, DeliveryError> {
+        let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| DeliveryError::WorkerUnavailable(js_text(&e)))?;
         let me = XlsxWorker(Rc::new(RefCell::new(Inner {
             worker: worker.clone(),
             ready: false,
             waiting: Vec::new(),
-            pending: HashMap::new(),
+            pending: Vec::new(),
             next_id: 1,
             _handlers: Vec::new(),
         })));
@@ -312,8 +320,12 @@ impl XlsxWorker {
             }
             if let Some(inner) = weak.upgrade() {
                 let w = XlsxWorker(inner);
-                let text = js_text(&ev);
-                let e = if w.0.borrow().ready { ExportError::WorkerFailed(text) } else { ExportError::WorkerUnavailable(text) };
+                // A script that fails to load gives a bare Event: name the file instead.
+                let text = match ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty()) {
+                    Some(m) => m,
+                    None => WORKER_LOADER.trim_start_matches("./").to_owned(),
+                };
+                let e = if w.0.borrow().ready { DeliveryError::WorkerFailed(text) } else { DeliveryError::WorkerUnavailable(text) };
                 w.fail(e);
             }
         });
@@ -339,18 +351,17 @@ impl XlsxWorker {
                 }
             }
             Some(reply::DONE) => {
-                let tx = id.and_then(|id| self.0.borrow_mut().pending.remove(&id));
+                let tx = id.and_then(|id| self.take_pending(id));
                 if let Some(tx) = tx {
-                    let reply = get("bytes").dyn_into::<Uint8Array>().map_err(|_| ExportError::WorkerFailed("no file in the reply".into()));
+                    let reply = get("bytes").dyn_into::<Uint8Array>().map_err(|_| DeliveryError::WorkerFailed("no file in the reply".into()));
                     let _ = tx.send(reply);
                 }
             }
             Some(reply::ERROR) => {
-                let raw = get("error").as_string().unwrap_or_default();
-                let e = serde_json::from_str::<ExportError>(&raw).unwrap_or(ExportError::WorkerFailed(raw));
+                let e = DeliveryError::Reported { zh: get("zh").as_string().unwrap_or_default(), en: get("en").as_string().unwrap_or_default() };
                 match id {
                     Some(id) => {
-                        let tx = self.0.borrow_mut().pending.remove(&id);
+                        let tx = self.take_pending(id);
                         if let Some(tx) = tx {
                             let _ = tx.send(Err(e));
                         }
@@ -363,34 +374,34 @@ impl XlsxWorker {
         }
     }
 
+    fn take_pending(&self, id: u32) -> Option<oneshot::Sender<Reply>> {
+        let mut inner = self.0.borrow_mut();
+        let at = inner.pending.iter().position(|(i, _)| *i == id)?;
+        Some(inner.pending.swap_remove(at).1)
+    }
+
     /// Writes one workbook; resolves with the file's bytes.
-    async fn write(&self, book: Workbook) -> Result<Uint8Array, ExportError> {
+    async fn write(&self, book: Workbook) -> Result<Uint8Array, DeliveryError> {
         let (tx, rx) = oneshot::channel();
         let id = {
             let mut inner = self.0.borrow_mut();
             let id = inner.next_id;
             inner.next_id = inner.next_id.wrapping_add(1).max(1);
-            inner.pending.insert(id, tx);
+            inner.pending.push((id, tx));
             id
         };
-        let json = match XlsxRequest::new(id, book).to_json() {
-            Ok(j) => j,
-            Err(e) => {
-                self.0.borrow_mut().pending.remove(&id);
-                return Err(e);
-            }
-        };
+        let json = XlsxRequest::new(id, book).to_json();
         let posted = self.0.borrow().worker.post_message(&JsValue::from_str(&json));
         drop(json);
         if let Err(e) = posted {
-            self.0.borrow_mut().pending.remove(&id);
-            return Err(ExportError::WorkerFailed(js_text(&e)));
+            self.take_pending(id);
+            return Err(DeliveryError::WorkerFailed(js_text(&e)));
         }
         match with_timeout(rx, WRITE_TIMEOUT_MS).await {
             Some(Ok(reply)) => reply,
-            Some(Err(_)) => Err(ExportError::WorkerFailed("stopped".into())),
+            Some(Err(_)) => Err(DeliveryError::WorkerFailed("stopped".into())),
             None => {
-                let e = ExportError::WorkerTimeout { seconds: (WRITE_TIMEOUT_MS / 1000) as u32 };
+                let e = DeliveryError::WorkerTimeout { seconds: (WRITE_TIMEOUT_MS / 1000) as u32 };
                 self.fail(e.clone());
                 Err(e)
             }
@@ -399,7 +410,7 @@ impl XlsxWorker {
 
     /// Fails everything waiting on this worker, stops it, and forgets it so the
     /// next export starts a fresh one.
-    fn fail(&self, e: ExportError) {
+    fn fail(&self, e: DeliveryError) {
         let (waiting, pending) = {
             let mut inner = self.0.borrow_mut();
             inner.worker.terminate();

@@ -9,6 +9,9 @@
 //! the ~30 rows actually in the DOM, and asks the index only for those rows
 //! (`LedgerIndex::page`). Filter changes replace the address without remounting.
 //!
+//! The export buttons (导出Excel / 导出CSV, `export.rs`) export the current view: its
+//! rows in its order, materialised only on click.
+//!
 //! data-testid: `view-ledger` (data-ready), `ledger-building`, `ledger-bench`,
 //! `status-tab-<all|unclosed|open|in_progress|awaiting_verification|closed>`
 //! (aria-selected, data-count), `ledger-county`, `ledger-target`, `ledger-source`,
@@ -18,7 +21,7 @@
 //! of the query the shown result answers), `ledger-scroll`, `ledger-row`
 //! (data-problem-id, data-status), `ledger-empty`, `ledger-new-problem`.
 
-use super::use_app;
+use super::{use_app, ExportMenu, ExportWhat};
 use crate::core::fieldwork::form::{list_window, sort_code, sort_from_code, sort_label, status_filter_code, status_filter_label, status_tab_count, SORTS, STATUS_TABS};
 use crate::core::fieldwork::ledger::{LedgerQuery, LedgerView as View};
 use crate::core::fieldwork::{LedgerRow, ProblemSource};
@@ -106,6 +109,9 @@ pub fn LedgerView() -> impl IntoView {
         })
         .collect_view();
 
+    // Every row of the view as shown (filters, search, sort), built only when clicked.
+    let export_rows = move || view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total())));
+
     let flag_box = move |testid: &'static str, key: K, get: fn(&LedgerQuery) -> bool, put: fn(&mut LedgerQuery, bool)| {
         view! {
             <label class="check">
@@ -120,7 +126,10 @@ pub fn LedgerView() -> impl IntoView {
         <section class="view" data-testid="view-ledger" data-ready=move || state.ledger_ready.get().to_string()>
             <div class="view-head">
                 <h2>{move || state.t(K::LedgerTitle)}</h2>
-                <a class="button" href="#/problems/new" data-testid="ledger-new-problem">{move || state.t(K::NewProblem)}</a>
+                <div class="actions">
+                    <a class="button" href="#/problems/new" data-testid="ledger-new-problem">{move || state.t(K::NewProblem)}</a>
+                    <ExportMenu what=ExportWhat::ledger(export_rows)/>
+                </div>
             </div>
             <Show when=move || state.bench.get()>
                 <p class="banner" data-testid="ledger-bench">{move || state.t(K::BenchMode)}</p>

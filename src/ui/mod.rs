@@ -14,6 +14,7 @@
 //! [`AppState::replace_route`] and stays mounted.
 
 mod checklist;
+mod export;
 mod ledger;
 mod milestones;
 mod platform;
@@ -23,6 +24,9 @@ mod sync;
 mod table;
 mod targets;
 mod visits;
+
+/// Export buttons (导出Excel / 导出CSV) for any view; see `export.rs` for how to use them.
+pub use export::{ExportMenu, ExportWhat};
 
 use crate::core::fieldwork::{FieldSnapshot, LedgerIndex};
 use crate::core::i18n::{t, Lang, UserMessage, K};

@@ -163,7 +163,9 @@ fn ProblemEditor(form: ProblemForm, id: Option<String>) -> impl IntoView {
                 <input type="date" data-testid="problem-deadline" prop:value=move || deadline.get() on:input=move |ev| deadline.set(event_target_value(&ev))/>
             </label>
             {visit.get_value().map(|v| view! {
-                <p class="wide">{move || state.t(K::FieldVisit)} "：" <a data-testid="problem-visit" href=format!("#/visits/{v}")>{v.clone()}</a></p>
+                <p class="wide">{move || state.t(K::FieldVisit)} "：" <a data-testid="problem-visit" href=format!("#/visits/{v}")>{
+                    state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date.format("%Y-%m-%d"), x.mode.label(state.lang.get_untracked())))).unwrap_or_else(|| v.clone())
+                }</a></p>
             })}
             <FormError error=error/>
             <div class="actions">
@@ -221,7 +223,11 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                 <dt>{state.t(K::FieldDeadline)}</dt><dd>{deadline}</dd>
                 <dt>{state.t(K::FieldUnit)}</dt><dd>{r.responsible_unit.clone()}</dd>
                 <dt>{state.t(K::FieldPerson)}</dt><dd>{r.responsible_person.clone()}</dd>
-                {r.visit_id.clone().map(|v| view! { <dt>{state.t(K::FieldVisit)}</dt><dd><a href=format!("#/visits/{v}")>{v.clone()}</a></dd> })}
+                {r.visit_id.clone().map(|v| {
+                    // The visit as the squad knows it: its date and mode (its id if it is not on this device).
+                    let text = state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date.format("%Y-%m-%d"), x.mode.label(lang)))).unwrap_or_else(|| v.clone());
+                    view! { <dt>{state.t(K::FieldVisit)}</dt><dd><a href=format!("#/visits/{v}")>{text}</a></dd> }
+                })}
                 {closed.map(|c| view! { <dt>{state.t(K::ClosedBy)}</dt><dd data-testid="problem-closed-by">{c}</dd> })}
             </dl>
         }
@@ -399,7 +405,7 @@ pub fn TargetProblems(id: String) -> impl IntoView {
                     href=move || Route::NewProblem(NewProblem { target: Some(tid.get_value()), answer: None }).to_hash()>{move || state.t(K::NewProblem)}</a>
             </div>
             <Show when=move || rows.with(Vec::is_empty)>
-                <p class="muted">{move || state.t(K::NoOpenProblems)}</p>
+                <p class="muted">{move || state.t(if state.ledger_ready.get() { K::NoOpenProblems } else { K::LedgerBuilding })}</p>
             </Show>
             <ul class="plain">
                 {move || rows.get().into_iter().map(|r| {

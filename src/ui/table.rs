@@ -1,6 +1,6 @@
 //! The supervision table (督战表) view: the plan's attachment, row for row.
 
-use super::{platform, use_app};
+use super::{platform, use_app, ExportMenu, ExportWhat};
 use crate::core::i18n::K;
 use crate::core::model::Metric;
 use crate::core::snapshot::{format_figure, TableCell};
@@ -25,9 +25,12 @@ pub fn TableView() -> impl IntoView {
         <section class="view print-landscape" data-testid="view-table">
             <div class="view-head">
                 <h2>{move || state.t(K::TableTitle)}</h2>
-                <button type="button" class="secondary no-print" data-testid="print-table" on:click=move |_| platform::print_page()>
-                    {move || state.t(K::Print)}
-                </button>
+                <div class="actions no-print">
+                    <button type="button" class="secondary no-print" data-testid="print-table" on:click=move |_| platform::print_page()>
+                        {move || state.t(K::Print)}
+                    </button>
+                    <ExportMenu what=ExportWhat::Table/>
+                </div>
             </div>
             <p class="print-only doc-no">{move || state.snapshot.with(|s| s.campaign.as_ref().map(|c| format!("{} {}", c.name, c.doc_no)).unwrap_or_default())}</p>
             <div class="table-scroll">

@@ -567,7 +567,7 @@ pub fn DraftList() -> impl IntoView {
     });
     view! {
         <Show when=move || drafts.with(|d| !d.is_empty())>
-            <section class="banner" data-testid="drafts-list">
+            <section class="banner no-print" data-testid="drafts-list">
                 <h2>{move || state.t(K::Drafts)}</h2>
                 <p class="muted">{move || state.t(K::DraftHint)}</p>
                 <ul class="plain">

@@ -65,11 +65,12 @@ async function historyRows(page) {
 }
 
 /** Saves a new problem at a target through the blank form; returns its id. */
-async function newProblem(page, url, target, { description, unit = '', person = '', deadline = '', opened = '2020-05-12', source }) {
+async function newProblem(page, url, target, { description, unit = '', person = '', deadline = '', opened = '2020-05-12', source, item }) {
   await openApp(page, `${url}#/problems/new?target=${target}`);
   await page.locator(tid('problem-form')).waitFor({ state: 'visible' });
   assert.equal(await page.locator(tid('problem-target')).inputValue(), target);
-  await page.locator(tid('problem-opened')).fill(opened);
+  if (opened) await page.locator(tid('problem-opened')).fill(opened);
+  if (item) await page.locator(tid('problem-item')).selectOption(item);
   await page.locator(tid('problem-description')).fill(description);
   if (unit) await page.locator(tid('problem-unit')).fill(unit);
   if (person) await page.locator(tid('problem-person')).fill(person);
@@ -309,6 +310,39 @@ appTest('the ledger filters by status and source, searches as you type, counts p
   await page.locator(tid('view-problem')).waitFor({ state: 'visible' });
   assert.equal(await page.locator(tid('view-problem')).getAttribute('data-problem-id'), housing);
   await statusIs(page, 'in_progress');
+});
+
+// ---- (3b) 屡改屡犯 ---------------------------------------------------------------------------
+
+appTest('a problem opened where the same item already had a closed problem is flagged 屡改屡犯 and links to it', async ({ browser, url }) => {
+  // The campaign's days are days in Chuxiong (the core's rule); the devices run on China time.
+  const context = await browser.newContext({ timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  try {
+    const first = await newProblem(page, url, 'seed-target-xihe', { description: '西河安置点饮水管网漏水', unit: '武定县水务局', person: '罗文慧', deadline: '2020-06-30', item: 'seed-ck-water' });
+    assert.equal(await page.locator(tid('flag-recurrence')).count(), 0);
+    await transition(page, 'in_progress');
+    await transition(page, 'awaiting_verification');
+    await transition(page, 'closed', { verifier: '杨虹', result: 'passed' });
+    await statusIs(page, 'closed');
+
+    const again = await newProblem(page, url, 'seed-target-xihe', { description: '西河安置点饮水管网再次漏水', unit: '武定县水务局', person: '罗文慧', opened: null, item: 'seed-ck-water' });
+    await page.locator(tid('flag-recurrence')).waitFor({ state: 'visible' });
+    await reloadApp(page);
+    await page.locator(tid('flag-recurrence')).waitFor({ state: 'visible' });
+    assert.equal(await page.locator(tid('flag-recurrence-link')).getAttribute('href'), `#/problems/${first}`);
+    await page.locator(tid('flag-recurrence-link')).click();
+    await eventually(async () => assert.equal(await page.locator(tid('view-problem')).getAttribute('data-problem-id'), first));
+    assert.notEqual(first, again);
+
+    // The ledger's 屡改屡犯 filter finds exactly the repeat.
+    await gotoHash(page, '#/ledger?recurrence=1');
+    await eventually(async () => assert.deepEqual(await ledgerRows(page), [again]));
+    errors.assertNone();
+  } finally {
+    await context.close();
+  }
 });
 
 // ---- (4) the checklist is data: rename, add, retire ------------------------------------------

@@ -1,20 +1,20 @@
 //! The xlsx web worker (Excel导出组件): writes .xlsx files off the page's thread,
 //! in a wasm file of its own that the page fetches on the first Excel export.
 //!
-//! Why a worker binary: `rust_xlsxwriter` adds about 250 KB of gzipped wasm,
-//! more than the rest of the first load. Built as its own binary (feature
-//! `xlsx-worker`, Trunk `data-type="worker"` in index.html), it costs nothing
-//! until someone exports to Excel; running in a worker also keeps the page
-//! responsive while a 100,000-row ledger is written.
+//! Why a worker binary: `rust_xlsxwriter` adds about 300 KB of gzipped wasm,
+//! which the first load should not carry for a button used now and then. Built
+//! as its own binary (feature `xlsx-worker`, Trunk `data-type="worker"` in
+//! index.html), it costs nothing until someone exports to Excel; running in a
+//! worker also keeps the page responsive while a large ledger is written.
 //!
 //! Protocol (`duzhan::core::export::sheet::reply` names the kinds):
 //! - on start, once `onmessage` is set: `{ kind: "ready", version }`. Messages
 //!   posted before that are lost, so the page waits for it;
 //! - page → worker: an [`XlsxRequest`] as a JSON string;
 //! - worker → page: `{ kind: "done", id, bytes: Uint8Array }` with the bytes'
-//!   buffer transferred (not copied), or `{ kind: "error", id, error }` where
-//!   `error` is an [`ExportError`] as JSON (`id` is null when the request was
-//!   unreadable).
+//!   buffer transferred (not copied), or `{ kind: "error", id, zh, en }`: the
+//!   [`SheetError`]'s message in both languages (`id` is null when the request
+//!   was unreadable).
 //!
 //! Files: Trunk names a worker after its binary, without a content hash
 //! (`xlsx_worker_loader.js`, `xlsx_worker.js`, `xlsx_worker_bg.wasm`). An offline
@@ -38,7 +38,8 @@ fn main() {
 mod worker {
     use super::render::write_xlsx;
     use duzhan::core::export::sheet::reply;
-    use duzhan::core::export::{ExportError, XlsxRequest, XLSX_WIRE_VERSION};
+    use duzhan::core::export::{SheetError, XlsxRequest, XLSX_WIRE_VERSION};
+    use duzhan::core::i18n::Lang;
     use js_sys::{Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
@@ -62,7 +63,7 @@ mod worker {
 
     fn handle(scope: &DedicatedWorkerGlobalScope, ev: &MessageEvent) {
         let Some(text) = ev.data().as_string() else {
-            return post_error(scope, None, ExportError::BadRequest("the request is not a JSON string".to_owned()));
+            return post_error(scope, None, SheetError::BadRequest("the request is not a JSON string".to_owned()));
         };
         let req = match XlsxRequest::from_json(&text) {
             Ok(r) => r,
@@ -78,19 +79,17 @@ mod worker {
                 set(&done, "bytes", &array);
                 // Transfer the buffer: no copy of a possibly large file.
                 if let Err(e) = scope.post_message_with_transfer(&done, &Array::of1(&array.buffer())) {
-                    post_error(scope, Some(req.id), ExportError::WorkerFailed(js_text(&e)));
+                    post_error(scope, Some(req.id), SheetError::Write(js_text(&e)));
                 }
             }
             Err(e) => post_error(scope, Some(req.id), e),
         }
     }
 
-    fn post_error(scope: &DedicatedWorkerGlobalScope, id: Option<u32>, e: ExportError) {
+    fn post_error(scope: &DedicatedWorkerGlobalScope, id: Option<u32>, e: SheetError) {
         let m = message(reply::ERROR, id);
-        // ExportError is plain data, so this does not fail; if it ever did, the page
-        // reports the unreadable error text rather than the worker panicking.
-        let json = serde_json::to_string(&e).unwrap_or_default();
-        set(&m, "error", &JsValue::from_str(&json));
+        set(&m, "zh", &JsValue::from_str(&e.message(Lang::Zh)));
+        set(&m, "en", &JsValue::from_str(&e.message(Lang::En)));
         let _ = scope.post_message(&m);
     }
 

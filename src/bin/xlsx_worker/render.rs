@@ -14,6 +14,7 @@
 //! - text that a spreadsheet would evaluate ([`Cell::is_formula_like`]) as a
 //!   *quote-prefixed string*: Excel shows `=…` as text and keeps it text when the
 //!   cell is edited. Nothing is ever written as a formula;
+//! - footer notes under the table (导出日期 and the day, as a date);
 //! - column widths, frozen header, the header's filter buttons when the sheet asks,
 //!   and A4 landscape printing one page wide with the header repeated.
 //!
@@ -21,14 +22,14 @@
 //! is a function of its request.
 
 use duzhan::core::export::sheet::formula_like;
-use duzhan::core::export::{Cell, ExportError, Range, Sheet, Workbook};
+use duzhan::core::export::{Cell, SheetError, Range, Sheet, Workbook};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 use std::collections::{HashMap, HashSet};
 
 /// Writes the workbook. Checks it first ([`Workbook::validate`]): a request is
 /// data from another file, and a bad one must come back as an error, not a
 /// damaged file or a trap.
-pub fn write_xlsx(wb: &Workbook) -> Result<Vec<u8>, ExportError> {
+pub fn write_xlsx(wb: &Workbook) -> Result<Vec<u8>, SheetError> {
     wb.validate()?;
     let mut book = rust_xlsxwriter::Workbook::new();
     let mut props = DocProperties::new();
@@ -50,8 +51,8 @@ pub fn write_xlsx(wb: &Workbook) -> Result<Vec<u8>, ExportError> {
     book.save_to_buffer().map_err(xlsx_error)
 }
 
-fn xlsx_error(e: XlsxError) -> ExportError {
-    ExportError::Write(e.to_string())
+fn xlsx_error(e: XlsxError) -> SheetError {
+    SheetError::Write(e.to_string())
 }
 
 /// How a body cell looks; each distinct style is one [`Format`], made once.
@@ -175,6 +176,24 @@ fn write_sheet(ws: &mut Worksheet, s: &Sheet) -> Result<(), XlsxError> {
             }
             write_cell(ws, row, c16, cell, &f)?;
         }
+    }
+
+    // Footer notes: label (merged over two columns) and value, no borders.
+    let label = Format::new().set_bold().set_align(FormatAlign::VerticalCenter);
+    for (i, (text, value)) in s.footer.iter().enumerate() {
+        let (at, (vr, vc)) = s.footer_cells(i as u32);
+        if at.is_single() {
+            ws.write_string_with_format(at.first_row, at.first_col, text, &label)?;
+        } else {
+            ws.merge_range(at.first_row, at.first_col, at.last_row, at.last_col, text, &label)?;
+        }
+        let f = match value {
+            Cell::Date(_) => Format::new().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Left),
+            Cell::Number { value, unit } => Format::new().set_num_format(number_format(*value, unit)).set_align(FormatAlign::Left),
+            Cell::Text(t) if formula_like(t) => Format::new().set_quote_prefix(),
+            _ => Format::new(),
+        };
+        write_cell(ws, vr, vc, value, &f)?;
     }
 
     ws.set_freeze_panes(hr + 1, 0)?;

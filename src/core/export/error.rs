@@ -1,14 +1,21 @@
 //! Typed errors of export (导出), each with a message in Chinese and English that
-//! says what to do. The UI only displays [`ExportError::message`].
+//! says what to do.
 //!
-//! Errors travel from the xlsx worker to the page as JSON, so the enum is
-//! serialisable; the worker never sends free text the page cannot translate.
+//! Two enums, because they live on two sides of the worker:
+//! - [`SheetError`]: the file cannot be made — a sheet Excel would refuse, a request
+//!   from another version, the writer failing. Raised by [`Sheet::validate`](super::Sheet::validate)
+//!   and in the xlsx worker, which sends it to the page already worded in both
+//!   languages.
+//! - [`DeliveryError`]: the file cannot reach the user — the worker does not load,
+//!   breaks or is silent, the browser refuses the download — or the worker
+//!   reported a [`SheetError`] ([`DeliveryError::Reported`]). The page shows only
+//!   these, so its first-load wasm carries only their few messages.
 
 use crate::core::i18n::Lang;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
-pub enum ExportError {
+/// What is wrong with a sheet, a workbook or a request to the xlsx worker.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SheetError {
     /// A workbook without sheets.
     #[error("the workbook has no sheets")]
     NoSheets,
@@ -49,24 +56,12 @@ pub enum ExportError {
     /// The xlsx writer failed.
     #[error("writing the xlsx failed: {0}")]
     Write(String),
-    /// The worker script could not be loaded or started (offline before it was ever cached, blocked).
-    #[error("the Excel export worker could not start: {0}")]
-    WorkerUnavailable(String),
-    /// The worker stopped or failed while writing.
-    #[error("the Excel export worker failed: {0}")]
-    WorkerFailed(String),
-    /// The worker did not answer in time.
-    #[error("the Excel export worker did not answer within {seconds} s")]
-    WorkerTimeout { seconds: u32 },
-    /// The browser refused to hand over the file.
-    #[error("the browser could not save the file: {0}")]
-    Download(String),
 }
 
-impl ExportError {
+impl SheetError {
     /// The message for the user, saying what to do.
     pub fn message(&self, lang: Lang) -> String {
-        use ExportError::*;
+        use SheetError::*;
         match lang {
             Lang::Zh => match self {
                 NoSheets => "没有可导出的内容。".to_owned(),
@@ -82,10 +77,6 @@ impl ExportError {
                 WireVersion { .. } => "Excel导出组件与页面版本不一致，请刷新页面后重试。".to_owned(),
                 BadRequest(e) => format!("Excel导出组件无法读取导出内容（{e}），请刷新页面后重试。"),
                 Write(e) => format!("生成Excel文件失败（{e}），可先导出CSV。"),
-                WorkerUnavailable(e) => format!("无法启动Excel导出组件（{e}）。若处于离线状态且从未导出过Excel，请联网后打开一次；也可先导出CSV。"),
-                WorkerFailed(e) => format!("Excel导出组件出错（{e}），请重试，或先导出CSV。"),
-                WorkerTimeout { seconds } => format!("Excel导出组件{seconds}秒内未响应，请重试，或先导出CSV。"),
-                Download(e) => format!("浏览器未能保存文件（{e}），请检查下载设置后重试。"),
             },
             Lang::En => match self {
                 NoSheets => "There is nothing to export.".to_owned(),
@@ -101,11 +92,57 @@ impl ExportError {
                 WireVersion { .. } => "The Excel export module and the page are from different versions; reload the page and try again.".to_owned(),
                 BadRequest(e) => format!("The Excel export module could not read the export ({e}); reload the page and try again."),
                 Write(e) => format!("Writing the Excel file failed ({e}); you can export CSV meanwhile."),
+            },
+        }
+    }
+}
+
+/// Why a file did not reach the user.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The worker script could not be loaded or started (offline before it was ever cached, blocked).
+    #[error("the Excel export worker could not start: {0}")]
+    WorkerUnavailable(String),
+    /// The worker stopped or failed while writing.
+    #[error("the Excel export worker failed: {0}")]
+    WorkerFailed(String),
+    /// The worker did not answer in time.
+    #[error("the Excel export worker did not answer within {seconds} s")]
+    WorkerTimeout { seconds: u32 },
+    /// The browser refused to hand over the file.
+    #[error("the browser could not save the file: {0}")]
+    Download(String),
+    /// A [`SheetError`] the xlsx worker reported, as [`SheetError::message`] worded it there.
+    #[error("{en}")]
+    Reported { zh: String, en: String },
+}
+
+impl DeliveryError {
+    /// The message for the user, saying what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        use DeliveryError::*;
+        match lang {
+            Lang::Zh => match self {
+                WorkerUnavailable(e) => format!("无法启动Excel导出组件（{e}）。若处于离线状态且从未导出过Excel，请联网后打开一次；也可先导出CSV。"),
+                WorkerFailed(e) => format!("Excel导出组件出错（{e}），请重试，或先导出CSV。"),
+                WorkerTimeout { seconds } => format!("Excel导出组件{seconds}秒内未响应，请重试，或先导出CSV。"),
+                Download(e) => format!("浏览器未能保存文件（{e}），请检查下载设置后重试。"),
+                Reported { zh, .. } => zh.clone(),
+            },
+            Lang::En => match self {
                 WorkerUnavailable(e) => format!("The Excel export module could not start ({e}). If you are offline and never exported Excel before, open it once while online; or export CSV."),
                 WorkerFailed(e) => format!("The Excel export module failed ({e}); try again, or export CSV."),
                 WorkerTimeout { seconds } => format!("The Excel export module did not answer within {seconds} s; try again, or export CSV."),
                 Download(e) => format!("The browser could not save the file ({e}); check its download settings and try again."),
+                Reported { en, .. } => en.clone(),
             },
         }
+    }
+}
+
+impl From<&SheetError> for DeliveryError {
+    /// How the worker reports a sheet error: worded in both languages.
+    fn from(e: &SheetError) -> Self {
+        DeliveryError::Reported { zh: e.message(Lang::Zh), en: e.message(Lang::En) }
     }
 }

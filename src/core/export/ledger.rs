@@ -83,6 +83,7 @@ pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate) -> Sheet {
         merges: Vec::new(),
         widths: Vec::new(),
         autofilter: true,
+        footer: Vec::new(),
     };
     // The description wraps within a wide column; dates fit "2020-06-30".
     sheet.fit_widths(6.0, 24.0, &[(3, 20.0), (5, 50.0), (16, 30.0)]);

@@ -11,14 +11,15 @@
 //! | [`table`] | [`supervision_table_sheet`]: 州级定点挂牌督战表 laid out like the plan's attachment |
 //! | [`ledger`] | [`ledger_sheet`]: the ledger's rows with Chinese headers |
 //! | [`csv`] | [`to_csv`]: UTF-8 with BOM, RFC 4180, formula-injection guard |
-//! | [`error`] | [`ExportError`], each variant with a message in Chinese and English |
+//! | [`error`] | [`SheetError`] (the file cannot be made) and [`DeliveryError`] (it cannot reach the user), with messages in Chinese and English |
 //!
 //! # Why the xlsx writer is not here
 //!
-//! `rust_xlsxwriter` is about 250 KB of gzipped wasm — more than the whole first
-//! load. It runs in a web worker loaded on first use (see `src/ui/export.rs`), so
-//! the first load carries only this module. It also reads the clock (for the
-//! document's creation time), which the core never does.
+//! `rust_xlsxwriter` is about 300 KB of gzipped wasm: in the first load it would
+//! cost every user on every visit for a button used now and then. It runs in a
+//! web worker loaded on first use (see `src/ui/export.rs`), so the first load
+//! carries only this module. It also reads the clock (for the document's
+//! creation time), which the core never does.
 //!
 //! # Choices the office sees
 //!
@@ -46,7 +47,7 @@ pub mod sheet;
 pub mod table;
 
 pub use csv::to_csv;
-pub use error::ExportError;
+pub use error::{DeliveryError, SheetError};
 pub use ledger::ledger_sheet;
 pub use sheet::{Cell, ExportKind, FileFormat, Range, Sheet, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
 pub use table::supervision_table_sheet;

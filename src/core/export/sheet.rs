@@ -1,17 +1,18 @@
 //! The sheet model (表格模型): what an exported file holds, independent of the format.
 //!
 //! A [`Sheet`] is a block of title rows (each merged across every column), one
-//! header row, and body rows of [`Cell`]s, with merged areas given in *body*
-//! coordinates (row 0 is the first row under the header). [`Sheet::all_merges`]
-//! gives them in sheet coordinates, title merges included, and [`Range::a1`]
-//! names them the way Excel does ("A3:A5").
+//! header row, body rows of [`Cell`]s with merged areas given in *body*
+//! coordinates (row 0 is the first row under the header), and footer notes (a
+//! label and a value, one blank row under the body). [`Sheet::all_merges`] gives
+//! every merge in sheet coordinates, and [`Range::a1`] names them the way Excel
+//! does ("A3:A5"). CSV holds the header and the body only (see [`to_csv`](super::to_csv)).
 //!
 //! The model is also the wire format to the xlsx worker ([`XlsxRequest`], JSON):
 //! the worker is a separate file that an offline cache may hold from an older
 //! build, so the request carries [`XLSX_WIRE_VERSION`] and a mismatch is a typed
 //! error, never a misread file.
 
-use super::error::ExportError;
+use super::error::SheetError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -47,16 +48,16 @@ impl Workbook {
     }
 
     /// Checks every sheet (see [`Sheet::validate`]) and that sheet names are unique.
-    pub fn validate(&self) -> Result<(), ExportError> {
+    pub fn validate(&self) -> Result<(), SheetError> {
         if self.sheets.is_empty() {
-            return Err(ExportError::NoSheets);
+            return Err(SheetError::NoSheets);
         }
         let mut names = BTreeSet::new();
         for s in &self.sheets {
             s.validate()?;
             // Excel compares sheet names case-insensitively.
             if !names.insert(s.name.to_lowercase()) {
-                return Err(ExportError::DuplicateSheetName(s.name.clone()));
+                return Err(SheetError::DuplicateSheetName(s.name.clone()));
             }
         }
         Ok(())
@@ -81,6 +82,10 @@ pub struct Sheet {
     /// whose merged cells a filter would split: no).
     #[serde(default)]
     pub autofilter: bool,
+    /// Notes under the table in the xlsx (label, value), e.g. 导出日期 and the day.
+    /// The label spans the first two columns, the value sits in the third.
+    #[serde(default)]
+    pub footer: Vec<(String, Cell)>,
 }
 
 /// One cell's value.
@@ -225,8 +230,25 @@ impl Sheet {
         self.header_row() + 1 + r
     }
 
+    /// The sheet row of footer note `i`: one blank row under the body.
+    pub fn footer_row(&self, i: u32) -> u32 {
+        self.body_row(self.rows.len() as u32) + 1 + i
+    }
+
+    /// Where a footer note's label and value go: the label over the first two
+    /// columns (merged) and the value in the third; on a narrower sheet, label in
+    /// the first column and value in the second.
+    pub fn footer_cells(&self, i: u32) -> (Range, (u32, u16)) {
+        let r = self.footer_row(i);
+        if self.columns() >= 3 {
+            (Range { first_row: r, first_col: 0, last_row: r, last_col: 1 }, (r, 2))
+        } else {
+            (Range { first_row: r, first_col: 0, last_row: r, last_col: 0 }, (r, 1))
+        }
+    }
+
     /// Every merged area in sheet coordinates: each title row across all columns
-    /// (when there is more than one column), then the body's merges.
+    /// (when there is more than one column), the body's merges, the footer labels.
     pub fn all_merges(&self) -> Vec<Range> {
         let last_col = self.columns().saturating_sub(1) as u16;
         let mut out: Vec<Range> = Vec::new();
@@ -234,6 +256,7 @@ impl Sheet {
             out.extend((0..self.title.len() as u32).map(|r| Range { first_row: r, first_col: 0, last_row: r, last_col }));
         }
         out.extend(self.merges.iter().map(|m| m.shifted(self.header_row() + 1)));
+        out.extend((0..self.footer.len() as u32).map(|i| self.footer_cells(i).0).filter(|m| !m.is_single()));
         out
     }
 
@@ -255,31 +278,35 @@ impl Sheet {
 
     /// Checks what Excel would refuse or what would make a broken file: the tab
     /// name, the sizes, merges inside the body that do not overlap, finite widths.
-    pub fn validate(&self) -> Result<(), ExportError> {
+    pub fn validate(&self) -> Result<(), SheetError> {
         validate_sheet_name(&self.name)?;
         let cols = self.columns();
         if cols == 0 || cols > MAX_COLUMNS {
-            return Err(ExportError::BadColumnCount { sheet: self.name.clone(), columns: cols });
+            return Err(SheetError::BadColumnCount { sheet: self.name.clone(), columns: cols });
         }
-        let total_rows = self.title.len() + 1 + self.rows.len();
+        let total_rows = self.title.len() + 1 + self.rows.len() + if self.footer.is_empty() { 0 } else { 1 + self.footer.len() };
         if total_rows > MAX_ROWS {
-            return Err(ExportError::TooManyRows { sheet: self.name.clone(), rows: total_rows, max: MAX_ROWS });
+            return Err(SheetError::TooManyRows { sheet: self.name.clone(), rows: total_rows, max: MAX_ROWS });
         }
         for (i, row) in self.rows.iter().enumerate() {
             if row.len() > cols {
-                return Err(ExportError::RowTooWide { sheet: self.name.clone(), row: i + 1, cells: row.len(), columns: cols });
+                return Err(SheetError::RowTooWide { sheet: self.name.clone(), row: i + 1, cells: row.len(), columns: cols });
             }
             for cell in row {
                 if let Cell::Text(s) = cell {
                     if s.chars().count() > MAX_CELL_TEXT {
-                        return Err(ExportError::TextTooLong { sheet: self.name.clone(), row: i + 1, max: MAX_CELL_TEXT });
+                        return Err(SheetError::TextTooLong { sheet: self.name.clone(), row: i + 1, max: MAX_CELL_TEXT });
                     }
                 }
             }
         }
-        for t in self.title.iter().chain(&self.header) {
+        if !self.footer.is_empty() && cols < 2 {
+            return Err(SheetError::BadColumnCount { sheet: self.name.clone(), columns: cols });
+        }
+        let footer_text = self.footer.iter().flat_map(|(label, v)| [Some(label), if let Cell::Text(t) = v { Some(t) } else { None }]).flatten();
+        for t in self.title.iter().chain(&self.header).chain(footer_text) {
             if t.chars().count() > MAX_CELL_TEXT {
-                return Err(ExportError::TextTooLong { sheet: self.name.clone(), row: 0, max: MAX_CELL_TEXT });
+                return Err(SheetError::TextTooLong { sheet: self.name.clone(), row: 0, max: MAX_CELL_TEXT });
             }
         }
         for (i, m) in self.merges.iter().enumerate() {
@@ -288,14 +315,14 @@ impl Sheet {
                 && (m.last_row as usize) < self.rows.len()
                 && (m.last_col as usize) < cols;
             if !inside || m.is_single() {
-                return Err(ExportError::BadMerge { sheet: self.name.clone(), range: m.a1() });
+                return Err(SheetError::BadMerge { sheet: self.name.clone(), range: m.a1() });
             }
             if let Some(o) = self.merges[..i].iter().find(|o| o.overlaps(m)) {
-                return Err(ExportError::MergesOverlap { sheet: self.name.clone(), a: o.a1(), b: m.a1() });
+                return Err(SheetError::MergesOverlap { sheet: self.name.clone(), a: o.a1(), b: m.a1() });
             }
         }
         if self.widths.iter().any(|w| !w.is_finite() || *w < 0.0 || *w > 255.0) {
-            return Err(ExportError::BadColumnWidth { sheet: self.name.clone() });
+            return Err(SheetError::BadColumnWidth { sheet: self.name.clone() });
         }
         Ok(())
     }
@@ -340,7 +367,7 @@ fn is_wide(c: char) -> bool {
 
 /// Excel's rules for a tab name: 1–31 characters, none of `[]:*?/\`, not starting
 /// or ending with an apostrophe, and not "History" (reserved).
-pub fn validate_sheet_name(name: &str) -> Result<(), ExportError> {
+pub fn validate_sheet_name(name: &str) -> Result<(), SheetError> {
     let n = name.chars().count();
     let bad = n == 0
         || n > MAX_SHEET_NAME
@@ -349,7 +376,7 @@ pub fn validate_sheet_name(name: &str) -> Result<(), ExportError> {
         || name.ends_with('\'')
         || name.eq_ignore_ascii_case("history");
     if bad {
-        Err(ExportError::BadSheetName(name.to_owned()))
+        Err(SheetError::BadSheetName(name.to_owned()))
     } else {
         Ok(())
     }
@@ -419,25 +446,28 @@ impl XlsxRequest {
         XlsxRequest { version: XLSX_WIRE_VERSION, id, workbook }
     }
 
-    pub fn to_json(&self) -> Result<String, ExportError> {
-        serde_json::to_string(self).map_err(|e| ExportError::BadRequest(e.to_string()))
+    /// The request as JSON. Serialising this plain data does not fail (no map keys,
+    /// non-finite numbers become `null`); if it ever did, the empty text comes back
+    /// from the worker as an unreadable request, never as a wrong file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Reads a request, refusing one from another version of the app before
     /// looking at the rest. Returns the id even when the rest is unreadable, so
     /// the error can be sent back to the right caller.
-    pub fn from_json(s: &str) -> Result<XlsxRequest, (Option<u32>, ExportError)> {
+    pub fn from_json(s: &str) -> Result<XlsxRequest, (Option<u32>, SheetError)> {
         #[derive(Deserialize)]
         struct Head {
             version: u32,
             #[serde(default)]
             id: Option<u32>,
         }
-        let head: Head = serde_json::from_str(s).map_err(|e| (None, ExportError::BadRequest(e.to_string())))?;
+        let head: Head = serde_json::from_str(s).map_err(|e| (None, SheetError::BadRequest(e.to_string())))?;
         if head.version != XLSX_WIRE_VERSION {
-            return Err((head.id, ExportError::WireVersion { page: head.version, worker: XLSX_WIRE_VERSION }));
+            return Err((head.id, SheetError::WireVersion { page: head.version, worker: XLSX_WIRE_VERSION }));
         }
-        serde_json::from_str(s).map_err(|e| (head.id, ExportError::BadRequest(e.to_string())))
+        serde_json::from_str(s).map_err(|e| (head.id, SheetError::BadRequest(e.to_string())))
     }
 }
 
@@ -449,6 +479,7 @@ pub mod reply {
     pub const READY: &str = "ready";
     /// `{ kind, id, bytes: Uint8Array }`.
     pub const DONE: &str = "done";
-    /// `{ kind, id, error: <ExportError as JSON> }`.
+    /// `{ kind, id, zh, en }`: a [`SheetError`](super::SheetError) worded in both
+    /// languages (the page shows it as [`DeliveryError::Reported`](super::DeliveryError::Reported)).
     pub const ERROR: &str = "error";
 }

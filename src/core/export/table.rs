@@ -15,12 +15,18 @@
 //! remaining-poor figure is a number shown as "3071人" (see the module doc of
 //! [`export`](super)); the sites are their labels, as in the plan; several targets
 //! in one cell are one per line; names are joined by a space, as the plan writes
-//! them, from the canonical person records (so "杨 虹" reads 杨虹).
+//! them, from the canonical person records (so "杨 虹" reads 杨虹). Under the table,
+//! after a blank row, the xlsx notes 导出日期 with the export day as a real date
+//! (row 15 for the seed: label A15:B15, date in C15).
 
 use super::sheet::{Cell, Range, Sheet};
 use crate::core::i18n::{t, Lang, K};
 use crate::core::snapshot::{format_figure, Snapshot, TableCell};
 use crate::core::model::Metric;
+use chrono::NaiveDate;
+
+/// The footer label of the export day.
+pub const EXPORT_DAY_LABEL: &str = "导出日期";
 
 /// The sheet (tab) name and title.
 pub fn table_title() -> &'static str {
@@ -32,8 +38,10 @@ pub fn table_headers() -> [&'static str; 8] {
     [K::ColSeq, K::ColCounty, K::ColRemaining, K::ColVillage, K::ColRelocation, K::ColHydro, K::ColLeaders, K::ColSquadLeads].map(|k| t(Lang::Zh, k))
 }
 
-/// The 督战表 of a snapshot, ready for CSV or xlsx.
-pub fn supervision_table_sheet(s: &Snapshot) -> Sheet {
+/// The 督战表 of a snapshot, ready for CSV or xlsx. `as_of` is the export day,
+/// noted under the table in the xlsx (导出日期) as a real date: a printed table
+/// must say when its figures were taken.
+pub fn supervision_table_sheet(s: &Snapshot, as_of: NaiveDate) -> Sheet {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut merges = Vec::new();
     for block in s.supervision_table() {
@@ -71,6 +79,7 @@ pub fn supervision_table_sheet(s: &Snapshot) -> Sheet {
         merges,
         widths: Vec::new(),
         autofilter: false,
+        footer: vec![(EXPORT_DAY_LABEL.to_owned(), Cell::Date(as_of))],
     };
     // Narrow 序号, site columns wide enough for the longest site name; the long
     // headers wrap rather than widen their columns.

@@ -367,7 +367,7 @@ impl ListWindow {
 /// height `viewport` scrolled to `scroll_top` shows, plus `overscan` rows either
 /// side (so a fast flick shows rows, not blank space, before the next render).
 pub fn list_window(scroll_top: f64, viewport: f64, row_h: f64, total: usize, overscan: usize) -> ListWindow {
-    if total == 0 || !(row_h > 0.0) {
+    if total == 0 || !row_h.is_finite() || row_h <= 0.0 {
         return ListWindow::default();
     }
     let top = if scroll_top.is_finite() { scroll_top.max(0.0) } else { 0.0 };

@@ -130,9 +130,10 @@ try {
     sourceChanges.push(r.ms);
   }
 
-  // Only visible rows are rendered, at the top and in the middle of 100,000.
-  await page.locator(tid('status-tab-all')).click();
+  // Only visible rows are rendered, at the top and in the middle of all 100,000.
+  await page.locator(tid('ledger-clear')).click();
   await page.waitForFunction(() => document.querySelector('[data-testid="ledger-count"]').dataset.query === location.hash);
+  assert.equal(Number(await page.locator(tid('ledger-count')).getAttribute('data-count')), total);
   const dom = await page.evaluate(async () => {
     const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     const rows = () => [...document.querySelectorAll('[data-testid="ledger-row"]')];
