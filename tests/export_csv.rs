@@ -122,7 +122,8 @@ fn what_excel_would_refuse_is_a_typed_error() {
     let ok = sheet(&["a", "b"], vec![vec![Cell::Empty, Cell::Empty], vec![Cell::Empty]]);
     ok.validate().expect("valid");
 
-    let cases: Vec<(Sheet, fn(&SheetError) -> bool)> = vec![
+    type Case = (Sheet, fn(&SheetError) -> bool);
+    let cases: Vec<Case> = vec![
         (Sheet { name: "a/b".into(), ..ok.clone() }, |e| matches!(e, SheetError::BadSheetName(_))),
         (Sheet { name: "x".repeat(32), ..ok.clone() }, |e| matches!(e, SheetError::BadSheetName(_))),
         (Sheet { header: vec![], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnCount { .. })),

@@ -14,6 +14,8 @@ use duzhan::core::fieldwork::{Problem, ProblemSource};
 use duzhan::core::seed::seed_docs;
 use fieldwork_support::*;
 
+// One argument per column of the fixture table below: reads as the ledger does.
+#[allow(clippy::too_many_arguments)]
 fn problem(id: &str, target: &str, item: Option<&str>, source: ProblemSource, desc: &str, owner: (&str, &str), deadline: Option<(u32, u32)>, opened: (u32, u32)) -> Problem {
     Problem {
         id: id.into(),

@@ -101,6 +101,8 @@ pub struct AppState {
     /// Bumped by every navigation; the current view is mounted afresh when it changes.
     nav: RwSignal<u64>,
     pub device: RwSignal<Option<DeviceInfo>>,
+    /// The channel to the app's other tabs (None where BroadcastChannel is missing).
+    tabs: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
     /// What this device exported and received (stored as one meta value).
     pub sync_ledger: RwSignal<crate::core::bundle::SyncLedger>,
     pub status: RwSignal<SaveStatus>,
@@ -126,6 +128,7 @@ impl AppState {
             nav: RwSignal::new(0),
             device: RwSignal::new(None),
             sync_ledger: RwSignal::new(Default::default()),
+            tabs: StoredValue::new_local(None),
             status: RwSignal::new(SaveStatus::Idle),
             lang: RwSignal::new(platform::stored_lang()),
             route: RwSignal::new(Route::parse(&platform::current_hash())),
@@ -229,6 +232,43 @@ impl AppState {
                 r.apply(change);
             }
         });
+        self.tabs.with_value(|ch| {
+            if let Some(ch) = ch {
+                platform::announce_change(ch);
+            }
+        });
+    }
+
+    /// Another tab committed: merge what storage holds into this tab's replica
+    /// (merge is idempotent, so re-merging what is already here changes nothing),
+    /// and take over its settings. Runs under the save lock, so it never interleaves
+    /// with this tab's own staging and commit.
+    async fn refresh_from_store(self) {
+        let Some(store) = self.store.get_value() else { return };
+        let lock = self.lock.get_value();
+        let _turn = lock.lock().await;
+        let Ok(loaded) = store.load().await else { return };
+        let change = self.replica.with_untracked(|r| r.as_ref().map(|r| r.stage_merge(&loaded.docs)));
+        if let Some(change) = change.filter(|c| !c.is_empty()) {
+            self.after_commit(&change);
+            self.replica.update(|r| {
+                if let Some(r) = r {
+                    r.apply(change);
+                }
+            });
+        }
+        if let Ok(l) = crate::core::bundle::SyncLedger::from_meta(loaded.meta.get(crate::core::bundle::ledger::META_SYNC_LEDGER).map(String::as_str)) {
+            self.sync_ledger.set(l);
+        }
+        if let Some(name) = loaded.meta.get(boot::META_SQUAD) {
+            self.device.update(|d| {
+                if let Some(d) = d {
+                    if &d.squad_name != name {
+                        d.squad_name = name.clone();
+                    }
+                }
+            });
+        }
     }
 
     /// Updates the incrementally maintained read models with a committed change's
@@ -324,6 +364,7 @@ fn App() -> impl IntoView {
                 }
                 state.device.set(Some(info));
                 state.replica.set(Some(replica));
+                state.tabs.set_value(platform::open_tab_channel(move || spawn_local(state.refresh_from_store())));
                 // Benchmark mode: 100,000 generated problems, in the ledger index only
                 // (never in the replica or storage). See README "Benchmarks".
                 let extra = if platform::bench_flag().as_deref() == Some("ledger100k") {

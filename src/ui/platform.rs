@@ -227,3 +227,20 @@ pub async fn storage_estimate() -> Option<(f64, f64)> {
     let quota = js_sys::Reflect::get(&e, &"quota".into()).ok()?.as_f64()?;
     Some((usage, quota))
 }
+
+/// The channel on which tabs of the app announce committed changes. `on_change`
+/// runs in the *other* tabs (a channel does not hear its own messages).
+pub fn open_tab_channel(on_change: impl Fn() + 'static) -> Option<web_sys::BroadcastChannel> {
+    use wasm_bindgen::JsCast;
+    let ch = web_sys::BroadcastChannel::new("duzhan-changes").ok()?;
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| on_change());
+    ch.set_onmessage(Some(cb.as_ref().unchecked_ref()));
+    // The channel lives as long as the page.
+    cb.forget();
+    Some(ch)
+}
+
+/// Tells the other tabs that storage changed.
+pub fn announce_change(ch: &web_sys::BroadcastChannel) {
+    let _ = ch.post_message(&wasm_bindgen::JsValue::from_str("changed"));
+}

@@ -10,7 +10,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import { appSuite, openApp, tid } from './harness.mjs';
+import { test } from 'node:test';
+import fsSync from 'node:fs';
+import path from 'node:path';
+import { appSuite, collectErrors, launch, newSession, openApp, reloadApp, startApp, tid, DIST, TIMEOUT } from './harness.mjs';
 
 const { appTest } = appSuite();
 
@@ -263,27 +266,69 @@ appTest('the ledger downloads as .xlsx and .csv: the rows of the view, Chinese h
 
 // ---- failure is reported, in Chinese ----------------------------------------------
 
-appTest('when the Excel worker cannot be loaded the export says so in Chinese, and CSV still works', async ({ page, url, session }) => {
-  // As if the app were offline before the worker was ever cached.
-  await page.route(WORKER_FILES, (route) => route.abort('internetdisconnected'));
-  await openTable(page, url);
-  await page.locator(tid('export-xlsx-table')).click();
-  const status = await settledStatus(page, 'table');
-  assert.equal(status.state, 'error');
-  assert.match(status.text, /导出失败：无法启动Excel导出组件/);
-  assert.match(status.text, /CSV/, 'it offers the CSV instead');
+appTest('when the Excel worker cannot be loaded the export says so in Chinese, and CSV still works', async ({ browser, url }) => {
+  // As if the worker had never been fetched and the network were gone. Service
+  // workers are blocked in this context: the app's service worker precaches the
+  // worker files and would (rightly) serve them from its cache.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.route(WORKER_FILES, (route) => route.abort('internetdisconnected'));
+    await openTable(page, url);
+    await page.locator(tid('export-xlsx-table')).click();
+    const status = await settledStatus(page, 'table');
+    assert.equal(status.state, 'error');
+    assert.match(status.text, /导出失败：无法启动Excel导出组件/);
+    assert.match(status.text, /CSV/, 'it offers the CSV instead');
 
-  const csv = await download(page, 'export-csv-table');
-  assert.match(csv.name, /\.csv$/);
-  assert.equal((await settledStatus(page, 'table')).state, 'done');
+    const csv = await download(page, 'export-csv-table');
+    assert.match(csv.name, /\.csv$/);
+    assert.equal((await settledStatus(page, 'table')).state, 'done');
 
-  // Once the worker can load again, the next attempt starts it afresh.
-  await page.unroute(WORKER_FILES);
-  const xlsx = await download(page, 'export-xlsx-table');
-  assert.equal((await readXlsx(xlsx.bytes)).getWorksheet(TITLE).getCell('C3').value, 3071);
+    // Once the worker can load again, the next attempt starts it afresh.
+    await page.unroute(WORKER_FILES);
+    const xlsx = await download(page, 'export-xlsx-table');
+    assert.equal((await readXlsx(xlsx.bytes)).getWorksheet(TITLE).getCell('C3').value, 3071);
 
-  // The blocked worker files are logged by Chromium as failed loads: expected here,
-  // not an app error. Anything else still fails the test.
-  const list = session.errors.list;
-  list.splice(0, list.length, ...list.filter((e) => !e.includes('xlsx_worker')));
+    // Chromium logs the blocked worker files as failed loads: expected here, not an
+    // app error. Anything else fails the test.
+    assert.deepEqual(errors.list.filter((e) => !e.includes('xlsx_worker')), []);
+  } finally {
+    await context.close();
+  }
+});
+
+// ---- offline ----------------------------------------------------------------------
+
+test('after one online visit, the 督战表 exports to .xlsx and .csv with the server gone', { timeout: 180_000 }, async (t) => {
+  if (!fsSync.existsSync(path.join(DIST, 'sw.js'))) {
+    t.skip('this build has no service worker (sw.js), so nothing works offline yet');
+    return;
+  }
+  const app = await startApp();
+  const browser = await launch();
+  const s = await newSession(browser);
+  try {
+    await openApp(s.page, app.url);
+    // The service worker precaches the app, the xlsx worker's three files included.
+    await s.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: TIMEOUT * 2 });
+    await app.close(); // no network at all from here on, for the page and the xlsx worker alike
+
+    await reloadApp(s.page);
+    await s.page.locator(tid('nav-table')).click();
+    await s.page.locator(tid('supervision-table')).waitFor({ state: 'visible' });
+    const xlsx = await download(s.page, 'export-xlsx-table');
+    t.diagnostic(`offline first .xlsx (worker from the cache + write): ${xlsx.ms} ms`);
+    const ws = (await readXlsx(xlsx.bytes)).getWorksheet(TITLE);
+    assert.equal(ws.getCell('C3').value, 3071);
+    assert.deepEqual([...ws.model.merges].filter((m) => m.startsWith('B')).sort(), ['B10:B12', 'B3:B5']);
+    const csv = await download(s.page, 'export-csv-table');
+    assert.deepEqual([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    s.assertNoErrors();
+  } finally {
+    await s.close();
+    await browser.close();
+    await app.close().catch(() => {});
+  }
 });

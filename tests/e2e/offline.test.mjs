@@ -128,3 +128,31 @@ test('HTML and script typed into text fields are shown as text and never run', {
     await app.close();
   }
 });
+
+test('an edit in one tab appears in the other, and the other tab\'s next save keeps it', { timeout: 120_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const s = await newSession(browser);
+  try {
+    const a = s.page;
+    const b = await s.context.newPage();
+    await openApp(a, `${app.url}#/targets/seed-target-wuding`);
+    await openApp(b, `${app.url}#/targets/seed-target-wuding`);
+    await a.locator(tid('figure-value')).fill('2700');
+    await a.locator(tid('figure-date')).fill('2020-08-31');
+    await saved(a, () => a.locator(tid('figure-add')).click());
+    await b.waitForFunction(() => document.querySelector('[data-testid="figure-latest"]')?.textContent.includes('2700'), null, { timeout: TIMEOUT });
+    // B edits the same target afterwards: A's figure must survive B's save.
+    await b.locator(tid('assign-name-leader')).fill('张三');
+    await saved(b, () => b.locator(tid('assign-add-leader')).click());
+    await reloadApp(a);
+    await gotoHash(a, '#/table');
+    const text = await a.locator(tid('supervision-table')).textContent();
+    assert.match(text, /2700人/);
+    assert.match(text, /张三/);
+  } finally {
+    await s.close();
+    await browser.close();
+    await app.close();
+  }
+});

@@ -71,3 +71,23 @@ fn write_field(out: &mut String, f: &str) {
         out.push_str(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_fields_that_need_quotes_get_them() {
+        for (field, want) in [("a", "a"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("a\nb", "\"a\nb\""), ("", "")] {
+            let mut out = String::new();
+            write_field(&mut out, field);
+            assert_eq!(out, want, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn the_guard_prefixes_formula_like_text_only() {
+        assert_eq!(guard("=1+1"), "'=1+1");
+        assert_eq!(guard("1+1"), "1+1");
+    }
+}

@@ -483,3 +483,25 @@ pub mod reply {
     /// languages (the page shows it as [`DeliveryError::Reported`](super::DeliveryError::Reported)).
     pub const ERROR: &str = "error";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_named_like_excel() {
+        assert_eq!(Range::column_span(0, 2, 4).a1(), "A3:A5");
+        assert_eq!(Range { first_row: 0, first_col: 0, last_row: 0, last_col: 7 }.a1(), "A1:H1");
+        assert!(Range::column_span(1, 0, 0).is_single());
+        assert!(Range::column_span(0, 0, 2).overlaps(&Range { first_row: 2, first_col: 0, last_row: 3, last_col: 1 }));
+        assert!(!Range::column_span(0, 0, 2).overlaps(&Range::column_span(1, 0, 2)));
+    }
+
+    #[test]
+    fn numbers_display_like_the_plan_writes_them() {
+        assert_eq!(Cell::people(3071.0).display(), "3071人");
+        assert_eq!(Cell::number(15.93).display(), "15.93");
+        assert_eq!(Cell::number(f64::NAN).display(), "", "a non-finite number shows nothing");
+        assert_eq!(Cell::text(""), Cell::Empty);
+    }
+}
