@@ -498,6 +498,18 @@ pub fn FormError(error: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// A record's page whose record does not exist (any more): deleted here or by an import.
+#[component]
+pub fn MissingRecord() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <section class="view" data-testid="view-not-found">
+            <p>{move || state.t(K::NotFound)}</p>
+            <a href="#/targets">{move || state.t(K::BackToTargets)}</a>
+        </section>
+    }
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
     let state = use_app();

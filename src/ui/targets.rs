@@ -205,12 +205,7 @@ pub fn TargetDetail(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
     let exists = move || state.snapshot.with(|s| s.target(&id.get_value()).is_some());
     view! {
-        <Show when=exists fallback=move || view! {
-            <section class="view" data-testid="view-not-found">
-                <p>{move || state.t(K::NotFound)}</p>
-                <a href="#/targets">{move || state.t(K::BackToTargets)}</a>
-            </section>
-        }>
+        <Show when=exists fallback=|| view! { <super::MissingRecord/> }>
             <TargetDetailBody id=id.get_value()/>
         </Show>
     }

@@ -245,12 +245,7 @@ pub fn VisitPage(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
     let exists = move || state.field.with(|f| f.visit(&id.get_value()).is_some());
     view! {
-        <Show when=exists fallback=move || view! {
-            <section class="view" data-testid="view-not-found">
-                <p>{move || state.t(K::NotFound)}</p>
-                <a href="#/targets">{move || state.t(K::BackToTargets)}</a>
-            </section>
-        }>
+        <Show when=exists fallback=|| view! { <super::MissingRecord/> }>
             {move || {
                 let form = state.field.with_untracked(|f| f.visit(&id.get_value()).map(VisitForm::from_visit));
                 form.map(|form| view! { <VisitEditor form=form stored=true/> })
