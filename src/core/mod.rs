@@ -1,9 +1,9 @@
 //! The pure core (纯核心): model, embedded default, validation, merge-ready
 //! records, the read model and view addresses.
 //!
-//! Invariant: nothing here knows the browser or the UI framework — no `leptos`,
-//! `web_sys`, `js_sys`, `wasm_bindgen` or `gloo` (a test in `tests/core_is_pure.rs`
-//! fails if one appears) — and nothing here does I/O or reads the clock. It is
+//! Invariant: nothing here knows the browser or the UI framework — no UI-framework
+//! or browser-binding crate is named here (`tests/core_is_pure.rs` holds the list
+//! and fails if one appears) — and nothing here does I/O or reads the clock. It is
 //! tested natively with `cargo test`.
 
 pub mod bundle;

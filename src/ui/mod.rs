@@ -153,24 +153,44 @@ impl AppState {
     /// fail with any error that has a message for the user (`?` converts it).
     pub async fn save(self, stage: impl FnOnce(&Replica, u64) -> Result<Change, UserError>) -> Result<(), String> {
         let lang = self.lang.get_untracked();
+        self.commit_staged(|r, _, now| stage(r, now).map(|c| (c, None, ())).map_err(|e| e.message(lang))).await
+    }
+
+    /// The one commit path (saves, imports, exports, receipts): under the save lock,
+    /// stages against the current replica (and sync ledger), writes the change and,
+    /// when given, the new sync ledger in one atomic commit, and only then applies
+    /// them. A failure leaves storage and the replica as they were.
+    pub(crate) async fn commit_staged<T>(
+        self,
+        stage: impl FnOnce(&Replica, &crate::core::bundle::SyncLedger, u64) -> Result<(Change, Option<crate::core::bundle::SyncLedger>, T), String>,
+    ) -> Result<T, String> {
+        let lang = self.lang.get_untracked();
         let Some(store) = self.store.get_value() else {
             return Err(t(lang, K::Loading).to_owned());
         };
         let lock = self.lock.get_value();
         let _turn = lock.lock().await;
-        let staged = self.replica.with_untracked(|r| r.as_ref().map(|r| stage(r, platform::now_ms())));
-        let change = match staged {
+        let ledger = self.sync_ledger.get_untracked();
+        let staged = self.replica.with_untracked(|r| r.as_ref().map(|r| stage(r, &ledger, platform::now_ms())));
+        let (change, new_ledger, out) = match staged {
             None => return Err(t(lang, K::Loading).to_owned()),
-            Some(Err(e)) => return Err(e.message(lang)),
-            Some(Ok(c)) => c,
+            Some(r) => r?,
+        };
+        let meta = match &new_ledger {
+            Some(l) => vec![(crate::core::bundle::ledger::META_SYNC_LEDGER.to_owned(), l.to_meta().map_err(|e| e.to_string())?)],
+            None => Vec::new(),
         };
         self.status.set(SaveStatus::Saving);
-        match boot::commit_change(&*store, &change).await {
+        let written = if meta.is_empty() { boot::commit_change(&*store, &change).await } else { boot::commit_change_with_meta(&*store, &change, meta).await };
+        match written {
             Ok(()) => {
                 self.apply_committed(change);
+                if let Some(l) = new_ledger {
+                    self.sync_ledger.set(l);
+                }
                 self.status.set(SaveStatus::Saved);
                 self.ask_persistence_once();
-                Ok(())
+                Ok(out)
             }
             Err(e) => {
                 let msg = e.message(lang);

@@ -14,56 +14,20 @@
 //! `preview-gaps`, `preview-already`, `import-confirm`, `import-cancel`,
 //! `import-result`, `import-error`, `receipt-download`, `known-device`, `export-record`.
 
-use super::{platform, use_app, AppState};
+use super::{platform, use_app};
 use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::error::kind_zh;
 use crate::core::bundle::import::{detect, FileKind};
-use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
-use crate::core::bundle::{export_bundle, prepare_import, ExportRequest, ExportScope, ImportError, Limits, Preview, SyncLedger};
+use crate::core::bundle::{export_bundle, prepare_import, ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
 use crate::core::i18n::{Lang, K};
 use crate::core::validate;
-use crate::storage::boot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 const JSON_MIME: &str = "application/json";
-
-impl AppState {
-    /// Commits docs staged by the core together with a new sync ledger, atomically,
-    /// then applies them. `stage` runs under the save lock against the current replica.
-    async fn commit_with_ledger<T>(self, stage: impl FnOnce(&crate::core::replica::Replica, &SyncLedger, u64) -> Result<(crate::core::replica::Change, SyncLedger, T), String>) -> Result<T, String> {
-        let lang = self.lang.get_untracked();
-        let Some(store) = self.store.get_value() else {
-            return Err(crate::core::i18n::t(lang, K::Loading).to_owned());
-        };
-        let lock = self.lock.get_value();
-        let _turn = lock.lock().await;
-        let ledger = self.sync_ledger.get_untracked();
-        let staged = self.replica.with_untracked(|r| r.as_ref().map(|r| stage(r, &ledger, platform::now_ms())));
-        let (change, new_ledger, out) = match staged {
-            None => return Err(crate::core::i18n::t(lang, K::Loading).to_owned()),
-            Some(r) => r?,
-        };
-        let meta = new_ledger.to_meta().map_err(|e| e.to_string())?;
-        self.status.set(super::SaveStatus::Saving);
-        match boot::commit_change_with_meta(&*store, &change, vec![(META_SYNC_LEDGER.to_owned(), meta)]).await {
-            Ok(()) => {
-                self.apply_committed(change);
-                self.sync_ledger.set(new_ledger);
-                self.status.set(super::SaveStatus::Saved);
-                Ok(out)
-            }
-            Err(e) => {
-                let m = e.message(lang);
-                self.status.set(super::SaveStatus::Failed(m.clone()));
-                Err(m)
-            }
-        }
-    }
-}
 
 /// The data-exchange page.
 #[component]
@@ -137,7 +101,7 @@ fn ExportPanel() -> impl IntoView {
             // The ledger is stored before the file is handed over: a file that exists is
             // always in the ledger, so sequence numbers are never reused.
             let outcome = state
-                .commit_with_ledger(|r, ledger, _now| {
+                .commit_staged(|r, ledger, _now| {
                     let file = export_bundle(r, ledger, &req).map_err(|e| e.message(lang))?;
                     let bytes = if passphrase.is_empty() {
                         file.bytes.clone()
@@ -146,7 +110,7 @@ fn ExportPanel() -> impl IntoView {
                         crypto::encrypt(&file.bytes, &params).map_err(|e| e.message(lang))?
                     };
                     let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
-                    Ok((change, file.ledger.clone(), (file, bytes)))
+                    Ok((change, Some(file.ledger.clone()), (file, bytes)))
                 })
                 .await;
             busy.set(None);
@@ -303,11 +267,11 @@ fn ImportPanel() -> impl IntoView {
             match detect(&bytes, &limits) {
                 Ok(FileKind::Receipt) => {
                     let outcome = state
-                        .commit_with_ledger(|r, ledger, _| {
+                        .commit_staged(|r, ledger, _| {
                             let receipt = read_receipt(&bytes, &limits).map_err(|e| e.message(lang))?;
                             let out = apply_receipt(&receipt, r, ledger).map_err(|e| e.message(lang))?;
                             let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
-                            Ok((change, out.ledger.clone(), out))
+                            Ok((change, Some(out.ledger.clone()), out))
                         })
                         .await;
                     match outcome {
@@ -352,10 +316,10 @@ fn ImportPanel() -> impl IntoView {
             let limits = Limits::default();
             // Re-staged under the lock against the replica as it is now.
             let outcome = state
-                .commit_with_ledger(|r, ledger, now| {
+                .commit_staged(|r, ledger, now| {
                     let pv = prepare_import(&p.bytes, p.passphrase.as_deref(), r, ledger, &limits, now).map_err(|e| e.message(lang))?;
                     let summary = (pv.totals(), pv.source_device.clone(), pv.squad_name.clone(), pv.seq);
-                    Ok((pv.change.clone(), pv.ledger.clone(), summary))
+                    Ok((pv.change.clone(), Some(pv.ledger.clone()), summary))
                 })
                 .await;
             stage_text.set(None);
