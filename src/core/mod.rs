@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod model;
 pub mod ops;
 pub mod replica;
+pub mod report;
 pub mod route;
 pub mod seed;
 pub mod snapshot;

@@ -779,6 +779,16 @@ impl LedgerIndex {
         history(self.events_of(problem_id))
     }
 
+    /// Every live problem with its events in history order (for the month's figures).
+    pub fn problems_with_events(&self) -> impl Iterator<Item = (&Problem, &[ProblemEvent])> {
+        self.rows.iter().flatten().map(|r| (&r.p, self.events_of(&r.p.id)))
+    }
+
+    /// Every live problem with its events, its current status and whether it is overdue today.
+    pub fn problems_with_status(&self) -> impl Iterator<Item = ((&Problem, &[ProblemEvent]), ProblemStatus, bool)> {
+        self.rows.iter().flatten().map(|r| ((&r.p, self.events_of(&r.p.id)), r.status, self.is_overdue(r)))
+    }
+
     /// Every row, ordered by id (a canonical form: two indexes over the same docs give equal lists).
     pub fn rows_by_id(&self) -> Vec<LedgerRow> {
         let mut v: Vec<LedgerRow> = self.rows.iter().flatten().map(|r| self.row_view(r)).collect();
