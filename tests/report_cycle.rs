@@ -565,4 +565,13 @@ fn bar_geometry_scales_to_the_largest_value_and_labels_every_bar() {
     let ll = layout_lines(&lines, 600.0, 200.0);
     assert_eq!(ll.paths[0].points.len(), 1, "months without a figure are not drawn");
     assert_eq!(ll.paths[0].points[0].1, ll.plot.2, "the largest value touches the top");
+    // Close values (1189 and 1072 people) get labels apart, in the lines' order.
+    let close = duzhan::core::report::dashboard::Lines {
+        x: vec![m(2020, 2)],
+        lines: vec![("南华县".into(), vec![Some(1189.0)]), ("姚安县".into(), vec![Some(1072.0)]), ("武定县".into(), vec![Some(3071.0)])],
+    };
+    let cl = layout_lines(&close, 600.0, 200.0);
+    let ys: Vec<f64> = cl.paths.iter().map(|p| p.label_y).collect();
+    assert!(ys[1] - ys[0] >= duzhan::core::report::dashboard::LABEL_GAP, "{ys:?}");
+    assert!(ys[2] < ys[0], "the largest value's label is on top");
 }

@@ -347,6 +347,7 @@ keys! {
     FigMilestones => "本月到期节点", "Milestones due this month";
     FigMilestoneMissed => "未按期完成", "Missed";
     FigMilestoneDone => "已完成", "Done";
+    FigMilestoneNotDue => "未到期", "Not yet due";
     FigTargets => "督战对象数", "Targets";
     FigAsOf => "数据截至", "As of";
     FigAverage => "平均", "average";

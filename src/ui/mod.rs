@@ -14,11 +14,13 @@
 //! [`AppState::replace_route`] and stays mounted.
 
 mod checklist;
+mod dashboard;
 mod export;
 mod ledger;
 mod milestones;
 mod platform;
 mod problems;
+mod reports;
 mod settings;
 mod sync;
 mod table;
@@ -422,6 +424,8 @@ fn App() -> impl IntoView {
                 {nav(Route::Table, K::NavTable, "nav-table")}
                 {nav(Route::Targets(Default::default()), K::NavTargets, "nav-targets")}
                 {nav(Route::Ledger(Default::default()), K::NavLedger, "nav-ledger")}
+                {nav(Route::Reports(None), K::NavReports, "nav-reports")}
+                {nav(Route::Dashboard, K::NavDashboard, "nav-dashboard")}
                 {nav(Route::Milestones, K::NavMilestones, "nav-milestones")}
                 {nav(Route::Sync, K::NavSync, "nav-sync")}
                 {nav(Route::Settings, K::NavSettings, "nav-settings")}
@@ -446,7 +450,7 @@ fn App() -> impl IntoView {
 
 fn current_view(route: Route) -> AnyView {
     match route {
-        Route::Table => view! { <sync::GuardianBar/> <visits::DraftList/> <table::TableView/> }.into_any(),
+        Route::Table => view! { <sync::GuardianBar/> <reports::Countdown/> <visits::DraftList/> <table::TableView/> }.into_any(),
         Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
         Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
@@ -459,6 +463,10 @@ fn current_view(route: Route) -> AnyView {
         Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
         Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
+        Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
+        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
+        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
+        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
         Route::NotFound(_) => view! { <NotFound/> }.into_any(),
     }
 }

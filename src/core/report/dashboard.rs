@@ -201,6 +201,9 @@ pub struct LinePath {
     pub label: String,
     /// (x, y, value) per measured month.
     pub points: Vec<(f64, f64, f64)>,
+    /// Where the end label ("武定县 3071") goes: beside the last point, moved apart
+    /// from the other lines' labels so that close values stay readable.
+    pub label_y: f64,
 }
 
 /// The layout of a line chart.
@@ -215,6 +218,9 @@ pub struct LineLayout {
     pub paths: Vec<LinePath>,
 }
 
+/// Least vertical distance between two line labels.
+pub const LABEL_GAP: f64 = 13.0;
+
 pub fn layout_lines(l: &Lines, width: f64, height: f64) -> LineLayout {
     let (left, right, top, bottom) = (50.0, width - 90.0, 10.0, height - 24.0);
     let max = l.lines.iter().flat_map(|(_, v)| v.iter().flatten().copied()).fold(0.0, f64::max).max(1.0);
@@ -228,8 +234,20 @@ pub fn layout_lines(l: &Lines, width: f64, height: f64) -> LineLayout {
         .map(|(label, vals)| LinePath {
             label: label.clone(),
             points: vals.iter().enumerate().filter_map(|(i, v)| v.map(|v| (left + i as f64 * step, y(v), v))).collect(),
+            label_y: 0.0,
         })
-        .collect();
+        .collect::<Vec<LinePath>>();
+    let mut paths = paths;
+    // Labels top to bottom, each at least LABEL_GAP below the one above it.
+    let mut order: Vec<usize> = (0..paths.len()).filter(|i| !paths[*i].points.is_empty()).collect();
+    order.sort_by(|a, b| paths[*a].points.last().map(|p| p.1).unwrap_or(0.0).total_cmp(&paths[*b].points.last().map(|p| p.1).unwrap_or(0.0)));
+    let mut prev = f64::NEG_INFINITY;
+    for i in order {
+        let want = paths[i].points.last().map(|p| p.1 + 4.0).unwrap_or(0.0);
+        let y = want.max(prev + LABEL_GAP);
+        paths[i].label_y = y;
+        prev = y;
+    }
     LineLayout { width, height, plot: (left, right, top, bottom), ticks, max, paths }
 }
 
