@@ -36,7 +36,7 @@
 
 use super::month::{day_after, Month};
 use crate::core::fieldwork::problem::{recurrence_of, replay_sorted, supervises_without_fighting};
-use crate::core::fieldwork::{date_of_ms, ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, VisitMode, VisitStatus};
+use crate::core::fieldwork::{date_of_ms, ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, Visit, VisitMode, VisitStatus};
 use crate::core::model::{Metric, MilestoneStatus, Scope, Target};
 use crate::core::snapshot::Snapshot;
 use chrono::NaiveDate;
@@ -323,13 +323,19 @@ pub fn target_figures<'a>(
     for pe in problems {
         by_target.entry(pe.0.target_id.as_str()).or_default().push(pe);
     }
+    // The month's submitted visits, by target (one pass, not one scan per target).
+    let mut visits: HashMap<&str, Vec<&Visit>> = HashMap::new();
+    for v in field.visits.iter().filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date)) {
+        visits.entry(v.target_id.as_str()).or_default().push(v);
+    }
     let groups: HashMap<&str, ChecklistGroup> = field.checklist.iter().map(|i| (i.id.as_str(), i.group)).collect();
     snapshot
         .targets
         .iter()
         .map(|t| {
             let probs = by_target.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            (t.id.clone(), one_target(period, snapshot, field, &groups, t, probs))
+            let vs = visits.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            (t.id.clone(), one_target(period, snapshot, field, &groups, t, vs, probs))
         })
         .collect()
 }
@@ -340,12 +346,13 @@ fn one_target(
     field: &FieldSnapshot,
     groups: &HashMap<&str, ChecklistGroup>,
     t: &Target,
+    visits: &[&Visit],
     problems: &[ProblemWithEvents<'_>],
 ) -> MonthFigures {
     let mut f = MonthFigures::empty(period);
     f.targets = 1;
 
-    for v in field.visits_of(&t.id).filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date)) {
+    for v in visits {
         f.visits.total += 1;
         match v.mode {
             VisitMode::LeaderFixedPoint => f.visits.leader_fixed_point += 1,
