@@ -131,10 +131,16 @@ fn as_stored(change: &Change, docs: Vec<crate::core::doc::Doc>) -> Change {
 /// tabs share one device id, so without this two tabs could hand out the same
 /// stamp). Call under the cross-tab lock, right before staging.
 pub async fn catch_up_clock<S: Store>(store: &S, replica: &mut Replica) -> Result<(), StoreError> {
-    if let Some(c) = store.meta(META_CLOCK).await? {
-        let stored = serde_json::from_str::<Hlc>(&c).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?;
-        replica.apply(Change { docs: Vec::new(), clock: Hlc { device: replica.device().clone(), ..stored } });
+    match store.meta(META_CLOCK).await? {
+        Some(c) => observe_stored_clock(replica, &c),
+        None => Ok(()),
     }
+}
+
+/// The pure half of [`catch_up_clock`]: moves `replica`'s clock past a stored clock value.
+pub fn observe_stored_clock(replica: &mut Replica, stored: &str) -> Result<(), StoreError> {
+    let stored = serde_json::from_str::<Hlc>(stored).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?;
+    replica.apply(Change { docs: Vec::new(), clock: Hlc { device: replica.device().clone(), ..stored } });
     Ok(())
 }
 

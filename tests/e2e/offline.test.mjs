@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launch, newSession, openApp, reloadApp, gotoHash, saved, readText, tid, startApp, DIST, TIMEOUT } from './harness.mjs';
+
+const ORIGIN_OF = (url) => new URL(url).origin;
 import { postBuild } from '../../scripts/postbuild.mjs';
 
 /** A private copy of the build, so a test may change it (a "new version"). */
@@ -29,6 +31,35 @@ async function waitControlled(page) {
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: TIMEOUT * 2 });
 }
 
+/** Exports a full bundle from the data-exchange view; returns the file's path. */
+async function exportBundle(page) {
+  await gotoHash(page, '#/sync');
+  await page.locator(tid('export-scope')).selectOption('full');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(tid('export-run')).click()]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-bundle-')), download.suggestedFilename());
+  await download.saveAs(file);
+  await page.locator(tid('export-result')).waitFor({ state: 'visible' });
+  return file;
+}
+
+/** Chooses a bundle in the import panel and waits for its preview. */
+async function previewImport(page, file) {
+  await gotoHash(page, '#/sync');
+  await page.locator(tid('import-file')).setInputFiles(file);
+  await page.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+async function importBundle(page, file) {
+  await previewImport(page, file);
+  await saved(page, () => page.locator(tid('import-confirm')).click());
+  await page.locator(tid('import-result')).waitFor({ state: 'visible' });
+}
+
+async function tableText(page) {
+  await gotoHash(page, '#/table');
+  return page.locator(tid('supervision-table')).textContent();
+}
+
 async function addFigure(page, targetId, value, date) {
   await gotoHash(page, `#/targets/${targetId}`);
   await page.locator(tid('target-detail')).waitFor({ state: 'visible' });
@@ -49,8 +80,14 @@ test('after one online visit the app starts, works and saves with the server gon
     await app.close(); // no network at all from here on, for pages and the worker alike
 
     await reloadApp(s.page);
-    for (const [nav, view] of [['nav-targets', 'view-targets'], ['nav-milestones', 'view-milestones'], ['nav-sync', 'view-sync'], ['nav-settings', 'view-settings'], ['nav-table', 'view-table']]) {
+    for (const [nav, view] of [['nav-targets', 'view-targets'], ['nav-ledger', 'view-ledger'], ['nav-milestones', 'view-milestones'], ['nav-sync', 'view-sync'], ['nav-settings', 'view-settings'], ['nav-table', 'view-table']]) {
       await s.page.locator(tid(nav)).click();
+      await s.page.locator(tid(view)).waitFor({ state: 'visible' });
+    }
+    // Views reached from others, each after a reload with the server gone.
+    for (const [hash, view] of [['#/checklist', 'view-checklist'], ['#/targets/new', 'view-new-target'], ['#/targets/seed-target-wuding', 'target-detail'], ['#/visits/new?target=seed-target-wuding', 'view-visit']]) {
+      await gotoHash(s.page, hash);
+      await reloadApp(s.page);
       await s.page.locator(tid(view)).waitFor({ state: 'visible' });
     }
     await addFigure(s.page, 'seed-target-wuding', '2800', '2020-07-31');
@@ -150,6 +187,199 @@ test('an edit in one tab appears in the other, and the other tab\'s next save ke
     const text = await a.locator(tid('supervision-table')).textContent();
     assert.match(text, /2700人/);
     assert.match(text, /张三/);
+  } finally {
+    await s.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+test('typed HTML/script that travels in a bundle is shown as text on the importing device', { timeout: 180_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const from = await newSession(browser);
+  const to = await newSession(browser);
+  await watchSecurity(to.context);
+  const p = '<img src=x onerror=alert(5)><script>alert(6)</script>';
+  try {
+    await openApp(from.page, `${app.url}#/targets/new`);
+    await from.page.locator(tid('target-name-input')).fill(p);
+    await saved(from.page, () => from.page.locator(tid('target-save')).click());
+    await from.page.locator(tid('target-detail')).waitFor({ state: 'visible' });
+    await from.page.locator(tid('assign-name-leader')).fill(p);
+    await saved(from.page, () => from.page.locator(tid('assign-add-leader')).click());
+    const file = await exportBundle(from.page);
+
+    await openApp(to.page, app.url);
+    await importBundle(to.page, file);
+    for (const hash of ['#/table', '#/targets', '#/ledger', '#/sync']) {
+      await gotoHash(to.page, hash);
+      await to.page.waitForTimeout(200);
+    }
+    await gotoHash(to.page, '#/targets');
+    assert.ok((await to.page.locator(tid('view-targets')).textContent()).includes(p), 'imported text not shown literally');
+    assert.ok((await tableText(to.page)).includes(p));
+    assert.equal(await to.page.evaluate(() => window.__xss ?? 0), 0, 'an imported payload ran');
+    assert.equal(await to.page.locator('img[src="x"]').count(), 0, 'an imported payload became markup');
+    assert.deepEqual(await to.page.evaluate(() => window.__csp), [], 'CSP violations while importing');
+    to.assertNoErrors();
+  } finally {
+    await from.close();
+    await to.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+test('an import in one tab while the other tab edits the same target loses nothing', { timeout: 180_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const other = await newSession(browser);
+  const s = await newSession(browser);
+  try {
+    // Another device: a figure and a leader for 武定县.
+    await openApp(other.page, app.url);
+    await addFigure(other.page, 'seed-target-wuding', '2600', '2020-06-30');
+    await gotoHash(other.page, '#/targets/seed-target-wuding');
+    await other.page.locator(tid('assign-name-leader')).fill('李四');
+    await saved(other.page, () => other.page.locator(tid('assign-add-leader')).click());
+    const file = await exportBundle(other.page);
+
+    const a = s.page;
+    const b = await s.context.newPage();
+    await openApp(a, app.url);
+    await openApp(b, `${app.url}#/targets/seed-target-wuding`);
+    await previewImport(a, file);
+    await b.locator(tid('assign-name-leader')).fill('张三');
+    await b.locator(tid('figure-value')).fill('2500');
+    await b.locator(tid('figure-date')).fill('2020-07-31');
+    // Both at once: the import's commit and B's two saves of the same target.
+    await Promise.all([
+      saved(a, () => a.locator(tid('import-confirm')).click(), { timeout: 30_000 }),
+      saved(b, () => b.locator(tid('assign-add-leader')).click()).then(() => saved(b, () => b.locator(tid('figure-add')).click())),
+    ]);
+    for (const page of [a, b]) {
+      await reloadApp(page);
+      const text = await tableText(page);
+      for (const want of ['李四', '张三', '2500人']) assert.ok(text.includes(want), `${want} lost in ${page === a ? 'tab A' : 'tab B'}`);
+    }
+    // The imported figure (June) is there too, under the later July figure.
+    await gotoHash(a, '#/targets/seed-target-wuding');
+    assert.match(await a.locator(tid('target-detail')).textContent(), /2600/);
+  } finally {
+    await other.close();
+    await s.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+test('a database the browser dropped is noticed, and a bundle brings the data back', { timeout: 180_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const s = await newSession(browser);
+  try {
+    await openApp(s.page, app.url);
+    assert.equal(await s.page.locator(tid('data-lost')).count(), 0);
+    await addFigure(s.page, 'seed-target-wuding', '2400', '2020-05-31');
+    const file = await exportBundle(s.page);
+    await addFigure(s.page, 'seed-target-nanhua', '1200', '2020-05-31');
+
+    // What eviction does: IndexedDB gone, localStorage (the marker) left.
+    const deleted = await s.page.evaluate(() => new Promise((resolve) => {
+      const q = indexedDB.deleteDatabase('duzhan');
+      q.onsuccess = () => resolve('deleted');
+      q.onerror = () => resolve('error');
+      q.onblocked = () => resolve('blocked');
+    }));
+    assert.equal(deleted, 'deleted');
+    await reloadApp(s.page);
+    await gotoHash(s.page, '#/table');
+    const banner = s.page.locator(tid('data-lost'));
+    await banner.waitFor({ state: 'visible' });
+    assert.match(await readText(banner), /浏览器似乎已清除本机保存的数据/);
+    assert.doesNotMatch(await tableText(s.page), /2400人/);
+    // The banner stays across reloads until the user acts.
+    await reloadApp(s.page);
+    await s.page.locator(tid('data-lost')).waitFor({ state: 'visible' });
+
+    await s.page.locator(tid('data-lost-restore')).click();
+    await s.page.locator(tid('view-sync')).waitFor({ state: 'visible' });
+    await importBundle(s.page, file);
+    assert.match(await tableText(s.page), /2400人/);
+    assert.equal(await s.page.locator(tid('data-lost')).count(), 0);
+    await reloadApp(s.page);
+    assert.match(await tableText(s.page), /2400人/);
+    assert.equal(await s.page.locator(tid('data-lost')).count(), 0, 'the report came back after restoring');
+    s.assertNoErrors();
+  } finally {
+    await s.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+test('a full disk on save: a clear message, the typed text stays, nothing saved is lost', { timeout: 120_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const s = await newSession(browser);
+  try {
+    await openApp(s.page, app.url);
+    await addFigure(s.page, 'seed-target-wuding', '2300', '2020-04-30');
+    const cdp = await s.context.newCDPSession(s.page);
+    const origin = ORIGIN_OF(app.url);
+    const { usage } = await s.page.evaluate(() => navigator.storage.estimate());
+    // Chromium's own quota enforcement, set just below what is used already.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.max(0, Math.floor(usage) - 1) });
+
+    await gotoHash(s.page, '#/targets/new');
+    const name = '配额测试目标—输入的文字不能丢';
+    await s.page.locator(tid('target-name-input')).fill(name);
+    await s.page.locator(tid('target-save')).click();
+    const error = s.page.locator(tid('form-error'));
+    await error.waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.match(await readText(error), /存储空间已满.*导出数据备份.*清理设备空间/);
+    await s.page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'error');
+    assert.equal(await s.page.locator(tid('target-name-input')).inputValue(), name, 'the typed text was dropped');
+    assert.equal(await s.page.locator(tid('view-new-target')).count(), 1, 'the form was left');
+
+    // Space again: the same form saves.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await saved(s.page, () => s.page.locator(tid('target-save')).click());
+    await reloadApp(s.page);
+    await gotoHash(s.page, '#/targets');
+    assert.ok((await s.page.locator(tid('view-targets')).textContent()).includes(name));
+    await gotoHash(s.page, '#/targets/seed-target-wuding');
+    assert.match(await readText(s.page.locator(tid('figure-latest'))), /2300人/);
+  } finally {
+    await s.close();
+    await browser.close();
+    await app.close();
+  }
+});
+
+test('a window with little, non-persistent storage is warned about; a normal one is not', { timeout: 120_000 }, async () => {
+  const app = await startApp();
+  const browser = await launch();
+  const s = await newSession(browser);
+  try {
+    await openApp(s.page, app.url);
+    const cdp = await s.context.newCDPSession(s.page);
+    const origin = ORIGIN_OF(app.url);
+    const persisted = await s.page.evaluate(() => navigator.storage.persisted());
+    assert.equal(persisted, false, 'headless Chromium does not grant persistence here');
+    // A disk-sized quota: no warning.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 20 * 1024 ** 3 });
+    await reloadApp(s.page);
+    await s.page.locator(tid('guardian')).waitFor({ state: 'visible' });
+    await s.page.waitForTimeout(500);
+    assert.equal(await s.page.locator(tid('private-warning')).count(), 0);
+    // A private-window-sized quota: the warning says what to do.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 100 * 1024 ** 2 });
+    await reloadApp(s.page);
+    const warning = s.page.locator(tid('private-warning'));
+    await warning.waitFor({ state: 'visible' });
+    assert.match(await readText(warning), /无痕.*安装到桌面.*导出数据包/);
   } finally {
     await s.close();
     await browser.close();
