@@ -148,6 +148,14 @@ keys! {
     PersistYes => "已开启：浏览器不会自动清除本应用的数据", "On: the browser will not evict this app's data";
     PersistNo => "未开启：空间不足时浏览器可能清除本应用的数据。请把本应用安装到桌面或主屏幕，并经常导出数据包备份；不要在无痕/隐私窗口中使用。", "Off: the browser may evict this app's data when space is low. Install the app, export bundles often, and do not use a private window.";
     PersistAsk => "申请持久存储", "Request persistent storage";
+    LostEvicted => "浏览器似乎已清除本机保存的数据（空间不足或网站数据被清理），现在只剩初始数据。请先用最近导出的数据包恢复，再录入新数据。", "The browser seems to have cleared this app's data (low space or site data cleared); only the default data is left. Restore from your latest exported bundle before entering new data.";
+    LostMissing => "本机存储中有记录缺失（读到的记录少于上次保存时）。请用最近导出的数据包恢复。", "Records are missing from local storage (fewer than at the last save). Restore from your latest exported bundle.";
+    LostBefore => "此前记录数", "Records before";
+    LostNow => "现有记录数", "Records now";
+    LostLastSave => "最后保存时间", "Last saved";
+    RestoreFromBundle => "从数据包恢复", "Restore from a bundle";
+    LostDismiss => "忽略此提示", "Dismiss";
+    PrivateWarning => "此窗口未获准持久保存数据，且可用空间很小（可能是无痕/隐私窗口，或浏览器限制了存储）：关闭窗口或清理时数据可能全部丢失。请在普通窗口中打开本应用并安装到桌面或主屏幕，并经常导出数据包备份。", "This window may not keep data (no persistent storage and little space: possibly a private window or restricted storage); data may be lost when it closes. Open the app in a normal window, install it, and export bundles often.";
     StorageUsage => "已用 / 可用空间", "Used / available";
     StateHash => "数据指纹（两台设备相同即数据一致）", "Data fingerprint (equal on two devices = same data)";
     ExportTitle => "导出数据包", "Export a bundle";
