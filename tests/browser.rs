@@ -238,13 +238,16 @@ async fn a_v1_indexeddb_database_migrates_keeping_every_record() {
     let (r, info) = boot::open(&s, || DeviceId("d-never".into())).await.expect("migrate");
     assert_eq!(info.device_id.as_str(), "d-00v1f1x7e0000001");
     assert_eq!(info.squad_name, "武定县督战小分队");
-    let mut docs: Vec<Doc> = r.docs().cloned().collect();
+    // Every v1 record as it was, plus the default records of kinds added since v1
+    // (the plan's three reporting requirements).
+    let mut docs: Vec<Doc> = r.docs().filter(|d| d.kind != "requirement").cloned().collect();
     docs.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(docs, sorted(v1.clone()).docs);
+    assert_eq!(r.docs().filter(|d| d.kind == "requirement").count(), 3);
     let stored = sorted(IdbStore::open(&name).await.expect("reopen").load().await.expect("load"));
     assert_eq!(stored.schema_version(), Ok(Some(2)));
-    assert_eq!(stored.meta.get(META_DOC_COUNT), Some(&v1.docs.len().to_string()));
-    assert_eq!(stored.docs, sorted(v1).docs);
+    assert_eq!(stored.meta.get(META_DOC_COUNT), Some(&(v1.docs.len() + 3).to_string()));
+    assert_eq!(stored.docs.iter().filter(|d| d.kind != "requirement").cloned().collect::<Vec<_>>(), sorted(v1).docs);
     let db = Factory::new().expect("factory").open(&name, None).expect("open").await.expect("db");
     assert_eq!(db.version(), Ok(DB_VERSION));
     db.close();
@@ -266,7 +269,7 @@ async fn a_failed_migration_leaves_the_v1_indexeddb_data_intact_and_readable() {
     assert_eq!(after.schema_version(), Ok(Some(1)));
     // Readable: the next attempt migrates it.
     let (r, _) = boot::open(&s, || DeviceId("d-never".into())).await.expect("migrate");
-    assert_eq!(r.len(), v1.docs.len());
+    assert_eq!(r.len(), v1.docs.len() + 3);
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
 }

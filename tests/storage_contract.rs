@@ -3,6 +3,7 @@
 
 use duzhan::core::clock::DeviceId;
 use duzhan::core::model::MilestoneStatus;
+use duzhan::core::replica::Replica;
 use duzhan::storage::{boot, contract, Loaded, MemoryStore, Store, StoreError, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 
 /// A v1 store as the v1 code wrote it (commit 6124409): the default plan, an added
@@ -66,9 +67,13 @@ fn a_v1_store_migrates_to_v2_keeping_every_record() {
         assert_eq!(v1.schema_version(), Ok(Some(1)));
         let store = MemoryStore::from_dump(&v1);
         let (r, info) = boot::open(&store, || DeviceId("d-never".into())).await.expect("open v1");
-        // Every record, field for field, and the device's identity and settings.
+        // Every record, field for field, and the device's identity and settings; plus
+        // the default records added since v1 (the plan's reporting requirements).
         let mut docs: Vec<_> = r.docs().cloned().collect();
         docs.sort_by(|a, b| a.id.cmp(&b.id));
+        let added: Vec<_> = docs.iter().filter(|d| !v1.docs.iter().any(|o| o.id == d.id)).map(|d| d.id.clone()).collect();
+        assert_eq!(added, vec!["seed-req-liaison", "seed-req-monthly", "seed-req-plan"]);
+        docs.retain(|d| v1.docs.iter().any(|o| o.id == d.id));
         assert_eq!(docs, sorted(v1.clone()).docs);
         assert_eq!(info.device_id.as_str(), "d-00v1f1x7e0000001");
         assert_eq!(info.squad_name, "武定县督战小分队");
@@ -81,8 +86,8 @@ fn a_v1_store_migrates_to_v2_keeping_every_record() {
         // Written back: v2 with the count, the docs untouched.
         let stored = sorted(store.load().await.expect("load"));
         assert_eq!(stored.schema_version(), Ok(Some(2)));
-        assert_eq!(stored.meta.get(META_DOC_COUNT), Some(&v1.docs.len().to_string()));
-        assert_eq!(stored.docs, sorted(v1.clone()).docs);
+        assert_eq!(stored.meta.get(META_DOC_COUNT), Some(&(v1.docs.len() + 3).to_string()));
+        assert_eq!(stored.docs.iter().filter(|d| d.kind != "requirement").cloned().collect::<Vec<_>>(), sorted(v1.clone()).docs);
         for (k, v) in &v1.meta {
             if k != META_SCHEMA {
                 assert_eq!(stored.meta.get(k), Some(v), "meta {k}");
@@ -107,7 +112,7 @@ fn a_failed_migration_step_leaves_the_v1_data_intact_and_readable() {
         assert_eq!(sorted(store.load().await.expect("load")), sorted(v1.clone()), "v1 data changed");
         // Still readable: the real chain opens it afterwards.
         let (r, _) = boot::open(&store, || DeviceId("d-never".into())).await.expect("open");
-        assert_eq!(r.len(), v1.docs.len());
+        assert_eq!(r.len(), v1.docs.len() + 3, "every v1 record and the three default requirements");
     });
 }
 
@@ -121,6 +126,36 @@ fn a_failed_migration_write_leaves_the_v1_data_intact_and_readable() {
         assert_eq!(res, Err(StoreError::QuotaExceeded));
         assert_eq!(sorted(store.load().await.expect("load")), sorted(v1.clone()));
         assert!(boot::open(&store, || DeviceId("d-never".into())).await.is_ok());
+    });
+}
+
+#[test]
+fn default_records_of_a_new_kind_reach_old_devices_but_never_a_deleted_or_other_campaign() {
+    pollster::block_on(async {
+        let store = MemoryStore::new();
+        boot::open(&store, || DeviceId("d-a".into())).await.expect("first run");
+        let mut dump = store.load().await.expect("load");
+        // As an older version left it: no requirement records at all.
+        dump.docs.retain(|d| d.kind != "requirement");
+        let old = MemoryStore::from_dump(&dump);
+        let (r, _) = boot::open(&old, || DeviceId("d-b".into())).await.expect("open");
+        assert_eq!(r.docs().filter(|d| d.kind == "requirement").count(), 3);
+        assert_eq!(old.load().await.expect("load").docs.iter().filter(|d| d.kind == "requirement").count(), 3, "written to storage");
+        // One requirement deleted by the user stays deleted (its tombstone is a record of the kind).
+        let mut r = r;
+        let c = r.stage_delete(&["seed-req-liaison"], 10_000);
+        boot::commit_change(&old, &c).await.expect("delete");
+        r.apply(c);
+        let (r2, _) = boot::open(&old, || DeviceId("d-b".into())).await.expect("reopen");
+        assert!(r2.doc("seed-req-liaison").is_some_and(|d| d.is_deleted()));
+        // A device whose plan campaign is deleted runs another campaign: nothing is added.
+        let mut other = dump.clone();
+        other.docs.retain(|d| d.kind != "requirement");
+        let c = Replica::from_parts(other.docs.clone(), duzhan::core::clock::Hlc::new(DeviceId("d-c".into()))).stage_delete(&[duzhan::core::seed::CAMPAIGN_ID], 20_000);
+        let other_store = MemoryStore::from_dump(&other);
+        other_store.commit(&c.docs, &[]).await.expect("delete campaign");
+        let (r3, _) = boot::open(&other_store, || DeviceId("d-c".into())).await.expect("open");
+        assert_eq!(r3.docs().filter(|d| d.kind == "requirement").count(), 0);
     });
 }
 

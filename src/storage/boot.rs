@@ -55,7 +55,12 @@ pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
                 None => Hlc::new(device.clone()),
             };
             let clock = Hlc { device: device.clone(), ..clock };
-            let replica = Replica::from_parts(loaded.docs, clock);
+            let mut docs = loaded.docs;
+            let added = new_default_records(&docs);
+            if !added.is_empty() {
+                docs.extend(store.commit(&added, &[]).await?);
+            }
+            let replica = Replica::from_parts(docs, clock);
             Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
         }
         None => {
@@ -72,6 +77,23 @@ pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
             Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
         }
     }
+}
+
+/// Default records of a *kind* this device has never held, for a device set up by an
+/// earlier version whose default had no such kind (e.g. the plan's reporting
+/// requirements, added with the monthly cycle). Only while the device still keeps the
+/// default campaign (the plan's campaign record is live): a device that deleted it runs
+/// another campaign. Whole kinds only, so a single record lost from storage is never
+/// quietly replaced by its default (the loss is reported instead, see
+/// `DeviceInfo::missing_records`). They carry the seed stamp, older than any edit, so
+/// merging them with anything another device sends changes nothing a user wrote.
+pub fn new_default_records(docs: &[crate::core::doc::Doc]) -> Vec<crate::core::doc::Doc> {
+    let plan_kept = docs.iter().any(|d| d.id == seed::CAMPAIGN_ID && !d.is_deleted());
+    if !plan_kept {
+        return Vec::new();
+    }
+    let kinds: std::collections::HashSet<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+    seed::seed_docs().into_iter().filter(|d| !kinds.contains(d.kind.as_str())).collect()
 }
 
 /// Runs the migration chain on loaded data and, when it changed anything, writes
