@@ -19,4 +19,5 @@ pub mod replica;
 pub mod route;
 pub mod seed;
 pub mod snapshot;
+pub mod sort;
 pub mod validate;
