@@ -66,7 +66,7 @@ impl Snapshot {
         crate::core::sort::sort_by(&mut s.phases, |a, b| (a.order, a.start, &a.id).cmp(&(b.order, b.start, &b.id)));
         crate::core::sort::sort_by(&mut s.milestones, |a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id)));
         crate::core::sort::sort_by(&mut s.counties, |a, b| (a.seq, &a.name, &a.id).cmp(&(b.seq, &b.name, &b.id)));
-        let county_seq: BTreeMap<&str, u32> = s.counties.iter().map(|c| (c.id.as_str(), c.seq)).collect();
+        let county_seq: BTreeMap<&str, u32> = crate::core::sort::btree_map(s.counties.iter().map(|c| (c.id.as_str(), c.seq)));
         crate::core::sort::sort_by(&mut s.targets, |a, b| {
             let ka = (county_seq.get(a.county_id.as_str()).copied().unwrap_or(u32::MAX), a.table_row, a.kind, a.order, &a.id);
             let kb = (county_seq.get(b.county_id.as_str()).copied().unwrap_or(u32::MAX), b.table_row, b.kind, b.order, &b.id);

@@ -10,8 +10,32 @@
 //!
 //! Hot paths whose keys are plain integers (the ledger's `u128` keys) keep
 //! `sort_unstable` on those integers: one copy per integer type, and faster.
+//!
+//! For the same reason [`btree_map`] and [`btree_set`] build ordered collections by
+//! inserting: `collect::<BTreeMap<_, _>>()` first sorts a `Vec` of the pairs with
+//! its own driftsort copy per key/value type.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Like `items.into_iter().collect::<BTreeMap<_, _>>()` (a later duplicate key's
+/// value wins), without compiling a sort for the pair type.
+pub fn btree_map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut m = BTreeMap::new();
+    for (k, v) in items {
+        m.insert(k, v);
+    }
+    m
+}
+
+/// Like `items.into_iter().collect::<BTreeSet<_>>()`, without compiling a sort.
+pub fn btree_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut s = BTreeSet::new();
+    for x in items {
+        s.insert(x);
+    }
+    s
+}
 
 /// Sorts `v` with `cmp`, stably (equal elements keep their order): the same result
 /// as `v.sort_by(cmp)`.
@@ -74,6 +98,16 @@ mod tests {
                 assert_eq!(ours, std, "len {len}, key range {range}");
             }
         }
+    }
+
+    #[test]
+    fn btree_helpers_match_collect() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let pairs = vec![("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)];
+        assert_eq!(super::btree_map(pairs.clone()), pairs.iter().copied().collect::<BTreeMap<_, _>>());
+        assert_eq!(super::btree_map(pairs.clone())["b"], 3, "a later duplicate wins");
+        let items = vec![3, 1, 2, 3, 1];
+        assert_eq!(super::btree_set(items.clone()), items.into_iter().collect::<BTreeSet<_>>());
     }
 
     #[test]
