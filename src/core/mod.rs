@@ -20,4 +20,5 @@ pub mod report;
 pub mod route;
 pub mod seed;
 pub mod snapshot;
+pub mod sort;
 pub mod validate;

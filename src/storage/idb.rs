@@ -204,11 +204,11 @@ impl Store for IdbStore {
             .map(|v| serde_json::from_str::<Doc>(&text(v, "a stored doc")?).map_err(|e| StoreError::Corrupt(format!("doc: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         // getAll and getAllKeys in one transaction list the same records in key order.
-        let meta = meta_keys
-            .iter()
-            .zip(&meta_values)
-            .map(|(k, v)| Ok((text(k, "a meta key")?, text(v, "a meta value")?)))
-            .collect::<Result<_, StoreError>>()?;
+        // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
+        let mut meta = std::collections::BTreeMap::new();
+        for (k, v) in meta_keys.iter().zip(&meta_values) {
+            meta.insert(text(k, "a meta key")?, text(v, "a meta value")?);
+        }
         Ok(Loaded { docs, meta })
     }
 

@@ -227,7 +227,7 @@ pub fn upcoming(requirements: &[Requirement], snapshot: &Snapshot, filings: &Has
     if let Some(m) = snapshot.milestones.iter().filter(|m| m.status != MilestoneStatus::Done).min_by(|a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id))) {
         out.push(Deadline { what: DeadlineWhat::Milestone { id: m.id.clone(), label: m.label.clone() }, due: m.due, days_left: days(m.due) });
     }
-    out.sort_by_key(|d| d.due);
+    crate::core::sort::sort_by(&mut out, |a, b| a.due.cmp(&b.due));
     out
 }
 

@@ -122,7 +122,7 @@ pub fn failures_by_item(field: &FieldSnapshot, top: usize) -> Bars {
         }
     }
     let mut items: Vec<(&ChecklistItem, f64)> = field.checklist.iter().filter_map(|i| fails.get(i.id.as_str()).map(|n| (i, *n))).collect();
-    items.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
+    crate::core::sort::sort_by(&mut items, |a, b| b.1.total_cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
     let rows = items.into_iter().take(top).map(|(i, n)| Row { label: format!("{} {}", i.code, i.title), values: vec![n] }).collect();
     Bars { series: vec!["fail"], rows, stacked: false }
 }
@@ -240,7 +240,7 @@ pub fn layout_lines(l: &Lines, width: f64, height: f64) -> LineLayout {
     let mut paths = paths;
     // Labels top to bottom, each at least LABEL_GAP below the one above it.
     let mut order: Vec<usize> = (0..paths.len()).filter(|i| !paths[*i].points.is_empty()).collect();
-    order.sort_by(|a, b| paths[*a].points.last().map(|p| p.1).unwrap_or(0.0).total_cmp(&paths[*b].points.last().map(|p| p.1).unwrap_or(0.0)));
+    crate::core::sort::sort_by(&mut order, |a, b| paths[*a].points.last().map(|p| p.1).unwrap_or(0.0).total_cmp(&paths[*b].points.last().map(|p| p.1).unwrap_or(0.0)));
     let mut prev = f64::NEG_INFINITY;
     for i in order {
         let want = paths[i].points.last().map(|p| p.1 + 4.0).unwrap_or(0.0);

@@ -295,8 +295,8 @@ pub fn rollup<'a>(period: &Period, parts: impl IntoIterator<Item = &'a MonthFigu
     for p in parts {
         total.add(p);
     }
-    total.population.sort_by_key(|l| metric_order(l.metric));
-    total.milestones.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+    crate::core::sort::sort_by(&mut total.population, |a, b| metric_order(a.metric).cmp(&metric_order(b.metric)));
+    crate::core::sort::sort_by(&mut total.milestones, |a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
     total
 }
 
@@ -329,15 +329,11 @@ pub fn target_figures<'a>(
         visits.entry(v.target_id.as_str()).or_default().push(v);
     }
     let groups: HashMap<&str, ChecklistGroup> = field.checklist.iter().map(|i| (i.id.as_str(), i.group)).collect();
-    snapshot
-        .targets
-        .iter()
-        .map(|t| {
-            let probs = by_target.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let vs = visits.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            (t.id.clone(), one_target(period, snapshot, field, &groups, t, vs, probs))
-        })
-        .collect()
+    crate::core::sort::btree_map(snapshot.targets.iter().map(|t| {
+        let probs = by_target.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let vs = visits.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        (t.id.clone(), one_target(period, snapshot, field, &groups, t, vs, probs))
+    }))
 }
 
 fn one_target(
@@ -436,14 +432,10 @@ pub struct MonthRollups {
 impl MonthRollups {
     pub fn compute<'a>(period: Period, snapshot: &Snapshot, field: &FieldSnapshot, problems: impl IntoIterator<Item = ProblemWithEvents<'a>>) -> MonthRollups {
         let targets = target_figures(&period, snapshot, field, problems);
-        let counties = snapshot
-            .counties
-            .iter()
-            .map(|c| {
-                let parts = snapshot.targets.iter().filter(|t| t.county_id == c.id).filter_map(|t| targets.get(&t.id));
-                (c.id.clone(), rollup(&period, parts))
-            })
-            .collect();
+        let counties = crate::core::sort::btree_map(snapshot.counties.iter().map(|c| {
+            let parts = snapshot.targets.iter().filter(|t| t.county_id == c.id).filter_map(|t| targets.get(&t.id));
+            (c.id.clone(), rollup(&period, parts))
+        }));
         let prefecture = rollup(&period, targets.values());
         MonthRollups { period, targets, counties, prefecture }
     }

@@ -160,7 +160,7 @@ impl ReportSnapshot {
                 _ => {}
             }
         }
-        s.requirements.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        crate::core::sort::sort_by(&mut s.requirements, |a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         s
     }
 
