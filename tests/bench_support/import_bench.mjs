@@ -63,19 +63,39 @@ export async function plainPutMs(name, ids, values) {
   }
 }
 
+/**
+ * Diagnostics (not goals): what the same put loop costs with another layout, to show
+ * what limits the persist figure. `packed`: one IndexedDB record per `per` docs (their
+ * JSON texts joined into one array text), still one transaction; `chunkedTx`: one
+ * record per doc, but a transaction (strict durability) per `per` docs.
+ */
+export async function plainPutLayoutMs(name, ids, values, layout, per) {
+  const db = await freshDb(name);
+  try {
+    const t0 = performance.now();
+    if (layout === 'packed') {
+      const tx = db.transaction(['docs', 'meta'], 'readwrite', { durability: 'strict' });
+      const docs = tx.objectStore('docs');
+      for (let i = 0; i < ids.length; i += per) docs.put(`[${values.slice(i, i + per).join(',')}]`, ids[i]);
+      await done(tx);
+    } else {
+      for (let i = 0; i < ids.length; i += per) {
+        const tx = db.transaction(['docs'], 'readwrite', { durability: 'strict' });
+        const docs = tx.objectStore('docs');
+        for (let j = i; j < Math.min(ids.length, i + per); j++) docs.put(values[j], ids[j]);
+        await done(tx);
+      }
+    }
+    return performance.now() - t0;
+  } finally {
+    db.close();
+    await req(indexedDB.deleteDatabase(name));
+  }
+}
+
 /** The records of a bundle text as plain objects (what a JS app would store). */
 export function bundleRecords(text) {
   return JSON.parse(text).payload.docs;
-}
-
-/** Counts the records stored in a database written by either side (a sanity check). */
-export async function countDocs(name) {
-  const db = await req(indexedDB.open(name));
-  try {
-    return await req(db.transaction('docs').objectStore('docs').count());
-  } finally {
-    db.close();
-  }
 }
 
 /**
