@@ -39,6 +39,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen(module = "/tests/bench_support/import_bench.gen.js")]
 extern "C" {
     fn now() -> f64;
+    #[wasm_bindgen(catch)]
+    async fn settle(ms: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = jsonParseMs, catch)]
     fn json_parse_ms(text: &JsValue) -> Result<f64, JsValue>;
     #[wasm_bindgen(js_name = plainPutMs, catch)]
@@ -158,6 +160,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let name = format!("duzhan-bench-whole-{rep}");
         IdbStore::delete_database(&name).await.expect("delete");
         let store = IdbStore::open(&name).await.expect("open");
+        let _ = settle(3_000).await;
         let t0 = now();
         let incoming = read_bundle(&file.bytes, None, &limits).expect("read");
         let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
@@ -166,6 +169,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         whole.push(now() - t0);
         drop(store);
         IdbStore::delete_database(&name).await.expect("delete");
+        let _ = settle(3_000).await;
         let r = pouch_import(&format!("duzhan-bench-pouch-{rep}"), &js_text).await.expect("PouchDB import");
         pouch_total.push(get(&r, "totalMs").as_f64().unwrap_or(f64::NAN));
         pouch_bulk.push(get(&r, "bulkDocsMs").as_f64().unwrap_or(f64::NAN));

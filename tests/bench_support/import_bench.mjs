@@ -8,6 +8,11 @@ export function now() {
   return performance.now();
 }
 
+/** Waits `ms` (lets the browser's IndexedDB backend finish background work between runs). */
+export function settle(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** `JSON.parse` of the bundle's text: the ms it took (the result is checked, then dropped). */
 export function jsonParseMs(text) {
   const t0 = performance.now();
