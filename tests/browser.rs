@@ -88,51 +88,6 @@ async fn an_aborted_indexeddb_commit_leaves_the_store_as_before() {
     IdbStore::delete_database(&name).await.expect("delete");
 }
 
-/// The number of IndexedDB records in the `docs` store (packed or not).
-async fn records_in_docs(name: &str) -> u32 {
-    let db = Factory::new().expect("factory").open(name, None).expect("open").await.expect("db");
-    let tx = db.transaction(&["docs"], TransactionMode::ReadOnly).expect("tx");
-    let n = tx.object_store("docs").expect("docs").count(None).expect("count").await.expect("counted");
-    db.close();
-    n
-}
-
-#[wasm_bindgen_test]
-async fn a_large_commit_is_stored_packed_and_later_states_of_its_docs_win() {
-    use duzhan::storage::idb::{PACK_MIN, PACK_SIZE};
-    let name = unique("packed");
-    let s = IdbStore::open(&name).await.expect("open");
-    // An import-sized commit: packed, PACK_SIZE docs to a record, in one transaction.
-    let n = PACK_MIN + PACK_SIZE + 7;
-    let first: Vec<Doc> = (0..n).map(|i| doc(&format!("r{i:05}"), i as i64, "整改")).collect();
-    s.commit(&first, &[("k".into(), "1".into())]).await.expect("commit");
-    assert_eq!(records_in_docs(&name).await as usize, n.div_ceil(PACK_SIZE));
-    assert_eq!(sorted(IdbStore::open(&name).await.expect("reopen").load().await.expect("load")).docs, first);
-
-    // A save of one of them afterwards (one record of its own), then another large
-    // commit holding newer states of others: every doc loads in its latest state.
-    let st = |wall: u64| Stamp { wall, n: 0, dev: DeviceId("d-browser".into()) };
-    let edit = |d: &Doc, text: &str, wall: u64| Doc::edit(Some(d), "test", &d.id, serde_json::json!({"n": 0, "text": text}).as_object().cloned().expect("object"), &st(wall)).expect("changed");
-    let saved = edit(&first[3], "已保存", 1_700_000_000_000);
-    s.commit(std::slice::from_ref(&saved), &[]).await.expect("commit one");
-    let second: Vec<Doc> = first[PACK_SIZE..].iter().map(|d| edit(d, "第二次导入", 1_700_000_000_001)).collect();
-    s.commit(&second, &[("k".into(), "2".into())]).await.expect("commit packed again");
-    let mut expected = first.clone();
-    expected[3] = saved;
-    expected.splice(PACK_SIZE.., second.iter().cloned());
-    let loaded = sorted(IdbStore::open(&name).await.expect("reopen").load().await.expect("load"));
-    assert_eq!(loaded.docs, expected);
-    assert_eq!(loaded.meta.get("k").map(String::as_str), Some("2"));
-
-    // A packed commit that fails inside IndexedDB leaves nothing behind.
-    let third: Vec<Doc> = first.iter().map(|d| edit(d, "失败", 1_700_000_000_002)).collect();
-    s.fail_next_commit();
-    assert!(s.commit(&third, &[("k".into(), "3".into())]).await.is_err());
-    assert_eq!(sorted(IdbStore::open(&name).await.expect("reopen").load().await.expect("load")), loaded);
-    drop(s);
-    IdbStore::delete_database(&name).await.expect("delete");
-}
-
 #[wasm_bindgen_test]
 async fn a_database_upgraded_by_a_newer_build_is_refused_and_left_alone() {
     let name = unique("newer");

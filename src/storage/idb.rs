@@ -16,28 +16,13 @@
 //!   upgrade. Later calls on this handle return [`StoreError::NewerSchema`] (or
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
 //! - The connection is closed when the handle is dropped.
-//!
-//! Packed records (成批存储): a commit of at least [`PACK_MIN`] docs (an import) stores
-//! them [`PACK_SIZE`] to a record, as one JSON array text under a key starting with
-//! `#pack/` (no doc id can contain `#`), in the same single transaction. Chromium pays
-//! a fixed cost per IndexedDB request (about 0.1 ms: one message to the browser
-//! process each), so 108,000 one-doc puts took ~11 s where the same docs in 425
-//! records take under 1 s. Small commits (every save) still write one record per doc.
-//! A doc may then be stored more than once (an older state in a pack, a newer one on
-//! its own, or in a later pack); `load` merges every stored state of an id
-//! ([`Doc::merge`]). Every state the app commits for a doc includes the earlier ones
-//! (edits and merges only move a doc up in the merge order), so the merge is exactly
-//! the last state written — and two tabs committing different states of one doc both
-//! keep their writes.
 
 use super::{Loaded, Store, StoreError, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::{poll_fn, Future, IntoFuture};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -50,12 +35,6 @@ use wasm_bindgen_futures::JsFuture;
 pub const DB_VERSION: u32 = 1;
 const DOCS: &str = "docs";
 const META: &str = "meta";
-/// Commits with at least this many docs store them packed (see the module docs).
-pub const PACK_MIN: usize = 1_000;
-/// Docs per packed record.
-pub const PACK_SIZE: usize = 256;
-/// Key prefix of packed records in the `docs` store.
-const PACK_PREFIX: &str = "#pack/";
 
 /// A connection to one IndexedDB database.
 pub struct IdbStore {
@@ -204,22 +183,10 @@ impl Store for IdbStore {
         let meta_keys = meta_keys.await.map_err(unreadable)?;
 
         let text = |v: &JsValue, what: &str| v.as_string().ok_or_else(|| StoreError::Corrupt(format!("{what} is not text")));
-        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("doc: {e}"));
-        let mut docs = Vec::with_capacity(doc_values.len());
-        let mut packed = false;
-        for v in &doc_values {
-            let t = text(v, "a stored doc")?;
-            // A doc's JSON is an object; a packed record is an array of them.
-            if t.starts_with('[') {
-                packed = true;
-                docs.extend(serde_json::from_str::<Vec<Doc>>(&t).map_err(corrupt)?);
-            } else {
-                docs.push(serde_json::from_str::<Doc>(&t).map_err(corrupt)?);
-            }
-        }
-        if packed {
-            docs = merge_versions(docs);
-        }
+        let docs = doc_values
+            .iter()
+            .map(|v| serde_json::from_str::<Doc>(&text(v, "a stored doc")?).map_err(|e| StoreError::Corrupt(format!("doc: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         // getAll and getAllKeys in one transaction list the same records in key order.
         let meta = meta_keys
             .iter()
@@ -233,7 +200,11 @@ impl Store for IdbStore {
         self.check_open()?;
         // Serialise first: a doc that fails to serialise fails the commit before
         // anything is queued.
-        let encoded = encode(docs).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        let encoded = docs
+            .iter()
+            .map(|d| serde_json::to_string(d).map(|json| (d.id.as_str(), json)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::WriteFailed(e.to_string()))?;
         let schema = SCHEMA_VERSION.to_string();
         let meta = meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([(META_SCHEMA, schema.as_str())]);
 
@@ -268,32 +239,6 @@ impl Store for IdbStore {
     }
 }
 
-/// The records a commit writes: one per doc, or packed when there are many (see the
-/// module docs). Pack keys are unique: the time, a random number and the index.
-fn encode(docs: &[Doc]) -> Result<Vec<(Cow<'_, str>, String)>, serde_json::Error> {
-    if docs.len() < PACK_MIN {
-        return docs.iter().map(|d| serde_json::to_string(d).map(|json| (Cow::Borrowed(d.id.as_str()), json))).collect();
-    }
-    let batch = format!("{PACK_PREFIX}{:013}-{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
-    docs.chunks(PACK_SIZE).enumerate().map(|(i, chunk)| serde_json::to_string(chunk).map(|json| (Cow::Owned(format!("{batch}/{i:06}")), json))).collect()
-}
-
-/// One doc per id: the merge of every stored state of it (see the module docs).
-fn merge_versions(docs: Vec<Doc>) -> Vec<Doc> {
-    let mut at: HashMap<String, usize> = HashMap::with_capacity(docs.len());
-    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
-    for d in docs {
-        match at.get(&d.id) {
-            Some(&i) => out[i] = Doc::merge(&out[i], &d),
-            None => {
-                at.insert(d.id.clone(), out.len());
-                out.push(d);
-            }
-        }
-    }
-    out
-}
-
 /// Creates the object stores missing at this version (run in `upgradeneeded`).
 fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
     let db = event.database()?;
@@ -309,10 +254,10 @@ fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
 
 /// Queues every put without waiting: the transaction commits by itself once the
 /// queue drains, and waiting in between would only add round trips.
-fn queue_puts<'a>(tx: &Transaction, docs: &[(Cow<'_, str>, String)], meta: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), idb::Error> {
+fn queue_puts<'a>(tx: &Transaction, docs: &[(&str, String)], meta: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), idb::Error> {
     let store = tx.object_store(DOCS)?;
-    for (key, json) in docs {
-        store.put(&JsValue::from_str(json), Some(&JsValue::from_str(key)))?;
+    for (id, json) in docs {
+        store.put(&JsValue::from_str(json), Some(&JsValue::from_str(id)))?;
     }
     let store = tx.object_store(META)?;
     for (key, value) in meta {
