@@ -10,7 +10,9 @@
 #   c. browser       cargo test --target wasm32-unknown-unknown --no-default-features --test browser
 #                    (IndexedDB/localStorage stores in headless Chromium via chromedriver)
 #   d. build         trunk build --release           -> dist/
-#   e. end-to-end    node --test tests/e2e/          the built app from /duzhan/ in Chromium
+#   e. size          node --test tests/scripts/, then node scripts/size.mjs dist
+#                    (first-load transfer against docs/size-budget.json, +5% at most)
+#   f. end-to-end    node --test tests/e2e/          the built app from /duzhan/ in Chromium
 #
 # With CI=true (CI runs `bash .ci/run` on a fresh clone): cargo uses --locked, and
 # a missing browser-test file is an error instead of a warning.
@@ -101,8 +103,17 @@ trunk build --release "${cargo_flags[@]}"
 }
 end
 
-# ---- e. end-to-end -------------------------------------------------------------------------
-begin "e. end-to-end"
+# ---- e. first-load size ----------------------------------------------------------------------
+begin "e. size"
+# The size script's own tests first (synthetic dist dirs), then the real build:
+# fails when the first load is more than 5% above the recorded figure, and asks
+# for the figure to be lowered when the build is smaller (docs/performance.md).
+node --test --test-reporter=spec tests/scripts/*.test.mjs
+node scripts/size.mjs dist
+end
+
+# ---- f. end-to-end -------------------------------------------------------------------------
+begin "f. end-to-end"
 # Explicit file list (not the directory) so every Node version finds the same specs.
 shopt -s nullglob
 specs=(tests/e2e/*.test.mjs)

@@ -191,7 +191,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str>)> 
 }
 
 /// Text fields of each known kind: free text a user types, where HTML may appear.
-const TEXT_FIELDS: [(&str, &[&str]); 14] = [
+const TEXT_FIELDS: [(&str, &[&str]); 17] = [
     ("campaign", &["name", "doc_no", "issuer", "contact_phone", "contact_email"]),
     ("department", &["name", "duty"]),
     ("phase", &["name", "description"]),
@@ -206,6 +206,9 @@ const TEXT_FIELDS: [(&str, &[&str]); 14] = [
     ("visit_answer", &["note"]),
     ("problem", &["description", "responsible_unit", "responsible_person"]),
     ("problem_event", &["by", "comment"]),
+    ("requirement", &["name", "text", "recipient", "contact_phone", "contact_email"]),
+    ("monthly_report", &["analysis", "report", "author", "feedback", "feedback_by"]),
+    ("filing", &["contact", "note"]),
 ];
 
 /// The full seed bundle with HTML and script appended to every text field.

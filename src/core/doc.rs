@@ -89,11 +89,12 @@ impl Field {
             bump(&mut seen, s);
         }
         let (ws, wv) = if a.s >= b.s { (&a.s, &a.v) } else { (&b.s, &b.v) };
-        let alt = latest
-            .into_iter()
-            .filter(|(dev, (s, _))| **dev != ws.dev && seen.get(*dev).is_none_or(|seen_s| *s > seen_s))
-            .map(|(dev, (s, v))| (dev.clone(), Alt { s: s.clone(), v: v.clone() }))
-            .collect();
+        let alt = crate::core::sort::btree_map(
+            latest
+                .into_iter()
+                .filter(|(dev, (s, _))| **dev != ws.dev && seen.get(*dev).is_none_or(|seen_s| *s > seen_s))
+                .map(|(dev, (s, v))| (dev.clone(), Alt { s: s.clone(), v: v.clone() })),
+        );
         Field { v: wv.clone(), s: ws.clone(), alt, seen }
     }
 

@@ -148,6 +148,14 @@ keys! {
     PersistYes => "已开启：浏览器不会自动清除本应用的数据", "On: the browser will not evict this app's data";
     PersistNo => "未开启：空间不足时浏览器可能清除本应用的数据。请把本应用安装到桌面或主屏幕，并经常导出数据包备份；不要在无痕/隐私窗口中使用。", "Off: the browser may evict this app's data when space is low. Install the app, export bundles often, and do not use a private window.";
     PersistAsk => "申请持久存储", "Request persistent storage";
+    LostEvicted => "浏览器似乎已清除本机保存的数据（空间不足或网站数据被清理），现在只剩初始数据。请先用最近导出的数据包恢复，再录入新数据。", "The browser seems to have cleared this app's data (low space or site data cleared); only the default data is left. Restore from your latest exported bundle before entering new data.";
+    LostMissing => "本机存储中有记录缺失（读到的记录少于上次保存时）。请用最近导出的数据包恢复。", "Records are missing from local storage (fewer than at the last save). Restore from your latest exported bundle.";
+    LostBefore => "此前记录数", "Records before";
+    LostNow => "现有记录数", "Records now";
+    LostLastSave => "最后保存时间", "Last saved";
+    RestoreFromBundle => "从数据包恢复", "Restore from a bundle";
+    LostDismiss => "忽略此提示", "Dismiss";
+    PrivateWarning => "此窗口未获准持久保存数据，且可用空间很小（可能是无痕/隐私窗口，或浏览器限制了存储）：关闭窗口或清理时数据可能全部丢失。请在普通窗口中打开本应用并安装到桌面或主屏幕，并经常导出数据包备份。", "This window may not keep data (no persistent storage and little space: possibly a private window or restricted storage); data may be lost when it closes. Open the app in a normal window, install it, and export bundles often.";
     StorageUsage => "已用 / 可用空间", "Used / available";
     StateHash => "数据指纹（两台设备相同即数据一致）", "Data fingerprint (equal on two devices = same data)";
     ExportTitle => "导出数据包", "Export a bundle";
@@ -292,6 +300,91 @@ keys! {
     Reinstate => "恢复使用", "Reinstate";
     VersionAdded => "加入版本", "Added in version";
     EditChecklist => "编辑督战检查清单", "Edit the visit checklist";
+    // ---- the monthly cycle: reports, reporting board, roll-ups, dashboard ----
+    NavReports => "月度报送", "Monthly reports";
+    NavDashboard => "看板", "Dashboard";
+    BoardTitle => "督战情况报送情况", "Who has reported";
+    BoardMonth => "月份", "Month";
+    PrevMonth => "上月", "Previous month";
+    NextMonth => "下月", "Next month";
+    DueOn => "报送截止", "Due";
+    BoardSummaryExpected => "应报", "Expected";
+    BoardSummaryReceived => "已报", "Received";
+    BoardSummaryOnTime => "按时", "On time";
+    BoardSummaryLate => "逾期报送", "Late";
+    BoardSummaryMissing => "未报", "Not received";
+    BoardSummaryFeedback => "已反馈", "Feedback given";
+    ColParty => "报送单位", "Reporting unit";
+    ColReportStatus => "报告状态", "Report";
+    ColSubmittedOn => "报送日期", "Submitted";
+    ColTimeliness => "是否按时", "On time?";
+    ColFeedbackOn => "反馈日期", "Feedback";
+    NoReport => "未填写", "Not started";
+    OpenReport => "填写/查看", "Write / view";
+    PartyCounty => "县市", "County";
+    PartyTarget => "州级督战对象", "Prefecture target";
+    ReportTitle => "督战情况月度报告", "Monthly supervision report";
+    ReportUnit => "报送单位", "Reporting unit";
+    ReportFigures => "本月数据（自动计算）", "This month's figures (computed)";
+    ReportFiguresFrozen => "报送时的数据", "Figures as submitted";
+    FieldAnalysis => "分析", "Analysis";
+    FieldReport => "报告", "Report";
+    FieldAuthor => "填报人", "Author";
+    FieldFeedback => "反馈意见", "Feedback";
+    FieldFeedbackBy => "反馈人", "Feedback by";
+    SaveDraft => "保存草稿", "Save draft";
+    SubmitReport => "报送", "Submit";
+    GiveFeedback => "反馈", "Give feedback";
+    SubmittedOn => "报送于", "Submitted on";
+    FeedbackOn => "反馈于", "Feedback on";
+    PrintHash => "数据指纹", "Data fingerprint";
+    PrintedOn => "打印日期", "Printed on";
+    PrintHashHint => "纸质件与电子数据核对时，比对此指纹。", "Match a paper copy to its electronic data by this fingerprint.";
+    FigVisits => "督战次数", "Visits";
+    FigVisitModes => "定点 / 日常 / 暗访", "Fixed-point / routine / unannounced";
+    FigHouseholds => "走访户数", "Households visited";
+    FigPassRate => "检查达标率", "Checklist pass rate";
+    FigChecks => "达标 / 未达标 / 不适用", "Pass / fail / n.a.";
+    FigOpened => "新发现问题", "Problems found";
+    FigClosed => "本月销号", "Closed this month";
+    FigOpenAtEnd => "月末未销号", "Open at month end";
+    FigOverdue => "其中逾期", "Of which overdue";
+    FigNoAction => "其中只督不战", "Of which without owner";
+    FigRecurrence => "屡改屡犯", "Recurrences";
+    FigPopulation => "人口数据（基数 → 现数）", "Population (baseline → now)";
+    FigMilestones => "本月到期节点", "Milestones due this month";
+    FigMilestoneMissed => "未按期完成", "Missed";
+    FigMilestoneDone => "已完成", "Done";
+    FigMilestoneNotDue => "未到期", "Not yet due";
+    FigTargets => "督战对象数", "Targets";
+    FigAsOf => "数据截至", "As of";
+    FigAverage => "平均", "average";
+    RollupTitle => "督战情况汇总", "Roll-up";
+    RollupPrefecture => "全州汇总", "Prefecture roll-up";
+    RollupCounty => "县市汇总", "County roll-up";
+    RollupTotal => "合计", "Total";
+    Filings => "一次性报送事项", "One-off filings";
+    ColFiledOn => "收到日期", "Received on";
+    ColContact => "联系人", "Contact";
+    RecordFiling => "登记收到", "Record receipt";
+    OfficeContact => "联系电话", "Phone";
+    Countdown => "截止倒计时", "Deadlines";
+    NoDeadlines => "本方案没有待办的截止事项。", "No deadlines ahead in this campaign.";
+    DashboardTitle => "督战看板", "Dashboard";
+    ChartRemaining => "各县剩余贫困人口（月末）", "Remaining poor people by county (month end)";
+    ChartProblems => "各县问题整改情况", "Problems by county";
+    ChartMilestones => "各阶段节点完成情况", "Milestones by phase";
+    ChartFailures => "检查未达标次数（按检查项）", "Checklist failures by item";
+    SeriesOpen => "未销号", "Open";
+    SeriesClosed => "已销号", "Closed";
+    SeriesOverdue => "逾期", "Overdue";
+    SeriesDone => "已完成", "Done";
+    SeriesInProgress => "推进中", "In progress";
+    SeriesPending => "未开始", "Not started";
+    SeriesFail => "未达标", "Fail";
+    ChartEmpty => "暂无数据。", "No data yet.";
+    ExportReporting => "导出报送情况Excel", "Export reporting status (Excel)";
+    ExportRollup => "导出汇总Excel", "Export roll-up (Excel)";
 }
 
 #[cfg(test)]
@@ -351,6 +444,12 @@ pub trait UserMessage {
 impl UserMessage for super::validate::ValidationError {
     fn message(&self, lang: Lang) -> String {
         super::validate::ValidationError::message(self, lang)
+    }
+}
+
+impl UserMessage for super::report::ReportError {
+    fn message(&self, lang: Lang) -> String {
+        super::report::ReportError::message(self, lang)
     }
 }
 

@@ -104,7 +104,7 @@ impl Replica {
     pub fn stage_reset_to_default(&self, now_ms: u64) -> Change {
         let mut clock = self.clock.clone();
         let stamp = clock.tick(now_ms);
-        let seed: BTreeMap<String, Doc> = seed::seed_docs().into_iter().map(|d| (d.id.clone(), d)).collect();
+        let seed: BTreeMap<String, Doc> = crate::core::sort::btree_map(seed::seed_docs().into_iter().map(|d| (d.id.clone(), d)));
         let mut docs = Vec::new();
         for (id, sd) in &seed {
             let values = sd.fields.iter().map(|(k, f)| (k.clone(), f.v.clone())).collect();

@@ -6,6 +6,7 @@ use super::fieldwork::form::{sort_code, sort_from_code, status_filter_code, stat
 use super::fieldwork::ledger::{LedgerFilter, LedgerQuery, StatusFilter};
 use super::fieldwork::ProblemSource;
 use super::model::{Level, TargetKind};
+use super::report::{Month, Subject};
 use super::snapshot::TargetFilter;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +33,14 @@ pub enum Route {
     Checklist,
     /// 数据交换: export and import bundles (`#/sync`).
     Sync,
+    /// Who has reported for a month (`#/reports?month=2020-03`; no month: the default month).
+    Reports(Option<Month>),
+    /// One subject's report for a month (`#/reports/target/<id>/2020-03`).
+    Report { subject: Subject, month: Month },
+    /// A month's roll-up: the prefecture's (`#/rollup/2020-03`) or a county's (`#/rollup/2020-03/<county>`).
+    Rollup { month: Month, county: Option<String> },
+    /// The dashboard's charts (`#/dashboard`).
+    Dashboard,
     NotFound(String),
 }
 
@@ -64,6 +73,16 @@ impl Route {
             ["visits", "new"] => Route::NewVisit { target: param(query, "target").filter(|v| valid_id(v)) },
             ["visits", id] if valid_id(id) => Route::Visit((*id).to_owned()),
             ["checklist"] => Route::Checklist,
+            ["reports"] => Route::Reports(param(query, "month").and_then(|m| Month::parse(&m))),
+            ["reports", kind, id, month] if valid_id(id) => match (Subject::from_parts(kind, id), Month::parse(month)) {
+                (Some(subject), Some(month)) => Route::Report { subject, month },
+                _ => Route::NotFound(h.to_owned()),
+            },
+            ["rollup", month] => Month::parse(month).map_or_else(|| Route::NotFound(h.to_owned()), |month| Route::Rollup { month, county: None }),
+            ["rollup", month, county] if valid_id(county) => {
+                Month::parse(month).map_or_else(|| Route::NotFound(h.to_owned()), |month| Route::Rollup { month, county: Some((*county).to_owned()) })
+            }
+            ["dashboard"] => Route::Dashboard,
             _ => Route::NotFound(h.to_owned()),
         }
     }
@@ -81,6 +100,8 @@ impl Route {
                 Route::NotFound(_) => 4,
                 Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) => 5,
                 Route::Sync => 6,
+                Route::Reports(_) | Route::Report { .. } | Route::Rollup { .. } => 7,
+                Route::Dashboard => 8,
             }
         }
         section(self) == section(other)
@@ -123,6 +144,12 @@ impl Route {
             Route::Visit(id) => format!("#/visits/{id}"),
             Route::NewVisit { target } => with_query("#/visits/new", target.iter().map(|t| format!("target={t}")).collect()),
             Route::Checklist => "#/checklist".into(),
+            Route::Reports(None) => "#/reports".into(),
+            Route::Reports(Some(m)) => format!("#/reports?month={m}"),
+            Route::Report { subject, month } => format!("#/reports/{}/{}/{month}", subject.code(), subject.id()),
+            Route::Rollup { month, county: None } => format!("#/rollup/{month}"),
+            Route::Rollup { month, county: Some(c) } => format!("#/rollup/{month}/{c}"),
+            Route::Dashboard => "#/dashboard".into(),
             Route::NotFound(s) => format!("#/{s}"),
         }
     }
@@ -302,10 +329,25 @@ mod tests {
             Route::NewVisit { target: None },
             Route::NewVisit { target: Some("seed-target-gantang".into()) },
             Route::Checklist,
+            Route::Reports(None),
+            Route::Reports(Month::new(2020, 3)),
+            Route::Report { subject: Subject::Target("seed-target-xihe".into()), month: Month::new(2020, 12).unwrap() },
+            Route::Report { subject: Subject::County("seed-county-wuding".into()), month: Month::new(2021, 1).unwrap() },
+            Route::Rollup { month: Month::new(2020, 3).unwrap(), county: None },
+            Route::Rollup { month: Month::new(2020, 3).unwrap(), county: Some("seed-county-wuding".into()) },
+            Route::Dashboard,
         ];
         for r in routes {
             assert_eq!(Route::parse(&r.to_hash()), r, "{}", r.to_hash());
         }
+    }
+
+    #[test]
+    fn report_addresses_with_bad_months_or_kinds_are_not_found() {
+        for h in ["#/reports/town/x/2020-03", "#/reports/target/x/2020-13", "#/rollup/2020-3", "#/rollup/2020-03/a b"] {
+            assert!(matches!(Route::parse(h), Route::NotFound(_)), "{h}");
+        }
+        assert_eq!(Route::parse("#/reports?month=garbage"), Route::Reports(None));
     }
 
     #[test]

@@ -280,7 +280,7 @@ fn docs_of<E: Entity>(items: &[E], stamp: &Stamp, out: &mut Vec<Doc>) {
 }
 
 /// The default as stored documents, all stamped with the seed stamp: the plan's
-/// campaign data and the default visit checklist.
+/// campaign data, the default visit checklist and the plan's reporting requirements.
 pub fn seed_docs() -> Vec<Doc> {
     let sd = seed();
     let st = Stamp::seed();
@@ -295,5 +295,6 @@ pub fn seed_docs() -> Vec<Doc> {
     docs_of(&sd.people, &st, &mut out);
     docs_of(&sd.assignments, &st, &mut out);
     out.extend(super::fieldwork::default_checklist_docs());
+    out.extend(super::report::seed_requirement_docs());
     out
 }

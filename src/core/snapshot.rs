@@ -60,21 +60,21 @@ impl Snapshot {
                 _ => {}
             }
         }
-        campaigns.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::core::sort::sort_by(&mut campaigns, |a, b| a.id.cmp(&b.id));
         s.campaign = campaigns.into_iter().next();
-        s.departments.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
-        s.phases.sort_by(|a, b| (a.order, a.start, &a.id).cmp(&(b.order, b.start, &b.id)));
-        s.milestones.sort_by(|a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id)));
-        s.counties.sort_by(|a, b| (a.seq, &a.name, &a.id).cmp(&(b.seq, &b.name, &b.id)));
-        let county_seq: BTreeMap<&str, u32> = s.counties.iter().map(|c| (c.id.as_str(), c.seq)).collect();
-        s.targets.sort_by(|a, b| {
+        crate::core::sort::sort_by(&mut s.departments, |a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        crate::core::sort::sort_by(&mut s.phases, |a, b| (a.order, a.start, &a.id).cmp(&(b.order, b.start, &b.id)));
+        crate::core::sort::sort_by(&mut s.milestones, |a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id)));
+        crate::core::sort::sort_by(&mut s.counties, |a, b| (a.seq, &a.name, &a.id).cmp(&(b.seq, &b.name, &b.id)));
+        let county_seq: BTreeMap<&str, u32> = crate::core::sort::btree_map(s.counties.iter().map(|c| (c.id.as_str(), c.seq)));
+        crate::core::sort::sort_by(&mut s.targets, |a, b| {
             let ka = (county_seq.get(a.county_id.as_str()).copied().unwrap_or(u32::MAX), a.table_row, a.kind, a.order, &a.id);
             let kb = (county_seq.get(b.county_id.as_str()).copied().unwrap_or(u32::MAX), b.table_row, b.kind, b.order, &b.id);
             ka.cmp(&kb)
         });
-        s.figures.sort_by(|a, b| (&a.target_id, a.measured_on, &a.id).cmp(&(&b.target_id, b.measured_on, &b.id)));
-        s.people.sort_by(|a, b| a.id.cmp(&b.id));
-        s.assignments.sort_by(|a, b| (&a.target_id, a.role as u8, a.order, &a.id).cmp(&(&b.target_id, b.role as u8, b.order, &b.id)));
+        crate::core::sort::sort_by(&mut s.figures, |a, b| (&a.target_id, a.measured_on, &a.id).cmp(&(&b.target_id, b.measured_on, &b.id)));
+        crate::core::sort::sort_by(&mut s.people, |a, b| a.id.cmp(&b.id));
+        crate::core::sort::sort_by(&mut s.assignments, |a, b| (&a.target_id, a.role as u8, a.order, &a.id).cmp(&(&b.target_id, b.role as u8, b.order, &b.id)));
         s
     }
 

@@ -4,8 +4,12 @@
 //! On first run the device gets a random persistent id, and the embedded default
 //! is written in the same atomic commit as that id, so a half-initialised store
 //! cannot exist.
+//!
+//! Data of an older schema is migrated on open and the result written back in
+//! one commit (the app holds its cross-tab lock around `open`). A failed step or
+//! write leaves the stored data exactly as it was, at its old version.
 
-use super::{migrate, Store, StoreError};
+use super::{migrate_with, Loaded, Step, Store, StoreError, META_DOC_COUNT, MIGRATIONS};
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::replica::{Change, Replica};
 use crate::core::seed;
@@ -22,11 +26,24 @@ pub struct DeviceInfo {
     pub squad_name: String,
     /// The stored sync ledger (what this device exported and received), raw.
     pub sync_ledger: Option<String>,
+    /// `(recorded, found)` when the store holds fewer docs than its last commit
+    /// recorded (meta `doc_count`): records were lost outside the app.
+    pub missing_records: Option<(usize, usize)>,
 }
 
 /// Loads (and on first run initialises) the replica from a store.
 pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId) -> Result<(Replica, DeviceInfo), StoreError> {
-    let loaded = migrate(store.load().await?)?;
+    open_with(store, random_device, MIGRATIONS).await
+}
+
+/// [`open`] with a given migration chain (tests inject a failing step).
+pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo), StoreError> {
+    let loaded = store.load().await?;
+    let loaded = migrate_and_write_back(store, loaded, steps).await?;
+    let missing_records = match loaded.meta.get(META_DOC_COUNT).and_then(|c| c.parse::<usize>().ok()) {
+        Some(recorded) if recorded > loaded.docs.len() => Some((recorded, loaded.docs.len())),
+        _ => None,
+    };
     let stored_device = loaded.meta.get(META_DEVICE).filter(|d| !d.is_empty()).cloned();
     let squad_name = loaded.meta.get(META_SQUAD).cloned().unwrap_or_default();
     let sync_ledger = loaded.meta.get(crate::core::bundle::ledger::META_SYNC_LEDGER).cloned();
@@ -38,8 +55,13 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
                 None => Hlc::new(device.clone()),
             };
             let clock = Hlc { device: device.clone(), ..clock };
-            let replica = Replica::from_parts(loaded.docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger }))
+            let mut docs = loaded.docs;
+            let added = new_default_records(&docs);
+            if !added.is_empty() {
+                docs.extend(store.commit(&added, &[]).await?);
+            }
+            let replica = Replica::from_parts(docs, clock);
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
         }
         None => {
             let device = random_device();
@@ -50,11 +72,45 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
                 docs = seed::seed_docs();
             }
             let meta = vec![(META_DEVICE.to_owned(), device.0.clone()), (META_CLOCK.to_owned(), clock_json(&clock))];
-            store.commit(&docs, &meta).await?;
+            let docs = store.commit(&docs, &meta).await?;
             let replica = Replica::from_parts(docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger }))
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
         }
     }
+}
+
+/// Default records of a *kind* this device has never held, for a device set up by an
+/// earlier version whose default had no such kind (e.g. the plan's reporting
+/// requirements, added with the monthly cycle). Only while the device still keeps the
+/// default campaign (the plan's campaign record is live): a device that deleted it runs
+/// another campaign. Whole kinds only, so a single record lost from storage is never
+/// quietly replaced by its default (the loss is reported instead, see
+/// `DeviceInfo::missing_records`). They carry the seed stamp, older than any edit, so
+/// merging them with anything another device sends changes nothing a user wrote.
+pub fn new_default_records(docs: &[crate::core::doc::Doc]) -> Vec<crate::core::doc::Doc> {
+    let plan_kept = docs.iter().any(|d| d.id == seed::CAMPAIGN_ID && !d.is_deleted());
+    if !plan_kept {
+        return Vec::new();
+    }
+    let kinds: std::collections::HashSet<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+    seed::seed_docs().into_iter().filter(|d| !kinds.contains(d.kind.as_str())).collect()
+}
+
+/// Runs the migration chain on loaded data and, when it changed anything, writes
+/// the result back in one commit: the meta values the steps changed and the docs
+/// they changed (a commit merges docs, so a step may only add to a doc, never
+/// take a field away). Nothing is written when a step fails or for current data.
+async fn migrate_and_write_back<S: Store>(store: &S, loaded: Loaded, steps: &[Step]) -> Result<Loaded, StoreError> {
+    let from = loaded.schema_version()?;
+    let migrated = migrate_with(loaded.clone(), steps)?;
+    if from == migrated.schema_version()? {
+        return Ok(migrated);
+    }
+    let meta: Vec<(String, String)> = migrated.meta.iter().filter(|(k, v)| loaded.meta.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let before: std::collections::HashMap<&str, &crate::core::doc::Doc> = loaded.docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let docs: Vec<_> = migrated.docs.iter().filter(|d| before.get(d.id.as_str()) != Some(d)).cloned().collect();
+    store.commit(&docs, &meta).await?;
+    Ok(migrated)
 }
 
 pub fn clock_json(c: &Hlc) -> String {
@@ -62,24 +118,55 @@ pub fn clock_json(c: &Hlc) -> String {
 }
 
 /// Commits a staged change (docs and the advanced clock) atomically; the caller
-/// applies it to the replica only when this returns `Ok`.
-pub async fn commit_change<S: Store>(store: &S, change: &Change) -> Result<(), StoreError> {
+/// applies what this returns to the replica, and only when it returns `Ok`: the
+/// change with its docs *as stored* (merged with whatever another tab committed
+/// to the same records meanwhile) and its clock past every stamp in them.
+pub async fn commit_change<S: Store>(store: &S, change: &Change) -> Result<Change, StoreError> {
     if change.is_empty() {
-        return Ok(());
+        return Ok(change.clone());
     }
-    store.commit(&change.docs, &[(META_CLOCK.to_owned(), clock_json(&change.clock))]).await
+    let stored = store.commit(&change.docs, &[(META_CLOCK.to_owned(), clock_json(&change.clock))]).await?;
+    Ok(as_stored(change, stored))
 }
 
 /// Commits a staged change together with meta values (e.g. the sync ledger of an
 /// import) in one atomic write, so the data and the record of where it came from
-/// can never disagree.
-pub async fn commit_change_with_meta<S: Store>(store: &S, change: &Change, meta: Vec<(String, String)>) -> Result<(), StoreError> {
+/// can never disagree. Returns the change as stored, like [`commit_change`].
+pub async fn commit_change_with_meta<S: Store>(store: &S, change: &Change, meta: Vec<(String, String)>) -> Result<Change, StoreError> {
     let mut meta = meta;
     meta.push((META_CLOCK.to_owned(), clock_json(&change.clock)));
-    store.commit(&change.docs, &meta).await
+    let stored = store.commit(&change.docs, &meta).await?;
+    Ok(as_stored(change, stored))
+}
+
+fn as_stored(change: &Change, docs: Vec<crate::core::doc::Doc>) -> Change {
+    let mut clock = change.clock.clone();
+    for d in &docs {
+        if let Some(s) = d.last_change() {
+            clock.observe(s);
+        }
+    }
+    Change { docs, clock }
+}
+
+/// Moves a replica's clock past the clock another tab of this device stored (the
+/// tabs share one device id, so without this two tabs could hand out the same
+/// stamp). Call under the cross-tab lock, right before staging.
+pub async fn catch_up_clock<S: Store>(store: &S, replica: &mut Replica) -> Result<(), StoreError> {
+    match store.meta(META_CLOCK).await? {
+        Some(c) => observe_stored_clock(replica, &c),
+        None => Ok(()),
+    }
+}
+
+/// The pure half of [`catch_up_clock`]: moves `replica`'s clock past a stored clock value.
+pub fn observe_stored_clock(replica: &mut Replica, stored: &str) -> Result<(), StoreError> {
+    let stored = serde_json::from_str::<Hlc>(stored).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?;
+    replica.apply(Change { docs: Vec::new(), clock: Hlc { device: replica.device().clone(), ..stored } });
+    Ok(())
 }
 
 /// Stores the squad/user name.
 pub async fn set_squad_name<S: Store>(store: &S, name: &str) -> Result<(), StoreError> {
-    store.commit(&[], &[(META_SQUAD.to_owned(), name.to_owned())]).await
+    store.commit(&[], &[(META_SQUAD.to_owned(), name.to_owned())]).await.map(|_| ())
 }

@@ -41,10 +41,17 @@ impl Store for BrowserStore {
         }
     }
 
-    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         match self {
             BrowserStore::Idb(s) => s.commit(docs, meta).await,
             BrowserStore::Local(s) => s.commit(docs, meta).await,
+        }
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.meta(key).await,
+            BrowserStore::Local(s) => s.meta(key).await,
         }
     }
 

@@ -7,7 +7,7 @@
 //! localStorage. Checks panic on failure, which every test harness reports.
 
 use super::boot::{self, META_CLOCK, META_DEVICE};
-use super::{Store, SCHEMA_VERSION};
+use super::{Store, META_DOC_COUNT, SCHEMA_VERSION};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::Doc;
 use crate::core::model::{Figure, MilestoneStatus};
@@ -39,6 +39,97 @@ pub async fn run_all<S: Store, F: Future<Output = S>>(open: impl Fn() -> F) {
     first_boot_writes_the_default_and_a_device_id_once(&open).await;
     an_edit_committed_through_boot_survives_a_reopen(&open).await;
     clear_removes_everything(&open).await;
+    two_handles_committing_conflicting_versions_both_survive(&open).await;
+    a_commit_never_takes_back_what_is_stored(&open).await;
+    the_doc_count_is_kept_by_every_commit(&open).await;
+    one_meta_value_reads_back(&open).await;
+}
+
+fn stamp(dev: &str, wall: u64) -> Stamp {
+    Stamp { wall, n: 0, dev: DeviceId(dev.into()) }
+}
+
+fn edited(prev: &Doc, field: &str, v: Value, s: &Stamp) -> Doc {
+    let mut values = prev.values();
+    values.insert(field.into(), v);
+    Doc::edit(Some(prev), &prev.kind, &prev.id, values, s).unwrap_or_else(|| unreachable!("the value changed"))
+}
+
+/// Two tabs (two handles on one database) each stage an edit of the same record
+/// from the same stale copy and commit one after the other: the second commit
+/// must not overwrite the first. Both edits survive as merge defines: the later
+/// value wins the field both wrote, the other stays visible as a concurrent value
+/// (`alt`), and the field only the second tab wrote keeps its edit. The second
+/// commit returns the merged doc, which is what its tab then shows.
+pub async fn two_handles_committing_conflicting_versions_both_survive<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let tab_a = open().await;
+    let tab_b = open().await;
+    tab_a.clear().await.expect("clear");
+    let base = doc("rec", 1, "原值");
+    tab_a.commit(std::slice::from_ref(&base), &[]).await.expect("commit base");
+
+    // Both tabs hold `base`. Tab A writes `text` later than tab B, tab B writes
+    // `text` and `n`; B commits second, from its stale copy.
+    let a = edited(&base, "text", json!("甲的修改"), &stamp("d-tab-a", 1_700_000_000_200));
+    let b = edited(&edited(&base, "text", json!("乙的修改"), &stamp("d-tab-b", 1_700_000_000_100)), "n", json!(99), &stamp("d-tab-b", 1_700_000_000_101));
+    let after_a = tab_a.commit(std::slice::from_ref(&a), &[]).await.expect("commit a");
+    assert_eq!(after_a, vec![a.clone()], "{}: nothing else was stored", tab_a.kind());
+    let after_b = tab_b.commit(std::slice::from_ref(&b), &[]).await.expect("commit b");
+
+    let merged = Doc::merge(&a, &b);
+    assert_eq!(after_b, vec![merged.clone()], "{}: the commit returns the stored merge", tab_b.kind());
+    let l = open().await.load().await.expect("load");
+    assert_eq!(l.docs, vec![merged.clone()], "{}: the later commit overwrote the earlier one", tab_b.kind());
+    let values = merged.values();
+    assert_eq!(values.get("text"), Some(&json!("甲的修改")), "the later write wins the field");
+    assert_eq!(values.get("n"), Some(&json!(99)), "tab B's edit of another field survives");
+    let conflicts = merged.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].field, "text");
+    assert_eq!(conflicts[0].others.iter().map(|o| &o.v).collect::<Vec<_>>(), vec![&json!("乙的修改")], "the concurrent value is visible");
+    // Committing either version again changes nothing (merge is idempotent).
+    assert_eq!(tab_a.commit(std::slice::from_ref(&a), &[]).await.expect("again"), vec![merged.clone()]);
+    assert_eq!(open().await.load().await.expect("load").docs, vec![merged]);
+}
+
+/// An older version of a doc (a stale tab's copy) committed after a newer one
+/// leaves the newer one stored.
+pub async fn a_commit_never_takes_back_what_is_stored<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let old = doc("x", 1, "旧");
+    let new = edited(&old, "text", json!("新"), &stamp("d-test", 1_700_000_000_000));
+    s.commit(std::slice::from_ref(&new), &[]).await.expect("commit new");
+    let back = s.commit(std::slice::from_ref(&old), &[]).await.expect("commit old");
+    assert_eq!(back, vec![new.clone()]);
+    assert_eq!(open().await.load().await.expect("load").docs, vec![new]);
+}
+
+/// Schema v2: every commit records how many docs the store holds; a doc listed
+/// twice in one commit is written (and returned, and counted) once.
+pub async fn the_doc_count_is_kept_by_every_commit<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let count = |l: &super::Loaded| l.meta.get(META_DOC_COUNT).cloned();
+    s.commit(&[doc("a", 1, "x"), doc("b", 2, "y"), doc("c", 3, "z")], &[]).await.expect("commit");
+    assert_eq!(count(&open().await.load().await.expect("load")).as_deref(), Some("3"), "{}", s.kind());
+    let twice = s.commit(&[doc("c", 4, "z2"), doc("d", 5, "w"), doc("d", 6, "w2")], &[]).await.expect("commit");
+    assert_eq!(twice.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), vec!["c", "d"]);
+    assert_eq!(twice[1], Doc::merge(&doc("d", 5, "w"), &doc("d", 6, "w2")));
+    let l = open().await.load().await.expect("load");
+    assert_eq!(count(&l).as_deref(), Some("4"));
+    assert_eq!(l.docs.len(), 4);
+    s.commit(&[], &[("k".into(), "v".into())]).await.expect("meta only");
+    assert_eq!(count(&open().await.load().await.expect("load")).as_deref(), Some("4"));
+}
+
+pub async fn one_meta_value_reads_back<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    assert_eq!(s.meta("k").await, Ok(None));
+    s.commit(&[doc("a", 1, "x")], &[("k".into(), "值".into())]).await.expect("commit");
+    assert_eq!(open().await.meta("k").await, Ok(Some("值".into())));
+    assert_eq!(open().await.meta("missing").await, Ok(None));
 }
 
 pub async fn a_fresh_store_is_empty_and_unversioned<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
@@ -121,8 +212,9 @@ pub async fn an_edit_committed_through_boot_survives_a_reopen<S: Store, F: Futur
     let del = r.stage_delete(&["seed-target-xihe"], 1_700_000_000_002);
     change.docs.extend(del.docs);
     change.clock = del.clock;
-    boot::commit_change(&s, &change).await.expect("commit");
-    r.apply(change);
+    let stored = boot::commit_change(&s, &change).await.expect("commit");
+    assert_eq!(stored, change, "nothing else was stored, so the change is stored as staged");
+    r.apply(stored);
     boot::set_squad_name(&s, "武定县督战小分队").await.expect("name");
 
     let (r2, info) = boot::open(&open().await, || DeviceId("d-other".into())).await.expect("reboot");

@@ -7,7 +7,12 @@
 //!
 //! Invariants:
 //! - `commit` writes every doc and meta value and the schema version in ONE
-//!   readwrite transaction over both stores, requested with strict durability
+//!   readwrite transaction over both stores. Inside it, each doc is read (`get`),
+//!   merged with the incoming one (core `Doc::merge`) and put back from the
+//!   request's success handler, so no other tab's commit can slip in between the
+//!   read and the write; the last handler writes meta `doc_count` (the
+//!   recorded count plus the new docs; a `count()` when none is recorded).
+//!   The transaction is requested with strict durability
 //!   (Chrome defaults to "relaxed" since 121, which fires `complete` before the
 //!   data reaches the disk). It returns `Ok` only on the transaction's `complete`
 //!   event; any failure aborts the transaction, so nothing is written.
@@ -17,7 +22,7 @@
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
 //! - The connection is closed when the handle is dropped.
 
-use super::{Loaded, Store, StoreError, META_SCHEMA, SCHEMA_VERSION};
+use super::{dedupe, merge_with_stored, Loaded, Store, StoreError, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
@@ -27,12 +32,18 @@ use std::future::{poll_fn, Future, IntoFuture};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// Version of the IndexedDB layout (object stores), not of the data inside: data
-/// versions are [`SCHEMA_VERSION`] and migrate on load.
-pub const DB_VERSION: u32 = 1;
+/// Version of the IndexedDB database: the layout (object stores) and, since 2, a
+/// marker of the data schema, so opening it with a newer build makes tabs still
+/// running the older build close their connection (`versionchange`) before the
+/// newer one migrates the data: never two versions writing at once. Data versions
+/// are [`SCHEMA_VERSION`] and migrate on load.
+/// - 1: stores `docs` and `meta`;
+/// - 2: the same stores (data schema v2: meta `doc_count`).
+pub const DB_VERSION: u32 = 2;
 const DOCS: &str = "docs";
 const META: &str = "meta";
 
@@ -142,13 +153,18 @@ impl IdbStore {
     /// A readwrite transaction over both stores with strict durability. Browsers
     /// that do not know the options argument ignore it.
     fn write_transaction(&self) -> Result<Transaction, StoreError> {
+        let tx = self.raw_write_transaction()?;
+        Transaction::try_from(tx).map_err(|e| write_error(&e))
+    }
+
+    /// [`write_transaction`](Self::write_transaction) as the plain JS object.
+    fn raw_write_transaction(&self) -> Result<JsValue, StoreError> {
         let js = |e: JsValue| StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "transaction".into()));
         let options = Object::new();
         Reflect::set(&options, &JsValue::from_str("durability"), &JsValue::from_str("strict")).map_err(js)?;
         let open_tx: Function = Reflect::get(&self.raw, &JsValue::from_str("transaction")).map_err(js)?.dyn_into().map_err(js)?;
         let stores = Array::of2(&JsValue::from_str(DOCS), &JsValue::from_str(META));
-        let tx = open_tx.call3(&self.raw, &stores, &JsValue::from_str("readwrite"), &options).map_err(js)?;
-        Transaction::try_from(tx).map_err(|e| write_error(&e))
+        open_tx.call3(&self.raw, &stores, &JsValue::from_str("readwrite"), &options).map_err(js)
     }
 }
 
@@ -188,41 +204,177 @@ impl Store for IdbStore {
             .map(|v| serde_json::from_str::<Doc>(&text(v, "a stored doc")?).map_err(|e| StoreError::Corrupt(format!("doc: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         // getAll and getAllKeys in one transaction list the same records in key order.
-        let meta = meta_keys
-            .iter()
-            .zip(&meta_values)
-            .map(|(k, v)| Ok((text(k, "a meta key")?, text(v, "a meta value")?)))
-            .collect::<Result<_, StoreError>>()?;
+        // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
+        let mut meta = std::collections::BTreeMap::new();
+        for (k, v) in meta_keys.iter().zip(&meta_values) {
+            meta.insert(text(k, "a meta key")?, text(v, "a meta value")?);
+        }
         Ok(Loaded { docs, meta })
     }
 
-    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         self.check_open()?;
-        // Serialise first: a doc that fails to serialise fails the commit before
-        // anything is queued.
-        let encoded = docs
-            .iter()
-            .map(|d| serde_json::to_string(d).map(|json| (d.id.as_str(), json)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        let incoming = dedupe(docs);
+        let n = incoming.len();
         let schema = SCHEMA_VERSION.to_string();
-        let meta = meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([(META_SCHEMA, schema.as_str())]);
+        let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([(META_SCHEMA, schema.as_str())]).collect();
 
-        let tx = self.write_transaction()?;
-        if let Err(e) = queue_puts(&tx, &encoded, meta) {
-            // Abort and wait for it, so the old data is back when the caller sees the error.
-            if let Ok(tx) = tx.abort() {
-                let _ = finished(tx).await;
+        let raw_tx = self.raw_write_transaction()?;
+        let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| write_error(&e))?;
+        let queued = (|| -> Result<(JsValue, JsValue), JsValue> {
+            let docs_store = call(&raw_tx, "objectStore", &[JsValue::from_str(DOCS)])?;
+            let meta_store = call(&raw_tx, "objectStore", &[JsValue::from_str(META)])?;
+            for (key, value) in &meta {
+                call(&meta_store, "put", &[JsValue::from_str(value), JsValue::from_str(key)])?;
             }
-            return Err(write_error(&e));
+            Ok((docs_store, meta_store))
+        })();
+        let (docs_store, meta_store) = match queued {
+            Ok(s) => s,
+            Err(e) => return Err(abort_with(tx, &raw_tx, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into()))).await),
+        };
+
+        // Shared by the request handlers: the incoming docs, what got stored, how
+        // many reads are outstanding and the first error.
+        let state = Rc::new(RefCell::new(MergeState { stored: vec![None; n], left: n, error: None, recorded: None, new: 0 }));
+        let incoming = Rc::new(incoming);
+        let fail = self.fail_next.replace(false);
+        // The last step, after every doc was read and put: the new doc count into
+        // meta — the recorded count plus the docs that were new, or (no count
+        // recorded yet) a `count()` of the store, which runs after every put.
+        let put_count = {
+            let (meta_store, raw_tx, state) = (meta_store.clone(), raw_tx.clone(), Rc::clone(&state));
+            move |count: u64| {
+                if let Err(e) = call(&meta_store, "put", &[JsValue::from_str(&count.to_string()), JsValue::from_str(META_DOC_COUNT)]) {
+                    fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into())));
+                    return;
+                }
+                if fail {
+                    // Test hook: one more request that fails when it runs (its key was
+                    // just written, so `add` raises ConstraintError), aborting the
+                    // transaction after every write was queued, as a disk error would.
+                    let _ = call(&meta_store, "add", &[JsValue::NULL, JsValue::from_str(META_SCHEMA)]);
+                }
+            }
+        };
+        let on_count = {
+            let put_count = put_count.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| put_count(target_result(&ev).as_f64().unwrap_or(0.0) as u64))
+        };
+        let count = {
+            let (docs_store, on_count, state, put_count) = (docs_store.clone(), on_count.as_ref().clone(), Rc::clone(&state), put_count.clone());
+            move || -> Result<(), JsValue> {
+                let (recorded, new) = {
+                    let s = state.borrow();
+                    (s.recorded, s.new)
+                };
+                match recorded {
+                    Some(c) => put_count(c + new),
+                    None => {
+                        let req = call(&docs_store, "count", &[])?;
+                        Reflect::set(&req, &JsValue::from_str("onsuccess"), &on_count)?;
+                    }
+                }
+                Ok(())
+            }
+        };
+        // Read first (requests run in order): the recorded count.
+        let on_recorded = {
+            let (state, count, raw_tx) = (Rc::clone(&state), count.clone(), raw_tx.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                let recorded = target_result(&ev).as_string().and_then(|c| c.parse::<u64>().ok());
+                state.borrow_mut().recorded = recorded;
+                if n == 0 {
+                    if let Err(e) = count() {
+                        fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "count".into())));
+                    }
+                }
+            })
+        };
+        let on_get = {
+            let (docs_store, raw_tx, state, incoming, count) = (docs_store.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&incoming), count.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                if state.borrow().error.is_some() {
+                    return;
+                }
+                let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
+                let i = Reflect::get(&req, &JsValue::from_str(INDEX)).ok().and_then(|v| v.as_f64()).unwrap_or(-1.0);
+                let Some(doc) = incoming.get(i as usize).filter(|_| i >= 0.0) else {
+                    fail_in_handler(&raw_tx, &state, StoreError::WriteFailed("lost request index".into()));
+                    return;
+                };
+                let result = target_result(&ev);
+                let old = if result.is_undefined() {
+                    state.borrow_mut().new += 1;
+                    None
+                } else {
+                    match result.as_string().map(|t| serde_json::from_str::<Doc>(&t)) {
+                        Some(Ok(d)) => Some(d),
+                        Some(Err(e)) => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt(format!("doc: {e}"))),
+                        None => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored doc is not text".into())),
+                    }
+                };
+                let (merged, changed) = merge_with_stored(old, doc);
+                if changed {
+                    let json = match serde_json::to_string(&merged) {
+                        Ok(j) => j,
+                        Err(e) => return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(e.to_string())),
+                    };
+                    if let Err(e) = call(&docs_store, "put", &[JsValue::from_str(&json), JsValue::from_str(&merged.id)]) {
+                        return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into())));
+                    }
+                }
+                let last = {
+                    let mut s = state.borrow_mut();
+                    s.stored[i as usize] = Some(merged);
+                    s.left -= 1;
+                    s.left == 0
+                };
+                if last {
+                    if let Err(e) = count() {
+                        fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "count".into())));
+                    }
+                }
+            })
+        };
+        // Queue every read now; each handler merges and writes its doc. A request's
+        // success handler runs while the transaction is active, so the puts (and the
+        // final count) join this same transaction.
+        let queued = (|| -> Result<(), JsValue> {
+            let req = call(&meta_store, "get", &[JsValue::from_str(META_DOC_COUNT)])?;
+            Reflect::set(&req, &JsValue::from_str("onsuccess"), on_recorded.as_ref())?;
+            for (i, d) in incoming.iter().enumerate() {
+                let req = call(&docs_store, "get", &[JsValue::from_str(&d.id)])?;
+                Reflect::set(&req, &JsValue::from_str(INDEX), &JsValue::from_f64(i as f64))?;
+                Reflect::set(&req, &JsValue::from_str("onsuccess"), on_get.as_ref())?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = queued {
+            return Err(abort_with(tx, &raw_tx, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "get".into()))).await);
         }
-        if self.fail_next.replace(false) {
-            // Test hook: one more request that fails when it runs (its key was
-            // just written, so `add` raises ConstraintError), aborting the
-            // transaction after every write was queued, as a disk error would.
-            let _ = tx.object_store(META).and_then(|s| s.add(&JsValue::NULL, Some(&JsValue::from_str(META_SCHEMA))));
+        let done = finished(tx).await;
+        // The handlers lived until here; the transaction has ended.
+        drop((on_get, on_count, on_recorded));
+        let mut s = state.borrow_mut();
+        if let Some(e) = s.error.take() {
+            return Err(e);
         }
-        finished(tx).await
+        done?;
+        std::mem::take(&mut s.stored).into_iter().map(|d| d.ok_or_else(|| StoreError::WriteFailed("a doc was not written".into()))).collect()
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.check_open()?;
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly).map_err(no_db)?;
+        let store = tx.object_store(META).map_err(no_db)?;
+        let value: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(no_db)?.await.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match value {
+            None => Ok(None),
+            Some(v) if v.is_undefined() => Ok(None),
+            Some(v) => v.as_string().map(Some).ok_or_else(|| StoreError::Corrupt("a meta value is not text".into())),
+        }
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
@@ -252,18 +404,48 @@ fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
     Ok(())
 }
 
-/// Queues every put without waiting: the transaction commits by itself once the
-/// queue drains, and waiting in between would only add round trips.
-fn queue_puts<'a>(tx: &Transaction, docs: &[(&str, String)], meta: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), idb::Error> {
-    let store = tx.object_store(DOCS)?;
-    for (id, json) in docs {
-        store.put(&JsValue::from_str(json), Some(&JsValue::from_str(id)))?;
+/// Name of the expando property that tells a `get` request's handler which doc it read.
+const INDEX: &str = "duzhanIndex";
+
+/// What the handlers of one commit share.
+struct MergeState {
+    stored: Vec<Option<Doc>>,
+    left: usize,
+    error: Option<StoreError>,
+    /// Meta `doc_count` before this commit (`None`: not recorded yet).
+    recorded: Option<u64>,
+    /// Docs this commit adds.
+    new: u64,
+}
+
+/// Calls `target[method](...args)`.
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
+    f.apply(target, &args.iter().collect::<Array>())
+}
+
+/// `event.target.result`.
+fn target_result(ev: &JsValue) -> JsValue {
+    Reflect::get(ev, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("result"))).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Records the first error of a commit and aborts its transaction.
+fn fail_in_handler(raw_tx: &JsValue, state: &Rc<RefCell<MergeState>>, e: StoreError) {
+    let mut s = state.borrow_mut();
+    if s.error.is_none() {
+        s.error = Some(e);
     }
-    let store = tx.object_store(META)?;
-    for (key, value) in meta {
-        store.put(&JsValue::from_str(value), Some(&JsValue::from_str(key)))?;
+    drop(s);
+    let _ = call(raw_tx, "abort", &[]);
+}
+
+/// Aborts a transaction, waits until it ended (so the old data is back when the
+/// caller sees the error), and returns `e`.
+async fn abort_with(tx: Transaction, raw_tx: &JsValue, e: StoreError) -> StoreError {
+    if call(raw_tx, "abort", &[]).is_ok() {
+        let _ = finished(tx).await;
     }
-    Ok(())
+    e
 }
 
 /// Waits for a transaction to end: `Ok` on `complete`, its error on `abort`.

@@ -14,10 +14,12 @@
 //!   after, there is no way to wait for that.
 //! - localStorage holds a few megabytes per site; past that, commits fail with
 //!   [`StoreError::QuotaExceeded`] and the stored data stays as it was.
-//! - Two tabs committing at the same moment can overwrite each other's commit
-//!   (localStorage has no cross-tab transaction); IndexedDB does not have this limit.
+//! - `commit` merges each doc with the stored one read in the same call
+//!   (read-merge-write). localStorage has no cross-tab transaction, so two tabs
+//!   committing in the very same moment could still lose one write; the app
+//!   serialises saves across tabs with a Web Lock, which closes that gap.
 
-use super::{Loaded, Store, StoreError, META_SCHEMA, SCHEMA_VERSION};
+use super::{dedupe, merge_with_stored, Loaded, Store, StoreError, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
@@ -85,22 +87,37 @@ impl Store for LocalStore {
         Ok(Loaded { docs, meta: data.meta })
     }
 
-    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         // Built in memory first; storage changes only in the final `set`.
         let mut data = self.read()?;
-        for d in docs {
-            let v = serde_json::to_value(d).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
-            data.docs.insert(d.id.clone(), v);
+        let mut stored = Vec::new();
+        for d in dedupe(docs) {
+            let old = match data.docs.get(&d.id) {
+                Some(v) => Some(serde_json::from_value::<Doc>(v.clone()).map_err(|e| StoreError::Corrupt(format!("doc: {e}")))?),
+                None => None,
+            };
+            let (merged, changed) = merge_with_stored(old, &d);
+            if changed {
+                let v = serde_json::to_value(&merged).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+                data.docs.insert(merged.id.clone(), v);
+            }
+            stored.push(merged);
         }
         for (k, v) in meta {
             data.meta.insert(k.clone(), v.clone());
         }
         data.meta.insert(META_SCHEMA.into(), SCHEMA_VERSION.to_string());
+        data.meta.insert(META_DOC_COUNT.into(), data.docs.len().to_string());
         LocalStorage::set(&self.key, &data).map_err(|e| match e {
             // Chromium and WebKit say QuotaExceededError; old Firefox its own name.
             StorageError::JsError(js) if js.name == "QuotaExceededError" || js.name == "NS_ERROR_DOM_QUOTA_REACHED" => StoreError::QuotaExceeded,
             other => StoreError::WriteFailed(other.to_string()),
-        })
+        })?;
+        Ok(stored)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.read()?.meta.remove(key))
     }
 
     async fn clear(&self) -> Result<(), StoreError> {

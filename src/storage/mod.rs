@@ -7,8 +7,12 @@
 //!
 //! Every implementation must pass [`contract`]. A `commit` is atomic and durable
 //! when it returns `Ok`: all its docs and meta values are written, or none are.
+//! A commit *merges* each doc with the stored one (合并写入) inside the same
+//! transaction, with the core's pure [`Doc::merge`], so a commit staged from a
+//! stale copy (another tab committed the same record a moment before) can never
+//! overwrite what is stored: both writes survive, as merge defines.
 //! Stored data carries a schema version from the first release; [`migrate`] is
-//! the chain of `vN -> vN+1` steps run on load.
+//! the chain of `vN -> vN+1` steps run on load, written back by `boot::open`.
 
 pub mod boot;
 pub mod contract;
@@ -27,9 +31,16 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - v1: docs and meta (device id, squad name, clock, sync ledger).
+/// - v2: meta [`META_DOC_COUNT`], the number of stored docs, kept by every commit
+///   in the same transaction, so a load that finds fewer docs knows records were
+///   lost (see `boot::DeviceInfo::missing_records`).
+pub const SCHEMA_VERSION: u32 = 2;
 /// Meta key of the schema version (every store writes it on each commit).
 pub const META_SCHEMA: &str = "schema_version";
+/// Meta key (v2) of the number of docs the store holds, written by every commit.
+pub const META_DOC_COUNT: &str = "doc_count";
 
 /// What can go wrong in storage.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -69,8 +80,9 @@ impl StoreError {
     }
 }
 
-/// Everything a store holds.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Everything a store holds. Serialises as `{"meta": {...}, "docs": [...]}`, the
+/// form of the stored-data fixtures (`tests/fixtures/storage_v1.json`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Loaded {
     pub docs: Vec<Doc>,
     pub meta: BTreeMap<String, String>,
@@ -93,20 +105,66 @@ pub trait Store {
     fn kind(&self) -> &'static str;
     /// Reads every doc and meta value.
     async fn load(&self) -> Result<Loaded, StoreError>;
-    /// Writes docs (replacing by id) and meta values atomically, and records
-    /// [`SCHEMA_VERSION`]. Returns only once the write is durable.
-    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError>;
+    /// Writes docs and meta values atomically, and records [`SCHEMA_VERSION`] and
+    /// [`META_DOC_COUNT`]. Each doc is merged with the stored doc of its id (in the
+    /// same transaction) and the merge is what is written. Returns, once the write
+    /// is durable, the docs as stored: one per distinct id, in first-seen order.
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError>;
+    /// Reads one meta value (cheap: not the docs).
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Removes everything.
     async fn clear(&self) -> Result<(), StoreError>;
 }
 
+/// Merges docs of the same id within one batch (a commit writes each id once).
+/// Keeps the order in which ids first appear.
+pub fn dedupe(docs: &[Doc]) -> Vec<Doc> {
+    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(docs.len());
+    for d in docs {
+        match at.get(d.id.as_str()) {
+            Some(&i) => out[i] = Doc::merge(&out[i], d),
+            None => {
+                at.insert(&d.id, out.len());
+                out.push(d.clone());
+            }
+        }
+    }
+    out
+}
+
+/// What a commit writes for `incoming` given the stored doc of its id: the merge,
+/// and whether it differs from what is stored (an unchanged doc is not rewritten).
+pub fn merge_with_stored(stored: Option<Doc>, incoming: &Doc) -> (Doc, bool) {
+    match stored {
+        None => (incoming.clone(), true),
+        Some(s) => {
+            let merged = Doc::merge(&s, incoming);
+            let changed = merged != s;
+            (merged, changed)
+        }
+    }
+}
+
 /// One migration step: turns data at version N into version N+1.
-type Step = fn(Loaded) -> Result<Loaded, StoreError>;
-/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`. Empty while only v1 exists.
-const MIGRATIONS: &[Step] = &[];
+pub type Step = fn(Loaded) -> Result<Loaded, StoreError>;
+/// `MIGRATIONS[i]` upgrades version `i + 1` to `i + 2`.
+pub const MIGRATIONS: &[Step] = &[v1_to_v2];
+
+/// v1 -> v2: records how many docs the store holds ([`META_DOC_COUNT`]). Stores
+/// keep it from then on with every commit.
+fn v1_to_v2(mut loaded: Loaded) -> Result<Loaded, StoreError> {
+    loaded.meta.insert(META_DOC_COUNT.into(), loaded.docs.len().to_string());
+    Ok(loaded)
+}
 
 /// Brings loaded data to [`SCHEMA_VERSION`], or refuses data from a newer app.
-pub fn migrate(mut loaded: Loaded) -> Result<Loaded, StoreError> {
+pub fn migrate(loaded: Loaded) -> Result<Loaded, StoreError> {
+    migrate_with(loaded, MIGRATIONS)
+}
+
+/// [`migrate`] with a given chain (tests inject a failing step).
+pub fn migrate_with(mut loaded: Loaded, steps: &[Step]) -> Result<Loaded, StoreError> {
     let Some(mut v) = loaded.schema_version()? else {
         return Ok(loaded);
     };
@@ -117,7 +175,7 @@ pub fn migrate(mut loaded: Loaded) -> Result<Loaded, StoreError> {
         return Err(StoreError::Corrupt("schema version 0".into()));
     }
     while v < SCHEMA_VERSION {
-        let step = MIGRATIONS.get((v - 1) as usize).ok_or_else(|| StoreError::Corrupt(format!("no migration from v{v}")))?;
+        let step = steps.get((v - 1) as usize).ok_or_else(|| StoreError::Corrupt(format!("no migration from v{v}")))?;
         loaded = step(loaded)?;
         v += 1;
         loaded.meta.insert(META_SCHEMA.into(), v.to_string());
@@ -144,6 +202,20 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A store holding exactly `dump` (docs and meta as given, schema version
+    /// included): how tests set up data written by an older version.
+    pub fn from_dump(dump: &Loaded) -> Self {
+        let s = Self::new();
+        {
+            let mut inner = s.inner.borrow_mut();
+            for d in &dump.docs {
+                inner.docs.insert(d.id.clone(), serde_json::to_string(d).unwrap_or_default());
+            }
+            inner.meta = dump.meta.clone();
+        }
+        s
+    }
+
     /// Makes the next commit fail with `err`, writing nothing (for tests of failure handling).
     pub fn fail_next_commit(&self, err: StoreError) {
         self.inner.borrow_mut().fail_next = Some(err);
@@ -165,23 +237,37 @@ impl Store for MemoryStore {
         Ok(Loaded { docs, meta: inner.meta.clone() })
     }
 
-    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<(), StoreError> {
+    async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         let mut inner = self.inner.borrow_mut();
         if let Some(e) = inner.fail_next.take() {
             return Err(e);
         }
-        // Serialise everything first so a failure writes nothing.
-        let encoded = docs
-            .iter()
-            .map(|d| serde_json::to_string(d).map(|s| (d.id.clone(), s)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        // Merge and serialise everything first so a failure writes nothing.
+        let mut stored = Vec::new();
+        let mut encoded = Vec::new();
+        for d in dedupe(docs) {
+            let old = match inner.docs.get(&d.id) {
+                Some(s) => Some(serde_json::from_str::<Doc>(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                None => None,
+            };
+            let (merged, changed) = merge_with_stored(old, &d);
+            if changed {
+                encoded.push((merged.id.clone(), serde_json::to_string(&merged).map_err(|e| StoreError::WriteFailed(e.to_string()))?));
+            }
+            stored.push(merged);
+        }
         inner.docs.extend(encoded);
         for (k, v) in meta {
             inner.meta.insert(k.clone(), v.clone());
         }
         inner.meta.insert(META_SCHEMA.into(), SCHEMA_VERSION.to_string());
-        Ok(())
+        let count = inner.docs.len().to_string();
+        inner.meta.insert(META_DOC_COUNT.into(), count);
+        Ok(stored)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.inner.borrow().meta.get(key).cloned())
     }
 
     async fn clear(&self) -> Result<(), StoreError> {

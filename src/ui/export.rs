@@ -66,6 +66,9 @@ pub enum ExportWhat {
     Table,
     /// The ledger: the rows of the current view, asked for on click.
     Ledger(UnsyncCallback<(), Vec<LedgerRow>>),
+    /// Any sheet the core builds (reporting status, roll-ups), asked for on click;
+    /// `code` names the test ids.
+    Sheet { code: &'static str, kind: ExportKind, build: UnsyncCallback<(), Sheet> },
 }
 
 impl ExportWhat {
@@ -74,11 +77,17 @@ impl ExportWhat {
         ExportWhat::Ledger(UnsyncCallback::new(move |()| rows()))
     }
 
+    /// A sheet built by `build` on click, exported as `kind`, with test ids `export-*-<code>`.
+    pub fn sheet(code: &'static str, kind: ExportKind, build: impl Fn() -> Sheet + 'static) -> Self {
+        ExportWhat::Sheet { code, kind, build: UnsyncCallback::new(move |()| build()) }
+    }
+
     /// The `<what>` of the test ids.
     fn code(self) -> &'static str {
         match self {
             ExportWhat::Table => "table",
             ExportWhat::Ledger(_) => "ledger",
+            ExportWhat::Sheet { code, .. } => code,
         }
     }
 
@@ -86,6 +95,7 @@ impl ExportWhat {
         match self {
             ExportWhat::Table => ExportKind::SupervisionTable,
             ExportWhat::Ledger(_) => ExportKind::Ledger,
+            ExportWhat::Sheet { kind, .. } => kind,
         }
     }
 }
@@ -156,6 +166,7 @@ fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
     match what {
         ExportWhat::Table => state.snapshot.with_untracked(|s| supervision_table_sheet(s, today)),
         ExportWhat::Ledger(rows) => ledger_sheet(&rows.run(()), today),
+        ExportWhat::Sheet { build, .. } => build.run(()),
     }
 }
 

@@ -21,7 +21,8 @@
 //! of the query the shown result answers), `ledger-scroll`, `ledger-row`
 //! (data-problem-id, data-status), `ledger-empty`, `ledger-new-problem`.
 
-use super::{use_app, ExportMenu, ExportWhat};
+use super::reports::PrintFooter;
+use super::{platform, use_app, ExportMenu, ExportWhat};
 use crate::core::fieldwork::form::{list_window, sort_code, sort_from_code, sort_label, status_filter_code, status_filter_label, status_tab_count, SORTS, STATUS_TABS};
 use crate::core::fieldwork::ledger::{LedgerQuery, LedgerView as View};
 use crate::core::fieldwork::{LedgerRow, ProblemSource};
@@ -33,6 +34,8 @@ use leptos::prelude::*;
 const ROW_H: f64 = 72.0;
 /// Rows rendered beyond the viewport on either side.
 const OVERSCAN: usize = 6;
+/// Most rows a printed ledger holds (about 60 A4 pages); the full view goes to Excel.
+const MAX_PRINT_ROWS: usize = 2000;
 
 #[component]
 pub fn LedgerView() -> impl IntoView {
@@ -112,6 +115,29 @@ pub fn LedgerView() -> impl IntoView {
     // Every row of the view as shown (filters, search, sort), built only when clicked.
     let export_rows = move || view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total())));
 
+    // Printing: the virtual list holds only the rows in view, so a print-only table of
+    // the view's first MAX_PRINT_ROWS rows is filled before the browser lays out the
+    // print (the 打印 button, or the browser's own print through `beforeprint`).
+    let print_rows = RwSignal::new(None::<Vec<LedgerRow>>);
+    let fill_print = move || {
+        if print_rows.with_untracked(Option::is_none) {
+            print_rows.set(Some(view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total().min(MAX_PRINT_ROWS))))));
+        }
+    };
+    let before = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("beforeprint"), move |_| fill_print());
+    let after = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("afterprint"), move |_| print_rows.set(None));
+    on_cleanup(move || {
+        before.remove();
+        after.remove();
+    });
+    let print = move |_| {
+        fill_print();
+        leptos::task::spawn_local(async move {
+            platform::yield_to_browser().await;
+            platform::print_page();
+        });
+    };
+
     let flag_box = move |testid: &'static str, key: K, get: fn(&LedgerQuery) -> bool, put: fn(&mut LedgerQuery, bool)| {
         view! {
             <label class="check">
@@ -128,9 +154,11 @@ pub fn LedgerView() -> impl IntoView {
                 <h2>{move || state.t(K::LedgerTitle)}</h2>
                 <div class="actions">
                     <a class="button" href="#/problems/new" data-testid="ledger-new-problem">{move || state.t(K::NewProblem)}</a>
+                    <button type="button" class="secondary no-print" data-testid="print-ledger" on:click=print>{move || state.t(K::Print)}</button>
                     <ExportMenu what=ExportWhat::ledger(export_rows)/>
                 </div>
             </div>
+            {move || print_rows.get().map(|rows| view! { <PrintLedger rows=rows total=total.get_untracked()/> })}
             <Show when=move || state.bench.get()>
                 <p class="banner" data-testid="ledger-bench">{move || state.t(K::BenchMode)}</p>
             </Show>
@@ -223,6 +251,60 @@ pub fn LedgerView() -> impl IntoView {
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// The ledger as printed: an A4 table of the view's rows with an official-form header and
+/// the rows' fingerprint.
+#[component]
+fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
+    let state = use_app();
+    let lang = state.lang.get_untracked();
+    let key: Vec<_> = rows.iter().map(|r| (&r.id, r.status.code(), &r.description, &r.responsible_unit, &r.responsible_person, r.deadline, r.overdue)).collect();
+    let hash = crate::core::report::print_hash(&key);
+    let unit = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+    let shown = rows.len();
+    let body = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut flags = Vec::new();
+            if r.overdue {
+                flags.push(state.t(K::FlagOverdue));
+            }
+            if r.without_owner {
+                flags.push(state.t(K::FlagNoAction));
+            }
+            if r.recurrence_of.is_some() {
+                flags.push(state.t(K::FlagRecurrence));
+            }
+            view! {
+                <tr>
+                    <td>{i + 1}</td><td>{r.target_label}</td><td>{r.description}</td><td>{r.responsible_unit}</td><td>{r.responsible_person}</td>
+                    <td>{r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join("、")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="print-only print-ledger" data-testid="print-ledger-table">
+            <header class="form-header">
+                <p class="form-title">{state.t(K::LedgerTitle)}</p>
+                <p class="form-meta">
+                    <span>{format!("{}：{}", state.t(K::ReportUnit), unit)}</span>
+                    <span>{format!("{}：{}", state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
+                    <span>{format!("{} {shown}/{total}", state.t(K::LedgerTotal))}</span>
+                </p>
+            </header>
+            <table class="data">
+                <thead><tr>
+                    <th>{state.t(K::ColSeq)}</th><th>{state.t(K::FieldTarget)}</th><th>{state.t(K::FieldDescription)}</th><th>{state.t(K::FieldUnit)}</th>
+                    <th>{state.t(K::FieldPerson)}</th><th>{state.t(K::FieldDeadline)}</th><th>{state.t(K::FieldStatus)}</th><th>{state.t(K::Flags)}</th>
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+            <PrintFooter hash=hash/>
+        </div>
     }
 }
 

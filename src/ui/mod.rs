@@ -14,11 +14,14 @@
 //! [`AppState::replace_route`] and stays mounted.
 
 mod checklist;
+mod dashboard;
 mod export;
 mod ledger;
 mod milestones;
+mod offline;
 mod platform;
 mod problems;
+mod reports;
 mod settings;
 mod sync;
 mod table;
@@ -110,8 +113,21 @@ pub struct AppState {
     pub route: RwSignal<Route>,
     pub load_error: RwSignal<Option<StoreError>>,
     store: StoredValue<Option<Rc<BrowserStore>>, LocalStorage>,
-    /// Saves run one at a time, each staged from the replica the previous one left.
-    lock: StoredValue<Rc<futures::lock::Mutex<()>>, LocalStorage>,
+    /// Saves run one at a time, each staged from the replica the previous one left;
+    /// across tabs too (see [`turn`](Self::turn)).
+    lock: StoredValue<std::sync::Arc<futures::lock::Mutex<()>>, LocalStorage>,
+    /// Data this browser held that the store lacks (evicted, records missing).
+    pub lost: RwSignal<Option<offline::LostData>>,
+}
+
+/// The Web Lock every tab takes to write: saves, imports, migrations, first run.
+const DATA_LOCK: &str = "duzhan-data";
+
+/// One writer's turn: the in-tab mutex, then the cross-tab Web Lock (absent where
+/// the browser has no Web Locks). Dropped in reverse order.
+pub(crate) struct Turn {
+    _web: Option<platform::WebLock>,
+    _tab: futures::lock::OwnedMutexGuard<()>,
 }
 
 impl AppState {
@@ -134,8 +150,15 @@ impl AppState {
             route: RwSignal::new(Route::parse(&platform::current_hash())),
             load_error: RwSignal::new(None),
             store: StoredValue::new_local(None),
-            lock: StoredValue::new_local(Rc::new(futures::lock::Mutex::new(()))),
+            lock: StoredValue::new_local(std::sync::Arc::new(futures::lock::Mutex::new(()))),
+            lost: RwSignal::new(None),
         }
+    }
+
+    /// Waits for this tab's and then every tab's turn to write.
+    pub(crate) async fn turn(&self) -> Turn {
+        let tab = self.lock.get_value().lock_owned().await;
+        Turn { _web: platform::web_lock(DATA_LOCK).await, _tab: tab }
     }
 
     /// The text of a UI string in the current language (reactive).
@@ -168,8 +191,16 @@ impl AppState {
         let Some(store) = self.store.get_value() else {
             return Err(t(lang, K::Loading).to_owned());
         };
-        let lock = self.lock.get_value();
-        let _turn = lock.lock().await;
+        let _turn = self.turn().await;
+        // Another tab of this device may have committed since this replica last
+        // heard: move the clock past the stored one so no stamp is handed out twice.
+        if let Ok(Some(c)) = store.meta(boot::META_CLOCK).await {
+            self.replica.update_untracked(|r| {
+                if let Some(r) = r {
+                    let _ = boot::observe_stored_clock(r, &c);
+                }
+            });
+        }
         let ledger = self.sync_ledger.get_untracked();
         let staged = self.replica.with_untracked(|r| r.as_ref().map(|r| stage(r, &ledger, platform::now_ms())));
         let (change, new_ledger, out) = match staged {
@@ -183,11 +214,14 @@ impl AppState {
         self.status.set(SaveStatus::Saving);
         let written = if meta.is_empty() { boot::commit_change(&*store, &change).await } else { boot::commit_change_with_meta(&*store, &change, meta).await };
         match written {
-            Ok(()) => {
-                self.apply_committed(change);
+            // `stored` holds the docs as the store merged them (with whatever another
+            // tab committed to the same records), which is what this tab now shows.
+            Ok(stored) => {
+                self.apply_committed(stored);
                 if let Some(l) = new_ledger {
                     self.sync_ledger.set(l);
                 }
+                offline::note_commit(&self);
                 self.status.set(SaveStatus::Saved);
                 self.ask_persistence_once();
                 Ok(out)
@@ -221,8 +255,7 @@ impl AppState {
         let Some(store) = self.store.get_value() else {
             return Err(t(lang, K::Loading).to_owned());
         };
-        let lock = self.lock.get_value();
-        let _turn = lock.lock().await;
+        let _turn = self.turn().await;
         self.status.set(SaveStatus::Saving);
         match boot::set_squad_name(&*store, &name).await {
             Ok(()) => {
@@ -369,6 +402,9 @@ fn App() -> impl IntoView {
 
     spawn_local(async move {
         let opened = async {
+            // Opening migrates stored data and the first run writes the default:
+            // both under the cross-tab lock, so two tabs never do either at once.
+            let _lock = platform::web_lock(DATA_LOCK).await;
             let store = BrowserStore::open().await?;
             let (replica, info) = boot::open(&store, platform::random_device).await?;
             Ok::<_, StoreError>((store, replica, info))
@@ -382,6 +418,7 @@ fn App() -> impl IntoView {
                     Ok(l) => state.sync_ledger.set(l),
                     Err(e) => leptos::logging::warn!("sync ledger unreadable, starting a new one: {e}"),
                 }
+                state.lost.set(offline::check_lost(&info));
                 state.device.set(Some(info));
                 state.replica.set(Some(replica));
                 state.tabs.set_value(platform::open_tab_channel(move || spawn_local(state.refresh_from_store())));
@@ -431,6 +468,8 @@ fn App() -> impl IntoView {
                 {nav(Route::Table, K::NavTable, "nav-table")}
                 {nav(Route::Targets(Default::default()), K::NavTargets, "nav-targets")}
                 {nav(Route::Ledger(Default::default()), K::NavLedger, "nav-ledger")}
+                {nav(Route::Reports(None), K::NavReports, "nav-reports")}
+                {nav(Route::Dashboard, K::NavDashboard, "nav-dashboard")}
                 {nav(Route::Milestones, K::NavMilestones, "nav-milestones")}
                 {nav(Route::Sync, K::NavSync, "nav-sync")}
                 {nav(Route::Settings, K::NavSettings, "nav-settings")}
@@ -455,7 +494,7 @@ fn App() -> impl IntoView {
 
 fn current_view(route: Route) -> AnyView {
     match route {
-        Route::Table => view! { <sync::GuardianBar/> <visits::DraftList/> <table::TableView/> }.into_any(),
+        Route::Table => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <visits::DraftList/> <table::TableView/> }.into_any(),
         Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
         Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
@@ -468,6 +507,10 @@ fn current_view(route: Route) -> AnyView {
         Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
         Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
+        Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
+        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
+        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
+        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
         Route::NotFound(_) => view! { <NotFound/> }.into_any(),
     }
 }

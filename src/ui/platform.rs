@@ -244,3 +244,64 @@ pub fn open_tab_channel(on_change: impl Fn() + 'static) -> Option<web_sys::Broad
 pub fn announce_change(ch: &web_sys::BroadcastChannel) {
     let _ = ch.post_message(&wasm_bindgen::JsValue::from_str("changed"));
 }
+
+/// A held Web Lock (`navigator.locks`); dropping it releases the lock.
+pub struct WebLock {
+    release: Option<js_sys::Function>,
+}
+
+impl Drop for WebLock {
+    fn drop(&mut self) {
+        if let Some(f) = self.release.take() {
+            let _ = f.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+}
+
+/// Waits for the exclusive Web Lock `name`, shared by every tab of this origin.
+/// `None` where the browser has no Web Locks (callers then rely on the in-tab
+/// mutex alone). Reached by name through `Reflect`: web-sys exposes `LockManager`
+/// only behind `--cfg=web_sys_unstable_apis`.
+pub async fn web_lock(name: &str) -> Option<WebLock> {
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    let nav = web_sys::window()?.navigator();
+    let locks = Reflect::get(&nav, &"locks".into()).ok().filter(|v| !v.is_undefined() && !v.is_null())?;
+    let request: Function = Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
+    // `request` holds the lock until the promise its callback returns settles:
+    // `held`, settled by `WebLock::drop`. `acquired` resolves when the callback runs.
+    let mut release = None;
+    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let mut on_acquired = None;
+    let acquired = Promise::new(&mut |resolve, _| on_acquired = Some(resolve));
+    let (on_acquired, release) = (on_acquired?, release?);
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let _ = on_acquired.call0(&JsValue::NULL);
+        held.into()
+    });
+    // The request's own promise settles with `held` (resolved on release, never
+    // rejected), so nothing waits for it.
+    request.call2(&locks, &JsValue::from_str(name), &callback).ok()?;
+    wasm_bindgen_futures::JsFuture::from(acquired).await.ok()?;
+    Some(WebLock { release: Some(release) })
+}
+
+const MARKER_KEY: &str = "duzhan.marker";
+
+/// What this browser last knew about its stored data, kept in localStorage beside
+/// (not inside) the database: if the browser evicts the database, this survives
+/// only when localStorage was spared, and then tells that data existed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DataMarker {
+    pub device_id: String,
+    pub records: usize,
+    pub last_commit_ms: u64,
+}
+
+pub fn read_marker() -> Option<DataMarker> {
+    LocalStorage::get::<DataMarker>(MARKER_KEY).ok()
+}
+
+pub fn write_marker(m: &DataMarker) {
+    let _ = LocalStorage::set(MARKER_KEY, m);
+}

@@ -335,6 +335,8 @@ fn ImportPanel() -> impl IntoView {
                     )));
                     receipt_for.set(Some(source));
                     reset();
+                    // Restoring from a bundle answers a lost-data report.
+                    super::offline::resolve_lost(state).await;
                 }
                 Err(m) => error.set(Some(m)),
             }

@@ -1,5 +1,6 @@
 //! The supervision table (督战表) view: the plan's attachment, row for row.
 
+use super::reports::PrintFooter;
 use super::{platform, use_app, ExportMenu, ExportWhat};
 use crate::core::i18n::K;
 use crate::core::model::Metric;
@@ -66,6 +67,11 @@ pub fn TableView() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <PrintFooter hash=Signal::derive(move || state.snapshot.with(|s| {
+                // What the table shows (the sheet's cells and merges), not when it is printed.
+                let sheet = crate::core::export::supervision_table_sheet(s, platform::today());
+                crate::core::report::print_hash(&(&sheet.header, &sheet.rows, &sheet.merges))
+            }))/>
         </section>
     }
 }

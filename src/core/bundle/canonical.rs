@@ -38,7 +38,7 @@ impl Serialize for Canon<'_> {
         match self.0 {
             Value::Object(m) => {
                 let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                crate::core::sort::sort_by(&mut entries, |a, b| a.0.cmp(b.0));
                 let mut map = s.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
                     map.serialize_entry(k, &Canon(v))?;
@@ -145,7 +145,7 @@ pub fn sha256_parts_hex(parts: &[&[u8]]) -> String {
 /// with the same hash hold exactly the same data. The clock is not part of it.
 pub fn state_hash<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> String {
     let mut docs: Vec<&Doc> = docs.into_iter().collect();
-    docs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    crate::core::sort::sort_by(&mut docs, |a, b| a.id.cmp(&b.id));
     let mut w = HashWriter::new();
     w.buf.push(b'[');
     for (i, d) in docs.iter().enumerate() {

@@ -217,7 +217,7 @@ fn wire_scope(scope: &ExportScope, recipient: Option<&DeviceId>) -> WireScope {
         }
         ExportScope::Scoped { county_ids, target_ids } => {
             w.kind = ScopeKind::Scoped;
-            let sorted = |v: &Vec<String>| v.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+            let sorted = |v: &Vec<String>| crate::core::sort::btree_set(v.iter().cloned()).into_iter().collect();
             w.county_ids = sorted(county_ids);
             w.target_ids = sorted(target_ids);
         }

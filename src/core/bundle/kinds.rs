@@ -14,6 +14,7 @@
 use crate::core::doc::{DecodeError, Doc, Entity};
 use crate::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitAnswer};
 use crate::core::model::*;
+use crate::core::report::{Filing, MonthlyReport, Requirement, Subject};
 use crate::core::validate::ValidationError;
 
 /// A reference from one record to another, by id.
@@ -227,6 +228,59 @@ impl Linked for ProblemEvent {
     }
 }
 
+// ---- the monthly cycle (core::report) ----
+
+impl Linked for Requirement {
+    fn refs(&self) -> Vec<Ref> {
+        Vec::new()
+    }
+    fn anchor(&self) -> Anchor {
+        // What is due when is campaign-wide.
+        Anchor::Everywhere
+    }
+}
+
+fn subject_ref(field: &'static str, s: &Subject) -> Ref {
+    match s {
+        Subject::County(id) => Ref::new(field, County::KIND, id),
+        Subject::Target(id) => Ref::new(field, Target::KIND, id),
+    }
+}
+
+fn subject_anchor(s: &Subject) -> Anchor {
+    match s {
+        Subject::County(id) => Anchor::County(id.clone()),
+        Subject::Target(id) => Anchor::Target(id.clone()),
+    }
+}
+
+impl Linked for MonthlyReport {
+    fn refs(&self) -> Vec<Ref> {
+        vec![subject_ref("subject", &self.subject)]
+    }
+    fn anchor(&self) -> Anchor {
+        subject_anchor(&self.subject)
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        for (field, s) in [("analysis", &self.analysis), ("report", &self.report), ("feedback", &self.feedback)] {
+            crate::core::validate::optional_text(field, s, crate::core::report::ops::MAX_REPORT_TEXT)?;
+        }
+        for (field, s) in [("author", &self.author), ("feedback_by", &self.feedback_by)] {
+            crate::core::validate::optional_text(field, s, crate::core::validate::MAX_NAME)?;
+        }
+        Ok(())
+    }
+}
+
+impl Linked for Filing {
+    fn refs(&self) -> Vec<Ref> {
+        vec![Ref::new("requirement_id", Requirement::KIND, &self.requirement_id), subject_ref("subject", &self.subject)]
+    }
+    fn anchor(&self) -> Anchor {
+        subject_anchor(&self.subject)
+    }
+}
+
 /// What a doc of a known kind says about itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Links {
@@ -263,7 +317,7 @@ const fn rules<E: Linked + 'static>() -> KindRules {
 }
 
 /// Every kind this version knows. A new kind adds one line here.
-pub static KINDS: [KindRules; 14] = [
+pub static KINDS: [KindRules; 17] = [
     rules::<Campaign>(),
     rules::<Department>(),
     rules::<Phase>(),
@@ -278,6 +332,9 @@ pub static KINDS: [KindRules; 14] = [
     rules::<VisitAnswer>(),
     rules::<Problem>(),
     rules::<ProblemEvent>(),
+    rules::<Requirement>(),
+    rules::<MonthlyReport>(),
+    rules::<Filing>(),
 ];
 
 /// The rules of a kind, or `None` for a kind this version does not know.

@@ -88,13 +88,13 @@ impl VersionVector {
     }
 
     pub fn to_wire(&self) -> BTreeMap<String, WireStamp> {
-        self.0.iter().map(|(d, s)| (d.0.clone(), stamp_to_wire(s))).collect()
+        crate::core::sort::btree_map(self.0.iter().map(|(d, s)| (d.0.clone(), stamp_to_wire(s))))
     }
 
     /// From the wire; entries whose key is not their stamp's device are dropped
     /// (import rejects such files before this is called).
     pub fn from_wire(w: BTreeMap<String, WireStamp>) -> Self {
-        VersionVector(w.into_iter().filter(|(k, s)| *k == s.dev).map(|(k, s)| (DeviceId(k), stamp_from_wire(s))).collect())
+        VersionVector(crate::core::sort::btree_map(w.into_iter().filter(|(k, s)| *k == s.dev).map(|(k, s)| (DeviceId(k), stamp_from_wire(s)))))
     }
 }
 

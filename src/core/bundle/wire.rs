@@ -235,9 +235,9 @@ pub fn stamp_from_wire(s: WireStamp) -> Stamp {
 
 pub fn field_to_wire(f: &Field) -> WireField {
     WireField {
-        alt: f.alt.iter().map(|(d, a)| (d.0.clone(), WireAlt { s: stamp_to_wire(&a.s), v: a.v.clone() })).collect(),
+        alt: crate::core::sort::btree_map(f.alt.iter().map(|(d, a)| (d.0.clone(), WireAlt { s: stamp_to_wire(&a.s), v: a.v.clone() }))),
         s: stamp_to_wire(&f.s),
-        seen: f.seen.iter().map(|(d, s)| (d.0.clone(), stamp_to_wire(s))).collect(),
+        seen: crate::core::sort::btree_map(f.seen.iter().map(|(d, s)| (d.0.clone(), stamp_to_wire(s)))),
         v: f.v.clone(),
     }
 }
@@ -246,18 +246,18 @@ pub fn field_from_wire(f: WireField) -> Field {
     Field {
         v: f.v,
         s: stamp_from_wire(f.s),
-        alt: f.alt.into_iter().map(|(d, a)| (DeviceId(d), Alt { s: stamp_from_wire(a.s), v: a.v })).collect(),
-        seen: f.seen.into_iter().map(|(d, s)| (DeviceId(d), stamp_from_wire(s))).collect(),
+        alt: crate::core::sort::btree_map(f.alt.into_iter().map(|(d, a)| (DeviceId(d), Alt { s: stamp_from_wire(a.s), v: a.v }))),
+        seen: crate::core::sort::btree_map(f.seen.into_iter().map(|(d, s)| (DeviceId(d), stamp_from_wire(s)))),
     }
 }
 
 pub fn doc_to_wire(d: &Doc) -> WireDoc {
-    WireDoc { fields: d.fields.iter().map(|(k, f)| (k.clone(), field_to_wire(f))).collect(), id: d.id.clone(), kind: d.kind.clone() }
+    WireDoc { fields: crate::core::sort::btree_map(d.fields.iter().map(|(k, f)| (k.clone(), field_to_wire(f)))), id: d.id.clone(), kind: d.kind.clone() }
 }
 
 /// Converts without checking: [`super::import`] validates the result.
 pub fn doc_from_wire(d: WireDoc) -> Doc {
-    Doc { id: d.id, kind: d.kind, fields: d.fields.into_iter().map(|(k, f)| (k, field_from_wire(f))).collect() }
+    Doc { id: d.id, kind: d.kind, fields: crate::core::sort::btree_map(d.fields.into_iter().map(|(k, f)| (k, field_from_wire(f)))) }
 }
 
 // ---- borrowed views: the wire form of core docs, serialised without copying ----

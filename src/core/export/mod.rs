@@ -10,6 +10,7 @@
 //! | [`sheet`] | the sheet model, merges in A1 notation, column widths, checks, the worker's wire types |
 //! | [`table`] | [`supervision_table_sheet`]: 州级定点挂牌督战表 laid out like the plan's attachment |
 //! | [`ledger`] | [`ledger_sheet`]: the ledger's rows with Chinese headers |
+//! | [`report`] | the monthly board and a month's roll-up (汇总) |
 //! | [`csv`] | [`to_csv`]: UTF-8 with BOM, RFC 4180, formula-injection guard |
 //! | [`error`] | [`SheetError`] (the file cannot be made) and [`DeliveryError`] (it cannot reach the user), with messages in Chinese and English |
 //!
@@ -43,11 +44,13 @@
 pub mod csv;
 pub mod error;
 pub mod ledger;
+pub mod report;
 pub mod sheet;
 pub mod table;
 
 pub use csv::to_csv;
 pub use error::{DeliveryError, SheetError};
 pub use ledger::ledger_sheet;
+pub use report::{reporting_status_sheet, rollup_sheet};
 pub use sheet::{Cell, ExportKind, FileFormat, Range, Sheet, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
 pub use table::supervision_table_sheet;

@@ -389,6 +389,10 @@ pub enum ExportKind {
     SupervisionTable,
     /// 挂牌督战台账.
     Ledger,
+    /// 督战情况报送情况: who has reported for a month.
+    ReportingStatus,
+    /// 督战情况汇总: a month's roll-up, per county or per target.
+    Rollup,
 }
 
 /// The file format.
@@ -421,6 +425,8 @@ impl ExportKind {
         match self {
             ExportKind::SupervisionTable => "督战表",
             ExportKind::Ledger => "挂牌督战台账",
+            ExportKind::ReportingStatus => "督战情况报送情况",
+            ExportKind::Rollup => "督战情况汇总",
         }
     }
 

@@ -182,14 +182,14 @@ pub fn checklist_version(items: &[ChecklistItem]) -> u32 {
 
 /// Sorts items in display order: group, position, code, id.
 pub fn sort_items(items: &mut [ChecklistItem]) {
-    items.sort_by(|a, b| (a.group, a.order, &a.code, &a.id).cmp(&(b.group, b.order, &b.code, &b.id)));
+    crate::core::sort::sort_by(items, |a, b| (a.group, a.order, &a.code, &a.id).cmp(&(b.group, b.order, &b.code, &b.id)));
 }
 
 /// The items a visit form shows: every active item, plus retired items the visit has
 /// already answered (so an old visit still shows what it checked). Display order.
 pub fn items_for_visit<'a>(items: &'a [ChecklistItem], answered_item_ids: &[&str]) -> Vec<&'a ChecklistItem> {
     let mut out: Vec<&ChecklistItem> = items.iter().filter(|i| !i.retired || answered_item_ids.contains(&i.id.as_str())).collect();
-    out.sort_by(|a, b| (a.group, a.order, &a.code, &a.id).cmp(&(b.group, b.order, &b.code, &b.id)));
+    crate::core::sort::sort_by(&mut out, |a, b| (a.group, a.order, &a.code, &a.id).cmp(&(b.group, b.order, &b.code, &b.id)));
     out
 }
 

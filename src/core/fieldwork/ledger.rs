@@ -643,7 +643,7 @@ impl LedgerIndex {
         }
         // A row added and removed again within the batch is gone.
         let mut added: Vec<u32> = members.added.into_iter().filter(|s| id(*s).is_some()).collect();
-        added.sort_unstable_by(|a, b| id(*a).cmp(&id(*b)));
+        crate::core::sort::sort_by(&mut added, |a, b| id(*a).cmp(&id(*b)));
         let mut merged = Vec::with_capacity(self.by_id.len() + added.len());
         let mut from = 0;
         for s in added {
@@ -706,7 +706,7 @@ impl LedgerIndex {
             .filter_map(|s| self.row(*s).map(|r| (*s, r)))
             .filter_map(|(s, r)| r.closed_at_ms.filter(|_| r.status == ProblemStatus::Closed).map(|ms| (ms, r.p.id.as_str(), super::date_of_ms(ms), s)))
             .collect();
-        closed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        crate::core::sort::sort_by(&mut closed, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let results: Vec<(u32, Option<RecordId>)> = members
             .iter()
             .filter_map(|s| self.row(*s).map(|r| (*s, r)))
@@ -779,10 +779,20 @@ impl LedgerIndex {
         history(self.events_of(problem_id))
     }
 
+    /// Every live problem with its events in history order (for the month's figures).
+    pub fn problems_with_events(&self) -> impl Iterator<Item = (&Problem, &[ProblemEvent])> {
+        self.rows.iter().flatten().map(|r| (&r.p, self.events_of(&r.p.id)))
+    }
+
+    /// Every live problem with its events, its current status and whether it is overdue today.
+    pub fn problems_with_status(&self) -> impl Iterator<Item = ((&Problem, &[ProblemEvent]), ProblemStatus, bool)> {
+        self.rows.iter().flatten().map(|r| ((&r.p, self.events_of(&r.p.id)), r.status, self.is_overdue(r)))
+    }
+
     /// Every row, ordered by id (a canonical form: two indexes over the same docs give equal lists).
     pub fn rows_by_id(&self) -> Vec<LedgerRow> {
         let mut v: Vec<LedgerRow> = self.rows.iter().flatten().map(|r| self.row_view(r)).collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::core::sort::sort_by(&mut v, |a, b| a.id.cmp(&b.id));
         v
     }
 
@@ -863,7 +873,7 @@ impl LedgerIndex {
     fn sort(&self, slots: &mut Vec<u32>, sort: LedgerSort, descending: bool) {
         let rank: Vec<u32> = if sort == LedgerSort::Target {
             let mut order: Vec<u32> = (0..self.targets.len() as u32).collect();
-            order.sort_by(|a, b| {
+            crate::core::sort::sort_by(&mut order, |a, b| {
                 let (ta, tb) = (&self.targets[*a as usize], &self.targets[*b as usize]);
                 (ta.county_seq, &ta.label, &ta.id).cmp(&(tb.county_seq, &tb.label, &tb.id))
             });

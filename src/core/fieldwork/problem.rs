@@ -300,7 +300,7 @@ pub struct HistoryEntry<'a> {
 /// A problem's history in order, each event marked applied or skipped.
 pub fn history<'a>(events: impl IntoIterator<Item = &'a ProblemEvent>) -> Vec<HistoryEntry<'a>> {
     let mut evs: Vec<&ProblemEvent> = events.into_iter().collect();
-    evs.sort_by(|a, b| event_order(a, b));
+    crate::core::sort::sort_by(&mut evs, |a, b| event_order(a, b));
     evs.dedup_by(|a, b| a.id == b.id);
     let mut status = ProblemStatus::Open;
     evs.into_iter()
@@ -318,7 +318,7 @@ pub fn history<'a>(events: impl IntoIterator<Item = &'a ProblemEvent>) -> Vec<Hi
 /// The events may come in any order; duplicates by id count once.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a ProblemEvent>) -> Replay {
     let mut evs: Vec<&ProblemEvent> = events.into_iter().collect();
-    evs.sort_by(|a, b| event_order(a, b));
+    crate::core::sort::sort_by(&mut evs, |a, b| event_order(a, b));
     evs.dedup_by(|a, b| a.id == b.id);
     replay_sorted(evs)
 }
@@ -392,7 +392,7 @@ pub fn events_in(replica: &Replica, problem_id: &str) -> Vec<ProblemEvent> {
         .filter(|d| d.fields.get("problem_id").is_some_and(|f| f.v.as_str() == Some(problem_id)))
         .filter_map(|d| decode::<ProblemEvent>(d).ok())
         .collect();
-    evs.sort_by(event_order);
+    crate::core::sort::sort_by(&mut evs, event_order);
     evs
 }
 

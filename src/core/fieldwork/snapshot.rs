@@ -39,8 +39,8 @@ impl FieldSnapshot {
             }
         }
         sort_items(&mut s.checklist);
-        s.visits.sort_by(|a, b| (&a.target_id, a.date, &a.id).cmp(&(&b.target_id, b.date, &b.id)));
-        answers.sort_by(|a, b| (&a.visit_id, &a.item_id, &a.id).cmp(&(&b.visit_id, &b.item_id, &b.id)));
+        crate::core::sort::sort_by(&mut s.visits, |a, b| (&a.target_id, a.date, &a.id).cmp(&(&b.target_id, b.date, &b.id)));
+        crate::core::sort::sort_by(&mut answers, |a, b| (&a.visit_id, &a.item_id, &a.id).cmp(&(&b.visit_id, &b.item_id, &b.id)));
         for a in answers {
             s.answers.entry(a.visit_id.clone()).or_default().push(a);
         }
@@ -76,7 +76,7 @@ impl FieldSnapshot {
     /// Drafts not yet submitted, to offer again on return (newest date first).
     pub fn drafts(&self) -> Vec<&Visit> {
         let mut d: Vec<&Visit> = self.visits.iter().filter(|v| v.status == VisitStatus::Draft).collect();
-        d.sort_by(|a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
+        crate::core::sort::sort_by(&mut d, |a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
         d
     }
 }

@@ -128,7 +128,7 @@ pub struct TimelineEntry<'a> {
 /// A target's visits, newest first (drafts included; the UI marks them by `visit.status`).
 pub fn visit_timeline<'a>(field: &'a FieldSnapshot, target_id: &str) -> Vec<TimelineEntry<'a>> {
     let mut vs: Vec<&Visit> = field.visits_of(target_id).collect();
-    vs.sort_by(|a, b| visit_key(b).cmp(&visit_key(a)));
+    crate::core::sort::sort_by(&mut vs, |a, b| visit_key(b).cmp(&visit_key(a)));
     vs.into_iter()
         .map(|v| TimelineEntry { visit: v, rate: visit_pass_rate(field, &v.id), answered: field.answers_of(&v.id).len() })
         .collect()
