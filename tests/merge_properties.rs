@@ -118,4 +118,16 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn staging_owned_docs_stages_exactly_what_staging_borrowed_ones_does(ops in prop::collection::vec(op(), 0..40), have in 0..DEVICES, fresh in any::<bool>()) {
+        // One replica holding a device's state (or nothing), the others' states incoming.
+        let d = simulate(&ops);
+        let mine = if fresh { vec![] } else { vec![d[have].clone()] };
+        let replica = duzhan::core::replica::Replica::from_parts(mine, Hlc::new(DeviceId("d-r".into())));
+        for incoming in &d {
+            let docs = vec![incoming.clone()];
+            prop_assert_eq!(replica.stage_merge_owned(docs.clone()), replica.stage_merge(&docs));
+        }
+    }
 }

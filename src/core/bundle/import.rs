@@ -674,15 +674,21 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
     // a comparison per record.
     let mut kinds: BTreeMap<String, KindCounts> = BTreeMap::new();
     for d in &docs {
-        kinds.entry(d.kind.clone()).or_default().records += 1;
+        match kinds.get_mut(&d.kind) {
+            Some(c) => c.records += 1,
+            None => {
+                kinds.insert(d.kind.clone(), KindCounts { records: 1, ..Default::default() });
+            }
+        }
     }
     let vv_holds = (!own_bundle_of(&header, replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(&docs));
-    let differing: Vec<Doc> = docs.into_iter().filter(|d| replica.doc(&d.id) != Some(d)).collect();
-    let change = replica.stage_merge(&differing);
-    drop(differing);
+    let change = replica.stage_merge_owned(docs.into_iter().filter(|d| replica.doc(&d.id) != Some(d)).collect());
     for merged in &change.docs {
         let prev = replica.doc(&merged.id);
-        let c = kinds.entry(merged.kind.clone()).or_default();
+        if !kinds.contains_key(&merged.kind) {
+            kinds.insert(merged.kind.clone(), KindCounts::default());
+        }
+        let Some(c) = kinds.get_mut(&merged.kind) else { continue };
         match prev {
             None if merged.is_deleted() => c.deleted += 1,
             None => c.new += 1,

@@ -63,7 +63,7 @@ pub use snapshot::FieldSnapshot;
 pub use visit::{Answer, GpsFix, Visit, VisitAnswer, VisitMode, VisitStatus};
 
 use crate::core::clock::Stamp;
-use crate::core::doc::{DecodeError, Doc, Entity, DELETED};
+use crate::core::doc::{DecodeError, Doc, Entity};
 use crate::core::replica::{Change, Replica};
 use chrono::{Datelike, NaiveDate};
 
@@ -87,16 +87,11 @@ pub fn day_start_ms(d: NaiveDate) -> u64 {
     u64::try_from(days * 86_400_000 - CAMPAIGN_UTC_OFFSET_MS).unwrap_or(0)
 }
 
-/// Decodes a doc into its entity straight from the stored field values — the same
-/// result as [`Entity::from_doc`] (a test checks it), without first copying every
-/// value into an intermediate map. Why: the ledger decodes 100,000 problems and their
-/// events at start-up, and fewer allocations matter most in wasm.
+/// Decodes a doc into its entity: [`Entity::from_doc`], which reads straight from
+/// the stored field values without an intermediate map (the ledger decodes 100,000
+/// problems and their events at start-up).
 pub fn decode<E: Entity>(doc: &Doc) -> Result<E, DecodeError> {
-    use serde::de::value::MapDeserializer;
-    let id = serde_json::Value::String(doc.id.clone());
-    let fields = doc.fields.iter().filter(|(k, _)| k.as_str() != DELETED).map(|(k, f)| (k.as_str(), &f.v));
-    let map = MapDeserializer::<_, serde_json::Error>::new(std::iter::once(("id", &id)).chain(fields));
-    E::deserialize(map).map_err(|e| DecodeError { id: doc.id.clone(), kind: doc.kind.clone(), reason: e.to_string() })
+    E::from_doc(doc)
 }
 
 /// Live (not tombstoned), decodable records of a kind.

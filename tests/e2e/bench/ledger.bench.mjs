@@ -2,6 +2,7 @@
 //
 //   node tests/e2e/bench/ledger.bench.mjs            # needs dist/ (trunk build --release)
 //   BENCH_REPS=40 DUZHAN_DIST=path node tests/e2e/bench/ledger.bench.mjs
+//   BENCH_JSON=out.json ...   also writes the figures as JSON (scripts/bench.sh does)
 //
 // Opens the built app with `?bench=ledger100k`: the app then generates a campaign of
 // 100,000 problems (core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000),
@@ -18,6 +19,7 @@
 // only the visible rows are in the DOM (fewer than 100 ledger-row elements), at the top
 // and scrolled to the middle of the list.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startApp, launch, newSession, openApp, tid } from '../harness.mjs';
 
 const REPS = Math.max(20, Number(process.env.BENCH_REPS ?? 24));
@@ -178,6 +180,8 @@ try {
   }
   console.log(`  ledger-row elements in the DOM: ${dom.top} at the top, ${dom.middle} in the middle (${dom.visible} visible); scroll to the middle rendered in ${fmt(dom.scrollMs)}`);
   console.log(JSON.stringify(report));
+  // scripts/bench.sh collects the figures from this file.
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(report, null, 1));
   session.assertNoErrors();
 } finally {
   await session.close();

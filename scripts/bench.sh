@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The benchmarks of issue 7, in one run (NOT part of scripts/test.sh: timings on a
+# shared machine are figures to read, not pass/fail material). Builds what it needs
+# in release mode, runs everything in headless /usr/bin/chromium (and natively for
+# the criterion part), and writes the results as JSON and as a Markdown table:
+#
+#   bash scripts/bench.sh                 # everything (about 15–25 minutes on 2 cores)
+#   bash scripts/bench.sh native import   # only some parts, in this order:
+#
+#   native     criterion (benches/core.rs): merge of two 100k-record datasets,
+#              bundle parse, canonical state hash — records/s
+#   import     tests/bundle_browser_bench.rs in Chromium: parse+validate+merge vs
+#              JSON.parse; our IndexedDB commit vs a plain-JS put loop; the whole
+#              import vs PouchDB bulkDocs
+#   build      trunk build --release --dist "$DUZHAN_DIST" (skipped with BENCH_SKIP_BUILD=1)
+#   ledger     tests/e2e/bench/ledger.bench.mjs: 100k-problem ledger, keystroke and
+#              filter change → rendered, DOM rows while scrolling
+#   coldstart  tests/e2e/bench/coldstart.bench.mjs: cold start to interactive with
+#              100,000 problems stored vs the default data only
+#
+# Results: bench-results/<part>.json, bench-results/results.json (all parts) and
+# bench-results/results.md (the table, as in docs/performance.md).
+# Environment: DUZHAN_DIST (default <repo>/dist), BENCH_OUT (default <repo>/bench-results),
+# DUZHAN_BENCH_REPS / DUZHAN_BENCH_POUCH_REPS (import repetitions, default 5 / 3),
+# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+# shellcheck source=scripts/env.sh
+source "$REPO/scripts/env.sh"
+
+OUT="${BENCH_OUT:-$REPO/bench-results}"
+export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
+mkdir -p "$OUT"
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart)
+wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
+say() { printf '\n==================== bench: %s ====================\n' "$*"; }
+
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/pouchdb-browser ]; then
+    bash scripts/setup.sh
+fi
+
+if wants native; then
+    say "native (criterion)"
+    cargo bench --bench core -- --noplot
+    node scripts/bench-report.mjs --criterion "${CARGO_TARGET_DIR:-$REPO/target}/criterion" > "$OUT/native.json"
+fi
+
+if wants import; then
+    say "import (headless Chromium)"
+    # PouchDB and the JS baselines as one ES module the wasm test imports.
+    node_modules/.bin/esbuild tests/bench_support/import_bench.mjs --bundle --format=esm --platform=browser \
+        --log-level=warning --outfile=tests/bench_support/import_bench.gen.js
+    log="$OUT/import.log"
+    WASM_BINDGEN_TEST_TIMEOUT=3600 env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
+        cargo test --release --target wasm32-unknown-unknown --no-default-features \
+        --test bundle_browser_bench -- --nocapture 2>&1 | tee "$log"
+    grep -o 'BENCH_JSON import .*' "$log" | tail -1 | sed 's/^BENCH_JSON import //' > "$OUT/import.json"
+    [ -s "$OUT/import.json" ] || { echo "bench: no import result in $log" >&2; exit 1; }
+fi
+
+if wants build && [ "${BENCH_SKIP_BUILD:-}" != "1" ]; then
+    say "build (trunk build --release --dist $DUZHAN_DIST)"
+    trunk build --release --dist "$DUZHAN_DIST"
+fi
+
+if wants ledger; then
+    say "ledger (headless Chromium)"
+    BENCH_JSON="$OUT/ledger.json" node tests/e2e/bench/ledger.bench.mjs
+fi
+
+if wants coldstart; then
+    say "cold start (headless Chromium)"
+    BENCH_JSON="$OUT/coldstart.json" node tests/e2e/bench/coldstart.bench.mjs
+fi
+
+say "report"
+node scripts/bench-report.mjs --dir "$OUT"
