@@ -435,10 +435,21 @@ fn App() -> impl IntoView {
                 // Cold-start benchmark setup (`?bench=store100k`): the same 100,000
                 // generated problems, merged and committed to storage through the one
                 // commit path, once per profile; the benchmark then reloads the app.
-                if bench.as_deref() == Some("store100k") && state.replica.with_untracked(|r| r.as_ref().is_some_and(|r| r.doc("gen-problem-000000").is_none())) {
-                    platform::yield_to_browser().await;
-                    let docs = crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000);
-                    let _ = state.commit_staged(|r, _, _| Ok((r.stage_merge(&docs), None, ()))).await;
+                // Only into a fresh profile holding nothing but the embedded default
+                // (every record still carries the seed stamp): generated records must
+                // never enter a device's real data, from where they would travel to the
+                // office in bundles.
+                if bench.as_deref() == Some("store100k") {
+                    let fresh = state.replica.with_untracked(|r| {
+                        r.as_ref().is_some_and(|r| r.docs().all(|d| d.fields.values().all(|f| f.s.dev == crate::core::clock::DeviceId::seed())))
+                    });
+                    if fresh {
+                        platform::yield_to_browser().await;
+                        let docs = crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000);
+                        let _ = state.commit_staged(|r, _, _| Ok((r.stage_merge(&docs), None, ()))).await;
+                    } else if state.replica.with_untracked(|r| r.as_ref().is_some_and(|r| r.doc("gen-problem-000000").is_none())) {
+                        leptos::logging::warn!("?bench=store100k ignored: this profile holds real data; use a fresh browser profile");
+                    }
                 }
                 state.build_ledger(extra).await;
             }
