@@ -1,23 +1,15 @@
 //! Architecture invariant: the pure core never names the browser or the UI framework.
 
+#[path = "source_support/mod.rs"]
+mod source_support;
+
+use source_support::rust_files;
 use std::fs;
 use std::path::Path;
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in fs::read_dir(dir).expect("read src/core") {
-        let p = e.expect("dir entry").path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn the_core_does_not_import_the_browser_or_leptos() {
-    let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"), &mut files);
+    let files = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"));
     assert!(files.len() >= 5, "src/core not found");
     for f in files {
         let text = fs::read_to_string(&f).expect("read");

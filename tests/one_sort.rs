@@ -8,25 +8,17 @@
 //! `src/storage/contract.rs` (the test contract, not linked into the app), test
 //! modules (`#[cfg(test)]` and below), and comments.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+#[path = "source_support/mod.rs"]
+mod source_support;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in fs::read_dir(dir).expect("read src") {
-        let p = e.expect("dir entry").path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+use source_support::rust_files;
+use std::fs;
+use std::path::Path;
 
 #[test]
 fn the_app_sorts_through_core_sort() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     assert!(files.len() >= 20, "src not found");
     let skip = [src.join("core/sort.rs"), src.join("storage/contract.rs")];
     let mut found = Vec::new();

@@ -215,6 +215,21 @@ fn the_figures_open_the_analysis_in_chinese() {
 }
 
 #[test]
+fn the_figures_read_as_text_for_the_report_page() {
+    use duzhan::core::i18n::Lang;
+    let r = rollups(&fixture_docs(), m(2020, 3), date(2020, 5, 1));
+    let f = &r.targets[WUDING];
+    assert_eq!(f.population_text(Lang::Zh), "剩余贫困人口：3071人 → 2500人");
+    assert_eq!(f.milestones_text(Lang::Zh), "3月底前（03-31）未按期完成");
+    assert_eq!(f.pass_rate_text(Lang::Zh), "33.3%（三落实 33.3%；三精准 —）");
+    let c = &r.counties["seed-county-wuding"];
+    assert_eq!(c.population_text(Lang::Zh), "剩余贫困人口：3071人 → 2500人；贫困发生率：15.93% → 15.93%；安置人口：4905人 → 4905人");
+    let april = rollups(&fixture_docs(), m(2020, 4), date(2020, 5, 1));
+    let empty = &april.counties["seed-county-nanhua"];
+    assert_eq!((empty.milestones_text(Lang::Zh).as_str(), empty.pass_rate_text(Lang::Zh).as_str()), ("—", "—"));
+}
+
+#[test]
 fn a_running_months_figures_stop_at_today_and_judge_deadlines_today() {
     let r = rollups(&fixture_docs(), m(2020, 3), date(2020, 3, 20));
     assert_eq!(r.period.as_of, date(2020, 3, 20));

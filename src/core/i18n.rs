@@ -363,6 +363,7 @@ keys! {
     RollupPrefecture => "全州汇总", "Prefecture roll-up";
     RollupCounty => "县市汇总", "County roll-up";
     RollupTotal => "合计", "Total";
+    WholePrefecture => "全州", "Prefecture-wide";
     Filings => "一次性报送事项", "One-off filings";
     ColFiledOn => "收到日期", "Received on";
     ColContact => "联系人", "Contact";

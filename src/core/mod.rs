@@ -6,6 +6,20 @@
 //! and fails if one appears) — and nothing here does I/O or reads the clock. It is
 //! tested natively with `cargo test`.
 
+/// Declares a record kind: `entity!(Target, "target")` implements
+/// [`Entity`](doc::Entity) for a struct with an `id` field. Declared before the
+/// modules so that every one of them (model, field work, the monthly cycle) uses it.
+macro_rules! entity {
+    ($ty:ty, $kind:literal) => {
+        impl $crate::core::doc::Entity for $ty {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    };
+}
+
 pub mod bundle;
 pub mod clock;
 pub mod doc;

@@ -5,20 +5,9 @@
 //! record can change on one device without rewriting its neighbours. These structs
 //! hold no reactive handles and no browser types: they are plain data.
 
-use super::doc::{Entity, RecordId};
+use super::doc::RecordId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-macro_rules! entity {
-    ($ty:ty, $kind:literal) => {
-        impl Entity for $ty {
-            const KIND: &'static str = $kind;
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    };
-}
 
 /// The thresholds that make a place a prefecture-level target (州级督战对象).
 /// The 2020 plan's values are the default; another year's plan may set others.

@@ -28,10 +28,7 @@ pub fn Dashboard() -> impl IntoView {
     let state = use_app();
     let today = platform::today();
     let months = Memo::new(move |_| {
-        state.replica.with(|r| {
-            let s = r.as_ref().map(|r| crate::core::report::ReportSnapshot::from_docs(r.docs())).unwrap_or_default();
-            s.monthly().and_then(|r| r.monthly()).map(|(_, first, last)| (first, last)).unwrap_or((Month::of(today), Month::of(today)))
-        })
+        state.reports.with(|s| s.monthly().and_then(|r| r.monthly()).map(|(_, first, last)| (first, last)).unwrap_or((Month::of(today), Month::of(today))))
     });
     let remaining = Memo::new(move |_| {
         let (first, last) = months.get();

@@ -91,6 +91,9 @@ pub struct AppState {
     pub snapshot: Memo<Snapshot>,
     /// Checklist, visits and answers, typed.
     pub field: Memo<FieldSnapshot>,
+    /// The monthly cycle's records (requirements, reports, filings), typed; one memo
+    /// for every view that needs them, computed only while one is shown.
+    pub reports: Memo<crate::core::report::ReportSnapshot>,
     /// The ledger (every problem with derived status and flags). One per app, never
     /// rebuilt per view: built when the replica loads, then updated by `after_commit`.
     /// Read it after tracking `ledger_version`.
@@ -137,6 +140,7 @@ impl AppState {
             replica,
             snapshot: Memo::new(move |_| replica.with(|r| r.as_ref().map(Replica::snapshot).unwrap_or_default())),
             field: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| FieldSnapshot::from_docs(r.docs())).unwrap_or_default())),
+            reports: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| crate::core::report::ReportSnapshot::from_docs(r.docs())).unwrap_or_default())),
             ledger: StoredValue::new_local(LedgerIndex::new(platform::today())),
             ledger_version: RwSignal::new(0),
             ledger_ready: RwSignal::new(false),

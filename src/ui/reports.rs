@@ -6,7 +6,7 @@
 
 use super::{platform, use_app, AppState, ExportMenu, ExportWhat, FormError, MissingRecord};
 use crate::core::export::{reporting_status_sheet, rollup_sheet, ExportKind};
-use crate::core::i18n::{metric_key, Lang, K};
+use crate::core::i18n::K;
 use crate::core::model::Metric;
 use crate::core::report::board::{default_month, filing_boards, monthly_board, upcoming};
 use crate::core::report::ops::{stage_feedback, stage_filing, stage_save_draft, stage_submit, ReportDraft};
@@ -16,9 +16,9 @@ use crate::core::snapshot::format_figure;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The reporting records, typed; recomputed when the replica changes.
+/// The reporting records, typed (the app's one memo of them).
 fn report_data(state: AppState) -> Memo<ReportSnapshot> {
-    Memo::new(move |_| state.replica.with(|r| r.as_ref().map(|r| ReportSnapshot::from_docs(r.docs())).unwrap_or_default()))
+    state.reports
 }
 
 /// A month's figures for every target, county and the prefecture, kept current.
@@ -80,35 +80,7 @@ pub fn FiguresTable(#[prop(into)] figures: Signal<Option<MonthFigures>>) -> impl
     move || {
         let lang = state.lang.get();
         figures.get().map(|f| {
-            let pop = f
-                .population
-                .iter()
-                .map(|l| {
-                    let (then, now) = l.shown();
-                    let avg = if l.metric == Metric::IncidencePct && l.targets > 1 { format!("（{}）", state.t(K::FigAverage)) } else { String::new() };
-                    format!("{}{}：{} → {}", state.t(metric_key(l.metric)), avg, format_figure(l.metric, then), format_figure(l.metric, now))
-                })
-                .collect::<Vec<_>>()
-                .join("；");
-            let ms = if f.milestones.is_empty() {
-                "—".to_owned()
-            } else {
-                f.milestones
-                    .iter()
-                    .map(|m| {
-                        let st = if m.done { state.t(K::FigMilestoneDone) } else if m.missed { state.t(K::FigMilestoneMissed) } else { state.t(K::FigMilestoneNotDue) };
-                        format!("{}（{}）{}", m.label, m.due.format("%m-%d"), st)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("；")
-            };
-            let groups = f
-                .check_groups
-                .iter()
-                .filter(|(_, c)| c.pass + c.fail + c.not_applicable > 0)
-                .map(|(g, c)| format!("{} {}", g.label(lang), c.rate_text()))
-                .collect::<Vec<_>>()
-                .join("；");
+            let (pop, ms) = (f.population_text(lang), f.milestones_text(lang));
             view! {
                 <table class="figures" data-testid="month-figures">
                     <tbody>
@@ -117,7 +89,7 @@ pub fn FiguresTable(#[prop(into)] figures: Signal<Option<MonthFigures>>) -> impl
                         {row(K::FigVisits, "fig-visits", f.visits.total.to_string())}
                         {row(K::FigVisitModes, "fig-visit-modes", format!("{} / {} / {}", f.visits.leader_fixed_point, f.visits.squad_routine, f.visits.unannounced))}
                         {row(K::FigHouseholds, "fig-households", f.visits.households.to_string())}
-                        {row(K::FigPassRate, "fig-pass-rate", if groups.is_empty() { f.checks.rate_text() } else { format!("{}（{}）", f.checks.rate_text(), groups) })}
+                        {row(K::FigPassRate, "fig-pass-rate", f.pass_rate_text(lang))}
                         {row(K::FigChecks, "fig-checks", format!("{} / {} / {}", f.checks.pass, f.checks.fail, f.checks.not_applicable))}
                         {row(K::FigOpened, "fig-opened", f.problems.opened.to_string())}
                         {row(K::FigClosed, "fig-closed", f.problems.closed.to_string())}
@@ -125,7 +97,7 @@ pub fn FiguresTable(#[prop(into)] figures: Signal<Option<MonthFigures>>) -> impl
                         {row(K::FigOverdue, "fig-overdue", f.problems.overdue.to_string())}
                         {row(K::FigNoAction, "fig-no-action", f.problems.without_owner.to_string())}
                         {row(K::FigRecurrence, "fig-recurrence", f.problems.recurrences.to_string())}
-                        {row(K::FigPopulation, "fig-population", if pop.is_empty() { "—".to_owned() } else { pop })}
+                        {row(K::FigPopulation, "fig-population", pop)}
                         {row(K::FigMilestones, "fig-milestones", ms)}
                     </tbody>
                 </table>
@@ -356,13 +328,7 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
             {move || if status.get() == ReportStatus::Draft {
                 view! {
                     // A printed draft shows what is typed (the text boxes do not print).
-                    <div class="print-only report-text">
-                        <h3>{state.t(K::FieldAnalysis)}</h3>
-                        <p class="pre">{move || analysis.get()}</p>
-                        <h3>{state.t(K::FieldReport)}</h3>
-                        <p class="pre">{move || text.get()}</p>
-                        <p>{move || format!("{}：{}", state.t(K::FieldAuthor), author.get())}</p>
-                    </div>
+                    <ReportTexts class="print-only report-text" analysis=analysis report=text author=author/>
                     <div class="form no-print" data-testid="report-form">
                         <label class="wide">{state.t(K::FieldAnalysis)}
                             <textarea data-testid="report-analysis" rows="6" prop:value=move || analysis.get() on:input=move |ev| analysis.set(event_target_value(&ev))></textarea>
@@ -381,13 +347,10 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="report-text">
-                        <h3>{state.t(K::FieldAnalysis)}</h3>
-                        <p class="pre" data-testid="report-analysis-text">{move || report.get().map(|r| r.analysis).unwrap_or_default()}</p>
-                        <h3>{state.t(K::FieldReport)}</h3>
-                        <p class="pre" data-testid="report-text-text">{move || report.get().map(|r| r.report).unwrap_or_default()}</p>
-                        <p class="muted">{move || format!("{}：{}", state.t(K::FieldAuthor), report.get().map(|r| r.author).unwrap_or_default())}</p>
-                    </div>
+                    <ReportTexts class="report-text"
+                        analysis=Signal::derive(move || report.with(|r| r.as_ref().map(|r| r.analysis.clone()).unwrap_or_default()))
+                        report=Signal::derive(move || report.with(|r| r.as_ref().map(|r| r.report.clone()).unwrap_or_default()))
+                        author=Signal::derive(move || report.with(|r| r.as_ref().map(|r| r.author.clone()).unwrap_or_default()))/>
                 }.into_any()
             }}
             {move || match status.get() {
@@ -418,6 +381,22 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
     .into_any()
 }
 
+/// A report's analysis, report and author as read-only text (a submitted report, or a
+/// draft on paper).
+#[component]
+fn ReportTexts(class: &'static str, #[prop(into)] analysis: Signal<String>, #[prop(into)] report: Signal<String>, #[prop(into)] author: Signal<String>) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <div class=class>
+            <h3>{move || state.t(K::FieldAnalysis)}</h3>
+            <p class="pre" data-testid="report-analysis-text">{move || analysis.get()}</p>
+            <h3>{move || state.t(K::FieldReport)}</h3>
+            <p class="pre" data-testid="report-text-text">{move || report.get()}</p>
+            <p class="muted">{move || format!("{}：{}", state.t(K::FieldAuthor), author.get())}</p>
+        </div>
+    }
+}
+
 /// A month's roll-up: the prefecture by county, or a county by target, with totals.
 #[component]
 pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
@@ -426,7 +405,7 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
     let county = StoredValue::new(county);
     let scope_name = move || match county.get_value() {
         Some(c) => state.snapshot.with(|s| s.county(&c).map(|c| c.name.clone())).unwrap_or_default(),
-        None => state.snapshot.with(|s| s.campaign.as_ref().map(|_| "楚雄州".to_owned())).unwrap_or_else(|| "—".to_owned()),
+        None => state.t(K::WholePrefecture).to_owned(),
     };
     if let Some(c) = county.get_value() {
         if state.snapshot.with_untracked(|s| s.county(&c).is_none()) {
@@ -457,9 +436,8 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
     }));
     let export = ExportWhat::sheet("rollup", ExportKind::Rollup, move || figs.with_untracked(|r| state.snapshot.with_untracked(|s| rollup_sheet(r, s, county.get_value().as_deref()))));
     let hash = Signal::derive(move || lines.with(|l| print_hash(&(month, l.iter().map(|(n, _, f)| (n, f)).collect::<Vec<_>>()))));
-    let cells = |f: &MonthFigures, lang: Lang| {
+    let cells = |f: &MonthFigures| {
         let remaining = f.population.iter().find(|l| l.metric == Metric::RemainingPoor).map(|l| format!("{} → {}", format_figure(l.metric, l.then), format_figure(l.metric, l.now))).unwrap_or_else(|| "—".to_owned());
-        let _ = lang;
         view! {
             <td>{f.visits.total}</td><td>{f.visits.households}</td><td>{f.checks.rate_text()}</td>
             <td>{f.problems.opened}</td><td>{f.problems.closed}</td><td>{f.problems.open_at_end}</td><td>{f.problems.overdue}</td>
@@ -487,11 +465,11 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
                         <th scope="col">{move || state.t(K::MetricRemaining)}</th><th scope="col">{move || state.t(K::FigMilestoneMissed)}</th>
                     </tr></thead>
                     <tbody>
-                        {move || { let lang = state.lang.get(); lines.get().into_iter().map(|(name, href, f)| view! {
-                            <tr data-testid="rollup-row"><th scope="row"><a href=href>{name}</a></th>{cells(&f, lang)}</tr>
-                        }).collect_view() }}
+                        {move || lines.get().into_iter().map(|(name, href, f)| view! {
+                            <tr data-testid="rollup-row"><th scope="row"><a href=href>{name}</a></th>{cells(&f)}</tr>
+                        }).collect_view()}
                         {move || total.get().map(|f| view! {
-                            <tr class="total" data-testid="rollup-total"><th scope="row">{state.t(K::RollupTotal)}</th>{cells(&f, state.lang.get())}</tr>
+                            <tr class="total" data-testid="rollup-total"><th scope="row">{state.t(K::RollupTotal)}</th>{cells(&f)}</tr>
                         })}
                     </tbody>
                 </table>

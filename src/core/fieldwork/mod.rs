@@ -33,18 +33,6 @@
 //! Record kinds (never change once released): `checklist_item`, `visit`,
 //! `visit_answer`, `problem`, `problem_event`.
 
-/// Declares a record kind (the same shape as `core::model`'s macro, which is private there).
-macro_rules! entity {
-    ($ty:ty, $kind:literal) => {
-        impl $crate::core::doc::Entity for $ty {
-            const KIND: &'static str = $kind;
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    };
-}
-
 pub mod checklist;
 pub mod error;
 pub mod form;

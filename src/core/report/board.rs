@@ -59,6 +59,22 @@ pub struct BoardSummary {
     pub feedback_given: usize,
 }
 
+impl BoardSummary {
+    /// Counts one party: whether it delivered, and how it stands against the due date.
+    fn count(&mut self, delivered: bool, timeliness: Timeliness) {
+        self.expected += 1;
+        if delivered {
+            self.received += 1;
+        }
+        match timeliness {
+            Timeliness::OnTime => self.on_time += 1,
+            Timeliness::Late { .. } => self.late += 1,
+            Timeliness::Missing { .. } => self.missing += 1,
+            Timeliness::NotDueYet { .. } => {}
+        }
+    }
+}
+
 /// The monthly board (月度报送情况): every party, received or not, on time or late,
 /// feedback given or not.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,16 +99,7 @@ pub fn monthly_board(req: &Requirement, month: Month, snapshot: &Snapshot, repor
             let submitted_on = r.and_then(|r| r.submitted_on);
             let timeliness = Timeliness::judge(due, submitted_on, today);
             let feedback_on = r.and_then(|r| r.feedback_on.filter(|_| submitted_on.is_some()));
-            summary.expected += 1;
-            if submitted_on.is_some() {
-                summary.received += 1;
-            }
-            match timeliness {
-                Timeliness::OnTime => summary.on_time += 1,
-                Timeliness::Late { .. } => summary.late += 1,
-                Timeliness::Missing { .. } => summary.missing += 1,
-                Timeliness::NotDueYet { .. } => {}
-            }
+            summary.count(submitted_on.is_some(), timeliness);
             if feedback_on.is_some() {
                 summary.feedback_given += 1;
             }
@@ -137,16 +144,7 @@ pub fn filing_boards(requirements: &[Requirement], snapshot: &Snapshot, filings:
                     let filing = filings.get(&id).cloned();
                     let filed_on = filing.as_ref().and_then(|f| f.filed_on);
                     let timeliness = Timeliness::judge(due, filed_on, today);
-                    summary.expected += 1;
-                    if filed_on.is_some() {
-                        summary.received += 1;
-                    }
-                    match timeliness {
-                        Timeliness::OnTime => summary.on_time += 1,
-                        Timeliness::Late { .. } => summary.late += 1,
-                        Timeliness::Missing { .. } => summary.missing += 1,
-                        Timeliness::NotDueYet { .. } => {}
-                    }
+                    summary.count(filed_on.is_some(), timeliness);
                     FilingRow { party, filing_id: id, filing, timeliness }
                 })
                 .collect();

@@ -38,7 +38,8 @@ use super::month::{day_after, Month};
 use crate::core::fieldwork::problem::{recurrence_of, replay_sorted, supervises_without_fighting};
 use crate::core::fieldwork::{date_of_ms, ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, Visit, VisitMode, VisitStatus};
 use crate::core::model::{Metric, MilestoneStatus, Scope, Target};
-use crate::core::snapshot::Snapshot;
+use crate::core::i18n::{metric_key, t, Lang, K};
+use crate::core::snapshot::{format_figure, Snapshot};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -213,7 +214,7 @@ impl MonthFigures {
         let p = &self.problems;
         let mut out = format!(
             "{}（截至{}）：督战{}次（定点{}次、日常{}次、暗访{}次），走访{}户；检查达标率{}（达标{}项、未达标{}项）。",
-            self.month.label(crate::core::i18n::Lang::Zh),
+            self.month.label(Lang::Zh),
             self.as_of.format("%Y-%m-%d"),
             v.total,
             v.leader_fixed_point,
@@ -234,15 +235,11 @@ impl MonthFigures {
         out.push('。');
         for l in &self.population {
             let (then, now) = l.shown();
-            let name = match l.metric {
-                Metric::RemainingPoor => "剩余贫困人口",
-                Metric::IncidencePct => "贫困发生率",
-                Metric::PeopleResettled => "安置人口",
-            };
+            let name = t(Lang::Zh, metric_key(l.metric));
             out.push_str(&format!(
                 "{name}由{}变为{}。",
-                crate::core::snapshot::format_figure(l.metric, then),
-                crate::core::snapshot::format_figure(l.metric, now)
+                format_figure(l.metric, then),
+                format_figure(l.metric, now)
             ));
         }
         let missed: Vec<&str> = self.milestones.iter().filter(|m| m.missed).map(|m| m.label.as_str()).collect();
@@ -250,6 +247,46 @@ impl MonthFigures {
             out.push_str(&format!("未按期完成的节点：{}。", missed.join("、")));
         }
         out
+    }
+
+    /// Population lines as one text: "剩余贫困人口：3071人 → 2500人；…" (incidence over
+    /// several villages is marked as their average); "—" when there is none.
+    pub fn population_text(&self, lang: Lang) -> String {
+        let lines: Vec<String> = self
+            .population
+            .iter()
+            .map(|l| {
+                let (then, now) = l.shown();
+                let avg = if l.metric == Metric::IncidencePct && l.targets > 1 { format!("（{}）", t(lang, K::FigAverage)) } else { String::new() };
+                format!("{}{avg}：{} → {}", t(lang, metric_key(l.metric)), format_figure(l.metric, then), format_figure(l.metric, now))
+            })
+            .collect();
+        if lines.is_empty() { "—".to_owned() } else { lines.join("；") }
+    }
+
+    /// The month's milestones as one text: "3月底前（03-31）未按期完成；…"; "—" when none.
+    pub fn milestones_text(&self, lang: Lang) -> String {
+        let lines: Vec<String> = self
+            .milestones
+            .iter()
+            .map(|m| {
+                let k = if m.done { K::FigMilestoneDone } else if m.missed { K::FigMilestoneMissed } else { K::FigMilestoneNotDue };
+                format!("{}（{}）{}", m.label, m.due.format("%m-%d"), t(lang, k))
+            })
+            .collect();
+        if lines.is_empty() { "—".to_owned() } else { lines.join("；") }
+    }
+
+    /// The overall pass rate with the rate of every group that was checked:
+    /// "33.3%（三落实 33.3%；三精准 —）".
+    pub fn pass_rate_text(&self, lang: Lang) -> String {
+        let groups: Vec<String> = self
+            .check_groups
+            .iter()
+            .filter(|(_, c)| c.pass + c.fail + c.not_applicable > 0)
+            .map(|(g, c)| format!("{} {}", g.label(lang), c.rate_text()))
+            .collect();
+        if groups.is_empty() { self.checks.rate_text() } else { format!("{}（{}）", self.checks.rate_text(), groups.join("；")) }
     }
 
     pub fn milestones_missed(&self) -> usize {

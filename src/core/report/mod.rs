@@ -22,17 +22,6 @@
 //!
 //! Record kinds (never change once released): `requirement`, `monthly_report`, `filing`.
 
-macro_rules! entity {
-    ($ty:ty, $kind:literal) => {
-        impl $crate::core::doc::Entity for $ty {
-            const KIND: &'static str = $kind;
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    };
-}
-
 pub mod board;
 pub mod dashboard;
 pub mod figures;

@@ -46,9 +46,10 @@ pub struct ReportDraft {
     pub author: String,
 }
 
-/// Saves the draft texts of a report (creating it on first save). A submitted
-/// report's texts are what was sent: they can no longer be changed here.
-pub fn stage_save_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month: Month, draft: &ReportDraft, today: NaiveDate, now_ms: u64) -> Result<Change, ReportError> {
+/// The report a draft edit or a submission writes to: the stored draft, or a new one.
+/// Refuses a month not started yet, an unknown subject, and a submitted report (its
+/// texts are what was sent). `required`: whether every text must be filled in.
+fn edited_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month: Month, draft: &ReportDraft, required: bool, today: NaiveDate) -> Result<MonthlyReport, ReportError> {
     check_subject(subject, snapshot)?;
     if month.first_day() > today {
         return Err(ReportError::MonthInFuture { month, today });
@@ -57,9 +58,16 @@ pub fn stage_save_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subjec
     if r.status() != ReportStatus::Draft {
         return Err(ReportError::AlreadySubmitted);
     }
-    r.analysis = text("analysis", &draft.analysis, MAX_REPORT_TEXT, false)?;
-    r.report = text("report", &draft.report, MAX_REPORT_TEXT, false)?;
-    r.author = text("author", &draft.author, MAX_NAME, false)?;
+    r.analysis = text("analysis", &draft.analysis, MAX_REPORT_TEXT, required)?;
+    r.report = text("report", &draft.report, MAX_REPORT_TEXT, required)?;
+    r.author = text("author", &draft.author, MAX_NAME, required)?;
+    Ok(r)
+}
+
+/// Saves the draft texts of a report (creating it on first save). A submitted
+/// report's texts are what was sent: they can no longer be changed here.
+pub fn stage_save_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month: Month, draft: &ReportDraft, today: NaiveDate, now_ms: u64) -> Result<Change, ReportError> {
+    let r = edited_draft(replica, snapshot, subject, month, draft, false, today)?;
     Ok(replica.stage_save(&[r], now_ms))
 }
 
@@ -76,17 +84,7 @@ pub fn stage_submit(
     today: NaiveDate,
     now_ms: u64,
 ) -> Result<Change, ReportError> {
-    check_subject(subject, snapshot)?;
-    if month.first_day() > today {
-        return Err(ReportError::MonthInFuture { month, today });
-    }
-    let mut r = stored_report(replica, subject, month).unwrap_or_else(|| MonthlyReport::blank(subject.clone(), month));
-    if r.status() != ReportStatus::Draft {
-        return Err(ReportError::AlreadySubmitted);
-    }
-    r.analysis = text("analysis", &draft.analysis, MAX_REPORT_TEXT, true)?;
-    r.report = text("report", &draft.report, MAX_REPORT_TEXT, true)?;
-    r.author = text("author", &draft.author, MAX_NAME, true)?;
+    let mut r = edited_draft(replica, snapshot, subject, month, draft, true, today)?;
     r.submitted_on = Some(today);
     r.figures = Some(figures);
     Ok(replica.stage_save(&[r], now_ms))
