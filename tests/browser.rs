@@ -12,7 +12,7 @@ use duzhan::storage::contract;
 use duzhan::storage::boot;
 use duzhan::storage::idb::{IdbStore, DB_VERSION};
 use duzhan::storage::local::LocalStore;
-use duzhan::storage::{Loaded, Store, StoreError, META_DOC_COUNT};
+use duzhan::storage::{is_bulk, Loaded, Store, StoreError, META_DOC_COUNT};
 use idb::{DatabaseEvent as _, Factory, TransactionMode};
 use js_sys::Promise;
 use serde_json::{json, Map};
@@ -270,6 +270,64 @@ async fn a_failed_migration_leaves_the_v1_indexeddb_data_intact_and_readable() {
     // Readable: the next attempt migrates it.
     let (r, _) = boot::open(&s, || DeviceId("d-never".into())).await.expect("migrate");
     assert_eq!(r.len(), v1.docs.len() + 3);
+    drop(s);
+    IdbStore::delete_database(&name).await.expect("delete");
+}
+
+/// A version-2 database (layout 2: every doc in `docs`) holding field-work records
+/// and plan records, opened by this build: the upgrade moves exactly the bulk kinds
+/// into `bulk` (same key, same text), nothing is lost or changed, and a fast open
+/// reads the head first and the rest after.
+#[wasm_bindgen_test]
+async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_every_record() {
+    let name = unique("v2");
+    let kinds = ["target", "problem", "visit", "visit_answer", "problem_event", "monthly_report", "figure"];
+    let docs: Vec<Doc> = (0..700).map(|i| Doc { kind: kinds[i % kinds.len()].into(), ..doc(&format!("r{i:04}"), i as i64, "记录") }).collect();
+    let mut request = Factory::new().expect("factory").open(&name, Some(2)).expect("open v2");
+    request.on_upgrade_needed(|event| {
+        let db = event.database().expect("db");
+        for store in ["docs", "meta"] {
+            db.create_object_store(store, idb::ObjectStoreParams::new()).expect("create");
+        }
+    });
+    let db = request.await.expect("v2 database");
+    let tx = db.transaction(&["docs", "meta"], TransactionMode::ReadWrite).expect("tx");
+    let store = tx.object_store("docs").expect("docs");
+    for d in &docs {
+        store.put(&JsValue::from_str(&serde_json::to_string(d).expect("json")), Some(&JsValue::from_str(&d.id))).expect("put");
+    }
+    let meta = tx.object_store("meta").expect("meta");
+    for (k, v) in [("schema_version", "2"), ("doc_count", "700"), ("device_id", "d-v2"), ("squad_name", "楚雄市小分队")] {
+        meta.put(&JsValue::from_str(v), Some(&JsValue::from_str(k))).expect("put");
+    }
+    assert!(tx.await.expect("tx").is_committed());
+    db.close();
+
+    let s = IdbStore::open(&name).await.expect("open with the new build");
+    let all = s.load().await.expect("load");
+    assert_eq!(sorted(all.clone()).docs, docs);
+    let head = s.load_head().await.expect("head");
+    assert_eq!(sorted(head).docs, docs.iter().filter(|d| !is_bulk(&d.kind)).cloned().collect::<Vec<_>>());
+    let mut bulk = s.load_bulk().await.expect("bulk");
+    bulk.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(bulk, docs.iter().filter(|d| is_bulk(&d.kind)).cloned().collect::<Vec<_>>());
+    assert_eq!(bulk.len(), 400);
+    // The raw layout: `docs` keeps only the head.
+    let db = Factory::new().expect("factory").open(&name, None).expect("open").await.expect("db");
+    assert_eq!(db.version(), Ok(DB_VERSION));
+    let tx = db.transaction(&["docs", "bulk"], TransactionMode::ReadOnly).expect("tx");
+    assert_eq!(tx.object_store("docs").expect("docs").count(None).expect("count").await.expect("count"), 300);
+    assert_eq!(tx.object_store("bulk").expect("bulk").count(None).expect("count").await.expect("count"), 400);
+    db.close();
+    // A fast open: the head now, the rest after; the same replica as a full open.
+    let (mut r, info, rest) = boot::open_head(&s, || DeviceId("d-never".into())).await.expect("open head");
+    assert_eq!(info.squad_name, "楚雄市小分队");
+    assert!(matches!(rest, boot::Rest::Bulk { recorded: Some(700), .. }), "{rest:?}");
+    let (rest_docs, missing) = boot::load_rest(&s, &rest).await.expect("rest");
+    assert_eq!((rest_docs.len(), missing), (400, None));
+    boot::absorb(&mut r, rest_docs);
+    let (full, _) = boot::open(&s, || DeviceId("d-never".into())).await.expect("open");
+    assert_eq!(r.docs().collect::<Vec<_>>(), full.docs().collect::<Vec<_>>());
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
 }

@@ -9,7 +9,8 @@
 //! one commit (the app holds its cross-tab lock around `open`). A failed step or
 //! write leaves the stored data exactly as it was, at its old version.
 
-use super::{migrate_with, Loaded, Step, Store, StoreError, META_DOC_COUNT, MIGRATIONS};
+use super::{migrate_with, Loaded, Step, Store, StoreError, META_DOC_COUNT, MIGRATIONS, SCHEMA_VERSION};
+use crate::core::doc::Doc;
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::replica::{Change, Replica};
 use crate::core::seed;
@@ -31,18 +32,60 @@ pub struct DeviceInfo {
     pub missing_records: Option<(usize, usize)>,
 }
 
-/// Loads (and on first run initialises) the replica from a store.
+/// Loads (and on first run initialises) the replica from a store: every doc.
 pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId) -> Result<(Replica, DeviceInfo), StoreError> {
     open_with(store, random_device, MIGRATIONS).await
 }
 
-/// [`open`] with a given migration chain (tests inject a failing step).
+/// [`open`] with a given migration chain (tests inject a failing step): the head
+/// ([`open_head_with`]), then the rest ([`load_rest`]).
 pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo), StoreError> {
-    let loaded = store.load().await?;
-    let loaded = migrate_and_write_back(store, loaded, steps).await?;
-    let missing_records = match loaded.meta.get(META_DOC_COUNT).and_then(|c| c.parse::<usize>().ok()) {
-        Some(recorded) if recorded > loaded.docs.len() => Some((recorded, loaded.docs.len())),
-        _ => None,
+    let (mut replica, mut info, rest) = open_head_with(store, random_device, steps).await?;
+    let (bulk, missing) = load_rest(store, &rest).await?;
+    absorb(&mut replica, bulk);
+    if rest != Rest::Loaded {
+        info.missing_records = missing;
+    }
+    Ok((replica, info))
+}
+
+/// What [`open_head`] left to read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rest {
+    /// Nothing: every stored doc is in the replica (a first run, or a migration,
+    /// which reads everything).
+    Loaded,
+    /// The bulk records (现场记录, [`super::BULK_KINDS`]). `recorded` is the doc count
+    /// the store recorded when the head was read, `head` how many head docs it held.
+    Bulk { recorded: Option<usize>, head: usize },
+}
+
+/// Opens the store for a first view (快速启动): reads the head (meta and every
+/// record except the bulk kinds), so the app can show the plan while the field-work
+/// records are still being read ([`load_rest`], then [`absorb`]). A first run, or
+/// data of an older schema, reads (and migrates) everything instead, and returns
+/// [`Rest::Loaded`]. `DeviceInfo::missing_records` is only known once everything was
+/// read: for [`Rest::Bulk`] it comes from [`load_rest`].
+pub async fn open_head<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId) -> Result<(Replica, DeviceInfo, Rest), StoreError> {
+    open_head_with(store, random_device, MIGRATIONS).await
+}
+
+/// [`open_head`] with a given migration chain.
+pub async fn open_head_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo, Rest), StoreError> {
+    let head = store.load_head().await?;
+    let current = head.schema_version()? == Some(SCHEMA_VERSION) && head.meta.get(META_DEVICE).is_some_and(|d| !d.is_empty());
+    let (loaded, rest) = if current {
+        let n = head.docs.len();
+        let recorded = doc_count(&head);
+        (head, Rest::Bulk { recorded, head: n })
+    } else {
+        // A first run (or a store written by an older version): everything, migrated.
+        let loaded = store.load().await?;
+        (migrate_and_write_back(store, loaded, steps).await?, Rest::Loaded)
+    };
+    let missing_records = match rest {
+        Rest::Loaded => missing(doc_count(&loaded), loaded.docs.len()),
+        Rest::Bulk { .. } => None,
     };
     let stored_device = loaded.meta.get(META_DEVICE).filter(|d| !d.is_empty()).cloned();
     let squad_name = loaded.meta.get(META_SQUAD).cloned().unwrap_or_default();
@@ -56,12 +99,13 @@ pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
             };
             let clock = Hlc { device: device.clone(), ..clock };
             let mut docs = loaded.docs;
+            // Default kinds are head kinds, so the head alone tells which are new.
             let added = new_default_records(&docs);
             if !added.is_empty() {
                 docs.extend(store.commit(&added, &[]).await?);
             }
             let replica = Replica::from_parts(docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }, rest))
         }
         None => {
             let device = random_device();
@@ -74,9 +118,40 @@ pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
             let meta = vec![(META_DEVICE.to_owned(), device.0.clone()), (META_CLOCK.to_owned(), clock_json(&clock))];
             let docs = store.commit(&docs, &meta).await?;
             let replica = Replica::from_parts(docs, clock);
-            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }))
+            Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }, rest))
         }
     }
+}
+
+/// Reads what [`open_head`] left: the bulk records, and `(recorded, found)` when
+/// the store holds fewer docs than it recorded (see `DeviceInfo::missing_records`).
+/// Needs no lock: commits made meanwhile only add to what it finds, and the
+/// replica merges whatever it reads ([`absorb`]).
+pub async fn load_rest<S: Store>(store: &S, rest: &Rest) -> Result<(Vec<Doc>, Option<(usize, usize)>), StoreError> {
+    match *rest {
+        Rest::Loaded => Ok((Vec::new(), None)),
+        Rest::Bulk { recorded, head } => {
+            let bulk = store.load_bulk().await?;
+            let found = head + bulk.len();
+            Ok((bulk, missing(recorded, found)))
+        }
+    }
+}
+
+/// Merges docs read from the store into the replica (idempotent: what a commit
+/// already brought in is merged with itself). Returns the change it applied.
+pub fn absorb(replica: &mut Replica, docs: Vec<Doc>) -> Change {
+    let change = replica.stage_merge_owned(docs);
+    replica.apply(change.clone());
+    change
+}
+
+fn doc_count(loaded: &Loaded) -> Option<usize> {
+    loaded.meta.get(META_DOC_COUNT).and_then(|c| c.parse::<usize>().ok())
+}
+
+fn missing(recorded: Option<usize>, found: usize) -> Option<(usize, usize)> {
+    recorded.filter(|&r| r > found).map(|r| (r, found))
 }
 
 /// Default records of a *kind* this device has never held, for a device set up by an
@@ -87,7 +162,7 @@ pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
 /// quietly replaced by its default (the loss is reported instead, see
 /// `DeviceInfo::missing_records`). They carry the seed stamp, older than any edit, so
 /// merging them with anything another device sends changes nothing a user wrote.
-pub fn new_default_records(docs: &[crate::core::doc::Doc]) -> Vec<crate::core::doc::Doc> {
+pub fn new_default_records(docs: &[Doc]) -> Vec<Doc> {
     let plan_kept = docs.iter().any(|d| d.id == seed::CAMPAIGN_ID && !d.is_deleted());
     if !plan_kept {
         return Vec::new();
@@ -107,7 +182,7 @@ async fn migrate_and_write_back<S: Store>(store: &S, loaded: Loaded, steps: &[St
         return Ok(migrated);
     }
     let meta: Vec<(String, String)> = migrated.meta.iter().filter(|(k, v)| loaded.meta.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let before: std::collections::HashMap<&str, &crate::core::doc::Doc> = loaded.docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let before: std::collections::HashMap<&str, &Doc> = loaded.docs.iter().map(|d| (d.id.as_str(), d)).collect();
     let docs: Vec<_> = migrated.docs.iter().filter(|d| before.get(d.id.as_str()) != Some(d)).cloned().collect();
     store.commit(&docs, &meta).await?;
     Ok(migrated)
@@ -139,7 +214,7 @@ pub async fn commit_change_with_meta<S: Store>(store: &S, change: &Change, meta:
     Ok(as_stored(change, stored))
 }
 
-fn as_stored(change: &Change, docs: Vec<crate::core::doc::Doc>) -> Change {
+fn as_stored(change: &Change, docs: Vec<Doc>) -> Change {
     let mut clock = change.clock.clone();
     for d in &docs {
         if let Some(s) = d.last_change() {

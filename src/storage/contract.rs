@@ -7,7 +7,7 @@
 //! localStorage. Checks panic on failure, which every test harness reports.
 
 use super::boot::{self, META_CLOCK, META_DEVICE};
-use super::{Store, META_DOC_COUNT, SCHEMA_VERSION};
+use super::{Store, BULK_KINDS, BULK_PAGE, META_DOC_COUNT, SCHEMA_VERSION};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::Doc;
 use crate::core::model::{Figure, MilestoneStatus};
@@ -43,6 +43,70 @@ pub async fn run_all<S: Store, F: Future<Output = S>>(open: impl Fn() -> F) {
     a_commit_never_takes_back_what_is_stored(&open).await;
     the_doc_count_is_kept_by_every_commit(&open).await;
     one_meta_value_reads_back(&open).await;
+    the_head_and_the_bulk_together_are_everything(&open).await;
+    a_fast_open_then_the_rest_is_a_full_open(&open).await;
+}
+
+/// A doc of `kind` (for the head/bulk split).
+fn doc_of(kind: &str, id: &str, n: i64) -> Doc {
+    let d = doc(id, n, "内容");
+    Doc { kind: kind.into(), ..d }
+}
+
+/// `load_head` reads meta and every doc but the bulk kinds, `load_bulk` the bulk
+/// kinds — page by page where the store pages, so more than one page here — and
+/// together they are what `load` reads. Counting, merging on write and returning
+/// what is stored work the same for bulk docs.
+pub async fn the_head_and_the_bulk_together_are_everything<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let head = vec![doc_of("target", "h-1", 1), doc_of("monthly_report", "h-2", 2)];
+    let mut bulk: Vec<Doc> = (0..BULK_PAGE as i64 + 7).map(|i| doc_of(BULK_KINDS[i as usize % BULK_KINDS.len()], &format!("b-{i:06}"), i)).collect();
+    let mut all = head.clone();
+    all.extend(bulk.iter().cloned());
+    // A fresh store has no recorded count: the first commit counts both sides.
+    s.commit(&all, &[("k".into(), "v".into())]).await.expect("commit");
+    let l = open().await.load().await.expect("load");
+    assert_eq!(l.meta.get(META_DOC_COUNT).map(String::as_str), Some(all.len().to_string().as_str()), "{}", s.kind());
+    assert_eq!(sorted(l.docs), sorted(all.clone()));
+    let h = open().await.load_head().await.expect("load_head");
+    assert_eq!(sorted(h.docs), head, "{}", s.kind());
+    assert_eq!(h.meta, l.meta);
+    assert_eq!(sorted(open().await.load_bulk().await.expect("load_bulk")), sorted(bulk.clone()));
+    // A stale copy of a bulk doc committed after an edit: both edits survive.
+    let first = bulk[3].clone();
+    let newer = edited(&first, "status", json!("已整改"), &stamp("d-a", 1_700_000_000_000));
+    let other = edited(&first, "note", json!("另一台设备"), &stamp("d-b", 1_700_000_000_001));
+    s.commit(std::slice::from_ref(&newer), &[]).await.expect("commit newer");
+    let back = open().await.commit(std::slice::from_ref(&other), &[]).await.expect("commit other");
+    assert_eq!(back, vec![Doc::merge(&newer, &other)]);
+    bulk[3] = Doc::merge(&newer, &other);
+    assert_eq!(sorted(open().await.load_bulk().await.expect("load_bulk")), sorted(bulk.clone()));
+    assert!(open().await.load_head().await.expect("load_head").docs.iter().all(|d| !super::is_bulk(&d.kind)));
+    let l = open().await.load().await.expect("load");
+    assert_eq!(l.meta.get(META_DOC_COUNT).map(String::as_str), Some(all.len().to_string().as_str()));
+}
+
+/// Opening from the head and then reading the rest gives the replica a full open
+/// gives, and the rest is only bulk records.
+pub async fn a_fast_open_then_the_rest_is_a_full_open<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let (r, _) = boot::open(&s, || DeviceId("d-fast".into())).await.expect("first open");
+    let problems: Vec<Doc> = (0..30).map(|i| doc_of("problem", &format!("p-{i:03}"), i)).collect();
+    let change = r.stage_merge(&problems);
+    boot::commit_change(&s, &change).await.expect("commit");
+    let (full, full_info) = boot::open(&open().await, || unreachable!("the device exists")).await.expect("open");
+    let again = open().await;
+    let (mut head, info, rest) = boot::open_head(&again, || unreachable!("the device exists")).await.expect("open head");
+    assert_eq!(rest, boot::Rest::Bulk { recorded: Some(full.len()), head: full.len() - 30 });
+    assert_eq!(head.len(), full.len() - 30);
+    assert!(head.docs().all(|d| !super::is_bulk(&d.kind)));
+    let (bulk, missing) = boot::load_rest(&again, &rest).await.expect("rest");
+    assert_eq!((bulk.len(), missing), (30, None));
+    boot::absorb(&mut head, bulk);
+    assert_eq!(head.docs().collect::<Vec<_>>(), full.docs().collect::<Vec<_>>());
+    assert_eq!(info, full_info);
 }
 
 fn stamp(dev: &str, wall: u64) -> Stamp {

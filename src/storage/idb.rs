@@ -1,13 +1,18 @@
 //! IndexedDB store (主存储): the primary place the replica is kept in the browser.
 //!
-//! Layout (database version [`DB_VERSION`]): object store `docs` maps a doc id
-//! (out-of-line key) to the doc's JSON text; object store `meta` maps a meta key
-//! to its value. Docs are stored as JSON strings because a string is the
-//! cheapest value to structured-clone, and the doc already knows its own id.
+//! Layout (database version [`DB_VERSION`]): object stores `docs` (the head: the
+//! plan and every other kind but the bulk ones) and `bulk` (the field-work kinds,
+//! [`super::BULK_KINDS`]) map a doc id (out-of-line key) to the doc's JSON text;
+//! object store `meta` maps a meta key to its value. Docs are stored as JSON
+//! strings because a string is the cheapest value to structured-clone, and the
+//! doc already knows its own id. A doc's kind decides its store and never
+//! changes, so each id lives in exactly one of the two. The split lets a cold
+//! start read the head (a few thousand records) and show the app before it reads
+//! the bulk (hundreds of thousands), page by page.
 //!
 //! Invariants:
 //! - `commit` writes every doc and meta value and the schema version in ONE
-//!   readwrite transaction over both stores. Inside it, each doc is read (`get`),
+//!   readwrite transaction over all three stores. Inside it, each doc is read (`get`),
 //!   merged with the incoming one (core `Doc::merge`) and put back from the
 //!   request's success handler, so no other tab's commit can slip in between the
 //!   read and the write; the last handler writes meta `doc_count` (the
@@ -22,7 +27,7 @@
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
 //! - The connection is closed when the handle is dropped.
 
-use super::{dedupe, merge_with_stored, Loaded, Store, StoreError, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
+use super::{dedupe, merge_with_stored, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
@@ -42,10 +47,15 @@ use wasm_bindgen_futures::JsFuture;
 /// newer one migrates the data: never two versions writing at once. Data versions
 /// are [`SCHEMA_VERSION`] and migrate on load.
 /// - 1: stores `docs` and `meta`;
-/// - 2: the same stores (data schema v2: meta `doc_count`).
-pub const DB_VERSION: u32 = 2;
+/// - 2: the same stores (data schema v2: meta `doc_count`);
+/// - 3: store `bulk`; the upgrade moves the bulk kinds' docs out of `docs` into it
+///   in its own (versionchange) transaction: all of them, or the upgrade aborts
+///   and the database stays at its old version, untouched.
+pub const DB_VERSION: u32 = 3;
 const DOCS: &str = "docs";
+const BULK: &str = "bulk";
 const META: &str = "meta";
+
 
 /// A connection to one IndexedDB database.
 pub struct IdbStore {
@@ -163,7 +173,7 @@ impl IdbStore {
         let options = Object::new();
         Reflect::set(&options, &JsValue::from_str("durability"), &JsValue::from_str("strict")).map_err(js)?;
         let open_tx: Function = Reflect::get(&self.raw, &JsValue::from_str("transaction")).map_err(js)?.dyn_into().map_err(js)?;
-        let stores = Array::of2(&JsValue::from_str(DOCS), &JsValue::from_str(META));
+        let stores = Array::of3(&JsValue::from_str(DOCS), &JsValue::from_str(BULK), &JsValue::from_str(META));
         open_tx.call3(&self.raw, &stores, &JsValue::from_str("readwrite"), &options).map_err(js)
     }
 }
@@ -186,30 +196,69 @@ impl Store for IdbStore {
         // damaged (the user is told not to clear browser data).
         let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
         let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
+        let tx = self.db.transaction(&[DOCS, BULK, META], TransactionMode::ReadOnly).map_err(no_db)?;
+        let docs = tx.object_store(DOCS).map_err(no_db)?;
+        let bulk = tx.object_store(BULK).map_err(no_db)?;
+        let meta = tx.object_store(META).map_err(no_db)?;
+        // `into_future` attaches the success handlers now, before any of the
+        // requests can finish: awaiting one must not miss another's event.
+        let doc_values = docs.get_all(None, None).map_err(no_db)?.into_future();
+        let bulk_values = bulk.get_all(None, None).map_err(no_db)?.into_future();
+        let meta_values = meta.get_all(None, None).map_err(no_db)?.into_future();
+        let meta_keys = meta.get_all_keys(None, None).map_err(no_db)?.into_future();
+        let doc_values = doc_values.await.map_err(unreadable)?;
+        let bulk_values = bulk_values.await.map_err(unreadable)?;
+        let meta_values = meta_values.await.map_err(unreadable)?;
+        let meta_keys = meta_keys.await.map_err(unreadable)?;
+        let mut docs = parse_docs(&doc_values)?;
+        docs.extend(parse_docs(&bulk_values)?);
+        Ok(Loaded { docs, meta: parse_meta(&meta_keys, &meta_values)? })
+    }
+
+    async fn load_head(&self) -> Result<Loaded, StoreError> {
+        self.check_open()?;
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
         let tx = self.db.transaction(&[DOCS, META], TransactionMode::ReadOnly).map_err(no_db)?;
         let docs = tx.object_store(DOCS).map_err(no_db)?;
         let meta = tx.object_store(META).map_err(no_db)?;
-        // `into_future` attaches the success handlers now, before any of the three
-        // requests can finish: awaiting one must not miss another's event.
         let doc_values = docs.get_all(None, None).map_err(no_db)?.into_future();
         let meta_values = meta.get_all(None, None).map_err(no_db)?.into_future();
         let meta_keys = meta.get_all_keys(None, None).map_err(no_db)?.into_future();
         let doc_values = doc_values.await.map_err(unreadable)?;
         let meta_values = meta_values.await.map_err(unreadable)?;
         let meta_keys = meta_keys.await.map_err(unreadable)?;
+        Ok(Loaded { docs: parse_docs(&doc_values)?, meta: parse_meta(&meta_keys, &meta_values)? })
+    }
 
-        let text = |v: &JsValue, what: &str| v.as_string().ok_or_else(|| StoreError::Corrupt(format!("{what} is not text")));
-        let docs = doc_values
-            .iter()
-            .map(|v| serde_json::from_str::<Doc>(&text(v, "a stored doc")?).map_err(|e| StoreError::Corrupt(format!("doc: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        // getAll and getAllKeys in one transaction list the same records in key order.
-        // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
-        let mut meta = std::collections::BTreeMap::new();
-        for (k, v) in meta_keys.iter().zip(&meta_values) {
-            meta.insert(text(k, "a meta key")?, text(v, "a meta value")?);
+    /// Page by page ([`BULK_PAGE`] docs, each page its own read transaction, the
+    /// next starting after the last key read), yielding to the page in between.
+    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
+        let mut out = Vec::new();
+        let mut after: Option<JsValue> = None;
+        loop {
+            self.check_open()?;
+            let tx = self.db.transaction(&[BULK], TransactionMode::ReadOnly).map_err(no_db)?;
+            let bulk = tx.object_store(BULK).map_err(no_db)?;
+            let range = || -> Result<Option<idb::Query>, StoreError> {
+                match &after {
+                    None => Ok(None),
+                    Some(k) => Ok(Some(idb::Query::KeyRange(idb::KeyRange::lower_bound(k, Some(true)).map_err(no_db)?))),
+                }
+            };
+            let keys = bulk.get_all_keys(range()?, Some(BULK_PAGE)).map_err(no_db)?.into_future();
+            let values = bulk.get_all(range()?, Some(BULK_PAGE)).map_err(no_db)?.into_future();
+            let keys = keys.await.map_err(unreadable)?;
+            let values = values.await.map_err(unreadable)?;
+            out.extend(parse_docs(&values)?);
+            if values.len() < BULK_PAGE as usize {
+                return Ok(out);
+            }
+            after = keys.last().cloned();
+            yield_now().await;
         }
-        Ok(Loaded { docs, meta })
     }
 
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
@@ -221,15 +270,16 @@ impl Store for IdbStore {
 
         let raw_tx = self.raw_write_transaction()?;
         let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| write_error(&e))?;
-        let queued = (|| -> Result<(JsValue, JsValue), JsValue> {
+        let queued = (|| -> Result<(Stores, JsValue), JsValue> {
             let docs_store = call(&raw_tx, "objectStore", &[JsValue::from_str(DOCS)])?;
+            let bulk_store = call(&raw_tx, "objectStore", &[JsValue::from_str(BULK)])?;
             let meta_store = call(&raw_tx, "objectStore", &[JsValue::from_str(META)])?;
             for (key, value) in &meta {
                 call(&meta_store, "put", &[JsValue::from_str(value), JsValue::from_str(key)])?;
             }
-            Ok((docs_store, meta_store))
+            Ok((Stores { head: docs_store, bulk: bulk_store }, meta_store))
         })();
-        let (docs_store, meta_store) = match queued {
+        let (doc_stores, meta_store) = match queued {
             Ok(s) => s,
             Err(e) => return Err(abort_with(tx, &raw_tx, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into()))).await),
         };
@@ -259,10 +309,16 @@ impl Store for IdbStore {
         };
         let on_count = {
             let put_count = put_count.clone();
-            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| put_count(target_result(&ev).as_f64().unwrap_or(0.0) as u64))
+            // Runs for the bulk store's count, queued after the head's (requests run
+            // in order), whose request rides along on it.
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
+                let head = Reflect::get(&req, &JsValue::from_str(HEAD_COUNT)).and_then(|h| Reflect::get(&h, &JsValue::from_str("result"))).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+                put_count((head + target_result(&ev).as_f64().unwrap_or(0.0)) as u64)
+            })
         };
         let count = {
-            let (docs_store, on_count, state, put_count) = (docs_store.clone(), on_count.as_ref().clone(), Rc::clone(&state), put_count.clone());
+            let (doc_stores, on_count, state, put_count) = (doc_stores.clone(), on_count.as_ref().clone(), Rc::clone(&state), put_count.clone());
             move || -> Result<(), JsValue> {
                 let (recorded, new) = {
                     let s = state.borrow();
@@ -271,7 +327,9 @@ impl Store for IdbStore {
                 match recorded {
                     Some(c) => put_count(c + new),
                     None => {
-                        let req = call(&docs_store, "count", &[])?;
+                        let head = call(&doc_stores.head, "count", &[])?;
+                        let req = call(&doc_stores.bulk, "count", &[])?;
+                        Reflect::set(&req, &JsValue::from_str(HEAD_COUNT), &head)?;
                         Reflect::set(&req, &JsValue::from_str("onsuccess"), &on_count)?;
                     }
                 }
@@ -292,7 +350,7 @@ impl Store for IdbStore {
             })
         };
         let on_get = {
-            let (docs_store, raw_tx, state, incoming, count) = (docs_store.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&incoming), count.clone());
+            let (doc_stores, raw_tx, state, incoming, count) = (doc_stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&incoming), count.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 if state.borrow().error.is_some() {
                     return;
@@ -320,7 +378,7 @@ impl Store for IdbStore {
                         Ok(j) => j,
                         Err(e) => return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(e.to_string())),
                     };
-                    if let Err(e) = call(&docs_store, "put", &[JsValue::from_str(&json), JsValue::from_str(&merged.id)]) {
+                    if let Err(e) = call(doc_stores.of(&merged.kind), "put", &[JsValue::from_str(&json), JsValue::from_str(&merged.id)]) {
                         return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into())));
                     }
                 }
@@ -344,7 +402,7 @@ impl Store for IdbStore {
             let req = call(&meta_store, "get", &[JsValue::from_str(META_DOC_COUNT)])?;
             Reflect::set(&req, &JsValue::from_str("onsuccess"), on_recorded.as_ref())?;
             for (i, d) in incoming.iter().enumerate() {
-                let req = call(&docs_store, "get", &[JsValue::from_str(&d.id)])?;
+                let req = call(doc_stores.of(&d.kind), "get", &[JsValue::from_str(&d.id)])?;
                 Reflect::set(&req, &JsValue::from_str(INDEX), &JsValue::from_f64(i as f64))?;
                 Reflect::set(&req, &JsValue::from_str("onsuccess"), on_get.as_ref())?;
             }
@@ -380,7 +438,13 @@ impl Store for IdbStore {
     async fn clear(&self) -> Result<(), StoreError> {
         self.check_open()?;
         let tx = self.write_transaction()?;
-        let queued = tx.object_store(DOCS).and_then(|s| s.clear()).and_then(|_| tx.object_store(META)).and_then(|s| s.clear());
+        let queued = tx
+            .object_store(DOCS)
+            .and_then(|s| s.clear())
+            .and_then(|_| tx.object_store(BULK))
+            .and_then(|s| s.clear())
+            .and_then(|_| tx.object_store(META))
+            .and_then(|s| s.clear());
         if let Err(e) = queued {
             if let Ok(tx) = tx.abort() {
                 let _ = finished(tx).await;
@@ -391,18 +455,125 @@ impl Store for IdbStore {
     }
 }
 
-/// Creates the object stores missing at this version (run in `upgradeneeded`).
+/// Creates the object stores missing at this version (run in `upgradeneeded`),
+/// and when `bulk` is new to a database that has docs, moves the bulk kinds' docs
+/// into it (see [`DB_VERSION`]).
 fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
     let db = event.database()?;
     let existing = db.store_names();
-    for store in [DOCS, META] {
+    for store in [DOCS, BULK, META] {
         if !existing.iter().any(|s| s == store) {
             // Default parameters: no key path, so keys are given on each put.
             db.create_object_store(store, ObjectStoreParams::new())?;
         }
     }
+    if existing.iter().any(|s| s == DOCS) && !existing.iter().any(|s| s == BULK) {
+        let raw = JsValue::from(event.clone());
+        let tx = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("transaction")));
+        tx.and_then(|tx| move_bulk_docs(&tx)).map_err(idb::Error::UpdateFailed)?;
+    }
     Ok(())
 }
+
+/// Layout 3's upgrade step, inside the versionchange transaction `tx`: every doc of
+/// a bulk kind moves from `docs` to `bulk` (same key, same text). A doc whose kind
+/// cannot be read stays where it is (loading reports it as damaged, as before).
+/// Any failing request aborts `tx`, and with it the whole upgrade.
+fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
+    let docs = call(tx, "objectStore", &[JsValue::from_str(DOCS)])?;
+    let bulk = call(tx, "objectStore", &[JsValue::from_str(BULK)])?;
+    let keys = call(&docs, "getAllKeys", &[])?;
+    let values = call(&docs, "getAll", &[])?;
+    // Requests run in order: when the values arrive, the keys have.
+    let on_values = {
+        let (keys, tx) = (keys.clone(), tx.clone());
+        Closure::once_into_js(move |ev: JsValue| {
+            let moved = (|| -> Result<(), JsValue> {
+                let keys: Array = Reflect::get(&keys, &JsValue::from_str("result"))?.dyn_into()?;
+                let values: Array = target_result(&ev).dyn_into()?;
+                for (k, v) in keys.iter().zip(values.iter()) {
+                    if v.as_string().and_then(|t| kind_of(&t)).is_some_and(|k| super::is_bulk(&k)) {
+                        call(&bulk, "put", &[v, k.clone()])?;
+                        call(&docs, "delete", &[k])?;
+                    }
+                }
+                Ok(())
+            })();
+            if moved.is_err() {
+                let _ = call(&tx, "abort", &[]);
+            }
+        })
+    };
+    Reflect::set(&values, &JsValue::from_str("onsuccess"), &on_values)?;
+    Ok(())
+}
+
+/// The `kind` of a stored doc's JSON text, without decoding its fields.
+fn kind_of(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct KindOf {
+        kind: String,
+    }
+    serde_json::from_str::<KindOf>(text).ok().map(|k| k.kind)
+}
+
+/// The head and bulk object stores of one transaction.
+#[derive(Clone)]
+struct Stores {
+    head: JsValue,
+    bulk: JsValue,
+}
+
+impl Stores {
+    /// The store that keeps docs of `kind`.
+    fn of(&self, kind: &str) -> &JsValue {
+        if super::is_bulk(kind) {
+            &self.bulk
+        } else {
+            &self.head
+        }
+    }
+}
+
+/// Decodes stored doc texts.
+fn parse_docs(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
+    values
+        .iter()
+        .map(|v| {
+            let t = v.as_string().ok_or_else(|| StoreError::Corrupt("a stored doc is not text".into()))?;
+            serde_json::from_str::<Doc>(&t).map_err(|e| StoreError::Corrupt(format!("doc: {e}")))
+        })
+        .collect()
+}
+
+/// Meta keys and values read by getAllKeys and getAll in one transaction (which
+/// list the same records in key order). Inserted one by one: collecting into a
+/// BTreeMap compiles a sort of its own.
+fn parse_meta(keys: &[JsValue], values: &[JsValue]) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+    let text = |v: &JsValue, what: &str| v.as_string().ok_or_else(|| StoreError::Corrupt(format!("{what} is not text")));
+    let mut meta = std::collections::BTreeMap::new();
+    for (k, v) in keys.iter().zip(values) {
+        meta.insert(text(k, "a meta key")?, text(v, "a meta value")?);
+    }
+    Ok(meta)
+}
+
+/// Lets the page run (a macrotask turn) before going on.
+async fn yield_now() {
+    let promise = Promise::new(&mut |resolve, _| {
+        let set_timeout = Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        match set_timeout {
+            Some(f) if f.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from_f64(0.0)).is_ok() => {}
+            _ => {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Expando property of a commit's bulk `count()` request holding the head's.
+const HEAD_COUNT: &str = "duzhanHeadCount";
 
 /// Name of the expando property that tells a `get` request's handler which doc it read.
 const INDEX: &str = "duzhanIndex";

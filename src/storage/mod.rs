@@ -24,7 +24,7 @@ pub mod idb;
 #[cfg(target_arch = "wasm32")]
 pub mod local;
 
-use crate::core::doc::Doc;
+use crate::core::doc::{Doc, Entity as _};
 use crate::core::i18n::Lang;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -98,6 +98,28 @@ impl Loaded {
     }
 }
 
+/// The bulk kinds (现场记录): field-work records, whose number grows with every visit
+/// and problem (hundreds of thousands in a large campaign). Everything else — the
+/// plan, the checklist, reports, filings — is the *head*: a few thousand records at
+/// most, all the first view needs. A cold start reads the head, shows the app, and
+/// reads the bulk after ([`Store::load_head`], [`Store::load_bulk`]). A record's kind
+/// never changes (imports refuse a kind change), so a record is always on one side.
+pub const BULK_KINDS: [&str; 4] = [
+    crate::core::fieldwork::visit::Visit::KIND,
+    crate::core::fieldwork::visit::VisitAnswer::KIND,
+    crate::core::fieldwork::problem::Problem::KIND,
+    crate::core::fieldwork::problem::ProblemEvent::KIND,
+];
+
+/// Bulk docs a paging store (IndexedDB) reads per request in `load_bulk`, letting
+/// the page run in between, so the app stays responsive while they are read.
+pub const BULK_PAGE: u32 = 8_000;
+
+/// Whether records of `kind` are bulk (see [`BULK_KINDS`]).
+pub fn is_bulk(kind: &str) -> bool {
+    BULK_KINDS.contains(&kind)
+}
+
 /// A place the replica is kept. Futures are not `Send`: browsers are single-threaded.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -105,6 +127,21 @@ pub trait Store {
     fn kind(&self) -> &'static str;
     /// Reads every doc and meta value.
     async fn load(&self) -> Result<Loaded, StoreError>;
+    /// Reads every meta value and the docs of every kind except the bulk kinds
+    /// ([`BULK_KINDS`]): what a cold start needs before its first view. Stores
+    /// that keep the two apart (IndexedDB) read only the head.
+    async fn load_head(&self) -> Result<Loaded, StoreError> {
+        let mut l = self.load().await?;
+        l.docs.retain(|d| !is_bulk(&d.kind));
+        Ok(l)
+    }
+    /// Reads the docs of the bulk kinds. Together with [`load_head`](Self::load_head)
+    /// (run first) it reads at least every doc stored before the head was read.
+    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+        let mut docs = self.load().await?.docs;
+        docs.retain(|d| is_bulk(&d.kind));
+        Ok(docs)
+    }
     /// Writes docs and meta values atomically, and records [`SCHEMA_VERSION`] and
     /// [`META_DOC_COUNT`]. Each doc is merged with the stored doc of its id (in the
     /// same transaction) and the merge is what is written. Returns, once the write

@@ -102,6 +102,11 @@ pub struct AppState {
     pub ledger_version: RwSignal<u64>,
     /// False until the ledger index holds every stored doc.
     pub ledger_ready: RwSignal<bool>,
+    /// False while the bulk records (现场记录: visits, answers, problems, events) are
+    /// still being read after the first view (see `storage::boot::open_head`). Views
+    /// that show them wait behind [`RecordsGate`]; every save waits for it before it
+    /// stages, so a change is always staged against every stored record.
+    pub records_ready: RwSignal<bool>,
     /// True in the benchmark mode (`?bench=ledger100k`): generated problems in memory.
     pub bench: RwSignal<bool>,
     /// Bumped by every navigation; the current view is mounted afresh when it changes.
@@ -144,6 +149,7 @@ impl AppState {
             ledger: StoredValue::new_local(LedgerIndex::new(platform::today())),
             ledger_version: RwSignal::new(0),
             ledger_ready: RwSignal::new(false),
+            records_ready: RwSignal::new(false),
             bench: RwSignal::new(false),
             nav: RwSignal::new(0),
             device: RwSignal::new(None),
@@ -195,6 +201,16 @@ impl AppState {
         let Some(store) = self.store.get_value() else {
             return Err(t(lang, K::Loading).to_owned());
         };
+        if !self.records_ready.get_untracked() {
+            // Typed input is kept; the save goes on once every record is read.
+            self.status.set(SaveStatus::Saving);
+            while !self.records_ready.get_untracked() {
+                if self.load_error.with_untracked(Option::is_some) {
+                    return Err(t(lang, K::Loading).to_owned());
+                }
+                platform::sleep_ms(25).await;
+            }
+        }
         let _turn = self.turn().await;
         // Another tab of this device may have committed since this replica last
         // heard: move the clock past the stored one so no stamp is handed out twice.
@@ -349,6 +365,35 @@ impl AppState {
         self.route.set(route);
     }
 
+    /// Reads the bulk records a fast open left (see `storage::boot::load_rest`) and
+    /// merges them into the replica, in one update (one recomputation of what is
+    /// derived from it). Commits made meanwhile are already in the replica; the
+    /// merge keeps them (it is idempotent and order-independent).
+    async fn load_rest(self, rest: boot::Rest) -> Result<(), StoreError> {
+        let Some(store) = self.store.get_value() else { return Ok(()) };
+        let (bulk, missing) = boot::load_rest(&*store, &rest).await?;
+        if !bulk.is_empty() {
+            self.replica.update(|r| {
+                if let Some(r) = r {
+                    boot::absorb(r, bulk);
+                }
+            });
+        }
+        if let Some(missing) = missing {
+            self.device.update(|d| {
+                if let Some(d) = d {
+                    d.missing_records = Some(missing);
+                }
+            });
+            if let Some(info) = self.device.get_untracked() {
+                self.lost.set(offline::check_lost(&info));
+            }
+        }
+        self.records_ready.set(true);
+        platform::mark("duzhan:records-ready");
+        Ok(())
+    }
+
     /// Builds the ledger index from the loaded replica, `LEDGER_CHUNK` docs at a time,
     /// yielding to the browser between chunks so the app stays responsive. Changes
     /// committed meanwhile reach the index through `after_commit` (and the chunks read
@@ -373,6 +418,7 @@ impl AppState {
         }
         self.ledger_ready.set(true);
         self.ledger_version.update(|v| *v += 1);
+        platform::mark("duzhan:ledger-ready");
     }
 
     pub fn set_lang(&self, lang: Lang) {
@@ -410,11 +456,13 @@ fn App() -> impl IntoView {
             // both under the cross-tab lock, so two tabs never do either at once.
             let _lock = platform::web_lock(DATA_LOCK).await;
             let store = BrowserStore::open().await?;
-            let (replica, info) = boot::open(&store, platform::random_device).await?;
-            Ok::<_, StoreError>((store, replica, info))
+            // The head only (the plan, reports, settings): the first view shows
+            // before the bulk records are read, which `load_rest` does below.
+            let (replica, info, rest) = boot::open_head(&store, platform::random_device).await?;
+            Ok::<_, StoreError>((store, replica, info, rest))
         };
         match opened.await {
-            Ok((store, replica, info)) => {
+            Ok((store, replica, info, rest)) => {
                 state.store.set_value(Some(Rc::new(store)));
                 // An unreadable ledger must not keep the data from opening: start a
                 // fresh one (the records themselves are untouched) and say so.
@@ -426,6 +474,13 @@ fn App() -> impl IntoView {
                 state.device.set(Some(info));
                 state.replica.set(Some(replica));
                 state.tabs.set_value(platform::open_tab_channel(move || spawn_local(state.refresh_from_store())));
+                platform::mark("duzhan:head-ready");
+                // Let the first view render before reading the rest.
+                platform::yield_to_browser().await;
+                if let Err(e) = state.load_rest(rest).await {
+                    state.load_error.set(Some(e));
+                    return;
+                }
                 // Benchmark mode: 100,000 generated problems, in the ledger index only
                 // (never in the replica or storage). See README "Benchmarks".
                 let bench = platform::bench_flag();
@@ -509,24 +564,41 @@ fn App() -> impl IntoView {
 
 fn current_view(route: Route) -> AnyView {
     match route {
-        Route::Table => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <visits::DraftList/> <table::TableView/> }.into_any(),
+        Route::Table => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <RecordsGate quiet=true><visits::DraftList/></RecordsGate> <table::TableView/> }.into_any(),
         Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
         Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
         Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
         Route::Settings => view! { <settings::SettingsView/> }.into_any(),
-        Route::Sync => view! { <sync::SyncView/> }.into_any(),
+        Route::Sync => view! { <RecordsGate><sync::SyncView/></RecordsGate> }.into_any(),
         Route::Ledger(_) => view! { <ledger::LedgerView/> }.into_any(),
-        Route::Problem(id) => view! { <problems::ProblemPage id=id/> }.into_any(),
-        Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
-        Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
-        Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
+        Route::Problem(id) => view! { <RecordsGate><problems::ProblemPage id=id.clone()/></RecordsGate> }.into_any(),
+        Route::NewProblem(from) => view! { <RecordsGate><problems::NewProblemPage from=from.clone()/></RecordsGate> }.into_any(),
+        Route::Visit(id) => view! { <RecordsGate><visits::VisitPage id=id.clone()/></RecordsGate> }.into_any(),
+        Route::NewVisit { target } => view! { <RecordsGate><visits::NewVisitPage target=target.clone()/></RecordsGate> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
         Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
-        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
-        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
-        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
+        Route::Report { subject, month } => view! { <RecordsGate><reports::ReportPage subject=subject.clone() month=month/></RecordsGate> }.into_any(),
+        Route::Rollup { month, county } => view! { <RecordsGate><reports::RollupPage month=month county=county.clone()/></RecordsGate> }.into_any(),
+        Route::Dashboard => view! { <RecordsGate><dashboard::Dashboard/></RecordsGate> }.into_any(),
         Route::NotFound(_) => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// Shows its children once every stored record is read (`records_ready`), and
+/// until then a note that field records are loading (nothing, when `quiet`): a view
+/// of visits or problems never shows a partial list as if it were the whole.
+#[component]
+pub fn RecordsGate(children: ChildrenFn, #[prop(optional)] quiet: bool) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <Show when=move || state.records_ready.get() fallback=move || (!quiet).then(|| view! {
+            <section class="view" data-testid="records-loading" aria-busy="true">
+                <p class="muted">{move || state.t(K::RecordsLoading)}</p>
+            </section>
+        })>
+            {children()}
+        </Show>
     }
 }
 

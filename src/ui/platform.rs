@@ -81,9 +81,14 @@ pub fn bench_flag() -> Option<String> {
 /// Resolves on a later macrotask, so the browser can paint and handle input between
 /// chunks of long work (a resolved promise alone would not: microtasks run before paint).
 pub async fn yield_to_browser() {
+    sleep_ms(0).await
+}
+
+/// Resolves after about `ms` milliseconds (a timer).
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
-            if w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok() {
+            if w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_ok() {
                 return;
             }
         }
@@ -304,4 +309,15 @@ pub fn read_marker() -> Option<DataMarker> {
 
 pub fn write_marker(m: &DataMarker) {
     let _ = LocalStorage::set(MARKER_KEY, m);
+}
+
+/// A User Timing mark (`performance.mark`), read by the cold-start benchmark and
+/// visible in the browser's performance panel.
+pub fn mark(name: &str) {
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let mark = perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"mark".into()).ok()).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let (Some(p), Some(f)) = (perf, mark) {
+        let _ = f.call1(&p, &name.into());
+    }
 }

@@ -276,8 +276,10 @@ fn TargetDetailBody(id: String) -> impl IntoView {
                 {move || target.get().map(|t| view! { <TargetForm target=t on_done=Callback::new(move |_| editing.set(false))/> })}
             </Show>
             {info}
-            <super::visits::TargetVisits id=id.get_value()/>
-            <super::problems::TargetProblems id=id.get_value()/>
+            <super::RecordsGate>
+                <super::visits::TargetVisits id=id.get_value()/>
+                <super::problems::TargetProblems id=id.get_value()/>
+            </super::RecordsGate>
             <PeoplePanel id=id.get_value() role=Role::Leader/>
             <PeoplePanel id=id.get_value() role=Role::SquadLead/>
             <FiguresPanel id=id.get_value()/>
