@@ -41,6 +41,20 @@ impl Store for BrowserStore {
         }
     }
 
+    async fn load_head(&self) -> Result<Loaded, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.load_head().await,
+            BrowserStore::Local(s) => s.load_head().await,
+        }
+    }
+
+    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.load_bulk().await,
+            BrowserStore::Local(s) => s.load_bulk().await,
+        }
+    }
+
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         match self {
             BrowserStore::Idb(s) => s.commit(docs, meta).await,

@@ -455,7 +455,9 @@ fn App() -> impl IntoView {
             // Opening migrates stored data and the first run writes the default:
             // both under the cross-tab lock, so two tabs never do either at once.
             let _lock = platform::web_lock(DATA_LOCK).await;
+            platform::mark("duzhan:locked");
             let store = BrowserStore::open().await?;
+            platform::mark("duzhan:store-open");
             // The head only (the plan, reports, settings): the first view shows
             // before the bulk records are read, which `load_rest` does below.
             let (replica, info, rest) = boot::open_head(&store, platform::random_device).await?;

@@ -1,0 +1,169 @@
+//! Bulk pages (批量页): how IndexedDB keeps the bulk records (visits, answers,
+//! problems, events; see [`super::BULK_KINDS`]) — many docs per stored value.
+//!
+//! One IndexedDB value per doc costs one request per doc to write and to read:
+//! 100,000 problems with their histories are ~336,000 requests on a cold start and
+//! on a first import. Pages bring that to a few thousand. A page is the JSON text
+//! of an array of docs in key order, stored under the id of its first doc, and
+//! the pages partition the key space: the page under key `k` holds exactly the
+//! docs whose ids are at least `k` and below the next page's key. So the page a
+//! doc belongs to is the one with the greatest key not above its id — one
+//! `openCursor(upperBound(id), "prev")` away — and a commit reads only the pages
+//! whose keys lie between that one's and its largest id.
+//!
+//! Writing is pure and lives here ([`plan`]): given the pages a commit read and the
+//! incoming docs, it returns the pages to write and delete (deletes first), each
+//! incoming doc as stored (merged, as every commit merges), and how many docs are
+//! new. A page grows up to [`PAGE_MAX`] docs and is then split into pages of about
+//! [`PAGE_TARGET`]. Keys compare as IndexedDB compares strings (UTF-16 code units),
+//! not as Rust does (UTF-8 bytes), so page bounds agree with the database's.
+//! Native tests check it against a model; the browser contract runs it for real.
+
+use super::{merge_with_stored, StoreError};
+use crate::core::doc::Doc;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// Docs per page when pages are (re)written.
+pub const PAGE_TARGET: usize = 200;
+/// A page holding more docs than this is split.
+pub const PAGE_MAX: usize = 400;
+
+/// Orders two keys the way IndexedDB orders strings: by UTF-16 code units.
+pub fn key_cmp(a: &str, b: &str) -> Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// A key ordered as IndexedDB orders it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Key(String);
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_cmp(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What a commit writes to the bulk pages.
+#[derive(Debug, Default, PartialEq)]
+pub struct PageWrite {
+    /// Keys to delete, to be issued before the puts (a split can put a page under
+    /// the key of a page it replaces).
+    pub deletes: Vec<String>,
+    /// Pages to put: (key, JSON text).
+    pub puts: Vec<(String, String)>,
+    /// Each incoming doc as stored, in the incoming order.
+    pub stored: Vec<Doc>,
+    /// Incoming docs whose id no page held.
+    pub new: u64,
+}
+
+/// The smallest and largest incoming id (IndexedDB order): the range of pages a
+/// commit must read (from the page holding the smallest).
+pub fn id_range(incoming: &[Doc]) -> Option<(&str, &str)> {
+    let mut ids = incoming.iter().map(|d| d.id.as_str());
+    let first = ids.next()?;
+    Some(ids.fold((first, first), |(lo, hi), id| {
+        (if key_cmp(id, lo) == Ordering::Less { id } else { lo }, if key_cmp(id, hi) == Ordering::Greater { id } else { hi })
+    }))
+}
+
+/// Decodes one page.
+pub fn decode(text: &str) -> Result<Vec<Doc>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+}
+
+/// Plans a commit of `incoming` (bulk docs, one per id) given `pages`: every stored
+/// page whose key lies between the key of the page holding the smallest incoming
+/// id (if any) and the largest incoming id, in key order, as (key, text).
+pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, StoreError> {
+    // Which page each incoming doc belongs to: the last page whose key is not above
+    // its id; an id below every page's key joins the first page (there is no page
+    // before it in the whole store, or `pages` would start there).
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut homeless: Vec<usize> = Vec::new();
+    for (i, d) in incoming.iter().enumerate() {
+        if pages.is_empty() {
+            homeless.push(i);
+            continue;
+        }
+        let at = pages.partition_point(|(k, _)| key_cmp(k, &d.id) != Ordering::Greater);
+        groups.entry(at.saturating_sub(1)).or_default().push(i);
+    }
+    let mut out = PageWrite { stored: vec![Doc { id: String::new(), kind: String::new(), fields: BTreeMap::new() }; incoming.len()], ..Default::default() };
+    for (p, members) in groups {
+        let (key, text) = &pages[p];
+        let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
+        for d in decode(text)? {
+            docs.insert(Key(d.id.clone()), d);
+        }
+        let mut changed = false;
+        for i in members {
+            let doc = &incoming[i];
+            let old = docs.remove(&Key(doc.id.clone()));
+            if old.is_none() {
+                out.new += 1;
+            }
+            let (merged, ch) = merge_with_stored(old, doc);
+            changed |= ch;
+            out.stored[i] = merged.clone();
+            docs.insert(Key(merged.id.clone()), merged);
+        }
+        if changed {
+            let written = write_pages(docs.into_values().collect(), &mut out.puts)?;
+            if !written.iter().any(|k| k == key) {
+                out.deletes.push(key.clone());
+            }
+        }
+    }
+    if !homeless.is_empty() {
+        let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
+        for i in homeless {
+            out.new += 1;
+            out.stored[i] = incoming[i].clone();
+            docs.insert(Key(incoming[i].id.clone()), incoming[i].clone());
+        }
+        write_pages(docs.into_values().collect(), &mut out.puts)?;
+    }
+    Ok(out)
+}
+
+/// Docs in key order as pages: one page up to [`PAGE_MAX`], else pages of about
+/// [`PAGE_TARGET`] of equal size. Returns the keys written.
+fn write_pages(docs: Vec<Doc>, puts: &mut Vec<(String, String)>) -> Result<Vec<String>, StoreError> {
+    let n = docs.len();
+    let parts = if n <= PAGE_MAX { 1 } else { n.div_ceil(PAGE_TARGET) };
+    let size = n.div_ceil(parts.max(1)).max(1);
+    let mut keys = Vec::with_capacity(parts);
+    for chunk in docs.chunks(size) {
+        let text = serde_json::to_string(chunk).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        keys.push(chunk[0].id.clone());
+        puts.push((chunk[0].id.clone(), text));
+    }
+    Ok(keys)
+}
+
+/// Packs docs given as (key, JSON text) *in key order* into pages of
+/// [`PAGE_TARGET`] without decoding them (the layout upgrade moves stored texts).
+pub fn pack(docs: &[(String, String)]) -> Vec<(String, String)> {
+    docs.chunks(PAGE_TARGET)
+        .map(|chunk| {
+            let mut text = String::with_capacity(chunk.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 2);
+            text.push('[');
+            for (i, (_, t)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(t);
+            }
+            text.push(']');
+            (chunk[0].0.clone(), text)
+        })
+        .collect()
+}
