@@ -1,21 +1,26 @@
 //! IndexedDB store (主存储): the primary place the replica is kept in the browser.
 //!
-//! Layout (database version [`DB_VERSION`]): object stores `docs` (the head: the
-//! plan and every other kind but the bulk ones) and `bulk` (the field-work kinds,
-//! [`super::BULK_KINDS`]) map a doc id (out-of-line key) to the doc's JSON text;
-//! object store `meta` maps a meta key to its value. Docs are stored as JSON
-//! strings because a string is the cheapest value to structured-clone, and the
-//! doc already knows its own id. A doc's kind decides its store and never
-//! changes, so each id lives in exactly one of the two. The split lets a cold
-//! start read the head (a few thousand records) and show the app before it reads
-//! the bulk (hundreds of thousands), page by page.
+//! Layout (database version [`DB_VERSION`]): object store `docs` (the head: the
+//! plan and every other kind but the bulk ones) maps a doc id (out-of-line key)
+//! to the doc's JSON text; object store `bulk` keeps the field-work kinds
+//! ([`super::BULK_KINDS`]) in pages of a few hundred docs each (see
+//! [`super::pages`]: a JSON array under its first doc's id); object store `meta`
+//! maps a meta key to its value. Values are strings because a string is the
+//! cheapest value to structured-clone, and the doc already knows its own id. A
+//! doc's kind decides its store and never changes, so each id lives in exactly
+//! one of the two. The split lets a cold start read the head (a few thousand
+//! records) and show the app before it reads the bulk (hundreds of thousands);
+//! the pages make reading and writing the bulk a request per few hundred docs
+//! instead of one per doc.
 //!
 //! Invariants:
 //! - `commit` writes every doc and meta value and the schema version in ONE
-//!   readwrite transaction over all three stores. Inside it, each doc is read (`get`),
-//!   merged with the incoming one (core `Doc::merge`) and put back from the
-//!   request's success handler, so no other tab's commit can slip in between the
-//!   read and the write; the last handler writes meta `doc_count` (the
+//!   readwrite transaction over all three stores. Inside it, each head doc is read
+//!   (`get`), merged with the incoming one (core `Doc::merge`) and put back from
+//!   the request's success handler, and the bulk docs' pages are read (the page
+//!   holding the smallest incoming id through the largest), merged and written
+//!   back the same way ([`super::pages::plan`]), so no other tab's commit can slip
+//!   in between the read and the write; the last handler writes meta `doc_count` (the
 //!   recorded count plus the new docs; a `count()` when none is recorded).
 //!   The transaction is requested with strict durability
 //!   (Chrome defaults to "relaxed" since 121, which fires `complete` before the
@@ -27,7 +32,7 @@
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
 //! - The connection is closed when the handle is dropped.
 
-use super::{dedupe, merge_with_stored, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
+use super::{dedupe, merge_with_stored, pages, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
@@ -211,7 +216,7 @@ impl Store for IdbStore {
         let meta_values = meta_values.await.map_err(unreadable)?;
         let meta_keys = meta_keys.await.map_err(unreadable)?;
         let mut docs = parse_docs(&doc_values)?;
-        docs.extend(parse_docs(&bulk_values)?);
+        docs.extend(parse_pages(&bulk_values)?);
         Ok(Loaded { docs, meta: parse_meta(&meta_keys, &meta_values)? })
     }
 
@@ -231,8 +236,9 @@ impl Store for IdbStore {
         Ok(Loaded { docs: parse_docs(&doc_values)?, meta: parse_meta(&meta_keys, &meta_values)? })
     }
 
-    /// Page by page ([`BULK_PAGE`] docs, each page its own read transaction, the
-    /// next starting after the last key read), yielding to the page in between.
+    /// A batch of pages at a time (about [`BULK_PAGE`] docs, each batch its own read
+    /// transaction, the next starting after the last key read), yielding to the
+    /// page in between.
     async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
         let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
         let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
@@ -248,12 +254,13 @@ impl Store for IdbStore {
                     Some(k) => Ok(Some(idb::Query::KeyRange(idb::KeyRange::lower_bound(k, Some(true)).map_err(no_db)?))),
                 }
             };
-            let keys = bulk.get_all_keys(range()?, Some(BULK_PAGE)).map_err(no_db)?.into_future();
-            let values = bulk.get_all(range()?, Some(BULK_PAGE)).map_err(no_db)?.into_future();
+            let per_read = BULK_PAGE.div_ceil(pages::PAGE_TARGET as u32);
+            let keys = bulk.get_all_keys(range()?, Some(per_read)).map_err(no_db)?.into_future();
+            let values = bulk.get_all(range()?, Some(per_read)).map_err(no_db)?.into_future();
             let keys = keys.await.map_err(unreadable)?;
             let values = values.await.map_err(unreadable)?;
-            out.extend(parse_docs(&values)?);
-            if values.len() < BULK_PAGE as usize {
+            out.extend(parse_pages(&values)?);
+            if values.len() < per_read as usize {
                 return Ok(out);
             }
             after = keys.last().cloned();
@@ -267,6 +274,18 @@ impl Store for IdbStore {
         let n = incoming.len();
         let schema = SCHEMA_VERSION.to_string();
         let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([(META_SCHEMA, schema.as_str())]).collect();
+        // Head docs are read and written one by one; bulk docs go through their pages.
+        let (mut head, mut head_at, mut bulk, mut bulk_at) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, d) in incoming.into_iter().enumerate() {
+            if super::is_bulk(&d.kind) {
+                bulk.push(d);
+                bulk_at.push(i);
+            } else {
+                head.push(d);
+                head_at.push(i);
+            }
+        }
+        let bulk_range = pages::id_range(&bulk).map(|(lo, hi)| (lo.to_owned(), hi.to_owned()));
 
         let raw_tx = self.raw_write_transaction()?;
         let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| write_error(&e))?;
@@ -279,19 +298,20 @@ impl Store for IdbStore {
             }
             Ok((Stores { head: docs_store, bulk: bulk_store }, meta_store))
         })();
-        let (doc_stores, meta_store) = match queued {
+        let (stores, meta_store) = match queued {
             Ok(s) => s,
             Err(e) => return Err(abort_with(tx, &raw_tx, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into()))).await),
         };
 
-        // Shared by the request handlers: the incoming docs, what got stored, how
-        // many reads are outstanding and the first error.
-        let state = Rc::new(RefCell::new(MergeState { stored: vec![None; n], left: n, error: None, recorded: None, new: 0 }));
-        let incoming = Rc::new(incoming);
+        // Shared by the request handlers: what got stored, how many parts are
+        // outstanding (each head doc, and the bulk pages as one), and the first error.
+        let parts = head.len() + usize::from(!bulk.is_empty());
+        let state = Rc::new(RefCell::new(MergeState { stored: vec![None; n], left: parts, error: None, recorded: None, new: 0 }));
+        let head = Rc::new(head);
         let fail = self.fail_next.replace(false);
         // The last step, after every doc was read and put: the new doc count into
         // meta — the recorded count plus the docs that were new, or (no count
-        // recorded yet) a `count()` of the store, which runs after every put.
+        // recorded yet) a count of both stores, which runs after every put.
         let put_count = {
             let (meta_store, raw_tx, state) = (meta_store.clone(), raw_tx.clone(), Rc::clone(&state));
             move |count: u64| {
@@ -308,17 +328,26 @@ impl Store for IdbStore {
             }
         };
         let on_count = {
-            let put_count = put_count.clone();
-            // Runs for the bulk store's count, queued after the head's (requests run
-            // in order), whose request rides along on it.
+            let (put_count, raw_tx, state) = (put_count.clone(), raw_tx.clone(), Rc::clone(&state));
+            // Runs for the bulk pages' getAll, queued after the head's count
+            // (requests run in order), whose request rides along on it.
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
                 let head = Reflect::get(&req, &JsValue::from_str(HEAD_COUNT)).and_then(|h| Reflect::get(&h, &JsValue::from_str("result"))).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-                put_count((head + target_result(&ev).as_f64().unwrap_or(0.0)) as u64)
+                let pages: Vec<JsValue> = target_result(&ev).dyn_into::<Array>().map(|a| a.to_vec()).unwrap_or_default();
+                let mut bulk = 0u64;
+                for p in &pages {
+                    match p.as_string().map(|t| pages::count(&t)) {
+                        Some(Ok(c)) => bulk += c as u64,
+                        Some(Err(e)) => return fail_in_handler(&raw_tx, &state, e),
+                        None => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored page is not text".into())),
+                    }
+                }
+                put_count(head as u64 + bulk)
             })
         };
         let count = {
-            let (doc_stores, on_count, state, put_count) = (doc_stores.clone(), on_count.as_ref().clone(), Rc::clone(&state), put_count.clone());
+            let (stores, on_count, state, put_count) = (stores.clone(), on_count.as_ref().clone(), Rc::clone(&state), put_count.clone());
             move || -> Result<(), JsValue> {
                 let (recorded, new) = {
                     let s = state.borrow();
@@ -327,13 +356,29 @@ impl Store for IdbStore {
                 match recorded {
                     Some(c) => put_count(c + new),
                     None => {
-                        let head = call(&doc_stores.head, "count", &[])?;
-                        let req = call(&doc_stores.bulk, "count", &[])?;
+                        let head = call(&stores.head, "count", &[])?;
+                        let req = call(&stores.bulk, "getAll", &[])?;
                         Reflect::set(&req, &JsValue::from_str(HEAD_COUNT), &head)?;
                         Reflect::set(&req, &JsValue::from_str("onsuccess"), &on_count)?;
                     }
                 }
                 Ok(())
+            }
+        };
+        // One part done; the last one queues the count.
+        let part_done = {
+            let (state, count, raw_tx) = (Rc::clone(&state), count.clone(), raw_tx.clone());
+            move || {
+                let last = {
+                    let mut s = state.borrow_mut();
+                    s.left -= 1;
+                    s.left == 0
+                };
+                if last {
+                    if let Err(e) = count() {
+                        fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "count".into())));
+                    }
+                }
             }
         };
         // Read first (requests run in order): the recorded count.
@@ -350,14 +395,14 @@ impl Store for IdbStore {
             })
         };
         let on_get = {
-            let (doc_stores, raw_tx, state, incoming, count) = (doc_stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&incoming), count.clone());
+            let (stores, raw_tx, state, head, head_at, part_done) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&head), head_at.clone(), part_done.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 if state.borrow().error.is_some() {
                     return;
                 }
                 let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
                 let i = Reflect::get(&req, &JsValue::from_str(INDEX)).ok().and_then(|v| v.as_f64()).unwrap_or(-1.0);
-                let Some(doc) = incoming.get(i as usize).filter(|_| i >= 0.0) else {
+                let Some(doc) = head.get(i as usize).filter(|_| i >= 0.0) else {
                     fail_in_handler(&raw_tx, &state, StoreError::WriteFailed("lost request index".into()));
                     return;
                 };
@@ -378,33 +423,100 @@ impl Store for IdbStore {
                         Ok(j) => j,
                         Err(e) => return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(e.to_string())),
                     };
-                    if let Err(e) = call(doc_stores.of(&merged.kind), "put", &[JsValue::from_str(&json), JsValue::from_str(&merged.id)]) {
+                    if let Err(e) = call(&stores.head, "put", &[JsValue::from_str(&json), JsValue::from_str(&merged.id)]) {
                         return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into())));
                     }
                 }
-                let last = {
-                    let mut s = state.borrow_mut();
-                    s.stored[i as usize] = Some(merged);
-                    s.left -= 1;
-                    s.left == 0
+                state.borrow_mut().stored[head_at[i as usize]] = Some(merged);
+                part_done();
+            })
+        };
+        // The bulk docs' pages, second request: every page from the one holding
+        // the smallest id to the largest id, keys and texts; then the plan.
+        let bulk = Rc::new(bulk);
+        let on_pages = {
+            let (stores, raw_tx, state, bulk, part_done) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&bulk), part_done.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                if state.borrow().error.is_some() {
+                    return;
+                }
+                let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
+                let keys = Reflect::get(&req, &JsValue::from_str(PAGE_KEYS)).and_then(|k| Reflect::get(&k, &JsValue::from_str("result")));
+                let (Ok(keys), Ok(values)) = (keys.and_then(|k| k.dyn_into::<Array>().map_err(JsValue::from)), target_result(&ev).dyn_into::<Array>()) else {
+                    return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("the bulk pages could not be read".into()));
                 };
-                if last {
-                    if let Err(e) = count() {
-                        fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "count".into())));
+                let mut read = Vec::with_capacity(values.length() as usize);
+                for (k, v) in keys.iter().zip(values.iter()) {
+                    match (k.as_string(), v.as_string()) {
+                        (Some(k), Some(v)) => read.push((k, v)),
+                        _ => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored page is not text".into())),
                     }
+                }
+                let write = match pages::plan(&read, &bulk) {
+                    Ok(w) => w,
+                    Err(e) => return fail_in_handler(&raw_tx, &state, e),
+                };
+                let queued = (|| -> Result<(), JsValue> {
+                    for k in &write.deletes {
+                        call(&stores.bulk, "delete", &[JsValue::from_str(k)])?;
+                    }
+                    for (k, text) in &write.puts {
+                        call(&stores.bulk, "put", &[JsValue::from_str(text), JsValue::from_str(k)])?;
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = queued {
+                    return fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "put".into())));
+                }
+                {
+                    let mut s = state.borrow_mut();
+                    s.new += write.new;
+                    for (at, d) in bulk_at.iter().zip(write.stored) {
+                        s.stored[*at] = Some(d);
+                    }
+                }
+                part_done();
+            })
+        };
+        // First request for the bulk docs: the key of the page holding the smallest id
+        // (the greatest key not above it), if any.
+        let on_first_page = {
+            let (stores, raw_tx, state, on_pages, bulk_range) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), on_pages.as_ref().clone(), bulk_range.clone());
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                if state.borrow().error.is_some() {
+                    return;
+                }
+                let Some((lo, hi)) = &bulk_range else { return };
+                let cursor = target_result(&ev);
+                let from = if cursor.is_null() || cursor.is_undefined() { JsValue::from_str(lo) } else { Reflect::get(&cursor, &JsValue::from_str("key")).unwrap_or_else(|_| JsValue::from_str(lo)) };
+                let queued = (|| -> Result<(), JsValue> {
+                    let range = key_range("bound", &[from, JsValue::from_str(hi)])?;
+                    let keys = call(&stores.bulk, "getAllKeys", &[range.clone()])?;
+                    let values = call(&stores.bulk, "getAll", &[range])?;
+                    Reflect::set(&values, &JsValue::from_str(PAGE_KEYS), &keys)?;
+                    Reflect::set(&values, &JsValue::from_str("onsuccess"), &on_pages)?;
+                    Ok(())
+                })();
+                if let Err(e) = queued {
+                    fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "get".into())));
                 }
             })
         };
-        // Queue every read now; each handler merges and writes its doc. A request's
+        // Queue every read now; each handler merges and writes its part. A request's
         // success handler runs while the transaction is active, so the puts (and the
         // final count) join this same transaction.
         let queued = (|| -> Result<(), JsValue> {
             let req = call(&meta_store, "get", &[JsValue::from_str(META_DOC_COUNT)])?;
             Reflect::set(&req, &JsValue::from_str("onsuccess"), on_recorded.as_ref())?;
-            for (i, d) in incoming.iter().enumerate() {
-                let req = call(doc_stores.of(&d.kind), "get", &[JsValue::from_str(&d.id)])?;
+            for (i, d) in head.iter().enumerate() {
+                let req = call(&stores.head, "get", &[JsValue::from_str(&d.id)])?;
                 Reflect::set(&req, &JsValue::from_str(INDEX), &JsValue::from_f64(i as f64))?;
                 Reflect::set(&req, &JsValue::from_str("onsuccess"), on_get.as_ref())?;
+            }
+            if let Some((lo, _)) = &bulk_range {
+                let range = key_range("upperBound", &[JsValue::from_str(lo)])?;
+                let req = call(&stores.bulk, "openCursor", &[range, JsValue::from_str("prev")])?;
+                Reflect::set(&req, &JsValue::from_str("onsuccess"), on_first_page.as_ref())?;
             }
             Ok(())
         })();
@@ -413,7 +525,7 @@ impl Store for IdbStore {
         }
         let done = finished(tx).await;
         // The handlers lived until here; the transaction has ended.
-        drop((on_get, on_count, on_recorded));
+        drop((on_get, on_count, on_recorded, on_pages, on_first_page));
         let mut s = state.borrow_mut();
         if let Some(e) = s.error.take() {
             return Err(e);
@@ -476,9 +588,10 @@ fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
 }
 
 /// Layout 3's upgrade step, inside the versionchange transaction `tx`: every doc of
-/// a bulk kind moves from `docs` to `bulk` (same key, same text). A doc whose kind
-/// cannot be read stays where it is (loading reports it as damaged, as before).
-/// Any failing request aborts `tx`, and with it the whole upgrade.
+/// a bulk kind moves from `docs` to `bulk`, packed into pages (their texts as
+/// they were, in key order). A doc whose kind cannot be read stays where it is
+/// (loading reports it as damaged, as before). Any failing request aborts `tx`,
+/// and with it the whole upgrade.
 fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
     let docs = call(tx, "objectStore", &[JsValue::from_str(DOCS)])?;
     let bulk = call(tx, "objectStore", &[JsValue::from_str(BULK)])?;
@@ -491,11 +604,17 @@ fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
             let moved = (|| -> Result<(), JsValue> {
                 let keys: Array = Reflect::get(&keys, &JsValue::from_str("result"))?.dyn_into()?;
                 let values: Array = target_result(&ev).dyn_into()?;
+                // getAll lists the docs in key order, which pages keep.
+                let mut moving = Vec::new();
                 for (k, v) in keys.iter().zip(values.iter()) {
-                    if v.as_string().and_then(|t| kind_of(&t)).is_some_and(|k| super::is_bulk(&k)) {
-                        call(&bulk, "put", &[v, k.clone()])?;
+                    let (Some(key), Some(text)) = (k.as_string(), v.as_string()) else { continue };
+                    if kind_of(&text).is_some_and(|kind| super::is_bulk(&kind)) {
                         call(&docs, "delete", &[k])?;
+                        moving.push((key, text));
                     }
+                }
+                for (key, text) in pages::pack(&moving) {
+                    call(&bulk, "put", &[JsValue::from_str(&text), JsValue::from_str(&key)])?;
                 }
                 Ok(())
             })();
@@ -524,17 +643,6 @@ struct Stores {
     bulk: JsValue,
 }
 
-impl Stores {
-    /// The store that keeps docs of `kind`.
-    fn of(&self, kind: &str) -> &JsValue {
-        if super::is_bulk(kind) {
-            &self.bulk
-        } else {
-            &self.head
-        }
-    }
-}
-
 /// Decodes stored doc texts.
 fn parse_docs(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
     values
@@ -544,6 +652,16 @@ fn parse_docs(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
             serde_json::from_str::<Doc>(&t).map_err(|e| StoreError::Corrupt(format!("doc: {e}")))
         })
         .collect()
+}
+
+/// Decodes stored pages (see [`pages`]) into their docs.
+fn parse_pages(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
+    let mut docs = Vec::new();
+    for v in values {
+        let t = v.as_string().ok_or_else(|| StoreError::Corrupt("a stored page is not text".into()))?;
+        docs.extend(pages::decode(&t)?);
+    }
+    Ok(docs)
 }
 
 /// Meta keys and values read by getAllKeys and getAll in one transaction (which
@@ -572,8 +690,16 @@ async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Expando property of a commit's bulk `count()` request holding the head's.
+/// Expando property of a commit's bulk-pages request holding the head's `count()`.
 const HEAD_COUNT: &str = "duzhanHeadCount";
+/// Expando property of a commit's bulk-pages `getAll` holding its `getAllKeys`.
+const PAGE_KEYS: &str = "duzhanPageKeys";
+
+/// `IDBKeyRange[method](...args)`.
+fn key_range(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let class = Reflect::get(&js_sys::global(), &JsValue::from_str("IDBKeyRange"))?;
+    call(&class, method, args)
+}
 
 /// Name of the expando property that tells a `get` request's handler which doc it read.
 const INDEX: &str = "duzhanIndex";

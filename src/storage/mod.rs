@@ -16,6 +16,7 @@
 
 pub mod boot;
 pub mod contract;
+pub mod pages;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

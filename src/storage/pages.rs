@@ -79,6 +79,11 @@ pub fn decode(text: &str) -> Result<Vec<Doc>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
 }
 
+/// How many docs a page holds, without decoding them.
+pub fn count(text: &str) -> Result<usize, StoreError> {
+    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text).map(|v| v.len()).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+}
+
 /// Plans a commit of `incoming` (bulk docs, one per id) given `pages`: every stored
 /// page whose key lies between the key of the page holding the smallest incoming
 /// id (if any) and the largest incoming id, in key order, as (key, text).
@@ -96,7 +101,8 @@ pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, S
         let at = pages.partition_point(|(k, _)| key_cmp(k, &d.id) != Ordering::Greater);
         groups.entry(at.saturating_sub(1)).or_default().push(i);
     }
-    let mut out = PageWrite { stored: vec![Doc { id: String::new(), kind: String::new(), fields: BTreeMap::new() }; incoming.len()], ..Default::default() };
+    let mut out = PageWrite::default();
+    let mut stored: Vec<Option<Doc>> = vec![None; incoming.len()];
     for (p, members) in groups {
         let (key, text) = &pages[p];
         let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
@@ -112,7 +118,7 @@ pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, S
             }
             let (merged, ch) = merge_with_stored(old, doc);
             changed |= ch;
-            out.stored[i] = merged.clone();
+            stored[i] = Some(merged.clone());
             docs.insert(Key(merged.id.clone()), merged);
         }
         if changed {
@@ -126,11 +132,12 @@ pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, S
         let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
         for i in homeless {
             out.new += 1;
-            out.stored[i] = incoming[i].clone();
+            stored[i] = Some(incoming[i].clone());
             docs.insert(Key(incoming[i].id.clone()), incoming[i].clone());
         }
         write_pages(docs.into_values().collect(), &mut out.puts)?;
     }
+    out.stored = stored.into_iter().map(|d| d.ok_or_else(|| StoreError::WriteFailed("a doc was not placed".into()))).collect::<Result<_, _>>()?;
     Ok(out)
 }
 
