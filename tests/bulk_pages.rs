@@ -99,7 +99,7 @@ proptest! {
             let docs: Vec<Doc> = b.iter().map(|e| doc(&id(e.prefix, e.n), e.dev, e.wall, e.value)).collect();
             let incoming = dedupe(&docs);
             let pages = read_range(&db, &incoming);
-            let w = plan(&pages, &incoming).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let w = plan(&pages, incoming.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut new = 0;
             for d in &incoming {
                 let merged = match model.get(&d.id) {
@@ -130,10 +130,10 @@ proptest! {
 #[test]
 fn a_commit_that_changes_nothing_writes_nothing() {
     let docs: Vec<Doc> = (0..500).map(|i| doc(&id(0, i), 0, 1, 1)).collect();
-    let first = plan(&[], &docs).expect("plan");
+    let first = plan(&[], docs.clone()).expect("plan");
     assert_eq!(first.new, 500);
     assert_eq!(first.puts.len(), 500usize.div_ceil(PAGE_TARGET));
-    let again = plan(&first.puts, &docs).expect("plan");
+    let again = plan(&first.puts, docs.clone()).expect("plan");
     assert_eq!((again.new, again.puts.len(), again.deletes.len()), (0, 0, 0));
     assert_eq!(again.stored, docs);
 }
@@ -152,6 +152,6 @@ fn packed_texts_decode_to_the_docs_in_pages_of_the_target_size() {
 #[test]
 fn a_damaged_page_fails_the_commit_that_touches_it() {
     let d = doc(&id(0, 1), 0, 1, 1);
-    let res = plan(&[(d.id.clone(), "[{not json".into())], std::slice::from_ref(&d));
+    let res = plan(&[(d.id.clone(), "[{not json".into())], vec![d]);
     assert!(matches!(res, Err(duzhan::storage::StoreError::Corrupt(_))), "{res:?}");
 }

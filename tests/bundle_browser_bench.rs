@@ -5,12 +5,12 @@
 //!
 //! - parse + validate + merge (`read_bundle` + `preview`) against `JSON.parse` of the
 //!   same text (goal ≤ 1.0×);
-//! - persisting the merged import through our IndexedDB store (`IdbStore::commit`,
-//!   one atomic transaction, strict durability) against a plain-JS put loop of the
-//!   same docs (the JSON text our store writes for each) in one transaction with the
+//! - persisting the merged import through our IndexedDB store (`IdbStore::commit_owned`,
+//!   what the app's commit path calls: one atomic transaction, strict durability,
+//!   merged on write, field-work records in pages) against a plain-JS put loop of
+//!   the same docs (each doc's JSON text under its id) in one transaction with the
 //!   same durability (goal ≤ 1.5×); as diagnostics, the same JS loop writing the docs
-//!   packed as our store does for large commits (256 to a record), and in a
-//!   transaction per 10,000 docs;
+//!   packed 256 to a record, and in a transaction per 10,000 docs;
 //! - the whole import, bytes to durable, against PouchDB (`pouchdb-browser`, its
 //!   IndexedDB adapter) parsing the same text and `bulkDocs`-ing the same records
 //!   (goal ≥ 10× faster).
@@ -133,8 +133,9 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let name = format!("duzhan-bench-ours-{rep}");
         IdbStore::delete_database(&name).await.expect("delete");
         let store = IdbStore::open(&name).await.expect("open");
+        let docs = change.docs.clone();
         let t0 = now();
-        store.commit(&change.docs, &meta).await.expect("commit");
+        store.commit_owned(docs, &meta).await.expect("commit");
         store_ms.push(now() - t0);
         drop(store);
         if rep == 0 {
@@ -165,7 +166,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let incoming = read_bundle(&file.bytes, None, &limits).expect("read");
         let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
         let meta = vec![p.ledger_meta().expect("ledger"), (META_CLOCK.to_owned(), clock_json(&p.change.clock))];
-        store.commit(&p.change.docs, &meta).await.expect("commit");
+        store.commit_owned(p.change.docs, &meta).await.expect("commit");
         whole.push(now() - t0);
         drop(store);
         IdbStore::delete_database(&name).await.expect("delete");

@@ -34,12 +34,12 @@ fn a_failed_commit_writes_nothing_and_the_replica_is_not_changed() {
         let before = store.load().await.unwrap();
         let change = r.stage_delete(&["seed-target-wuding"], 5);
         store.fail_next_commit(StoreError::QuotaExceeded);
-        let res = boot::commit_change(&store, &change).await;
+        let res = boot::commit_change(&store, change.clone()).await;
         assert_eq!(res, Err(StoreError::QuotaExceeded));
         assert_eq!(store.load().await.unwrap(), before);
         // The caller applies only on success; the replica still shows the target.
         assert!(r.snapshot().target("seed-target-wuding").is_some());
-        let stored = boot::commit_change(&store, &change).await.unwrap();
+        let stored = boot::commit_change(&store, change.clone()).await.unwrap();
         r.apply(stored);
         assert!(r.snapshot().target("seed-target-wuding").is_none());
     });
@@ -144,7 +144,7 @@ fn default_records_of_a_new_kind_reach_old_devices_but_never_a_deleted_or_other_
         // One requirement deleted by the user stays deleted (its tombstone is a record of the kind).
         let mut r = r;
         let c = r.stage_delete(&["seed-req-liaison"], 10_000);
-        boot::commit_change(&old, &c).await.expect("delete");
+        boot::commit_change(&old, c.clone()).await.expect("delete");
         r.apply(c);
         let (r2, _) = boot::open(&old, || DeviceId("d-b".into())).await.expect("reopen");
         assert!(r2.doc("seed-req-liaison").is_some_and(|d| d.is_deleted()));
@@ -188,7 +188,7 @@ fn a_stale_tab_commits_without_overwriting_and_then_shows_the_merged_record() {
         let mut t = tab_a.snapshot().target("seed-target-wuding").cloned().expect("target");
         t.name = "甲标签页的名称".into();
         let a = tab_a.stage_save(&[t], 2_000);
-        let a = boot::commit_change(&store, &a).await.expect("commit a");
+        let a = boot::commit_change(&store, a.clone()).await.expect("commit a");
         tab_a.apply(a.clone());
 
         // Tab B has not heard of A's commit. Without catching up, its clock would
@@ -200,7 +200,7 @@ fn a_stale_tab_commits_without_overwriting_and_then_shows_the_merged_record() {
         let b = tab_b.stage_save(&[t], 2_000);
         let b_stamp = b.docs[0].last_change().cloned().expect("stamp");
         assert!(b_stamp > a.docs[0].last_change().cloned().expect("stamp"), "tab B reused a stamp");
-        let b = boot::commit_change(&store, &b).await.expect("commit b");
+        let b = boot::commit_change(&store, b.clone()).await.expect("commit b");
         tab_b.apply(b);
         let shown = tab_b.snapshot().target("seed-target-wuding").cloned().expect("target");
         assert_eq!(shown.name, "甲标签页的名称", "tab A's edit was lost or not shown");

@@ -196,26 +196,28 @@ pub fn clock_json(c: &Hlc) -> String {
 /// applies what this returns to the replica, and only when it returns `Ok`: the
 /// change with its docs *as stored* (merged with whatever another tab committed
 /// to the same records meanwhile) and its clock past every stamp in them.
-pub async fn commit_change<S: Store>(store: &S, change: &Change) -> Result<Change, StoreError> {
+pub async fn commit_change<S: Store>(store: &S, change: Change) -> Result<Change, StoreError> {
     if change.is_empty() {
-        return Ok(change.clone());
+        return Ok(change);
     }
-    let stored = store.commit(&change.docs, &[(META_CLOCK.to_owned(), clock_json(&change.clock))]).await?;
-    Ok(as_stored(change, stored))
+    let Change { docs, clock } = change;
+    let stored = store.commit_owned(docs, &[(META_CLOCK.to_owned(), clock_json(&clock))]).await?;
+    Ok(as_stored(clock, stored))
 }
 
 /// Commits a staged change together with meta values (e.g. the sync ledger of an
 /// import) in one atomic write, so the data and the record of where it came from
 /// can never disagree. Returns the change as stored, like [`commit_change`].
-pub async fn commit_change_with_meta<S: Store>(store: &S, change: &Change, meta: Vec<(String, String)>) -> Result<Change, StoreError> {
+pub async fn commit_change_with_meta<S: Store>(store: &S, change: Change, meta: Vec<(String, String)>) -> Result<Change, StoreError> {
     let mut meta = meta;
-    meta.push((META_CLOCK.to_owned(), clock_json(&change.clock)));
-    let stored = store.commit(&change.docs, &meta).await?;
-    Ok(as_stored(change, stored))
+    let Change { docs, clock } = change;
+    meta.push((META_CLOCK.to_owned(), clock_json(&clock)));
+    let stored = store.commit_owned(docs, &meta).await?;
+    Ok(as_stored(clock, stored))
 }
 
-fn as_stored(change: &Change, docs: Vec<Doc>) -> Change {
-    let mut clock = change.clock.clone();
+fn as_stored(clock: crate::core::clock::Hlc, docs: Vec<Doc>) -> Change {
+    let mut clock = clock;
     for d in &docs {
         if let Some(s) = d.last_change() {
             clock.observe(s);

@@ -62,6 +62,13 @@ impl Store for BrowserStore {
         }
     }
 
+    async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.commit_owned(docs, meta).await,
+            BrowserStore::Local(s) => s.commit_owned(docs, meta).await,
+        }
+    }
+
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         match self {
             BrowserStore::Idb(s) => s.meta(key).await,

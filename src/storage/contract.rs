@@ -95,7 +95,7 @@ pub async fn a_fast_open_then_the_rest_is_a_full_open<S: Store, F: Future<Output
     let (r, _) = boot::open(&s, || DeviceId("d-fast".into())).await.expect("first open");
     let problems: Vec<Doc> = (0..30).map(|i| doc_of("problem", &format!("p-{i:03}"), i)).collect();
     let change = r.stage_merge(&problems);
-    boot::commit_change(&s, &change).await.expect("commit");
+    boot::commit_change(&s, change.clone()).await.expect("commit");
     let (full, full_info) = boot::open(&open().await, || unreachable!("the device exists")).await.expect("open");
     let again = open().await;
     let (mut head, info, rest) = boot::open_head(&again, || unreachable!("the device exists")).await.expect("open head");
@@ -276,7 +276,7 @@ pub async fn an_edit_committed_through_boot_survives_a_reopen<S: Store, F: Futur
     let del = r.stage_delete(&["seed-target-xihe"], 1_700_000_000_002);
     change.docs.extend(del.docs);
     change.clock = del.clock;
-    let stored = boot::commit_change(&s, &change).await.expect("commit");
+    let stored = boot::commit_change(&s, change.clone()).await.expect("commit");
     assert_eq!(stored, change, "nothing else was stored, so the change is stored as staged");
     r.apply(stored);
     boot::set_squad_name(&s, "武定县督战小分队").await.expect("name");

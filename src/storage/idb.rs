@@ -32,7 +32,7 @@
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
 //! - The connection is closed when the handle is dropped.
 
-use super::{dedupe, merge_with_stored, pages, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
+use super::{dedupe, dedupe_owned, merge_with_stored, pages, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
@@ -269,8 +269,12 @@ impl Store for IdbStore {
     }
 
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
+        self.commit_owned(dedupe(docs), meta).await
+    }
+
+    async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         self.check_open()?;
-        let incoming = dedupe(docs);
+        let incoming = dedupe_owned(docs);
         let n = incoming.len();
         let schema = SCHEMA_VERSION.to_string();
         let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([(META_SCHEMA, schema.as_str())]).collect();
@@ -433,7 +437,8 @@ impl Store for IdbStore {
         };
         // The bulk docs' pages, second request: every page from the one holding
         // the smallest id to the largest id, keys and texts; then the plan.
-        let bulk = Rc::new(bulk);
+        // Given to the plan once the pages are read (the handler runs once).
+        let bulk = Rc::new(RefCell::new(Some(bulk)));
         let on_pages = {
             let (stores, raw_tx, state, bulk, part_done) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&bulk), part_done.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
@@ -452,7 +457,8 @@ impl Store for IdbStore {
                         _ => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored page is not text".into())),
                     }
                 }
-                let write = match pages::plan(&read, &bulk) {
+                let Some(bulk) = bulk.borrow_mut().take() else { return };
+                let write = match pages::plan(&read, bulk) {
                     Ok(w) => w,
                     Err(e) => return fail_in_handler(&raw_tx, &state, e),
                 };

@@ -148,6 +148,11 @@ pub trait Store {
     /// same transaction) and the merge is what is written. Returns, once the write
     /// is durable, the docs as stored: one per distinct id, in first-seen order.
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError>;
+    /// [`commit`](Self::commit) of docs the caller gives away (a save's or an
+    /// import's change): the same write, without copying them first.
+    async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
+        self.commit(&docs, meta).await
+    }
     /// Reads one meta value (cheap: not the docs).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Removes everything.
@@ -169,6 +174,16 @@ pub fn dedupe(docs: &[Doc]) -> Vec<Doc> {
         }
     }
     out
+}
+
+/// [`dedupe`] of docs the caller gives away: returned as they are when no id
+/// repeats (an import's change, a save), without copying them.
+pub fn dedupe_owned(docs: Vec<Doc>) -> Vec<Doc> {
+    let mut seen = std::collections::HashSet::with_capacity(docs.len());
+    if docs.iter().all(|d| seen.insert(d.id.as_str())) {
+        return docs;
+    }
+    dedupe(&docs)
 }
 
 /// What a commit writes for `incoming` given the stored doc of its id: the merge,

@@ -86,8 +86,9 @@ pub fn count(text: &str) -> Result<usize, StoreError> {
 
 /// Plans a commit of `incoming` (bulk docs, one per id) given `pages`: every stored
 /// page whose key lies between the key of the page holding the smallest incoming
-/// id (if any) and the largest incoming id, in key order, as (key, text).
-pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, StoreError> {
+/// id (if any) and the largest incoming id, in key order, as (key, text). Docs new
+/// to the store move into `stored` without being copied (a first import).
+pub fn plan(pages: &[(String, String)], incoming: Vec<Doc>) -> Result<PageWrite, StoreError> {
     // Which page each incoming doc belongs to: the last page whose key is not above
     // its id; an id below every page's key joins the first page (there is no page
     // before it in the whole store, or `pages` would start there).
@@ -102,7 +103,8 @@ pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, S
         groups.entry(at.saturating_sub(1)).or_default().push(i);
     }
     let mut out = PageWrite::default();
-    let mut stored: Vec<Option<Doc>> = vec![None; incoming.len()];
+    let mut stored: Vec<Option<Doc>> = Vec::new();
+    stored.resize_with(incoming.len(), || None);
     for (p, members) in groups {
         let (key, text) = &pages[p];
         let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
@@ -122,28 +124,47 @@ pub fn plan(pages: &[(String, String)], incoming: &[Doc]) -> Result<PageWrite, S
             docs.insert(Key(merged.id.clone()), merged);
         }
         if changed {
-            let written = write_pages(docs.into_values().collect(), &mut out.puts)?;
+            let docs: Vec<&Doc> = docs.values().collect();
+            let written = write_pages(&docs, &mut out.puts)?;
             if !written.iter().any(|k| k == key) {
                 out.deletes.push(key.clone());
             }
         }
     }
     if !homeless.is_empty() {
-        let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
-        for i in homeless {
-            out.new += 1;
-            stored[i] = Some(incoming[i].clone());
-            docs.insert(Key(incoming[i].id.clone()), incoming[i].clone());
+        let order: BTreeMap<KeyRef, usize> = homeless.iter().map(|&i| (KeyRef(&incoming[i].id), i)).collect();
+        let docs: Vec<&Doc> = order.values().map(|&i| &incoming[i]).collect();
+        write_pages(&docs, &mut out.puts)?;
+        out.new += homeless.len() as u64;
+    }
+    for (slot, d) in stored.iter_mut().zip(incoming) {
+        if slot.is_none() {
+            *slot = Some(d);
         }
-        write_pages(docs.into_values().collect(), &mut out.puts)?;
     }
     out.stored = stored.into_iter().map(|d| d.ok_or_else(|| StoreError::WriteFailed("a doc was not placed".into()))).collect::<Result<_, _>>()?;
     Ok(out)
 }
 
+/// A borrowed key ordered as IndexedDB orders it.
+#[derive(PartialEq, Eq)]
+struct KeyRef<'a>(&'a str);
+
+impl Ord for KeyRef<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_cmp(self.0, other.0)
+    }
+}
+
+impl PartialOrd for KeyRef<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Docs in key order as pages: one page up to [`PAGE_MAX`], else pages of about
 /// [`PAGE_TARGET`] of equal size. Returns the keys written.
-fn write_pages(docs: Vec<Doc>, puts: &mut Vec<(String, String)>) -> Result<Vec<String>, StoreError> {
+fn write_pages(docs: &[&Doc], puts: &mut Vec<(String, String)>) -> Result<Vec<String>, StoreError> {
     let n = docs.len();
     let parts = if n <= PAGE_MAX { 1 } else { n.div_ceil(PAGE_TARGET) };
     let size = n.div_ceil(parts.max(1)).max(1);

@@ -232,7 +232,7 @@ impl AppState {
             None => Vec::new(),
         };
         self.status.set(SaveStatus::Saving);
-        let written = if meta.is_empty() { boot::commit_change(&*store, &change).await } else { boot::commit_change_with_meta(&*store, &change, meta).await };
+        let written = if meta.is_empty() { boot::commit_change(&*store, change).await } else { boot::commit_change_with_meta(&*store, change, meta).await };
         match written {
             // `stored` holds the docs as the store merged them (with whatever another
             // tab committed to the same records), which is what this tab now shows.
