@@ -372,6 +372,7 @@ impl AppState {
     async fn load_rest(self, rest: boot::Rest) -> Result<(), StoreError> {
         let Some(store) = self.store.get_value() else { return Ok(()) };
         let (bulk, missing) = boot::load_rest(&*store, &rest).await?;
+        platform::mark("duzhan:bulk-read");
         if !bulk.is_empty() {
             self.replica.update(|r| {
                 if let Some(r) = r {
@@ -494,8 +495,9 @@ fn App() -> impl IntoView {
                     Vec::new()
                 };
                 // Cold-start benchmark setup (`?bench=store100k`): the same 100,000
-                // generated problems, merged and committed to storage through the one
-                // commit path, once per profile; the benchmark then reloads the app.
+                // generated problems (or `&problems=N`, up to 100,000: the end-to-end
+                // test of loading uses fewer), merged and committed to storage through
+                // the one commit path, once per profile; the benchmark then reloads the app.
                 // Only into a fresh profile holding nothing but the embedded default
                 // (every record still carries the seed stamp): generated records must
                 // never enter a device's real data, from where they would travel to the
@@ -506,7 +508,8 @@ fn App() -> impl IntoView {
                     });
                     if fresh {
                         platform::yield_to_browser().await;
-                        let docs = crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000);
+                        let n = platform::query_param("problems").and_then(|v| v.parse::<usize>().ok()).filter(|n| (1..=100_000).contains(n)).unwrap_or(100_000);
+                        let docs = crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, n);
                         let _ = state.commit_staged(|r, _, _| Ok((r.stage_merge(&docs), None, ()))).await;
                     } else if state.replica.with_untracked(|r| r.as_ref().is_some_and(|r| r.doc("gen-problem-000000").is_none())) {
                         leptos::logging::warn!("?bench=store100k ignored: this profile holds real data; use a fresh browser profile");

@@ -74,8 +74,14 @@ pub fn replace_hash(hash: &str) {
 
 /// The `bench` flag of the page's query (`?bench=ledger100k`), for the ledger benchmark.
 pub fn bench_flag() -> Option<String> {
+    query_param("bench")
+}
+
+/// The value of `name` in the page address's query (`?name=value`), as written.
+pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok())?;
-    search.trim_start_matches('?').split('&').find_map(|p| p.strip_prefix("bench=").map(str::to_owned))
+    let prefix = format!("{name}=");
+    search.trim_start_matches('?').split('&').find_map(|p| p.strip_prefix(prefix.as_str()).map(str::to_owned))
 }
 
 /// Resolves on a later macrotask, so the browser can paint and handle input between
