@@ -341,10 +341,9 @@ impl Store for IdbStore {
                 let pages: Vec<JsValue> = target_result(&ev).dyn_into::<Array>().map(|a| a.to_vec()).unwrap_or_default();
                 let mut bulk = 0u64;
                 for p in &pages {
-                    match p.as_string().map(|t| pages::count(&t)) {
-                        Some(Ok(c)) => bulk += c as u64,
-                        Some(Err(e)) => return fail_in_handler(&raw_tx, &state, e),
-                        None => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored page is not text".into())),
+                    match page_bytes(p).and_then(|t| pages::count(&t)) {
+                        Ok(c) => bulk += c as u64,
+                        Err(e) => return fail_in_handler(&raw_tx, &state, e),
                     }
                 }
                 put_count(head as u64 + bulk)
@@ -452,9 +451,10 @@ impl Store for IdbStore {
                 };
                 let mut read = Vec::with_capacity(values.length() as usize);
                 for (k, v) in keys.iter().zip(values.iter()) {
-                    match (k.as_string(), v.as_string()) {
-                        (Some(k), Some(v)) => read.push((k, v)),
-                        _ => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a stored page is not text".into())),
+                    match (k.as_string(), page_bytes(&v)) {
+                        (Some(k), Ok(v)) => read.push((k, v)),
+                        (None, _) => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a page key is not text".into())),
+                        (_, Err(e)) => return fail_in_handler(&raw_tx, &state, e),
                     }
                 }
                 let Some(bulk) = bulk.borrow_mut().take() else { return };
@@ -467,7 +467,7 @@ impl Store for IdbStore {
                         call(&stores.bulk, "delete", &[JsValue::from_str(k)])?;
                     }
                     for (k, text) in &write.puts {
-                        call(&stores.bulk, "put", &[JsValue::from_str(text), JsValue::from_str(k)])?;
+                        call(&stores.bulk, "put", &[page_value(text), JsValue::from_str(k)])?;
                     }
                     Ok(())
                 })();
@@ -620,7 +620,7 @@ fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
                     }
                 }
                 for (key, text) in pages::pack(&moving) {
-                    call(&bulk, "put", &[JsValue::from_str(&text), JsValue::from_str(&key)])?;
+                    call(&bulk, "put", &[page_value(&text), JsValue::from_str(&key)])?;
                 }
                 Ok(())
             })();
@@ -664,10 +664,26 @@ fn parse_docs(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
 fn parse_pages(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
     let mut docs = Vec::new();
     for v in values {
-        let t = v.as_string().ok_or_else(|| StoreError::Corrupt("a stored page is not text".into()))?;
-        docs.extend(pages::decode(&t)?);
+        docs.extend(pages::decode(&page_bytes(v)?)?);
     }
     Ok(docs)
+}
+
+/// A page as stored: its UTF-8 JSON text as bytes (an `ArrayBuffer` is copied, not
+/// converted, on its way into IndexedDB and back into wasm memory, and takes half
+/// the room of a JS string of mostly ASCII text, which Chromium keeps as UTF-16
+/// once it holds one Chinese character).
+fn page_value(text: &str) -> JsValue {
+    js_sys::Uint8Array::from(text.as_bytes()).buffer().into()
+}
+
+/// The bytes of a stored page.
+fn page_bytes(v: &JsValue) -> Result<Vec<u8>, StoreError> {
+    if v.is_instance_of::<js_sys::ArrayBuffer>() {
+        Ok(js_sys::Uint8Array::new(v).to_vec())
+    } else {
+        Err(StoreError::Corrupt("a stored page is not bytes".into()))
+    }
 }
 
 /// Meta keys and values read by getAllKeys and getAll in one transaction (which

@@ -74,21 +74,21 @@ pub fn id_range(incoming: &[Doc]) -> Option<(&str, &str)> {
     }))
 }
 
-/// Decodes one page.
-pub fn decode(text: &str) -> Result<Vec<Doc>, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+/// Decodes one page (its UTF-8 JSON text).
+pub fn decode(text: &[u8]) -> Result<Vec<Doc>, StoreError> {
+    serde_json::from_slice(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
 }
 
 /// How many docs a page holds, without decoding them.
-pub fn count(text: &str) -> Result<usize, StoreError> {
-    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text).map(|v| v.len()).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+pub fn count(text: &[u8]) -> Result<usize, StoreError> {
+    serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(text).map(|v| v.len()).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
 }
 
 /// Plans a commit of `incoming` (bulk docs, one per id) given `pages`: every stored
 /// page whose key lies between the key of the page holding the smallest incoming
 /// id (if any) and the largest incoming id, in key order, as (key, text). Docs new
 /// to the store move into `stored` without being copied (a first import).
-pub fn plan(pages: &[(String, String)], incoming: Vec<Doc>) -> Result<PageWrite, StoreError> {
+pub fn plan<T: AsRef<[u8]>>(pages: &[(String, T)], incoming: Vec<Doc>) -> Result<PageWrite, StoreError> {
     // Which page each incoming doc belongs to: the last page whose key is not above
     // its id; an id below every page's key joins the first page (there is no page
     // before it in the whole store, or `pages` would start there).
@@ -108,7 +108,7 @@ pub fn plan(pages: &[(String, String)], incoming: Vec<Doc>) -> Result<PageWrite,
     for (p, members) in groups {
         let (key, text) = &pages[p];
         let mut docs: BTreeMap<Key, Doc> = BTreeMap::new();
-        for d in decode(text)? {
+        for d in decode(text.as_ref())? {
             docs.insert(Key(d.id.clone()), d);
         }
         let mut changed = false;
