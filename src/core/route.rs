@@ -87,6 +87,16 @@ impl Route {
         }
     }
 
+    /// Whether the view shows field records (visits, answers, problems, events) or
+    /// works on all records (data exchange): it waits until every stored record is
+    /// read after a cold start. The ledger shows its own progress instead.
+    pub fn needs_records(&self) -> bool {
+        matches!(
+            self,
+            Route::Sync | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard
+        )
+    }
+
     /// Whether two routes belong to the same navigation section (a target's page is
     /// part of the targets section).
     pub fn same_section(&self, other: &Route) -> bool {
@@ -379,6 +389,16 @@ mod tests {
             assert_eq!(decode_component(&encode_component(s)), s);
         }
         assert_eq!(decode_component("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn views_of_field_records_and_data_exchange_wait_for_every_record_the_plan_does_not() {
+        for h in ["#/sync", "#/problems/p-1", "#/visits/v-1", "#/dashboard", "#/reports/county/seed-county-wuding/2020-03", "#/rollup/2020-03"] {
+            assert!(Route::parse(h).needs_records(), "{h}");
+        }
+        for h in ["#/table", "#/targets", "#/targets/seed-target-wuding", "#/milestones", "#/settings", "#/ledger", "#/reports", "#/checklist"] {
+            assert!(!Route::parse(h).needs_records(), "{h}");
+        }
     }
 
     #[test]

@@ -76,12 +76,15 @@ pub fn id_range(incoming: &[Doc]) -> Option<(&str, &str)> {
 
 /// Decodes one page (its UTF-8 JSON text).
 pub fn decode(text: &[u8]) -> Result<Vec<Doc>, StoreError> {
-    serde_json::from_slice(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+    // Through `from_str`, the reader the rest of the app parses docs with: a
+    // second reader would compile a second copy of the doc decoder into the wasm.
+    let text = std::str::from_utf8(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))?;
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
 }
 
 /// How many docs a page holds, without decoding them.
 pub fn count(text: &[u8]) -> Result<usize, StoreError> {
-    serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(text).map(|v| v.len()).map_err(|e| StoreError::Corrupt(format!("page: {e}")))
+    decode(text).map(|d| d.len())
 }
 
 /// Plans a commit of `incoming` (bulk docs, one per id) given `pages`: every stored
@@ -132,7 +135,11 @@ pub fn plan<T: AsRef<[u8]>>(pages: &[(String, T)], incoming: Vec<Doc>) -> Result
         }
     }
     if !homeless.is_empty() {
-        let order: BTreeMap<KeyRef, usize> = homeless.iter().map(|&i| (KeyRef(&incoming[i].id), i)).collect();
+        // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
+        let mut order: BTreeMap<KeyRef, usize> = BTreeMap::new();
+        for &i in &homeless {
+            order.insert(KeyRef(&incoming[i].id), i);
+        }
         let docs: Vec<&Doc> = order.values().map(|&i| &incoming[i]).collect();
         write_pages(&docs, &mut out.puts)?;
         out.new += homeless.len() as u64;
@@ -170,7 +177,15 @@ fn write_pages(docs: &[&Doc], puts: &mut Vec<(String, String)>) -> Result<Vec<St
     let size = n.div_ceil(parts.max(1)).max(1);
     let mut keys = Vec::with_capacity(parts);
     for chunk in docs.chunks(size) {
-        let text = serde_json::to_string(chunk).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
+        // Each doc on its own, joined: the app's one doc encoder, no second one for a list.
+        let mut text = String::from("[");
+        for (i, d) in chunk.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(*d).map_err(|e| StoreError::WriteFailed(e.to_string()))?);
+        }
+        text.push(']');
         keys.push(chunk[0].id.clone());
         puts.push((chunk[0].id.clone(), text));
     }

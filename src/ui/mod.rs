@@ -560,7 +560,13 @@ fn App() -> impl IntoView {
                 <FirstRunBanner/>
                 <main data-testid="app-ready">{move || {
                     state.nav.track();
-                    current_view(state.route.get_untracked())
+                    let route = state.route.get_untracked();
+                    // Views of field records wait for them (tracked only for those
+                    // views, so the others are not mounted again when they arrive).
+                    if route.needs_records() && !state.records_ready.get() {
+                        return records_loading().into_any();
+                    }
+                    current_view(route)
                 }}</main>
             }.into_any(),
         }}
@@ -575,33 +581,41 @@ fn current_view(route: Route) -> AnyView {
         Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
         Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
         Route::Settings => view! { <settings::SettingsView/> }.into_any(),
-        Route::Sync => view! { <RecordsGate><sync::SyncView/></RecordsGate> }.into_any(),
+        Route::Sync => view! { <sync::SyncView/> }.into_any(),
         Route::Ledger(_) => view! { <ledger::LedgerView/> }.into_any(),
-        Route::Problem(id) => view! { <RecordsGate><problems::ProblemPage id=id.clone()/></RecordsGate> }.into_any(),
-        Route::NewProblem(from) => view! { <RecordsGate><problems::NewProblemPage from=from.clone()/></RecordsGate> }.into_any(),
-        Route::Visit(id) => view! { <RecordsGate><visits::VisitPage id=id.clone()/></RecordsGate> }.into_any(),
-        Route::NewVisit { target } => view! { <RecordsGate><visits::NewVisitPage target=target.clone()/></RecordsGate> }.into_any(),
+        Route::Problem(id) => view! { <problems::ProblemPage id=id/> }.into_any(),
+        Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
+        Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
+        Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
         Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
-        Route::Report { subject, month } => view! { <RecordsGate><reports::ReportPage subject=subject.clone() month=month/></RecordsGate> }.into_any(),
-        Route::Rollup { month, county } => view! { <RecordsGate><reports::RollupPage month=month county=county.clone()/></RecordsGate> }.into_any(),
-        Route::Dashboard => view! { <RecordsGate><dashboard::Dashboard/></RecordsGate> }.into_any(),
+        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
+        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
+        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
         Route::NotFound(_) => view! { <NotFound/> }.into_any(),
     }
 }
 
+/// The note shown instead of a view (or part of one) of field records while they
+/// are still being read: a view of visits or problems never shows a partial list
+/// as if it were the whole.
+fn records_loading() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <section class="view" data-testid="records-loading" aria-busy="true">
+            <p class="muted">{move || state.t(K::RecordsLoading)}</p>
+        </section>
+    }
+}
+
 /// Shows its children once every stored record is read (`records_ready`), and
-/// until then a note that field records are loading (nothing, when `quiet`): a view
-/// of visits or problems never shows a partial list as if it were the whole.
+/// until then [`records_loading`] (nothing, when `quiet`). Whole views of field
+/// records wait at the router instead (`Route::needs_records`).
 #[component]
 pub fn RecordsGate(children: ChildrenFn, #[prop(optional)] quiet: bool) -> impl IntoView {
     let state = use_app();
     view! {
-        <Show when=move || state.records_ready.get() fallback=move || (!quiet).then(|| view! {
-            <section class="view" data-testid="records-loading" aria-busy="true">
-                <p class="muted">{move || state.t(K::RecordsLoading)}</p>
-            </section>
-        })>
+        <Show when=move || state.records_ready.get() fallback=move || (!quiet).then(records_loading)>
             {children()}
         </Show>
     }
