@@ -62,6 +62,13 @@ impl Store for BrowserStore {
         }
     }
 
+    async fn load_ids(&self, ids: &[String]) -> Result<Vec<Doc>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.load_ids(ids).await,
+            BrowserStore::Local(s) => s.load_ids(ids).await,
+        }
+    }
+
     async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         match self {
             BrowserStore::Idb(s) => s.commit_owned(docs, meta).await,

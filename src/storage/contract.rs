@@ -45,6 +45,23 @@ pub async fn run_all<S: Store, F: Future<Output = S>>(open: impl Fn() -> F) {
     one_meta_value_reads_back(&open).await;
     the_head_and_the_bulk_together_are_everything(&open).await;
     a_fast_open_then_the_rest_is_a_full_open(&open).await;
+    docs_read_by_id_are_the_stored_ones(&open).await;
+}
+
+/// `load_ids` gives the stored state of each id asked for, head or bulk, wherever
+/// its page is, and skips ids not stored.
+pub async fn docs_read_by_id_are_the_stored_ones<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let mut docs: Vec<Doc> = (0..900).map(|i| doc_of(BULK_KINDS[i % BULK_KINDS.len()], &format!("b-{i:04}"), i as i64)).collect();
+    docs.push(doc_of("target", "t-1", 1));
+    s.commit(&docs, &[]).await.expect("commit");
+    let edited_one = edited(&docs[450], "status", json!("已整改"), &stamp("d-b", 1_700_000_000_000));
+    s.commit(std::slice::from_ref(&edited_one), &[]).await.expect("edit");
+    let ids: Vec<String> = ["b-0000", "b-0450", "b-0899", "t-1", "b-9999", "a-none", "zz"].iter().map(|s| s.to_string()).collect();
+    let got = sorted(open().await.load_ids(&ids).await.expect("load_ids"));
+    assert_eq!(got, sorted(vec![docs[0].clone(), edited_one, docs[899].clone(), docs[900].clone()]), "{}", s.kind());
+    assert_eq!(open().await.load_ids(&[]).await.expect("none"), Vec::<Doc>::new());
 }
 
 /// A doc of `kind` (for the head/bulk split).

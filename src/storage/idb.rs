@@ -268,6 +268,59 @@ impl Store for IdbStore {
         }
     }
 
+    /// One read transaction: a `get` per id in the head store and, for the bulk
+    /// store, the page that would hold each id (`openCursor(upperBound(id), "prev")`),
+    /// read once the transaction completed; each page decoded once.
+    async fn load_ids(&self, ids: &[String]) -> Result<Vec<Doc>, StoreError> {
+        self.check_open()?;
+        let no_db = |e: JsValue| StoreError::Unavailable(js_value_name(&e).unwrap_or_else(|| "read".into()));
+        let tx = self.db.transaction(&[DOCS, BULK], TransactionMode::ReadOnly).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let raw_tx = JsValue::from(tx);
+        let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let queued = (|| -> Result<Vec<(JsValue, JsValue)>, JsValue> {
+            let head = call(&raw_tx, "objectStore", &[JsValue::from_str(DOCS)])?;
+            let bulk = call(&raw_tx, "objectStore", &[JsValue::from_str(BULK)])?;
+            let mut reads = Vec::with_capacity(ids.len());
+            for id in ids {
+                let key = JsValue::from_str(id);
+                let got = call(&head, "get", &[key.clone()])?;
+                let page = call(&bulk, "openCursor", &[key_range("upperBound", &[key])?, JsValue::from_str("prev")])?;
+                reads.push((got, page));
+            }
+            Ok(reads)
+        })();
+        let reads = match queued {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = call(&raw_tx, "abort", &[]);
+                return Err(no_db(e));
+            }
+        };
+        // A read-only transaction completes once every request succeeded (a failed
+        // one aborts it); the results are on the requests.
+        finished(tx).await.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let result = |req: &JsValue| Reflect::get(req, &JsValue::from_str("result")).unwrap_or(JsValue::UNDEFINED);
+        let mut pages: std::collections::HashMap<String, Vec<Doc>> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for (id, (got, page)) in ids.iter().zip(reads) {
+            if let Some(t) = result(&got).as_string() {
+                out.push(serde_json::from_str::<Doc>(&t).map_err(|e| StoreError::Corrupt(format!("doc: {e}")))?);
+                continue;
+            }
+            let cursor = result(&page);
+            if cursor.is_null() || cursor.is_undefined() {
+                continue;
+            }
+            let key = Reflect::get(&cursor, &JsValue::from_str("key")).ok().and_then(|k| k.as_string()).unwrap_or_default();
+            if !pages.contains_key(&key) {
+                let value = Reflect::get(&cursor, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+                pages.insert(key.clone(), pages::decode(&page_bytes(&value)?)?);
+            }
+            out.extend(pages.get(&key).and_then(|docs| docs.iter().find(|d| &d.id == id)).cloned());
+        }
+        Ok(out)
+    }
+
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         self.commit_owned(dedupe(docs), meta).await
     }

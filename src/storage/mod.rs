@@ -148,6 +148,15 @@ pub trait Store {
     /// same transaction) and the merge is what is written. Returns, once the write
     /// is durable, the docs as stored: one per distinct id, in first-seen order.
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError>;
+    /// Reads the stored docs of `ids` (ids not stored are skipped): what another
+    /// tab just committed, without reading everything. Stores that can look docs
+    /// up (IndexedDB) read only those.
+    async fn load_ids(&self, ids: &[String]) -> Result<Vec<Doc>, StoreError> {
+        let want: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut docs = self.load().await?.docs;
+        docs.retain(|d| want.contains(d.id.as_str()));
+        Ok(docs)
+    }
     /// [`commit`](Self::commit) of docs the caller gives away (a save's or an
     /// import's change): the same write, without copying them first.
     async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {

@@ -300,27 +300,43 @@ impl AppState {
     /// path that commits (a save, a bundle import) ends here.
     pub fn apply_committed(&self, change: Change) {
         self.after_commit(&change);
+        self.tabs.with_value(|ch| {
+            if let Some(ch) = ch {
+                platform::announce_change(ch, &change.docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>());
+            }
+        });
         self.replica.update(|r| {
             if let Some(r) = r {
                 r.apply(change);
-            }
-        });
-        self.tabs.with_value(|ch| {
-            if let Some(ch) = ch {
-                platform::announce_change(ch);
             }
         });
     }
 
     /// Another tab committed: merge what storage holds into this tab's replica
     /// (merge is idempotent, so re-merging what is already here changes nothing),
-    /// and take over its settings. Runs under the save lock, so it never interleaves
-    /// with this tab's own staging and commit.
-    async fn refresh_from_store(self) {
+    /// and take over its settings. `ids`: the records it committed, when it said
+    /// (then only those are read — with 100,000 problems stored, reading everything
+    /// after every save in another tab would take seconds); `None`: everything.
+    /// Runs under the save lock, so it never interleaves with this tab's own
+    /// staging and commit.
+    async fn refresh_from_store(self, ids: Option<Vec<String>>) {
         let Some(store) = self.store.get_value() else { return };
         let lock = self.lock.get_value();
         let _turn = lock.lock().await;
-        let Ok(loaded) = store.load().await else { return };
+        let loaded = match ids {
+            None => store.load().await,
+            Some(ids) => {
+                let docs = store.load_ids(&ids).await;
+                let mut meta = std::collections::BTreeMap::new();
+                for key in [crate::core::bundle::ledger::META_SYNC_LEDGER, boot::META_SQUAD] {
+                    if let Ok(Some(v)) = store.meta(key).await {
+                        meta.insert(key.to_owned(), v);
+                    }
+                }
+                docs.map(|docs| crate::storage::Loaded { docs, meta })
+            }
+        };
+        let Ok(loaded) = loaded else { return };
         let change = self.replica.with_untracked(|r| r.as_ref().map(|r| r.stage_merge(&loaded.docs)));
         if let Some(change) = change.filter(|c| !c.is_empty()) {
             self.after_commit(&change);
@@ -476,7 +492,7 @@ fn App() -> impl IntoView {
                 state.lost.set(offline::check_lost(&info));
                 state.device.set(Some(info));
                 state.replica.set(Some(replica));
-                state.tabs.set_value(platform::open_tab_channel(move || spawn_local(state.refresh_from_store())));
+                state.tabs.set_value(platform::open_tab_channel(move |ids| spawn_local(state.refresh_from_store(ids))));
                 platform::mark("duzhan:head-ready");
                 // Let the first view render before reading the rest.
                 platform::yield_to_browser().await;

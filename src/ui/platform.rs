@@ -241,19 +241,29 @@ pub async fn storage_estimate() -> Option<(f64, f64)> {
 
 /// The channel on which tabs of the app announce committed changes. `on_change`
 /// runs in the *other* tabs (a channel does not hear its own messages).
-pub fn open_tab_channel(on_change: impl Fn() + 'static) -> Option<web_sys::BroadcastChannel> {
+pub fn open_tab_channel(on_change: impl Fn(Option<Vec<String>>) + 'static) -> Option<web_sys::BroadcastChannel> {
     use wasm_bindgen::JsCast;
     let ch = web_sys::BroadcastChannel::new("duzhan-changes").ok()?;
-    let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| on_change());
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        // A list of the ids committed, or anything else (an older build's "changed",
+        // a large import): read everything.
+        let ids = ev.data().as_string().and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok());
+        on_change(ids)
+    });
     ch.set_onmessage(Some(cb.as_ref().unchecked_ref()));
     // The channel lives as long as the page.
     cb.forget();
     Some(ch)
 }
 
-/// Tells the other tabs that storage changed.
-pub fn announce_change(ch: &web_sys::BroadcastChannel) {
-    let _ = ch.post_message(&wasm_bindgen::JsValue::from_str("changed"));
+/// Most ids a change announcement lists; a larger change (an import) is announced
+/// as "changed", and the other tabs read everything.
+const ANNOUNCE_MAX_IDS: usize = 2_000;
+
+/// Tells the other tabs that storage changed, and which records.
+pub fn announce_change(ch: &web_sys::BroadcastChannel, ids: &[&str]) {
+    let message = if ids.len() <= ANNOUNCE_MAX_IDS { serde_json::to_string(ids).unwrap_or_else(|_| "changed".into()) } else { "changed".into() };
+    let _ = ch.post_message(&wasm_bindgen::JsValue::from_str(&message));
 }
 
 /// A held Web Lock (`navigator.locks`); dropping it releases the lock.
