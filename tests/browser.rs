@@ -315,6 +315,9 @@ async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_e
     // The raw layout: `docs` keeps only the head.
     let db = Factory::new().expect("factory").open(&name, None).expect("open").await.expect("db");
     assert_eq!(db.version(), Ok(DB_VERSION));
+    let mut stores = db.store_names();
+    stores.sort();
+    assert_eq!(stores, vec!["bulk", "docs", "meta"], "the layout-2 store is gone");
     let tx = db.transaction(&["docs", "bulk"], TransactionMode::ReadOnly).expect("tx");
     assert_eq!(tx.object_store("docs").expect("docs").count(None).expect("count").await.expect("count"), 300);
     // 400 docs in pages of 200.

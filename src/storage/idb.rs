@@ -53,9 +53,9 @@ use wasm_bindgen_futures::JsFuture;
 /// are [`SCHEMA_VERSION`] and migrate on load.
 /// - 1: stores `docs` and `meta`;
 /// - 2: the same stores (data schema v2: meta `doc_count`);
-/// - 3: store `bulk`; the upgrade moves the bulk kinds' docs out of `docs` into it
-///   in its own (versionchange) transaction: all of them, or the upgrade aborts
-///   and the database stays at its old version, untouched.
+/// - 3: store `bulk`, the bulk kinds' docs in pages; the upgrade moves them out of
+///   `docs` in its own (versionchange) transaction (`move_to_layout_3`): all of
+///   them, or the upgrade aborts and the database stays at its old version, untouched.
 pub const DB_VERSION: u32 = 3;
 const DOCS: &str = "docs";
 const BULK: &str = "bulk";
@@ -628,37 +628,50 @@ impl Store for IdbStore {
 
 /// Creates the object stores missing at this version (run in `upgradeneeded`),
 /// and when `bulk` is new to a database that has docs, moves the bulk kinds' docs
-/// into it (see [`DB_VERSION`]).
+/// into it (see [`DB_VERSION`], `move_to_layout_3`).
 fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
     let db = event.database()?;
     let existing = db.store_names();
+    let has = |name: &str| existing.iter().any(|s| s == name);
+    if has(DOCS) && !has(BULK) {
+        // Layout ≤ 2 → 3 (see `move_to_layout_3`): the old `docs` steps aside first.
+        let raw = JsValue::from(event.clone());
+        let tx = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("transaction"))).map_err(idb::Error::UpdateFailed)?;
+        let old = call(&tx, "objectStore", &[JsValue::from_str(DOCS)]).map_err(idb::Error::UpdateFailed)?;
+        Reflect::set(&old, &JsValue::from_str("name"), &JsValue::from_str(DOCS_V2)).map_err(idb::Error::UpdateFailed)?;
+        db.create_object_store(DOCS, ObjectStoreParams::new())?;
+        db.create_object_store(BULK, ObjectStoreParams::new())?;
+        let raw_db = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("result"))).map_err(idb::Error::UpdateFailed)?;
+        move_to_layout_3(&tx, &raw_db).map_err(idb::Error::UpdateFailed)?;
+    }
     for store in [DOCS, BULK, META] {
-        if !existing.iter().any(|s| s == store) {
+        if !db.store_names().iter().any(|s| s == store) {
             // Default parameters: no key path, so keys are given on each put.
             db.create_object_store(store, ObjectStoreParams::new())?;
         }
     }
-    if existing.iter().any(|s| s == DOCS) && !existing.iter().any(|s| s == BULK) {
-        let raw = JsValue::from(event.clone());
-        let tx = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("transaction")));
-        tx.and_then(|tx| move_bulk_docs(&tx)).map_err(idb::Error::UpdateFailed)?;
-    }
     Ok(())
 }
 
-/// Layout 3's upgrade step, inside the versionchange transaction `tx`: every doc of
-/// a bulk kind moves from `docs` to `bulk`, packed into pages (their texts as
-/// they were, in key order). A doc whose kind cannot be read stays where it is
-/// (loading reports it as damaged, as before). Any failing request aborts `tx`,
-/// and with it the whole upgrade.
-fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
+/// Name the layout-2 `docs` store has during the upgrade to layout 3.
+const DOCS_V2: &str = "docs_v2";
+
+/// Layout 3's upgrade step, inside the versionchange transaction `tx`: the old
+/// `docs` (renamed [`DOCS_V2`]) is read whole; its head docs go into the new
+/// `docs` one by one and its bulk docs into `bulk`, packed into pages (their texts
+/// as they were, in key order); then the old store is deleted — a store deletion
+/// instead of a delete per moved doc. A doc whose kind cannot be read stays with
+/// the head (loading reports it as damaged, as before). Any failure aborts `tx`,
+/// and with it the whole upgrade: the database stays at its old version, untouched.
+fn move_to_layout_3(tx: &JsValue, db: &JsValue) -> Result<(), JsValue> {
+    let old = call(tx, "objectStore", &[JsValue::from_str(DOCS_V2)])?;
     let docs = call(tx, "objectStore", &[JsValue::from_str(DOCS)])?;
     let bulk = call(tx, "objectStore", &[JsValue::from_str(BULK)])?;
-    let keys = call(&docs, "getAllKeys", &[])?;
-    let values = call(&docs, "getAll", &[])?;
+    let keys = call(&old, "getAllKeys", &[])?;
+    let values = call(&old, "getAll", &[])?;
     // Requests run in order: when the values arrive, the keys have.
     let on_values = {
-        let (keys, tx) = (keys.clone(), tx.clone());
+        let (keys, tx, db) = (keys.clone(), tx.clone(), db.clone());
         Closure::once_into_js(move |ev: JsValue| {
             let moved = (|| -> Result<(), JsValue> {
                 let keys: Array = Reflect::get(&keys, &JsValue::from_str("result"))?.dyn_into()?;
@@ -666,15 +679,18 @@ fn move_bulk_docs(tx: &JsValue) -> Result<(), JsValue> {
                 // getAll lists the docs in key order, which pages keep.
                 let mut moving = Vec::new();
                 for (k, v) in keys.iter().zip(values.iter()) {
-                    let (Some(key), Some(text)) = (k.as_string(), v.as_string()) else { continue };
-                    if kind_of(&text).is_some_and(|kind| super::is_bulk(&kind)) {
-                        call(&docs, "delete", &[k])?;
-                        moving.push((key, text));
+                    let bulk_doc = v.as_string().and_then(|t| kind_of(&t).filter(|kind| super::is_bulk(kind)).map(|_| t));
+                    match (k.as_string(), bulk_doc) {
+                        (Some(key), Some(text)) => moving.push((key, text)),
+                        _ => {
+                            call(&docs, "put", &[v, k])?;
+                        }
                     }
                 }
                 for (key, text) in pages::pack(&moving) {
                     call(&bulk, "put", &[page_value(&text), JsValue::from_str(&key)])?;
                 }
+                call(&db, "deleteObjectStore", &[JsValue::from_str(DOCS_V2)])?;
                 Ok(())
             })();
             if moved.is_err() {
