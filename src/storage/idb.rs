@@ -183,6 +183,38 @@ impl IdbStore {
     }
 }
 
+impl IdbStore {
+    /// Meta and the head, and with `bulk` every page too, in one read transaction.
+    async fn read(&self, with_bulk: bool) -> Result<Loaded, StoreError> {
+        self.check_open()?;
+        // A database that cannot be read at all is unavailable; a read that fails
+        // part-way means stored data the browser cannot give back: treat it as
+        // damaged (the user is told not to clear browser data).
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
+        let stores: &[&str] = if with_bulk { &[DOCS, BULK, META] } else { &[DOCS, META] };
+        let tx = self.db.transaction(stores, TransactionMode::ReadOnly).map_err(no_db)?;
+        let docs = tx.object_store(DOCS).map_err(no_db)?;
+        let meta = tx.object_store(META).map_err(no_db)?;
+        // `into_future` attaches the success handlers now, before any of the
+        // requests can finish: awaiting one must not miss another's event.
+        let doc_values = docs.get_all(None, None).map_err(no_db)?.into_future();
+        let bulk_values = match with_bulk {
+            true => Some(tx.object_store(BULK).map_err(no_db)?.get_all(None, None).map_err(no_db)?.into_future()),
+            false => None,
+        };
+        let meta_values = meta.get_all(None, None).map_err(no_db)?.into_future();
+        let meta_keys = meta.get_all_keys(None, None).map_err(no_db)?.into_future();
+        let mut docs = parse_docs(&doc_values.await.map_err(unreadable)?)?;
+        if let Some(pages) = bulk_values {
+            docs.extend(parse_pages(&pages.await.map_err(unreadable)?)?);
+        }
+        let meta_values = meta_values.await.map_err(unreadable)?;
+        let meta_keys = meta_keys.await.map_err(unreadable)?;
+        Ok(Loaded { docs, meta: parse_meta(&meta_keys, &meta_values)? })
+    }
+}
+
 impl Drop for IdbStore {
     fn drop(&mut self) {
         self.db.close();
@@ -195,45 +227,11 @@ impl Store for IdbStore {
     }
 
     async fn load(&self) -> Result<Loaded, StoreError> {
-        self.check_open()?;
-        // A database that cannot be read at all is unavailable; a read that fails
-        // part-way means stored data the browser cannot give back: treat it as
-        // damaged (the user is told not to clear browser data).
-        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
-        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
-        let tx = self.db.transaction(&[DOCS, BULK, META], TransactionMode::ReadOnly).map_err(no_db)?;
-        let docs = tx.object_store(DOCS).map_err(no_db)?;
-        let bulk = tx.object_store(BULK).map_err(no_db)?;
-        let meta = tx.object_store(META).map_err(no_db)?;
-        // `into_future` attaches the success handlers now, before any of the
-        // requests can finish: awaiting one must not miss another's event.
-        let doc_values = docs.get_all(None, None).map_err(no_db)?.into_future();
-        let bulk_values = bulk.get_all(None, None).map_err(no_db)?.into_future();
-        let meta_values = meta.get_all(None, None).map_err(no_db)?.into_future();
-        let meta_keys = meta.get_all_keys(None, None).map_err(no_db)?.into_future();
-        let doc_values = doc_values.await.map_err(unreadable)?;
-        let bulk_values = bulk_values.await.map_err(unreadable)?;
-        let meta_values = meta_values.await.map_err(unreadable)?;
-        let meta_keys = meta_keys.await.map_err(unreadable)?;
-        let mut docs = parse_docs(&doc_values)?;
-        docs.extend(parse_pages(&bulk_values)?);
-        Ok(Loaded { docs, meta: parse_meta(&meta_keys, &meta_values)? })
+        self.read(true).await
     }
 
     async fn load_head(&self) -> Result<Loaded, StoreError> {
-        self.check_open()?;
-        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
-        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
-        let tx = self.db.transaction(&[DOCS, META], TransactionMode::ReadOnly).map_err(no_db)?;
-        let docs = tx.object_store(DOCS).map_err(no_db)?;
-        let meta = tx.object_store(META).map_err(no_db)?;
-        let doc_values = docs.get_all(None, None).map_err(no_db)?.into_future();
-        let meta_values = meta.get_all(None, None).map_err(no_db)?.into_future();
-        let meta_keys = meta.get_all_keys(None, None).map_err(no_db)?.into_future();
-        let doc_values = doc_values.await.map_err(unreadable)?;
-        let meta_values = meta_values.await.map_err(unreadable)?;
-        let meta_keys = meta_keys.await.map_err(unreadable)?;
-        Ok(Loaded { docs: parse_docs(&doc_values)?, meta: parse_meta(&meta_keys, &meta_values)? })
+        self.read(false).await
     }
 
     /// A batch of pages at a time (about [`BULK_PAGE`] docs, each batch its own read
