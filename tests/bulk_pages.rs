@@ -38,7 +38,7 @@ fn doc(id: &str, dev: u8, wall: u16, value: u8) -> Doc {
 }
 
 /// A simulated object store: UTF-16 key -> (key, page text).
-type Idb = BTreeMap<Vec<u16>, (String, String)>;
+type Idb = BTreeMap<Vec<u16>, (String, Vec<u8>)>;
 
 fn k16(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -46,7 +46,7 @@ fn k16(s: &str) -> Vec<u16> {
 
 /// What `IdbStore::commit` reads: from the page holding the smallest id (the
 /// greatest key not above it) to the largest id.
-fn read_range(db: &Idb, incoming: &[Doc]) -> Vec<(String, String)> {
+fn read_range(db: &Idb, incoming: &[Doc]) -> Vec<(String, Vec<u8>)> {
     let Some((lo, hi)) = id_range(incoming) else { return Vec::new() };
     let start = db.range(..=k16(lo)).next_back().map(|(k, _)| k.clone()).unwrap_or_else(|| k16(lo));
     db.range(start..=k16(hi)).map(|(_, v)| v.clone()).collect()
@@ -56,7 +56,7 @@ fn check(db: &Idb, model: &BTreeMap<String, Doc>) -> Result<(), TestCaseError> {
     let keys: Vec<&String> = db.values().map(|(k, _)| k).collect();
     let mut all = BTreeMap::new();
     for (i, (key, text)) in db.values().enumerate() {
-        let docs = decode(text.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let docs = decode(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(!docs.is_empty() && docs.len() <= PAGE_MAX, "page {key} holds {}", docs.len());
         prop_assert_eq!(&docs[0].id, key);
         for w in docs.windows(2) {
@@ -90,6 +90,13 @@ fn batch() -> impl Strategy<Value = Vec<Edit>> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn keys_compare_as_indexeddb_compares_them(a in "[a-z0-9é\u{E000}\u{FFFD}😀-]{0,6}", b in "[a-z0-9é\u{E000}\u{FFFD}😀-]{0,6}") {
+        prop_assert_eq!(key_cmp(&a, &b), a.encode_utf16().cmp(b.encode_utf16()));
+        let c = format!("{a}{b}");
+        prop_assert_eq!(key_cmp(&a, &c), a.encode_utf16().cmp(c.encode_utf16()));
+    }
 
     #[test]
     fn pages_keep_every_doc_merged_in_order_and_in_range(batches in prop::collection::vec(batch(), 1..12)) {
@@ -145,7 +152,7 @@ fn packed_texts_decode_to_the_docs_in_pages_of_the_target_size() {
     let pages = pack(&texts);
     assert_eq!(pages.len(), 3);
     assert_eq!(pages.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec![docs[0].id.as_str(), docs[200].id.as_str(), docs[400].id.as_str()]);
-    let back: Vec<Doc> = pages.iter().flat_map(|(_, t)| decode(t.as_bytes()).expect("decode")).collect();
+    let back: Vec<Doc> = pages.iter().flat_map(|(_, t)| decode(t).expect("decode")).collect();
     assert_eq!(back, docs);
 }
 

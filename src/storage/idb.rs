@@ -740,8 +740,8 @@ fn parse_pages(values: &[JsValue]) -> Result<Vec<Doc>, StoreError> {
 /// converted, on its way into IndexedDB and back into wasm memory, and takes half
 /// the room of a JS string of mostly ASCII text, which Chromium keeps as UTF-16
 /// once it holds one Chinese character).
-fn page_value(text: &str) -> JsValue {
-    js_sys::Uint8Array::from(text.as_bytes()).buffer().into()
+fn page_value(text: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(text).buffer().into()
 }
 
 /// The bytes of a stored page.

@@ -30,8 +30,17 @@ pub const PAGE_TARGET: usize = 200;
 pub const PAGE_MAX: usize = 400;
 
 /// Orders two keys the way IndexedDB orders strings: by UTF-16 code units.
+/// UTF-8 byte order agrees with it except where a character from U+E000 to U+FFFF
+/// meets one above U+FFFF, so the bytes decide whenever the first bytes that differ
+/// are ASCII (or one key is a prefix of the other) — every id the app makes — and
+/// only other keys are compared as UTF-16.
 pub fn key_cmp(a: &str, b: &str) -> Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    match x.iter().zip(y).position(|(p, q)| p != q) {
+        None => x.len().cmp(&y.len()),
+        Some(i) if x[i] < 0x80 && y[i] < 0x80 => x[i].cmp(&y[i]),
+        Some(_) => a.encode_utf16().cmp(b.encode_utf16()),
+    }
 }
 
 /// A key ordered as IndexedDB orders it.
@@ -57,7 +66,7 @@ pub struct PageWrite {
     /// the key of a page it replaces).
     pub deletes: Vec<String>,
     /// Pages to put: (key, JSON text).
-    pub puts: Vec<(String, String)>,
+    pub puts: Vec<(String, Vec<u8>)>,
     /// Each incoming doc as stored, in the incoming order.
     pub stored: Vec<Doc>,
     /// Incoming docs whose id no page held.
@@ -135,12 +144,18 @@ pub fn plan<T: AsRef<[u8]>>(pages: &[(String, T)], incoming: Vec<Doc>) -> Result
         }
     }
     if !homeless.is_empty() {
-        // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
-        let mut order: BTreeMap<KeyRef, usize> = BTreeMap::new();
-        for &i in &homeless {
-            order.insert(KeyRef(&incoming[i].id), i);
-        }
-        let docs: Vec<&Doc> = order.values().map(|&i| &incoming[i]).collect();
+        // An export lists records in key order already: then no map is needed.
+        let sorted = homeless.windows(2).all(|w| key_cmp(&incoming[w[0]].id, &incoming[w[1]].id) == Ordering::Less);
+        let docs: Vec<&Doc> = if sorted {
+            homeless.iter().map(|&i| &incoming[i]).collect()
+        } else {
+            // Inserted one by one: collecting into a BTreeMap compiles a sort of its own.
+            let mut order: BTreeMap<KeyRef, usize> = BTreeMap::new();
+            for &i in &homeless {
+                order.insert(KeyRef(&incoming[i].id), i);
+            }
+            order.into_values().map(|i| &incoming[i]).collect()
+        };
         write_pages(&docs, &mut out.puts)?;
         out.new += homeless.len() as u64;
     }
@@ -171,21 +186,23 @@ impl PartialOrd for KeyRef<'_> {
 
 /// Docs in key order as pages: one page up to [`PAGE_MAX`], else pages of about
 /// [`PAGE_TARGET`] of equal size. Returns the keys written.
-fn write_pages(docs: &[&Doc], puts: &mut Vec<(String, String)>) -> Result<Vec<String>, StoreError> {
+fn write_pages(docs: &[&Doc], puts: &mut Vec<(String, Vec<u8>)>) -> Result<Vec<String>, StoreError> {
     let n = docs.len();
     let parts = if n <= PAGE_MAX { 1 } else { n.div_ceil(PAGE_TARGET) };
     let size = n.div_ceil(parts.max(1)).max(1);
     let mut keys = Vec::with_capacity(parts);
     for chunk in docs.chunks(size) {
-        // Each doc on its own, joined: the app's one doc encoder, no second one for a list.
-        let mut text = String::from("[");
+        // Each doc written straight into the page (the app's one doc encoder; a
+        // list encoder would be a second one in the wasm).
+        let mut text = Vec::with_capacity(chunk.len() * 600);
+        text.push(b'[');
         for (i, d) in chunk.iter().enumerate() {
             if i > 0 {
-                text.push(',');
+                text.push(b',');
             }
-            text.push_str(&serde_json::to_string(*d).map_err(|e| StoreError::WriteFailed(e.to_string()))?);
+            serde_json::to_writer(&mut text, *d).map_err(|e| StoreError::WriteFailed(e.to_string()))?;
         }
-        text.push(']');
+        text.push(b']');
         keys.push(chunk[0].id.clone());
         puts.push((chunk[0].id.clone(), text));
     }
@@ -194,18 +211,18 @@ fn write_pages(docs: &[&Doc], puts: &mut Vec<(String, String)>) -> Result<Vec<St
 
 /// Packs docs given as (key, JSON text) *in key order* into pages of
 /// [`PAGE_TARGET`] without decoding them (the layout upgrade moves stored texts).
-pub fn pack(docs: &[(String, String)]) -> Vec<(String, String)> {
+pub fn pack(docs: &[(String, String)]) -> Vec<(String, Vec<u8>)> {
     docs.chunks(PAGE_TARGET)
         .map(|chunk| {
-            let mut text = String::with_capacity(chunk.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 2);
-            text.push('[');
+            let mut text = Vec::with_capacity(chunk.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 2);
+            text.push(b'[');
             for (i, (_, t)) in chunk.iter().enumerate() {
                 if i > 0 {
-                    text.push(',');
+                    text.push(b',');
                 }
-                text.push_str(t);
+                text.extend_from_slice(t.as_bytes());
             }
-            text.push(']');
+            text.push(b']');
             (chunk[0].0.clone(), text)
         })
         .collect()
