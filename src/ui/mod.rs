@@ -104,8 +104,9 @@ pub struct AppState {
     pub ledger_ready: RwSignal<bool>,
     /// False while the bulk records (现场记录: visits, answers, problems, events) are
     /// still being read after the first view (see `storage::boot::open_head`). Views
-    /// that show them wait behind [`RecordsGate`]; every save waits for it before it
-    /// stages, so a change is always staged against every stored record.
+    /// that show them wait (at the router, `Route::needs_records`, or behind
+    /// [`RecordsGate`]); every save waits for it before it stages, so a change is
+    /// always staged against every stored record.
     pub records_ready: RwSignal<bool>,
     /// True in the benchmark mode (`?bench=ledger100k`): generated problems in memory.
     pub bench: RwSignal<bool>,
