@@ -308,7 +308,7 @@ async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_e
     assert_eq!(sorted(all.clone()).docs, docs);
     let head = s.load_head().await.expect("head");
     assert_eq!(sorted(head).docs, docs.iter().filter(|d| !is_bulk(&d.kind)).cloned().collect::<Vec<_>>());
-    let mut bulk = s.load_bulk().await.expect("bulk");
+    let mut bulk = s.load_bulk(&|_| {}).await.expect("bulk");
     bulk.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(bulk, docs.iter().filter(|d| is_bulk(&d.kind)).cloned().collect::<Vec<_>>());
     assert_eq!(bulk.len(), 400);
@@ -327,7 +327,7 @@ async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_e
     let (mut r, info, rest) = boot::open_head(&s, || DeviceId("d-never".into())).await.expect("open head");
     assert_eq!(info.squad_name, "楚雄市小分队");
     assert!(matches!(rest, boot::Rest::Bulk { recorded: Some(700), .. }), "{rest:?}");
-    let (rest_docs, missing) = boot::load_rest(&s, &rest).await.expect("rest");
+    let (rest_docs, missing) = boot::load_rest(&s, &rest, &|_| {}).await.expect("rest");
     assert_eq!((rest_docs.len(), missing), (400, None));
     boot::absorb(&mut r, rest_docs);
     let (full, _) = boot::open(&s, || DeviceId("d-never".into())).await.expect("open");

@@ -216,6 +216,7 @@ keys! {
     LedgerTotal => "符合条件的问题", "Matching problems";
     LedgerBuilding => "正在建立台账索引…", "Building the ledger index…";
     RecordsLoading => "正在载入现场记录（督导、问题），请稍候…", "Loading field records (visits, problems)…";
+    RecordsRead => "已载入（条）", "Read (records)";
     LedgerEmpty => "没有符合条件的问题。", "No problem matches.";
     LedgerStatusTabs => "按整改状态筛选", "Filter by status";
     BenchMode => "基准测试模式：100,000 条模拟问题只在内存中，不会保存。", "Benchmark mode: 100,000 generated problems, in memory only, never saved.";

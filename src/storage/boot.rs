@@ -41,7 +41,7 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
 /// ([`open_head_with`]), then the rest ([`load_rest`]).
 pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo), StoreError> {
     let (mut replica, mut info, rest) = open_head_with(store, random_device, steps).await?;
-    let (bulk, missing) = load_rest(store, &rest).await?;
+    let (bulk, missing) = load_rest(store, &rest, &|_| {}).await?;
     absorb(&mut replica, bulk);
     if rest != Rest::Loaded {
         info.missing_records = missing;
@@ -58,6 +58,17 @@ pub enum Rest {
     /// The bulk records (现场记录, [`super::BULK_KINDS`]). `recorded` is the doc count
     /// the store recorded when the head was read, `head` how many head docs it held.
     Bulk { recorded: Option<usize>, head: usize },
+}
+
+impl Rest {
+    /// How many bulk records the store expects to give back (from its recorded
+    /// count), for a progress display; `None` when unknown or nothing is left.
+    pub fn expected(&self) -> Option<usize> {
+        match *self {
+            Rest::Loaded => None,
+            Rest::Bulk { recorded, head } => recorded.map(|r| r.saturating_sub(head)),
+        }
+    }
 }
 
 /// Opens the store for a first view (快速启动): reads the head (meta and every
@@ -125,13 +136,15 @@ pub async fn open_head_with<S: Store>(store: &S, random_device: impl FnOnce() ->
 
 /// Reads what [`open_head`] left: the bulk records, and `(recorded, found)` when
 /// the store holds fewer docs than it recorded (see `DeviceInfo::missing_records`).
+/// `progress` hears how many are read so far (see [`Rest::expected`] for how many
+/// to expect).
 /// Needs no lock: commits made meanwhile only add to what it finds, and the
 /// replica merges whatever it reads ([`absorb`]).
-pub async fn load_rest<S: Store>(store: &S, rest: &Rest) -> Result<(Vec<Doc>, Option<(usize, usize)>), StoreError> {
+pub async fn load_rest<S: Store>(store: &S, rest: &Rest, progress: &dyn Fn(usize)) -> Result<(Vec<Doc>, Option<(usize, usize)>), StoreError> {
     match *rest {
         Rest::Loaded => Ok((Vec::new(), None)),
         Rest::Bulk { recorded, head } => {
-            let bulk = store.load_bulk().await?;
+            let bulk = store.load_bulk(progress).await?;
             let found = head + bulk.len();
             Ok((bulk, missing(recorded, found)))
         }

@@ -48,10 +48,10 @@ impl Store for BrowserStore {
         }
     }
 
-    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+    async fn load_bulk(&self, progress: &dyn Fn(usize)) -> Result<Vec<Doc>, StoreError> {
         match self {
-            BrowserStore::Idb(s) => s.load_bulk().await,
-            BrowserStore::Local(s) => s.load_bulk().await,
+            BrowserStore::Idb(s) => s.load_bulk(progress).await,
+            BrowserStore::Local(s) => s.load_bulk(progress).await,
         }
     }
 

@@ -89,7 +89,10 @@ pub async fn the_head_and_the_bulk_together_are_everything<S: Store, F: Future<O
     let h = open().await.load_head().await.expect("load_head");
     assert_eq!(sorted(h.docs), head, "{}", s.kind());
     assert_eq!(h.meta, l.meta);
-    assert_eq!(sorted(open().await.load_bulk().await.expect("load_bulk")), sorted(bulk.clone()));
+    let heard = std::cell::RefCell::new(Vec::new());
+    assert_eq!(sorted(open().await.load_bulk(&|n| heard.borrow_mut().push(n)).await.expect("load_bulk")), sorted(bulk.clone()));
+    let heard = heard.into_inner();
+    assert!(heard.windows(2).all(|w| w[0] <= w[1]) && heard.last() == Some(&bulk.len()), "{}: progress {heard:?}", s.kind());
     // A stale copy of a bulk doc committed after an edit: both edits survive.
     let first = bulk[3].clone();
     let newer = edited(&first, "status", json!("已整改"), &stamp("d-a", 1_700_000_000_000));
@@ -98,7 +101,7 @@ pub async fn the_head_and_the_bulk_together_are_everything<S: Store, F: Future<O
     let back = open().await.commit(std::slice::from_ref(&other), &[]).await.expect("commit other");
     assert_eq!(back, vec![Doc::merge(&newer, &other)]);
     bulk[3] = Doc::merge(&newer, &other);
-    assert_eq!(sorted(open().await.load_bulk().await.expect("load_bulk")), sorted(bulk.clone()));
+    assert_eq!(sorted(open().await.load_bulk(&|_| {}).await.expect("load_bulk")), sorted(bulk.clone()));
     assert!(open().await.load_head().await.expect("load_head").docs.iter().all(|d| !super::is_bulk(&d.kind)));
     let l = open().await.load().await.expect("load");
     assert_eq!(l.meta.get(META_DOC_COUNT).map(String::as_str), Some(all.len().to_string().as_str()));
@@ -119,8 +122,10 @@ pub async fn a_fast_open_then_the_rest_is_a_full_open<S: Store, F: Future<Output
     assert_eq!(rest, boot::Rest::Bulk { recorded: Some(full.len()), head: full.len() - 30 });
     assert_eq!(head.len(), full.len() - 30);
     assert!(head.docs().all(|d| !super::is_bulk(&d.kind)));
-    let (bulk, missing) = boot::load_rest(&again, &rest).await.expect("rest");
-    assert_eq!((bulk.len(), missing), (30, None));
+    assert_eq!(rest.expected(), Some(30));
+    let heard = std::cell::Cell::new(0);
+    let (bulk, missing) = boot::load_rest(&again, &rest, &|n| heard.set(n)).await.expect("rest");
+    assert_eq!((bulk.len(), missing, heard.get()), (30, None, 30));
     boot::absorb(&mut head, bulk);
     assert_eq!(head.docs().collect::<Vec<_>>(), full.docs().collect::<Vec<_>>());
     assert_eq!(info, full_info);

@@ -237,7 +237,7 @@ impl Store for IdbStore {
     /// A batch of pages at a time (about [`BULK_PAGE`] docs, each batch its own read
     /// transaction, the next starting after the last key read), yielding to the
     /// page in between.
-    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+    async fn load_bulk(&self, progress: &dyn Fn(usize)) -> Result<Vec<Doc>, StoreError> {
         let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
         let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
         let mut out = Vec::new();
@@ -258,6 +258,7 @@ impl Store for IdbStore {
             let keys = keys.await.map_err(unreadable)?;
             let values = values.await.map_err(unreadable)?;
             out.extend(parse_pages(&values)?);
+            progress(out.len());
             if values.len() < per_read as usize {
                 return Ok(out);
             }

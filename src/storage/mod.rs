@@ -138,9 +138,12 @@ pub trait Store {
     }
     /// Reads the docs of the bulk kinds. Together with [`load_head`](Self::load_head)
     /// (run first) it reads at least every doc stored before the head was read.
-    async fn load_bulk(&self) -> Result<Vec<Doc>, StoreError> {
+    /// `progress` hears how many docs are read so far (stores that read in batches
+    /// tell it after each).
+    async fn load_bulk(&self, progress: &dyn Fn(usize)) -> Result<Vec<Doc>, StoreError> {
         let mut docs = self.load().await?.docs;
         docs.retain(|d| is_bulk(&d.kind));
+        progress(docs.len());
         Ok(docs)
     }
     /// Writes docs and meta values atomically, and records [`SCHEMA_VERSION`] and

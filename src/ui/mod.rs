@@ -108,6 +108,8 @@ pub struct AppState {
     /// [`RecordsGate`]); every save waits for it before it stages, so a change is
     /// always staged against every stored record.
     pub records_ready: RwSignal<bool>,
+    /// While they are read: how many so far, and how many the store expects.
+    pub records_progress: RwSignal<(usize, Option<usize>)>,
     /// True in the benchmark mode (`?bench=ledger100k`): generated problems in memory.
     pub bench: RwSignal<bool>,
     /// Bumped by every navigation; the current view is mounted afresh when it changes.
@@ -151,6 +153,7 @@ impl AppState {
             ledger_version: RwSignal::new(0),
             ledger_ready: RwSignal::new(false),
             records_ready: RwSignal::new(false),
+            records_progress: RwSignal::new((0, None)),
             bench: RwSignal::new(false),
             nav: RwSignal::new(0),
             device: RwSignal::new(None),
@@ -388,7 +391,9 @@ impl AppState {
     /// merge keeps them (it is idempotent and order-independent).
     async fn load_rest(self, rest: boot::Rest) -> Result<(), StoreError> {
         let Some(store) = self.store.get_value() else { return Ok(()) };
-        let (bulk, missing) = boot::load_rest(&*store, &rest).await?;
+        self.records_progress.set((0, rest.expected()));
+        let progress = self.records_progress;
+        let (bulk, missing) = boot::load_rest(&*store, &rest, &|n| progress.update(|p| p.0 = n)).await?;
         platform::mark("duzhan:bulk-read");
         if !bulk.is_empty() {
             self.replica.update(|r| {
@@ -621,6 +626,13 @@ fn records_loading() -> impl IntoView {
     view! {
         <section class="view" data-testid="records-loading" aria-busy="true">
             <p class="muted">{move || state.t(K::RecordsLoading)}</p>
+            <p class="muted" data-testid="records-progress">
+                {move || state.t(K::RecordsRead)} " "
+                {move || state.records_progress.with(|&(n, of)| match of {
+                    Some(of) => format!("{n} / {of}"),
+                    None => n.to_string(),
+                })}
+            </p>
         </section>
     }
 }

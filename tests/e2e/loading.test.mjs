@@ -33,6 +33,10 @@ test('with 20,000 problems stored on a slow tablet, the plan shows first, a save
     await page.locator(tid('records-loading')).first().waitFor({ timeout: SLOW });
     const recordsReady = () => page.evaluate(() => performance.getEntriesByName('duzhan:records-ready')[0]?.startTime ?? null);
     assert.equal(await recordsReady(), null, 'the records are still being read when the plan is shown');
+    // How far the reading is, out of what the store recorded.
+    const progress = await page.locator(tid('records-progress')).first().textContent();
+    const m = progress.match(/(\d+) \/ (\d+)/);
+    assert.ok(m && Number(m[2]) > PROBLEMS && Number(m[1]) <= Number(m[2]), `progress shown: ${progress}`);
 
     // A save while they load: it shows as saving, and lands once every record is read.
     await page.evaluate(() => {
