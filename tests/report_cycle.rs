@@ -194,7 +194,7 @@ fn a_finished_months_figures_for_a_target_are_exact() {
     assert_eq!((ti.pass, ti.fail, ti.not_applicable), (1, 2, 0));
     let tp = f.group(ChecklistGroup::ThreePrecisions);
     assert_eq!((tp.pass, tp.fail, tp.not_applicable), (0, 0, 1));
-    assert_eq!(f.checks.rate_text(), "33.3%");
+    assert_eq!(f.checks.percent_text(), "33.3%");
     let p = &f.problems;
     assert_eq!((p.opened, p.closed, p.open_at_end, p.overdue, p.without_owner, p.recurrences), (4, 1, 3, 1, 1, 1));
     assert_eq!(f.population.len(), 1);

@@ -439,7 +439,7 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
     let cells = |f: &MonthFigures| {
         let remaining = f.population.iter().find(|l| l.metric == Metric::RemainingPoor).map(|l| format!("{} → {}", format_figure(l.metric, l.then), format_figure(l.metric, l.now))).unwrap_or_else(|| "—".to_owned());
         view! {
-            <td>{f.visits.total}</td><td>{f.visits.households}</td><td>{f.checks.rate_text()}</td>
+            <td>{f.visits.total}</td><td>{f.visits.households}</td><td>{f.checks.percent_text()}</td>
             <td>{f.problems.opened}</td><td>{f.problems.closed}</td><td>{f.problems.open_at_end}</td><td>{f.problems.overdue}</td>
             <td>{f.problems.without_owner}</td><td>{f.problems.recurrences}</td><td>{remaining}</td><td>{f.milestones_missed()}</td>
         }

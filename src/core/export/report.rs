@@ -100,7 +100,7 @@ fn figure_cells(i: usize, label: String, f: &MonthFigures) -> Vec<Cell> {
         n(f.checks.pass),
         n(f.checks.fail),
         n(f.checks.not_applicable),
-        Cell::text(f.checks.rate_text()),
+        Cell::text(f.checks.percent_text()),
         n(f.problems.opened),
         n(f.problems.closed),
         n(f.problems.open_at_end),

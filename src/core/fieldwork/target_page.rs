@@ -19,7 +19,7 @@ use super::visit::{Answer, Visit, VisitAnswer, VisitStatus};
 use std::collections::HashMap;
 
 /// Counts of answers and the pass rate they give.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rate {
     pub pass: u32,
     pub fail: u32,
@@ -33,6 +33,13 @@ impl Rate {
             Answer::Fail => self.fail += 1,
             Answer::NotApplicable => self.not_applicable += 1,
         }
+    }
+
+    /// Adds another set of counts (roll-ups).
+    pub fn add_all(&mut self, o: &Rate) {
+        self.pass += o.pass;
+        self.fail += o.fail;
+        self.not_applicable += o.not_applicable;
     }
 
     /// The denominator: answers that were actually checked (达标 + 未达标).

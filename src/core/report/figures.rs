@@ -88,28 +88,9 @@ pub struct VisitFigures {
     pub households: u64,
 }
 
-/// Answers of one checklist group (or all of them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckFigures {
-    pub pass: u32,
-    pub fail: u32,
-    pub not_applicable: u32,
-}
-
-impl CheckFigures {
-    fn add(&mut self, o: &CheckFigures) {
-        self.pass += o.pass;
-        self.fail += o.fail;
-        self.not_applicable += o.not_applicable;
-    }
-
-    /// The pass rate text ("85.7%", or "—" when nothing was checked), by the same
-    /// rule as a target's page: 达标 / (达标 + 未达标).
-    pub fn rate_text(&self) -> String {
-        let r = crate::core::fieldwork::target_page::Rate { pass: self.pass, fail: self.fail, not_applicable: self.not_applicable };
-        r.percent_text()
-    }
-}
+/// Answers of one checklist group (or all of them): the counts and pass rate a
+/// target's page shows (达标 / (达标 + 未达标)), the same type.
+pub type CheckFigures = crate::core::fieldwork::target_page::Rate;
 
 /// Problems in the month.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,7 +202,7 @@ impl MonthFigures {
             v.squad_routine,
             v.unannounced,
             v.households,
-            self.checks.rate_text(),
+            self.checks.percent_text(),
             self.checks.pass,
             self.checks.fail
         );
@@ -284,9 +265,9 @@ impl MonthFigures {
             .check_groups
             .iter()
             .filter(|(_, c)| c.pass + c.fail + c.not_applicable > 0)
-            .map(|(g, c)| format!("{} {}", g.label(lang), c.rate_text()))
+            .map(|(g, c)| format!("{} {}", g.label(lang), c.percent_text()))
             .collect();
-        if groups.is_empty() { self.checks.rate_text() } else { format!("{}（{}）", self.checks.rate_text(), groups.join("；")) }
+        if groups.is_empty() { self.checks.percent_text() } else { format!("{}（{}）", self.checks.percent_text(), groups.join("；")) }
     }
 
     pub fn milestones_missed(&self) -> usize {
@@ -301,10 +282,10 @@ impl MonthFigures {
         self.visits.squad_routine += o.visits.squad_routine;
         self.visits.unannounced += o.visits.unannounced;
         self.visits.households += o.visits.households;
-        self.checks.add(&o.checks);
+        self.checks.add_all(&o.checks);
         for (g, c) in &o.check_groups {
             if let Some((_, mine)) = self.check_groups.iter_mut().find(|(x, _)| x == g) {
-                mine.add(c);
+                mine.add_all(c);
             }
         }
         self.problems.add(&o.problems);
@@ -394,15 +375,10 @@ fn one_target(
         }
         f.visits.households += u64::from(v.households_visited);
         for a in field.answers_of(&v.id) {
-            let one = match a.answer {
-                crate::core::fieldwork::Answer::Pass => CheckFigures { pass: 1, ..Default::default() },
-                crate::core::fieldwork::Answer::Fail => CheckFigures { fail: 1, ..Default::default() },
-                crate::core::fieldwork::Answer::NotApplicable => CheckFigures { not_applicable: 1, ..Default::default() },
-            };
-            f.checks.add(&one);
+            f.checks.add(a.answer);
             if let Some(g) = groups.get(a.item_id.as_str()) {
                 if let Some((_, c)) = f.check_groups.iter_mut().find(|(x, _)| x == g) {
-                    c.add(&one);
+                    c.add(a.answer);
                 }
             }
         }
