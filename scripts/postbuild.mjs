@@ -1,6 +1,8 @@
 // Trunk post-build hook (also importable): turns a built app directory into an
 // offline-capable one.
 //
+// 0. (In Trunk's hook only) splits the app's wasm into a first-load module and
+//    chunks loaded on first use: scripts/split.mjs.
 // 1. Writes `sw.js` from `assets/sw.template.js`: the precache list is every file
 //    of the build, and the cache version is a hash of their contents — so any change
 //    to any file (including the unhashed xlsx worker files) makes a new version,
@@ -16,6 +18,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { splitApp } from './split.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SKIP = new Set(['sw.js']);
@@ -88,6 +91,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (!dir) {
     console.error('usage: node scripts/postbuild.mjs <built-app-dir> (or TRUNK_STAGING_DIR)');
     process.exit(2);
+  }
+  // In Trunk's hook, first cut the app's wasm at its split points (scripts/split.mjs).
+  if (process.env.TRUNK_STAGING_DIR) {
+    const t0 = Date.now();
+    const split = splitApp(dir, { repo: REPO, profile: process.env.TRUNK_PROFILE ?? 'release' });
+    if (split) console.log(`postbuild: split ${split.stem} into ${split.chunks.length} chunks (${Date.now() - t0} ms)`);
   }
   const { version, files } = postBuild(dir);
   console.log(`postbuild: sw.js version ${version}, ${files.length} files precached, CSP set`);

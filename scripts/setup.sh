@@ -100,6 +100,19 @@ else
     say "wasm-bindgen-cli" "installed ($(wasm-bindgen --version), $(since "$t0"))"
 fi
 
+# --- 4b. wasm-split CLI: cuts the app wasm at its split points (scripts/split.mjs) --
+WASM_SPLIT_VERSION=0.2.4 # wasm_split_cli_support; matches Leptos's wasm_split_helpers 0.2
+# (the CLI has no --version: cargo's list of installed packages says which it is)
+have_split="$(cargo install --list | sed -n 's/^\(wasm_split_cli_support v[^:]*\):$/\1/p')"
+if [ "$have_split" = "wasm_split_cli_support v$WASM_SPLIT_VERSION" ] && command -v wasm-split-cli >/dev/null; then
+    say "wasm-split-cli" "skipped ($have_split)"
+else
+    t0=$SECONDS
+    say "wasm-split-cli" "installing $WASM_SPLIT_VERSION (found: ${have_split:-none}); takes ~3 min..."
+    run_logged cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+    say "wasm-split-cli" "installed ($WASM_SPLIT_VERSION, $(since "$t0"))"
+fi
+
 # --- 5. Chromium + chromedriver (Debian) ---------------------------------------
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     say "chromium" "skipped ($(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}'))"

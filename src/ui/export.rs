@@ -33,6 +33,7 @@
 //! The file is saved through a Blob, an object URL and a temporary `<a download>`:
 //! no server, so it works offline.
 
+use super::split::ChunkError;
 use super::{platform, use_app, AppState};
 use crate::core::export::sheet::reply;
 use crate::core::export::{ledger_sheet, supervision_table_sheet, to_csv, DeliveryError, ExportKind, FileFormat, Sheet, Workbook, XlsxRequest};
@@ -43,6 +44,7 @@ use futures::channel::oneshot;
 use js_sys::{Array, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::wasm_split;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -161,6 +163,11 @@ pub fn ExportMenu(
     }
 }
 
+/// Fetches the export code ahead of the first export; false when it could not be.
+pub(super) async fn preload() -> bool {
+    preload_export().await.is_ok()
+}
+
 /// Builds the file's sheet in the core, as of `today`.
 fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
     match what {
@@ -170,12 +177,24 @@ fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
     }
 }
 
-/// Runs one export to its end, reporting progress in `status`. (Plain functions
-/// rather than closures in the component: one copy of this code in the wasm.)
+/// Starts one export on a click. The code that builds and writes the file is not
+/// in the first load: it comes with the first export (`run_export`, a split point).
 fn start_export(state: AppState, what: ExportWhat, format: FileFormat, status: RwSignal<Status>) {
     if status.with_untracked(Status::busy) {
         return;
     }
+    status.set(Status::Writing);
+    spawn_local(async move {
+        if run_export(state, what, format, status).await.is_err() {
+            status.set(Status::Failed(DeliveryError::CodeUnavailable));
+        }
+    });
+}
+
+/// Runs one export to its end, reporting progress in `status`. (Plain functions
+/// rather than closures in the component: one copy of this code in the wasm.)
+#[wasm_split(export, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_export))]
+fn run_export(state: AppState, what: ExportWhat, format: FileFormat, status: RwSignal<Status>) -> Result<(), ChunkError> {
     let today = platform::today();
     let name = what.kind().file_name(today, format);
     let sheet = build_sheet(state, what, today);
@@ -191,6 +210,7 @@ fn start_export(state: AppState, what: ExportWhat, format: FileFormat, status: R
             spawn_local(export_xlsx(book, name, status));
         }
     }
+    Ok(())
 }
 
 async fn export_xlsx(book: Workbook, name: String, status: RwSignal<Status>) {

@@ -23,6 +23,7 @@ mod platform;
 mod problems;
 mod reports;
 mod settings;
+mod split;
 mod sync;
 mod table;
 mod targets;
@@ -512,7 +513,7 @@ fn App() -> impl IntoView {
                 let extra = if bench.as_deref() == Some("ledger100k") {
                     state.bench.set(true);
                     platform::yield_to_browser().await;
-                    crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, 100_000)
+                    split::bench_campaign(100_000).await.unwrap_or_default()
                 } else {
                     Vec::new()
                 };
@@ -531,13 +532,16 @@ fn App() -> impl IntoView {
                     if fresh {
                         platform::yield_to_browser().await;
                         let n = platform::query_param("problems").and_then(|v| v.parse::<usize>().ok()).filter(|n| (1..=100_000).contains(n)).unwrap_or(100_000);
-                        let docs = crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, n);
+                        let docs = split::bench_campaign(n).await.unwrap_or_default();
                         let _ = state.commit_staged(|r, _, _| Ok((r.stage_merge(&docs), None, ()))).await;
                     } else if state.replica.with_untracked(|r| r.as_ref().is_some_and(|r| r.doc("gen-problem-000000").is_none())) {
                         leptos::logging::warn!("?bench=store100k ignored: this profile holds real data; use a fresh browser profile");
                     }
                 }
                 state.build_ledger(extra).await;
+                // Every view's code, in the background, now that the data is in:
+                // a first navigation then does not wait for it (`split`).
+                split::preload_all().await;
             }
             Err(e) => state.load_error.set(Some(e)),
         }
@@ -596,25 +600,12 @@ fn App() -> impl IntoView {
 }
 
 fn current_view(route: Route) -> AnyView {
-    match route {
-        Route::Table => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <RecordsGate quiet=true><visits::DraftList/></RecordsGate> <table::TableView/> }.into_any(),
-        Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
-        Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
-        Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
-        Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
-        Route::Settings => view! { <settings::SettingsView/> }.into_any(),
-        Route::Sync => view! { <sync::SyncView/> }.into_any(),
-        Route::Ledger(_) => view! { <ledger::LedgerView/> }.into_any(),
-        Route::Problem(id) => view! { <problems::ProblemPage id=id/> }.into_any(),
-        Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
-        Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
-        Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
-        Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
-        Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
-        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
-        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
-        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
-        Route::NotFound(_) => view! { <NotFound/> }.into_any(),
+    match split::Group::of(&route) {
+        Some(group) => split::view_of(group, route),
+        None => match route {
+            Route::NotFound(_) => view! { <NotFound/> }.into_any(),
+            _ => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <RecordsGate quiet=true><visits::DraftList/></RecordsGate> <table::TableView/> }.into_any(),
+        },
     }
 }
 

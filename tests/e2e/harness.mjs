@@ -165,9 +165,13 @@ export async function openApp(page, url, { timeout = TIMEOUT } = {}) {
   await waitReady(page, { timeout });
 }
 
-/** Waits for `[data-testid="app-ready"]` to be in the DOM. */
+/**
+ * Waits for `[data-testid="app-ready"]` to be in the DOM and to show something: a
+ * view (whose code may load on first use, src/ui/split.rs) or the records note.
+ */
 export async function waitReady(page, { timeout = TIMEOUT } = {}) {
   await page.locator(tid('app-ready')).first().waitFor({ state: 'attached', timeout });
+  await page.locator(`${tid('app-ready')} > *`).first().waitFor({ state: 'attached', timeout });
 }
 
 /** Reloads the page and waits for the app to be ready again. */

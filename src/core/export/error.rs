@@ -112,6 +112,9 @@ pub enum DeliveryError {
     /// The browser refused to hand over the file.
     #[error("the browser could not save the file: {0}")]
     Download(String),
+    /// The export code itself (loaded on first use, see `ui::split`) could not be fetched.
+    #[error("the export code could not be loaded")]
+    CodeUnavailable,
     /// A [`SheetError`] the xlsx worker reported, as [`SheetError::message`] worded it there.
     #[error("{en}")]
     Reported { zh: String, en: String },
@@ -127,6 +130,7 @@ impl DeliveryError {
                 WorkerFailed(e) => format!("Excel导出组件出错（{e}），请重试，或先导出CSV。"),
                 WorkerTimeout { seconds } => format!("Excel导出组件{seconds}秒内未响应，请重试，或先导出CSV。"),
                 Download(e) => format!("浏览器未能保存文件（{e}），请检查下载设置后重试。"),
+                CodeUnavailable => "导出功能的程序文件未能载入：本应用可能已在服务器上更新。请联网后刷新页面再导出（已保存的数据不受影响）。".to_owned(),
                 Reported { zh, .. } => zh.clone(),
             },
             Lang::En => match self {
@@ -134,6 +138,7 @@ impl DeliveryError {
                 WorkerFailed(e) => format!("The Excel export module failed ({e}); try again, or export CSV."),
                 WorkerTimeout { seconds } => format!("The Excel export module did not answer within {seconds} s; try again, or export CSV."),
                 Download(e) => format!("The browser could not save the file ({e}); check its download settings and try again."),
+                CodeUnavailable => "The export code could not be loaded: the app may have been updated on the server. Connect, reload the page and export again (saved data is not affected).".to_owned(),
                 Reported { en, .. } => en.clone(),
             },
         }

@@ -1,0 +1,140 @@
+//! Views whose code loads on first use (分包载入, code splitting).
+//!
+//! The first load carries the shell, the storage and the first view (督战表, the
+//! supervision table); every other view is compiled into one of four split
+//! functions below. `scripts/split.mjs` (run by the Trunk post-build hook) cuts
+//! the built wasm at these functions with `wasm-split`: each group's code goes
+//! into its own wasm file, fetched and linked into the running module the first
+//! time one of its views is opened; code that several groups share goes into
+//! shared chunks. The service worker precaches every file, so offline use is
+//! unchanged; after the field records are read, [`preload_all`] fetches the groups
+//! in the background so that a first navigation does not wait either.
+//!
+//! A group whose file cannot be fetched (the server was updated while this page
+//! was open, or storage was cleared) does not abort the app: the view says so and
+//! asks for a reload ([`ChunkError`]).
+//!
+//! On a native target the macro calls the functions directly (nothing to load).
+
+use super::{checklist, dashboard, milestones, problems, reports, settings, sync, targets, use_app, visits, ledger};
+use crate::core::i18n::K;
+use crate::core::route::Route;
+use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+
+/// A view group's code could not be loaded.
+#[derive(Debug)]
+pub struct ChunkError;
+
+impl From<SplitLoaderError> for ChunkError {
+    fn from(_: SplitLoaderError) -> Self {
+        ChunkError
+    }
+}
+
+/// Which split function shows a route; `None` for the views in the first load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Targets, the ledger, problems and visits: the field work.
+    Field,
+    /// Monthly reports, the roll-up and the dashboard.
+    Reports,
+    /// Data exchange (bundles in and out).
+    Exchange,
+    /// Plan upkeep: milestones, the checklist, settings.
+    Plan,
+}
+
+impl Group {
+    pub fn of(route: &Route) -> Option<Group> {
+        Some(match route {
+            Route::Table | Route::NotFound(_) => return None,
+            Route::Targets(_) | Route::NewTarget | Route::Target(_) | Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } => Group::Field,
+            Route::Reports(_) | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard => Group::Reports,
+            Route::Sync => Group::Exchange,
+            Route::Milestones | Route::Checklist | Route::Settings => Group::Plan,
+        })
+    }
+}
+
+/// The view of a route in a split group: empty until its code is loaded, then the view.
+pub fn view_of(group: Group, route: Route) -> AnyView {
+    Suspend::new(async move {
+        let loaded = match group {
+            Group::Field => field_views(route).await,
+            Group::Reports => report_views(route).await,
+            Group::Exchange => exchange_views(route).await,
+            Group::Plan => plan_views(route).await,
+        };
+        loaded.unwrap_or_else(|_| chunk_failed().into_any())
+    })
+    .into_any()
+}
+
+/// Fetches every group's code in turn (each only once; already loaded ones return at once).
+pub async fn preload_all() {
+    let loaded = [preload_field().await.is_ok(), preload_reports().await.is_ok(), preload_exchange().await.is_ok(), preload_plan().await.is_ok(), super::export::preload().await];
+    if loaded.contains(&false) {
+        leptos::logging::warn!("a view group could not be preloaded; it will be fetched when opened");
+    }
+}
+
+fn chunk_failed() -> impl IntoView {
+    let state = use_app();
+    view! {
+        <section class="view" data-testid="chunk-error">
+            <p class="error" role="alert">{move || state.t(K::ChunkFailed)}</p>
+        </section>
+    }
+}
+
+#[wasm_split(views_field, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_field))]
+fn field_views(route: Route) -> Result<AnyView, ChunkError> {
+    Ok(match route {
+        Route::Targets(filter) => view! { <targets::TargetList filter=filter/> }.into_any(),
+        Route::NewTarget => view! { <targets::NewTarget/> }.into_any(),
+        Route::Target(id) => view! { <targets::TargetDetail id=id/> }.into_any(),
+        Route::Ledger(_) => view! { <ledger::LedgerView/> }.into_any(),
+        Route::Problem(id) => view! { <problems::ProblemPage id=id/> }.into_any(),
+        Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
+        Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
+        Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
+        _ => ().into_any(),
+    })
+}
+
+#[wasm_split(views_reports, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_reports))]
+fn report_views(route: Route) -> Result<AnyView, ChunkError> {
+    Ok(match route {
+        Route::Reports(month) => view! { <reports::ReportBoard month=month/> }.into_any(),
+        Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
+        Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
+        Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
+        _ => ().into_any(),
+    })
+}
+
+#[wasm_split(views_exchange, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_exchange))]
+fn exchange_views(route: Route) -> Result<AnyView, ChunkError> {
+    Ok(match route {
+        Route::Sync => view! { <sync::SyncView/> }.into_any(),
+        _ => ().into_any(),
+    })
+}
+
+#[wasm_split(views_plan, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_plan))]
+fn plan_views(route: Route) -> Result<AnyView, ChunkError> {
+    Ok(match route {
+        Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
+        Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
+        Route::Settings => view! { <settings::SettingsView/> }.into_any(),
+        _ => ().into_any(),
+    })
+}
+
+/// Benchmark mode only (`?bench=…`, README "Benchmarks"): the generated campaign
+/// (500 targets, `problems` problems), kept out of every user's first load.
+#[wasm_split(bench, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn bench_campaign(problems: usize) -> Result<Vec<crate::core::doc::Doc>, ChunkError> {
+    Ok(crate::core::fieldwork::generate::generate_campaign(2020, 500, 0, problems))
+}
