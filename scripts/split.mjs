@@ -6,7 +6,7 @@
 // hooks run only before or after its whole pipeline. So the post-build hook
 // (scripts/postbuild.mjs) redoes the last steps for the app from cargo's raw wasm:
 //
-//   1. wasm-split-cli   raw wasm (linked with --emit-relocs, .cargo/config.toml)
+//   1. wasm-split-cli   raw wasm (linked with --emit-relocs: build.rs)
 //                       -> main module + split_<group>.wasm + chunk_<n>.wasm + loader JS
 //   2. wasm-bindgen     on the main module (--keep-lld-exports: the chunks link
 //                       against the main module's exports)
@@ -59,18 +59,19 @@ function replaceAll(text, from, to, what) {
 /**
  * Splits the app in a Trunk staging directory in place. Returns what it wrote,
  * or null when the directory is already split (running the hook script again).
+ * `target`: cargo's target directory (default: asked of `cargo metadata` in `repo`).
  */
-export function splitApp(dir, { repo, profile = 'release' } = {}) {
+export function splitApp(dir, { repo, profile = 'release', target = null } = {}) {
   const names = fs.readdirSync(dir);
   const js = names.filter((n) => new RegExp(`^${APP}-[0-9a-f]+\\.js$`).test(n));
   if (js.length !== 1) throw new Error(`split: expected one ${APP}-<hash>.js in ${dir}, found ${js.length}`);
   const stem = js[0].slice(0, -3);
   if (names.includes(`${stem}.split.js`)) return null;
-  const raw = path.join(targetDir(repo), 'wasm32-unknown-unknown', profile, `${APP}.wasm`);
+  const raw = path.join(target ?? targetDir(repo), 'wasm32-unknown-unknown', profile, `${APP}.wasm`);
   if (!fs.existsSync(raw)) throw new Error(`split: cargo's output ${raw} is missing`);
   const rawBytes = fs.readFileSync(raw);
   if (!rawBytes.includes(Buffer.from('reloc.CODE'))) {
-    throw new Error(`split: ${raw} has no relocations; it must be linked with -C link-args=--emit-relocs (.cargo/config.toml; a RUSTFLAGS variable replaces that list)`);
+    throw new Error(`split: ${raw} has no relocations; it must be linked with --emit-relocs (build.rs passes it for the duzhan binary on wasm32)`);
   }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-split-'));

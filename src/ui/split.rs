@@ -76,6 +76,8 @@ pub async fn preload_all() {
     let loaded = [preload_field().await.is_ok(), preload_reports().await.is_ok(), preload_exchange().await.is_ok(), preload_plan().await.is_ok(), super::export::preload().await];
     if loaded.contains(&false) {
         leptos::logging::warn!("a view group could not be preloaded; it will be fetched when opened");
+    } else {
+        super::platform::mark("duzhan:views-loaded");
     }
 }
 

@@ -13,7 +13,7 @@ import ExcelJS from 'exceljs';
 import { test } from 'node:test';
 import fsSync from 'node:fs';
 import path from 'node:path';
-import { appSuite, collectErrors, launch, newSession, openApp, reloadApp, startApp, tid, DIST, TIMEOUT } from './harness.mjs';
+import { appSuite, collectErrors, launch, newSession, openApp, reloadApp, startApp, tid, DIST, TIMEOUT, waitViewsLoaded } from './harness.mjs';
 
 const { appTest } = appSuite();
 
@@ -313,6 +313,7 @@ test('after one online visit, the 督战表 exports to .xlsx and .csv with the s
     await openApp(s.page, app.url);
     // The service worker precaches the app, the xlsx worker's three files included.
     await s.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: TIMEOUT * 2 });
+    await waitViewsLoaded(s.page); // and the page has fetched its views' code
     await app.close(); // no network at all from here on, for the page and the xlsx worker alike
 
     await reloadApp(s.page);

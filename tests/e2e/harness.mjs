@@ -174,6 +174,14 @@ export async function waitReady(page, { timeout = TIMEOUT } = {}) {
   await page.locator(`${tid('app-ready')} > *`).first().waitFor({ state: 'attached', timeout });
 }
 
+/**
+ * Waits until the app has fetched every view's code in the background (it does so
+ * once the records are read; src/ui/split.rs): the end of a complete online visit.
+ */
+export async function waitViewsLoaded(page, { timeout = TIMEOUT * 2 } = {}) {
+  await page.waitForFunction(() => performance.getEntriesByName('duzhan:views-loaded').length > 0, null, { timeout });
+}
+
 /** Reloads the page and waits for the app to be ready again. */
 export async function reloadApp(page, { timeout = TIMEOUT } = {}) {
   await page.reload({ waitUntil: 'domcontentloaded' });

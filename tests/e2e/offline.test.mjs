@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, newSession, openApp, reloadApp, gotoHash, saved, readText, tid, startApp, DIST, TIMEOUT } from './harness.mjs';
+import { launch, newSession, openApp, reloadApp, gotoHash, saved, readText, tid, startApp, DIST, TIMEOUT, waitViewsLoaded } from './harness.mjs';
 
 const ORIGIN_OF = (url) => new URL(url).origin;
 import { postBuild } from '../../scripts/postbuild.mjs';
@@ -77,10 +77,12 @@ test('after one online visit the app starts, works and saves with the server gon
   try {
     await openApp(s.page, app.url);
     await waitControlled(s.page);
+    // The visit is over once the app has also fetched its views' code in the background.
+    await waitViewsLoaded(s.page);
     await app.close(); // no network at all from here on, for pages and the worker alike
 
     await reloadApp(s.page);
-    for (const [nav, view] of [['nav-targets', 'view-targets'], ['nav-ledger', 'view-ledger'], ['nav-milestones', 'view-milestones'], ['nav-sync', 'view-sync'], ['nav-settings', 'view-settings'], ['nav-table', 'view-table']]) {
+    for (const [nav, view] of [['nav-targets', 'view-targets'], ['nav-ledger', 'view-ledger'], ['nav-milestones', 'view-milestones'], ['nav-reports', 'view-reports'], ['nav-dashboard', 'view-dashboard'], ['nav-sync', 'view-sync'], ['nav-settings', 'view-settings'], ['nav-table', 'view-table']]) {
       await s.page.locator(tid(nav)).click();
       await s.page.locator(tid(view)).waitFor({ state: 'visible' });
     }

@@ -1,0 +1,92 @@
+// Code splitting (src/ui/split.rs, scripts/split.mjs): the first view is in the
+// first load; every other view, and the export, load their code on first use.
+// These specs check what a user would notice: the 督战表 opens without any split
+// code, a view's code is fetched when it is needed (and ahead of time once the
+// records are in), and a view whose code cannot be fetched says so in Chinese
+// without taking the app down — and opens once the code can be fetched again.
+// (Offline use of every view after one visit: offline.test.mjs.)
+import assert from 'node:assert/strict';
+import { appSuite, collectErrors, gotoHash, openApp, readText, recordNetwork, tid, waitViewsLoaded } from './harness.mjs';
+
+const { appTest } = appSuite();
+
+/** The split parts of the build: `duzhan-<hash>.split_<group>.wasm`, `….chunk_<n>.wasm`. */
+const SPLIT_WASM = /\.(split_[a-z_]+|chunk_\d+)\.wasm$/;
+const isSplit = (url) => SPLIT_WASM.test(new URL(url).pathname);
+
+appTest('once the records are read, every view\'s code is fetched in the background, each file once; opening views then fetches nothing', async ({ browser, url }) => {
+  // No service worker: every fetch is seen here (the worker would serve its cache).
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const network = recordNetwork(page);
+    await openApp(page, `${url}#/table`);
+    await page.locator(tid('view-table')).waitFor();
+    // The table is complete: the plan's 11 rows (7 counties; foundation.test.mjs checks their content).
+    assert.equal(await page.locator(tid('table-row')).count(), 11);
+    // Once the records are read, the app fetches every group in the background…
+    await waitViewsLoaded(page);
+    const fetched = network.requests.filter((r) => isSplit(r.url));
+    assert.ok(fetched.length >= 5, `the split groups and their shared chunks are fetched (got ${fetched.length})`);
+    const names = fetched.map((r) => new URL(r.url).pathname);
+    assert.equal(new Set(names).size, names.length, `each split file is fetched once: ${names.join(', ')}`);
+    for (const r of fetched) assert.equal(r.status, 200, `${r.url}: ${r.failure ?? r.status}`);
+    // …so that opening a view fetches nothing more.
+    const before = network.requests.length;
+    await page.locator(tid('nav-ledger')).click();
+    await page.locator(tid('view-ledger')).waitFor();
+    await page.locator(tid('nav-reports')).click();
+    await page.locator(tid('view-reports')).waitFor();
+    assert.deepEqual(network.requests.slice(before).filter((r) => isSplit(r.url)), []);
+    errors.assertNone();
+  } finally {
+    await context.close();
+  }
+});
+
+appTest('a view whose code cannot be fetched says so in Chinese; the 督战表 keeps working, and the view opens once the code can be fetched', async ({ browser, url }) => {
+  // As if the server had been updated while the page was open (the old build's
+  // split files are gone) and no service worker held them.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.route(SPLIT_WASM, (route) => route.abort('connectionrefused'));
+    await openApp(page, `${url}#/table`);
+    await page.locator(tid('view-table')).waitFor();
+
+    await gotoHash(page, '#/milestones');
+    const failed = page.locator(tid('chunk-error'));
+    await failed.waitFor();
+    const text = await readText(failed);
+    assert.match(text, /程序文件未能载入/);
+    assert.match(text, /联网后刷新页面/, 'it says what to do');
+    assert.match(text, /已保存的数据不受影响/, 'and that nothing saved is lost');
+
+    // The export's code is split too: a clear message, nothing downloaded.
+    await gotoHash(page, '#/table');
+    await page.locator(tid('view-table')).waitFor();
+    await page.locator(tid('export-csv-table')).click();
+    const status = page.locator(tid('export-status-table'));
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'error', `[data-testid="export-status-table"]`);
+    assert.match(await readText(status), /导出功能的程序文件未能载入/);
+
+    // The app is alive: the table still works and saves.
+    assert.equal(await page.locator(tid('table-row')).count(), 11);
+
+    // The files are back: the next attempt fetches them (a failure is not remembered).
+    await page.unroute(SPLIT_WASM);
+    await gotoHash(page, '#/milestones');
+    await page.locator(tid('view-milestones')).waitFor();
+    await gotoHash(page, '#/settings');
+    await page.locator(tid('view-settings')).waitFor();
+
+    // Chromium logs the refused fetches, and the loader its rejected promise: expected
+    // here. Anything else fails the test.
+    const unexpected = errors.list.filter((e) => !/Failed to load resource|Failed to fetch|net::ERR_CONNECTION_REFUSED|split_views|chunk_\d+/.test(e));
+    assert.deepEqual(unexpected, []);
+  } finally {
+    await context.close();
+  }
+});
