@@ -216,6 +216,8 @@ keys! {
     LedgerTotal => "符合条件的问题", "Matching problems";
     LedgerBuilding => "正在建立台账索引…", "Building the ledger index…";
     RecordsLoading => "正在载入现场记录（督导、问题），请稍候…", "Loading field records (visits, problems)…";
+    ViewLoading => "正在载入此页面…", "Loading this page…";
+    ReloadPage => "刷新页面", "Reload the page";
     ChunkFailed => "此页面的程序文件未能载入：本应用可能已在服务器上更新。请联网后刷新页面（已保存的数据不受影响）。", "This page's code could not be loaded: the app may have been updated on the server. Connect and reload the page (saved data is not affected).";
     RecordsRead => "已载入（条）", "Read (records)";
     LedgerEmpty => "没有符合条件的问题。", "No problem matches.";

@@ -45,6 +45,13 @@ pub fn navigate(hash: &str) {
     }
 }
 
+/// Reloads the page (the app's files are fetched again; saved data is untouched).
+pub fn reload_page() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
 pub fn print_page() {
     if let Some(w) = web_sys::window() {
         let _ = w.print();

@@ -57,9 +57,13 @@ impl Group {
     }
 }
 
-/// The view of a route in a split group: empty until its code is loaded, then the view.
+/// The view of a route in a split group: a short note while its code is fetched
+/// (only on a first visit before the background preload got to it; once loaded,
+/// the view is built at once), then the view — or, if the code cannot be fetched,
+/// a message saying so with a reload button.
 pub fn view_of(group: Group, route: Route) -> AnyView {
-    Suspend::new(async move {
+    let state = use_app();
+    let view = Suspend::new(async move {
         let loaded = match group {
             Group::Field => field_views(route).await,
             Group::Reports => report_views(route).await,
@@ -67,7 +71,12 @@ pub fn view_of(group: Group, route: Route) -> AnyView {
             Group::Plan => plan_views(route).await,
         };
         loaded.unwrap_or_else(|_| chunk_failed().into_any())
-    })
+    });
+    view! {
+        <Suspense fallback=move || view! {
+            <section class="view" data-testid="view-loading" aria-busy="true"><p class="muted">{move || state.t(K::ViewLoading)}</p></section>
+        }>{view}</Suspense>
+    }
     .into_any()
 }
 
@@ -86,6 +95,7 @@ fn chunk_failed() -> impl IntoView {
     view! {
         <section class="view" data-testid="chunk-error">
             <p class="error" role="alert">{move || state.t(K::ChunkFailed)}</p>
+            <button type="button" data-testid="chunk-reload" on:click=|_| super::platform::reload_page()>{move || state.t(K::ReloadPage)}</button>
         </section>
     }
 }
@@ -101,7 +111,8 @@ fn field_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
         Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
         Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
-        _ => ().into_any(),
+        // Not reached: `Group::of` sends only this group's routes here.
+        _ => view! { <super::NotFound/> }.into_any(),
     })
 }
 
@@ -112,7 +123,8 @@ fn report_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
         Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
         Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
-        _ => ().into_any(),
+        // Not reached: `Group::of` sends only this group's routes here.
+        _ => view! { <super::NotFound/> }.into_any(),
     })
 }
 
@@ -120,7 +132,8 @@ fn report_views(route: Route) -> Result<AnyView, ChunkError> {
 fn exchange_views(route: Route) -> Result<AnyView, ChunkError> {
     Ok(match route {
         Route::Sync => view! { <sync::SyncView/> }.into_any(),
-        _ => ().into_any(),
+        // Not reached: `Group::of` sends only this group's routes here.
+        _ => view! { <super::NotFound/> }.into_any(),
     })
 }
 
@@ -130,7 +143,8 @@ fn plan_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
         Route::Settings => view! { <settings::SettingsView/> }.into_any(),
-        _ => ().into_any(),
+        // Not reached: `Group::of` sends only this group's routes here.
+        _ => view! { <super::NotFound/> }.into_any(),
     })
 }
 

@@ -166,12 +166,13 @@ export async function openApp(page, url, { timeout = TIMEOUT } = {}) {
 }
 
 /**
- * Waits for `[data-testid="app-ready"]` to be in the DOM and to show something: a
- * view (whose code may load on first use, src/ui/split.rs) or the records note.
+ * Waits for `[data-testid="app-ready"]` to be in the DOM and to show something
+ * other than the note shown while a view's code is fetched (src/ui/split.rs): the
+ * view, or the note shown while field records are read.
  */
 export async function waitReady(page, { timeout = TIMEOUT } = {}) {
   await page.locator(tid('app-ready')).first().waitFor({ state: 'attached', timeout });
-  await page.locator(`${tid('app-ready')} > *`).first().waitFor({ state: 'attached', timeout });
+  await page.locator(`${tid('app-ready')} > :not(${tid('view-loading')})`).first().waitFor({ state: 'attached', timeout });
 }
 
 /**

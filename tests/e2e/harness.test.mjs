@@ -41,8 +41,8 @@ let count = (await tx('readonly', (s) => s.get('count'))) ?? 0;
 const status = document.querySelector('[data-testid="save-status"]');
 const main = document.getElementById('main');
 function render() {
-  main.innerHTML = '<div data-testid="app-ready"></div><p data-testid="count">' + count + '</p>' +
-    '<button data-testid="inc">+1</button><p data-testid="view">' + location.hash + '</p>';
+  main.innerHTML = '<div data-testid="app-ready"><p data-testid="count">' + count + '</p>' +
+    '<button data-testid="inc">+1</button><p data-testid="view">' + location.hash + '</p></div>';
   main.querySelector('[data-testid="inc"]').onclick = async () => {
     count += 1; render();
     status.dataset.state = 'saving';
@@ -96,6 +96,20 @@ test('openApp waits for app-ready; every request is under /duzhan/ and succeeds'
       assert.equal(r.status, 200, `${r.url} -> ${r.status ?? r.failure}`);
     }
     s.assertNoErrors();
+  } finally {
+    await s.close();
+  }
+});
+
+test('openApp waits past the note shown while a view\'s code is fetched, to the view', async () => {
+  // Like the app on a first visit to a split view: app-ready holds only the
+  // loading note for a while, then the view.
+  await fsp.writeFile(path.join(dist, 'lazy.html'), `<!doctype html><main data-testid="app-ready"><section data-testid="view-loading">…</section></main>
+<script>setTimeout(() => { document.querySelector('main').innerHTML = '<section data-testid="view-x">x</section>'; }, 800);</script>`);
+  const s = await newSession(browser);
+  try {
+    await openApp(s.page, app.url + 'lazy.html');
+    assert.equal(await s.page.locator(tid('view-x')).count(), 1, 'the view is there when openApp returns');
   } finally {
     await s.close();
   }
@@ -180,7 +194,7 @@ test('a 404 asset is caught by the error collector and the network record', asyn
 });
 
 test('a page without an icon makes Chromium ask for /favicon.ico at the root: noted, not failed', async () => {
-  await fsp.writeFile(path.join(dist, 'noicon.html'), '<!doctype html><div data-testid="app-ready"></div>');
+  await fsp.writeFile(path.join(dist, 'noicon.html'), '<!doctype html><div data-testid="app-ready"><p>ok</p></div>');
   // A browser of its own: Chromium asks for an undeclared favicon once per browser process.
   const s = await launchPersistent();
   try {

@@ -75,12 +75,20 @@ appTest('a view whose code cannot be fetched says so in Chinese; the 督战表 k
     // The app is alive: the table still works and saves.
     assert.equal(await page.locator(tid('table-row')).count(), 11);
 
-    // The files are back: the next attempt fetches them (a failure is not remembered).
+    // The files are back: the next visit fetches them (a failure is not remembered).
     await page.unroute(SPLIT_WASM);
     await gotoHash(page, '#/milestones');
     await page.locator(tid('view-milestones')).waitFor();
     await gotoHash(page, '#/settings');
     await page.locator(tid('view-settings')).waitFor();
+
+    // Gone again: the message's button reloads the page, which then opens the view.
+    await page.route(SPLIT_WASM, (route) => route.abort('connectionrefused'));
+    await gotoHash(page, '#/ledger');
+    await failed.waitFor();
+    await page.unroute(SPLIT_WASM);
+    await page.locator(tid('chunk-reload')).click();
+    await page.locator(tid('view-ledger')).waitFor();
 
     // Chromium logs the refused fetches, and the loader its rejected promise: expected
     // here. Anything else fails the test.
