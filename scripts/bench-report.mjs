@@ -41,6 +41,7 @@ const native = readJson(path.join(dir, 'native.json'));
 const imp = readJson(path.join(dir, 'import.json'));
 const ledger = readJson(path.join(dir, 'ledger.json'));
 const cold = readJson(path.join(dir, 'coldstart.json'));
+const first = readJson(path.join(dir, 'firstvisit.json'));
 
 const sh = (cmd) => {
   try {
@@ -87,6 +88,11 @@ if (cold) {
   row('6', `cold start to interactive, ${cold.full.problems.toLocaleString('en')} problems stored vs default data only`, `${f0(cold.full.interactiveMs)} ms`, `${f0(cold.empty.interactiveMs)} ms`, r2(cold.ratioInteractive), '≤ 2×', cold.ratioInteractive <= 2);
   row('6', 'cold start to a complete ledger index (same profiles)', `${f0(cold.full.ledgerReadyMs)} ms`, `${f0(cold.empty.ledgerReadyMs)} ms`, r2(cold.ratioLedgerReady), '–', null);
 }
+if (first) {
+  const ours = first.builds['this build'];
+  const other = first.builds['compared build'];
+  row('1', `first visit to the 督战表, nothing cached, CPU ${first.cpuSlowdown}× slower, ${first.mbps} Mbit/s, ${first.rttMs} ms RTT (median of ${first.reps}; bytes on the wire)`, `${f0(ours.firstViewMs)} ms; ${f0(ours.bytes)} B`, other ? `${f0(other.firstViewMs)} ms; ${f0(other.bytes)} B (${other.dist})` : '', other ? r2(ours.firstViewMs / other.firstViewMs) : '', '–', null);
+}
 if (native) {
   const label = {
     merge_two_100k_datasets: 'merge of two ~100k-record datasets (`stage_merge`)',
@@ -105,7 +111,7 @@ const table = [
   ...rows.map((r) => `| ${r.item} | ${r.what} | ${r.ours} | ${r.theirs} | ${r.ratio} | ${r.goal} | ${r.met} |`),
 ].join('\n');
 const md = `Benchmarks (scripts/bench.sh), ${machine.date}, commit ${machine.commit}\n\nMachine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, load average ${machine.load_average.join(' ')} at the end; ${machine.chromium}; ${machine.rustc}; Node ${machine.node}\n\n${table}\n`;
-fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold }, null, 1) + '\n');
+fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold, firstvisit: first }, null, 1) + '\n');
 fs.writeFileSync(path.join(dir, 'results.md'), md);
 console.log(md);
 console.log(`written: ${path.join(dir, 'results.json')}, ${path.join(dir, 'results.md')}`);

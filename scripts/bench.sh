@@ -17,12 +17,16 @@
 #              filter change → rendered, DOM rows while scrolling
 #   coldstart  tests/e2e/bench/coldstart.bench.mjs: cold start to interactive with
 #              100,000 problems stored vs the default data only
+#   firstvisit tests/e2e/bench/firstvisit.bench.mjs: a first visit (nothing cached) on a
+#              4x slower CPU and a 10 Mbit/s network, to the 督战表 shown; with
+#              FIRSTVISIT_COMPARE=<another dist/> the same runs against that build
 #
 # Results: bench-results/<part>.json, bench-results/results.json (all parts) and
 # bench-results/results.md (the table, as in docs/performance.md).
 # Environment: DUZHAN_DIST (default <repo>/dist), BENCH_OUT (default <repo>/bench-results),
 # DUZHAN_BENCH_REPS / DUZHAN_BENCH_POUCH_REPS (import repetitions, default 5 / 3),
-# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7).
+# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7), FIRSTVISIT_REPS (default 7),
+# FIRSTVISIT_CPU / FIRSTVISIT_MBPS / FIRSTVISIT_RTT (default 4 / 10 / 40), FIRSTVISIT_COMPARE.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +38,7 @@ OUT="${BENCH_OUT:-$REPO/bench-results}"
 export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart)
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart firstvisit)
 wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 say() { printf '\n==================== bench: %s ====================\n' "$*"; }
 
@@ -74,6 +78,11 @@ fi
 if wants coldstart; then
     say "cold start (headless Chromium)"
     BENCH_JSON="$OUT/coldstart.json" node tests/e2e/bench/coldstart.bench.mjs
+fi
+
+if wants firstvisit; then
+    say "first visit (headless Chromium, slowed CPU and network)"
+    BENCH_JSON="$OUT/firstvisit.json" node tests/e2e/bench/firstvisit.bench.mjs
 fi
 
 say "report"
