@@ -590,6 +590,7 @@ fn App() -> impl IntoView {
                     // Views of field records wait for them (tracked only for those
                     // views, so the others are not mounted again when they arrive).
                     if route.needs_records() && !state.records_ready.get() {
+                        split::prefetch(&route);
                         return records_loading().into_any();
                     }
                     current_view(route)

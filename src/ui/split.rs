@@ -2,7 +2,8 @@
 //!
 //! The first load carries the shell, the storage and the first view (督战表, the
 //! supervision table); every other view is compiled into one of four split
-//! functions below. `scripts/split.mjs` (run by the Trunk post-build hook) cuts
+//! functions below (so are the export, `export::run_export`, and the benchmark
+//! generator, [`bench_campaign`]). `scripts/split.mjs` (run by the Trunk post-build hook) cuts
 //! the built wasm at these functions with `wasm-split`: each group's code goes
 //! into its own wasm file, fetched and linked into the running module the first
 //! time one of its views is opened; code that several groups share goes into
@@ -78,6 +79,21 @@ pub fn view_of(group: Group, route: Route) -> AnyView {
         }>{view}</Suspense>
     }
     .into_any()
+}
+
+/// Starts fetching a route's code without waiting for it: a view of field records
+/// opened while they are still being read gets its code in the meantime.
+pub fn prefetch(route: &Route) {
+    let Some(group) = Group::of(route) else { return };
+    leptos::task::spawn_local(async move {
+        // A failure shows when the view itself asks (`view_of`).
+        let _ = match group {
+            Group::Field => preload_field().await,
+            Group::Reports => preload_reports().await,
+            Group::Exchange => preload_exchange().await,
+            Group::Plan => preload_plan().await,
+        };
+    });
 }
 
 /// Fetches every group's code in turn (each only once; already loaded ones return at once).

@@ -64,6 +64,15 @@ test('with 20,000 problems stored on a slow tablet, the plan shows first, a save
     assert.ok(savedAt > ready, `the save landed after every record was read (saved ${savedAt}, records read ${ready})`);
     await page.locator(tid('records-loading')).first().waitFor({ state: 'detached', timeout: SLOW });
 
+    // Opened at the dashboard, still slow: it says the records are loading, and
+    // meanwhile its code (split off the first load, src/ui/split.rs) is fetched.
+    await gotoHash(page, '#/dashboard');
+    await page.reload({ waitUntil: 'domcontentloaded' }); // (a goto to the same page with another hash would not reload)
+    await waitReady(page, { timeout: SLOW });
+    await page.locator(tid('records-loading')).first().waitFor({ timeout: SLOW });
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /\.split_views_reports\.wasm$/.test(e.name)), null, { timeout: SLOW, polling: 100 });
+    assert.equal(await page.evaluate(() => performance.getEntriesByName('duzhan:records-ready').length), 0, 'the dashboard\'s code is fetched while the records are read');
+
     // Full speed again: after a reload the leader and every problem are there.
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     await reloadApp(page, { timeout: SLOW });
