@@ -9,6 +9,23 @@ use super::model::{Level, TargetKind};
 use super::report::{Month, Subject};
 use super::snapshot::TargetFilter;
 
+/// The views whose code loads together on first use (see [`Route::code_group`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeGroup {
+    /// Targets, the ledger, problems and visits: the field work.
+    Field,
+    /// Monthly reports, the roll-up and the dashboard.
+    Reports,
+    /// Data exchange (bundles in and out).
+    Exchange,
+    /// Plan upkeep: milestones, the checklist, settings.
+    Plan,
+}
+
+impl CodeGroup {
+    pub const ALL: [CodeGroup; 4] = [CodeGroup::Field, CodeGroup::Reports, CodeGroup::Exchange, CodeGroup::Plan];
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Route {
     /// 督战表 (the home view).
@@ -95,6 +112,19 @@ impl Route {
             self,
             Route::Sync | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard
         )
+    }
+
+    /// Which part of the app's code shows the view (code splitting, `ui::split`):
+    /// `None` for the first load (the 督战表 and the not-found page), else the split
+    /// group whose code is fetched on first use.
+    pub fn code_group(&self) -> Option<CodeGroup> {
+        Some(match self {
+            Route::Table | Route::NotFound(_) => return None,
+            Route::Targets(_) | Route::NewTarget | Route::Target(_) | Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } => CodeGroup::Field,
+            Route::Reports(_) | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard => CodeGroup::Reports,
+            Route::Sync => CodeGroup::Exchange,
+            Route::Milestones | Route::Checklist | Route::Settings => CodeGroup::Plan,
+        })
     }
 
     /// Whether two routes belong to the same navigation section (a target's page is
@@ -398,6 +428,38 @@ mod tests {
         }
         for h in ["#/table", "#/targets", "#/targets/seed-target-wuding", "#/milestones", "#/settings", "#/ledger", "#/reports", "#/checklist"] {
             assert!(!Route::parse(h).needs_records(), "{h}");
+        }
+    }
+
+    #[test]
+    fn the_first_view_is_in_the_first_load_and_every_other_view_in_one_code_group() {
+        use CodeGroup::*;
+        for (h, g) in [
+            ("#/table", None),
+            ("#/no-such-view", None),
+            ("#/targets", Some(Field)),
+            ("#/targets/new", Some(Field)),
+            ("#/targets/seed-target-wuding", Some(Field)),
+            ("#/ledger", Some(Field)),
+            ("#/problems/p-1", Some(Field)),
+            ("#/problems/new?target=seed-target-wuding", Some(Field)),
+            ("#/visits/v-1", Some(Field)),
+            ("#/visits/new?target=seed-target-wuding", Some(Field)),
+            ("#/reports", Some(Reports)),
+            ("#/reports/county/seed-county-wuding/2020-03", Some(Reports)),
+            ("#/rollup/2020-03", Some(Reports)),
+            ("#/dashboard", Some(Reports)),
+            ("#/sync", Some(Exchange)),
+            ("#/milestones", Some(Plan)),
+            ("#/checklist", Some(Plan)),
+            ("#/settings", Some(Plan)),
+        ] {
+            assert_eq!(Route::parse(h).code_group(), g, "{h}");
+        }
+        // A view that waits for the records is never in the first load: its code can be
+        // fetched while they are read.
+        for h in ["#/sync", "#/problems/p-1", "#/visits/v-1", "#/dashboard", "#/reports/county/seed-county-wuding/2020-03", "#/rollup/2020-03"] {
+            assert!(Route::parse(h).code_group().is_some(), "{h}");
         }
     }
 

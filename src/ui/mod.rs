@@ -601,7 +601,7 @@ fn App() -> impl IntoView {
 }
 
 fn current_view(route: Route) -> AnyView {
-    match split::Group::of(&route) {
+    match route.code_group() {
         Some(group) => split::view_of(group, route),
         None => match route {
             Route::NotFound(_) => view! { <NotFound/> }.into_any(),

@@ -19,7 +19,7 @@
 
 use super::{checklist, dashboard, milestones, problems, reports, settings, sync, targets, use_app, visits, ledger};
 use crate::core::i18n::K;
-use crate::core::route::Route;
+use crate::core::route::{CodeGroup, Route};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
@@ -33,43 +33,18 @@ impl From<SplitLoaderError> for ChunkError {
     }
 }
 
-/// Which split function shows a route; `None` for the views in the first load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Group {
-    /// Targets, the ledger, problems and visits: the field work.
-    Field,
-    /// Monthly reports, the roll-up and the dashboard.
-    Reports,
-    /// Data exchange (bundles in and out).
-    Exchange,
-    /// Plan upkeep: milestones, the checklist, settings.
-    Plan,
-}
-
-impl Group {
-    pub fn of(route: &Route) -> Option<Group> {
-        Some(match route {
-            Route::Table | Route::NotFound(_) => return None,
-            Route::Targets(_) | Route::NewTarget | Route::Target(_) | Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } => Group::Field,
-            Route::Reports(_) | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard => Group::Reports,
-            Route::Sync => Group::Exchange,
-            Route::Milestones | Route::Checklist | Route::Settings => Group::Plan,
-        })
-    }
-}
-
 /// The view of a route in a split group: a short note while its code is fetched
 /// (only on a first visit before the background preload got to it; once loaded,
 /// the view is built at once), then the view — or, if the code cannot be fetched,
 /// a message saying so with a reload button.
-pub fn view_of(group: Group, route: Route) -> AnyView {
+pub fn view_of(group: CodeGroup, route: Route) -> AnyView {
     let state = use_app();
     let view = Suspend::new(async move {
         let loaded = match group {
-            Group::Field => field_views(route).await,
-            Group::Reports => report_views(route).await,
-            Group::Exchange => exchange_views(route).await,
-            Group::Plan => plan_views(route).await,
+            CodeGroup::Field => field_views(route).await,
+            CodeGroup::Reports => report_views(route).await,
+            CodeGroup::Exchange => exchange_views(route).await,
+            CodeGroup::Plan => plan_views(route).await,
         };
         loaded.unwrap_or_else(|_| chunk_failed().into_any())
     });
@@ -81,28 +56,36 @@ pub fn view_of(group: Group, route: Route) -> AnyView {
     .into_any()
 }
 
+/// Fetches a group's code (once; a later call returns at once, a failed one tries again).
+async fn preload(group: CodeGroup) -> Result<(), SplitLoaderError> {
+    match group {
+        CodeGroup::Field => preload_field().await,
+        CodeGroup::Reports => preload_reports().await,
+        CodeGroup::Exchange => preload_exchange().await,
+        CodeGroup::Plan => preload_plan().await,
+    }
+}
+
 /// Starts fetching a route's code without waiting for it: a view of field records
 /// opened while they are still being read gets its code in the meantime.
 pub fn prefetch(route: &Route) {
-    let Some(group) = Group::of(route) else { return };
-    leptos::task::spawn_local(async move {
+    if let Some(group) = route.code_group() {
         // A failure shows when the view itself asks (`view_of`).
-        let _ = match group {
-            Group::Field => preload_field().await,
-            Group::Reports => preload_reports().await,
-            Group::Exchange => preload_exchange().await,
-            Group::Plan => preload_plan().await,
-        };
-    });
+        leptos::task::spawn_local(async move { _ = preload(group).await });
+    }
 }
 
-/// Fetches every group's code in turn (each only once; already loaded ones return at once).
+/// Fetches every group's code in turn, then the export's.
 pub async fn preload_all() {
-    let loaded = [preload_field().await.is_ok(), preload_reports().await.is_ok(), preload_exchange().await.is_ok(), preload_plan().await.is_ok(), super::export::preload().await];
-    if loaded.contains(&false) {
-        leptos::logging::warn!("a view group could not be preloaded; it will be fetched when opened");
-    } else {
+    let mut all_loaded = true;
+    for group in CodeGroup::ALL {
+        all_loaded &= preload(group).await.is_ok();
+    }
+    all_loaded &= super::export::preload().await;
+    if all_loaded {
         super::platform::mark("duzhan:views-loaded");
+    } else {
+        leptos::logging::warn!("a view group could not be preloaded; it will be fetched when opened");
     }
 }
 
@@ -127,7 +110,7 @@ fn field_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::NewProblem(from) => view! { <problems::NewProblemPage from=from/> }.into_any(),
         Route::Visit(id) => view! { <visits::VisitPage id=id/> }.into_any(),
         Route::NewVisit { target } => view! { <visits::NewVisitPage target=target/> }.into_any(),
-        // Not reached: `Group::of` sends only this group's routes here.
+        // Not reached: `Route::code_group` sends only this group's routes here.
         _ => view! { <super::NotFound/> }.into_any(),
     })
 }
@@ -139,7 +122,7 @@ fn report_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::Report { subject, month } => view! { <reports::ReportPage subject=subject month=month/> }.into_any(),
         Route::Rollup { month, county } => view! { <reports::RollupPage month=month county=county/> }.into_any(),
         Route::Dashboard => view! { <dashboard::Dashboard/> }.into_any(),
-        // Not reached: `Group::of` sends only this group's routes here.
+        // Not reached: `Route::code_group` sends only this group's routes here.
         _ => view! { <super::NotFound/> }.into_any(),
     })
 }
@@ -148,7 +131,7 @@ fn report_views(route: Route) -> Result<AnyView, ChunkError> {
 fn exchange_views(route: Route) -> Result<AnyView, ChunkError> {
     Ok(match route {
         Route::Sync => view! { <sync::SyncView/> }.into_any(),
-        // Not reached: `Group::of` sends only this group's routes here.
+        // Not reached: `Route::code_group` sends only this group's routes here.
         _ => view! { <super::NotFound/> }.into_any(),
     })
 }
@@ -159,7 +142,7 @@ fn plan_views(route: Route) -> Result<AnyView, ChunkError> {
         Route::Milestones => view! { <milestones::MilestonesView/> }.into_any(),
         Route::Checklist => view! { <checklist::ChecklistEditor/> }.into_any(),
         Route::Settings => view! { <settings::SettingsView/> }.into_any(),
-        // Not reached: `Group::of` sends only this group's routes here.
+        // Not reached: `Route::code_group` sends only this group's routes here.
         _ => view! { <super::NotFound/> }.into_any(),
     })
 }
