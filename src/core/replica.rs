@@ -139,8 +139,11 @@ impl Replica {
         let mut clock = self.clock.clone();
         let mut docs = Vec::new();
         for d in incoming {
-            if let Some(s) = d.last_change() {
-                clock.observe(s);
+            // The clock keeps the greatest (wall, counter) it saw: observing every
+            // field's stamp is observing the doc's last change, without comparing
+            // device ids of equal stamps.
+            for f in d.fields.values() {
+                clock.observe(&f.s);
             }
             let merged = match self.docs.get(&d.id) {
                 Some(cur) => Doc::merge(cur, d),

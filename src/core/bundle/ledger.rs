@@ -36,9 +36,19 @@ impl VersionVector {
 
     /// Raises the entry of the stamp's device to the stamp, if greater.
     pub fn observe(&mut self, s: &Stamp) {
-        match self.0.get(&s.dev) {
-            Some(cur) if cur >= s => {}
-            _ => {
+        match self.0.get_mut(&s.dev) {
+            // Entries are keyed by their stamp's device, so the stamps differ in
+            // (wall, counter) only: no device ids compared on the way.
+            Some(cur) => {
+                if (s.wall, s.n) > (cur.wall, cur.n) {
+                    cur.wall = s.wall;
+                    cur.n = s.n;
+                    if cur.dev != s.dev {
+                        cur.dev = s.dev.clone(); // a vector read from elsewhere, keyed wrongly
+                    }
+                }
+            }
+            None => {
                 self.0.insert(s.dev.clone(), s.clone());
             }
         }
