@@ -17,9 +17,9 @@
 use super::{platform, use_app};
 use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::error::kind_zh;
-use crate::core::bundle::import::{detect, FileKind};
+use crate::core::bundle::import::{preview as merge_preview, read_bundle, IncomingBundle};
 use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
-use crate::core::bundle::{export_bundle, prepare_import, ExportRequest, ExportScope, ImportError, Limits, Preview};
+use crate::core::bundle::{export_bundle, ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
 use crate::core::i18n::{Lang, K};
 use crate::core::validate;
@@ -183,11 +183,30 @@ fn state_text(lang: Lang, k: K) -> String {
     crate::core::i18n::t(lang, k).to_owned()
 }
 
-/// The file being imported, kept until the user confirms or cancels.
-#[derive(Clone)]
+/// User Timing mark of every time a chosen file was read and checked (tests count
+/// them: one per imported file).
+const CHECKED_MARK: &str = "duzhan:import-checked";
+
+/// The file being imported, kept until the user confirms or cancels: its bytes, the
+/// passphrase once given, and its records once read and checked (steps 1–7, the
+/// costly part of a large import). The preview and the confirmation each merge
+/// them against the replica as it is at that moment (the confirmation under the
+/// save lock), so the file is read once, not once per step.
 struct Pending {
     bytes: Vec<u8>,
     passphrase: Option<String>,
+    incoming: Option<IncomingBundle>,
+}
+
+impl Pending {
+    /// The checked records, reading the file if they are not in yet.
+    fn checked(&mut self, limits: &Limits) -> Result<&IncomingBundle, ImportError> {
+        if self.incoming.is_none() {
+            self.incoming = Some(read_bundle(&self.bytes, self.passphrase.as_deref(), limits)?);
+            platform::mark(CHECKED_MARK);
+        }
+        self.incoming.as_ref().ok_or(ImportError::PassphraseRequired)
+    }
 }
 
 #[component]
@@ -214,16 +233,27 @@ fn ImportPanel() -> impl IntoView {
     let run_preview = move || {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
-            let Some(p) = pending.get_value() else { return };
+            let Some(has_passphrase) = pending.with_value(|p| p.as_ref().map(|p| p.passphrase.is_some())) else { return };
             stage_text.set(Some(K::Checking));
             platform::yield_to_browser().await;
             let ledger = state.sync_ledger.get_untracked();
             let limits = Limits::default();
-            let res = state.replica.with_untracked(|r| r.as_ref().map(|r| prepare_import(&p.bytes, p.passphrase.as_deref(), r, &ledger, &limits, platform::now_ms())));
+            let res = match pending.try_update_value(|p| p.as_mut().map(|p| p.checked(&limits).cloned())).flatten() {
+                None => {
+                    stage_text.set(None);
+                    return;
+                }
+                Some(Err(e)) => Some(Err(e)),
+                Some(Ok(incoming)) => state.replica.with_untracked(|r| r.as_ref().map(|r| merge_preview(incoming, r, &ledger, platform::now_ms()))),
+            };
             stage_text.set(None);
             match res {
-                Some(Ok(pv)) => preview.set(Some(pv)),
-                Some(Err(ImportError::PassphraseRequired)) if p.passphrase.is_none() => needs_pass.set(true),
+                // Only the counts are shown; the confirmation merges again.
+                Some(Ok(mut pv)) => {
+                    pv.change.docs = Vec::new();
+                    preview.set(Some(pv));
+                }
+                Some(Err(ImportError::PassphraseRequired)) if !has_passphrase => needs_pass.set(true),
                 Some(Err(e)) => {
                     error.set(Some(e.message(lang)));
                     if !matches!(e, ImportError::WrongPassphrase) {
@@ -263,9 +293,17 @@ fn ImportPanel() -> impl IntoView {
                     return;
                 }
             };
+            // One read tells a bundle, an encrypted bundle and a receipt apart, and
+            // for a plain bundle it is already steps 1–7 of the import.
+            stage_text.set(Some(K::Checking));
+            platform::yield_to_browser().await;
+            let read = read_bundle(&bytes, None, &limits);
+            if read.is_ok() {
+                platform::mark(CHECKED_MARK);
+            }
             stage_text.set(None);
-            match detect(&bytes, &limits) {
-                Ok(FileKind::Receipt) => {
+            match read {
+                Err(ImportError::ReceiptNotBundle) => {
                     let outcome = state
                         .commit_staged(|r, ledger, _| {
                             let receipt = read_receipt(&bytes, &limits).map_err(|e| e.message(lang))?;
@@ -282,12 +320,12 @@ fn ImportPanel() -> impl IntoView {
                         Err(m) => error.set(Some(m)),
                     }
                 }
-                Ok(FileKind::EncryptedBundle) => {
-                    pending.set_value(Some(Pending { bytes, passphrase: None }));
+                Err(ImportError::PassphraseRequired) => {
+                    pending.set_value(Some(Pending { bytes, passphrase: None, incoming: None }));
                     needs_pass.set(true);
                 }
-                Ok(FileKind::Bundle) => {
-                    pending.set_value(Some(Pending { bytes, passphrase: None }));
+                Ok(incoming) => {
+                    pending.set_value(Some(Pending { bytes, passphrase: None, incoming: Some(incoming) }));
                     run_preview();
                 }
                 Err(e) => error.set(Some(e.message(lang))),
@@ -310,16 +348,40 @@ fn ImportPanel() -> impl IntoView {
     let confirm = move |_| {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
-            let Some(p) = pending.get_value() else { return };
+            if pending.with_value(Option::is_none) {
+                return;
+            }
             stage_text.set(Some(K::Writing));
             platform::yield_to_browser().await;
             let limits = Limits::default();
-            // Re-staged under the lock against the replica as it is now.
+            // The checked records are taken, not copied (should this commit fail,
+            // the next try reads them from the file again), and merged again under
+            // the lock, against the replica as it is now.
+            let taken = pending
+                .try_update_value(|p| {
+                    p.as_mut().map(|p| match p.checked(&limits) {
+                        Ok(_) => Ok(p.incoming.take()),
+                        Err(e) => Err(e),
+                    })
+                })
+                .flatten();
+            let incoming = match taken {
+                Some(Ok(Some(i))) => i,
+                Some(Err(e)) => {
+                    stage_text.set(None);
+                    error.set(Some(e.message(lang)));
+                    return;
+                }
+                Some(Ok(None)) | None => {
+                    stage_text.set(None);
+                    return;
+                }
+            };
             let outcome = state
-                .commit_staged(|r, ledger, now| {
-                    let pv = prepare_import(&p.bytes, p.passphrase.as_deref(), r, ledger, &limits, now).map_err(|e| e.message(lang))?;
+                .commit_staged(move |r, ledger, now| {
+                    let pv = merge_preview(incoming, r, ledger, now).map_err(|e| e.message(lang))?;
                     let summary = (pv.totals(), pv.source_device.clone(), pv.squad_name.clone(), pv.seq);
-                    Ok((pv.change.clone(), Some(pv.ledger.clone()), summary))
+                    Ok((pv.change, Some(pv.ledger), summary))
                 })
                 .await;
             stage_text.set(None);

@@ -54,6 +54,9 @@ async function confirmImport(page) {
   await page.locator(tid('import-result')).waitFor({ state: 'visible' });
 }
 
+/** How many times the page read and checked a chosen file (the app's User Timing marks). */
+const checkedReads = (page) => page.evaluate(() => performance.getEntriesByName('duzhan:import-checked').length);
+
 async function stateHash(page) {
   await gotoHash(page, '#/settings');
   return readText(page.locator(tid('state-hash')));
@@ -98,6 +101,7 @@ appTest('two devices exchange files both ways and end with identical data', asyn
     assert.match(await readText(a.page.locator(tid('preview-source'))), /州扶贫办/);
     assert.match(await readText(a.page.locator(tid('preview-kind-target'))), /1/);
     await confirmImport(a.page);
+    assert.equal(await checkedReads(a.page), 1, 'the file is read and checked once: the preview and the confirmation merge what was read');
     await chooseImport(b.page, fromA.file);
     await confirmImport(b.page);
 
@@ -193,6 +197,7 @@ appTest('an encrypted bundle needs its passphrase and then round-trips', async (
     await b.page.locator(tid('import-passphrase')).fill('督战2020口令');
     await b.page.locator(tid('import-decrypt')).click();
     await confirmImport(b.page);
+    assert.equal(await checkedReads(b.page), 1, 'decrypted and checked once');
     assert.equal(await stateHash(b.page), await stateHash(a.page));
   } finally {
     await close();
