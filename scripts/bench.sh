@@ -11,12 +11,15 @@
 #              bundle parse, canonical state hash — records/s
 #   import     tests/bundle_browser_bench.rs in Chromium: parse+validate+merge vs
 #              JSON.parse; our IndexedDB commit vs a plain-JS put loop; the whole
-#              import vs PouchDB bulkDocs
+#              import vs PouchDB bulkDocs (DUZHAN_BENCH_ONLY=parse: the first only)
 #   build      trunk build --release --dist "$DUZHAN_DIST" (skipped with BENCH_SKIP_BUILD=1)
 #   ledger     tests/e2e/bench/ledger.bench.mjs: 100k-problem ledger, keystroke and
 #              filter change → rendered, DOM rows while scrolling
 #   coldstart  tests/e2e/bench/coldstart.bench.mjs: cold start to interactive with
 #              100,000 problems stored vs the default data only
+#   appimport  tests/e2e/bench/import.bench.mjs: a 55 MB bundle imported through the app
+#              as a user does (choose → preview, confirm → saved), in a fresh profile;
+#              with IMPORT_COMPARE=<another dist/> the same runs against that build
 #   firstvisit tests/e2e/bench/firstvisit.bench.mjs: a first visit (nothing cached) on a
 #              4x slower CPU and a 10 Mbit/s network, to the 督战表 shown; with
 #              FIRSTVISIT_COMPARE=<another dist/> the same runs against that build
@@ -25,7 +28,8 @@
 # bench-results/results.md (the table, as in docs/performance.md).
 # Environment: DUZHAN_DIST (default <repo>/dist), BENCH_OUT (default <repo>/bench-results),
 # DUZHAN_BENCH_REPS / DUZHAN_BENCH_POUCH_REPS (import repetitions, default 5 / 3),
-# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7), FIRSTVISIT_REPS (default 7),
+# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7), IMPORT_REPS (default 5),
+# IMPORT_BUNDLE / IMPORT_PICK_MS / IMPORT_COMPARE (appimport), FIRSTVISIT_REPS (default 7),
 # FIRSTVISIT_CPU / FIRSTVISIT_MBPS / FIRSTVISIT_RTT (default 4 / 10 / 40), FIRSTVISIT_COMPARE.
 set -euo pipefail
 
@@ -38,7 +42,7 @@ OUT="${BENCH_OUT:-$REPO/bench-results}"
 export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart firstvisit)
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart appimport firstvisit)
 wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 say() { printf '\n==================== bench: %s ====================\n' "$*"; }
 
@@ -78,6 +82,11 @@ fi
 if wants coldstart; then
     say "cold start (headless Chromium)"
     BENCH_JSON="$OUT/coldstart.json" node tests/e2e/bench/coldstart.bench.mjs
+fi
+
+if wants appimport; then
+    say "in-app import (headless Chromium)"
+    BENCH_JSON="$OUT/appimport.json" node tests/e2e/bench/import.bench.mjs
 fi
 
 if wants firstvisit; then

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
-use duzhan::core::bundle::import::Limits;
+use duzhan::core::bundle::import::{preview_counts, read_bundle, Limits};
 use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::doc::Doc;
@@ -60,8 +60,22 @@ impl Device {
         f
     }
 
+    /// What the import would do. Every call also checks that the counts-only
+    /// preview the app shows (`preview_counts`, records borrowed) says exactly the
+    /// same as the staging one, but for the staged docs and clock.
     pub fn preview(&self, bytes: &[u8]) -> Result<Preview, ImportError> {
-        prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), 1_000)
+        let staged = prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), 1_000);
+        let counted = read_bundle(bytes, None, &test_limits()).and_then(|i| preview_counts(&i, &self.replica, &self.ledger, 1_000));
+        match (&staged, counted) {
+            (Ok(s), Ok(mut c)) => {
+                assert!(c.change.docs.is_empty(), "a counts-only preview stages nothing");
+                c.change = s.change.clone();
+                assert_eq!(s, &c, "preview_counts disagrees with preview");
+            }
+            (Err(a), Err(b)) => assert_eq!(a, &b, "preview_counts refuses differently"),
+            (a, b) => panic!("preview {a:?} but preview_counts {b:?}"),
+        }
+        staged
     }
 
     /// Imports and commits (applies the change, stores the ledger).

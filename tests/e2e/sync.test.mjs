@@ -247,3 +247,19 @@ appTest('the home view reminds to export unsaved work and the reminder clears af
   await page.locator(tid('view-table')).waitFor({ state: 'visible' });
   assert.equal(await page.locator(tid('guardian')).count(), 0);
 });
+
+appTest('opening the exchange view rehearses the import once and changes nothing', async ({ page, url }) => {
+  await openApp(page, url);
+  const before = await stateHash(page);
+  await gotoHash(page, '#/sync');
+  await page.waitForFunction(() => performance.getEntriesByName('duzhan:import-rehearsed').length === 1, null, { timeout: 60_000 });
+  // No file was chosen: nothing read, nothing to confirm, no message.
+  assert.equal(await checkedReads(page), 0);
+  assert.equal(await page.locator(`${tid('import-preview')}, ${tid('import-error')}, ${tid('import-result')}`).count(), 0);
+  assert.equal(await stateHash(page), before, 'the rehearsal changed the data');
+  await gotoHash(page, '#/sync');
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => performance.getEntriesByName('duzhan:import-rehearsed').length), 1, 'rehearsed once per page');
+  await reloadApp(page);
+  assert.equal(await stateHash(page), before, 'the rehearsal stored something');
+});

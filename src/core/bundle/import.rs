@@ -674,19 +674,19 @@ fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
     header.device_id == *replica.device()
 }
 
-/// Steps 8–10: campaign, references, merge in memory, and the preview. `now_ms`
-/// is recorded in the ledger as the import time.
-pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
+/// Steps 8–9: the campaign, kinds that agree with this device, references that
+/// resolve. Returns what the bundle shows its source device held (for the ledger).
+fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<VersionVector>, ImportError> {
     let IncomingBundle { header, docs, refs } = incoming;
     // 8. campaign. A device with no campaign (an empty replica) takes any.
     if let Some(local) = local_campaign_id(replica) {
         if local != header.campaign_id {
-            return Err(ImportError::WrongCampaign { bundle: header.campaign_id, local: local.to_owned() });
+            return Err(ImportError::WrongCampaign { bundle: header.campaign_id.clone(), local: local.to_owned() });
         }
     }
     // 9. kinds agree with this device, and references resolve.
     let mut in_bundle: HashMap<&str, &str> = HashMap::with_capacity(docs.len());
-    for d in &docs {
+    for d in docs {
         if let Some(local) = replica.doc(&d.id) {
             if local.kind != d.kind {
                 return Err(ImportError::KindMismatch { id: d.id.clone(), local: local.kind.clone(), incoming: d.kind.clone() });
@@ -694,21 +694,20 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
         }
         in_bundle.insert(&d.id, &d.kind);
     }
-    for (i, r) in &refs {
+    for (i, r) in refs {
         let found = in_bundle.get(r.id.as_str()).copied().or_else(|| replica.doc(&r.id).map(|d| d.kind.as_str()));
         if found != Some(r.kind) {
             let d = &docs[*i];
             return Err(ImportError::DanglingReference { id: d.id.clone(), kind: d.kind.clone(), field: r.field, missing: r.id.clone(), expected_kind: r.kind });
         }
     }
-    drop(in_bundle);
+    Ok((!own_bundle_of(header, replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(docs)))
+}
 
-    // 10. merge in memory and classify. Records identical to this device's copy
-    // merge to themselves (merge is idempotent) and their stamps are already in the
-    // clock, so only the others go through merge: re-importing a large bundle costs
-    // a comparison per record.
+/// Records per kind in the bundle, before classifying.
+fn records_per_kind(docs: &[Doc]) -> BTreeMap<String, KindCounts> {
     let mut kinds: BTreeMap<String, KindCounts> = BTreeMap::new();
-    for d in &docs {
+    for d in docs {
         match kinds.get_mut(&d.kind) {
             Some(c) => c.records += 1,
             None => {
@@ -716,32 +715,83 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
             }
         }
     }
-    let vv_holds = (!own_bundle_of(&header, replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(&docs));
+    kinds
+}
+
+/// Counts one record the import changes: `prev` is this device's copy, `merged` the result.
+fn classify(kinds: &mut BTreeMap<String, KindCounts>, prev: Option<&Doc>, merged: &Doc) {
+    if !kinds.contains_key(&merged.kind) {
+        kinds.insert(merged.kind.clone(), KindCounts::default());
+    }
+    let Some(c) = kinds.get_mut(&merged.kind) else { return };
+    match prev {
+        None if merged.is_deleted() => c.deleted += 1,
+        None => c.new += 1,
+        Some(p) if merged.is_deleted() && !p.is_deleted() => c.deleted += 1,
+        Some(_) => c.changed += 1,
+    }
+    if new_conflict(prev, merged) {
+        c.conflicting += 1;
+    }
+}
+
+/// Steps 8–10: campaign, references, merge in memory, and the preview. `now_ms`
+/// is recorded in the ledger as the import time.
+pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
+    let vv_holds = check_links(&incoming, replica)?;
+    // 10. merge in memory and classify. Records identical to this device's copy
+    // merge to themselves (merge is idempotent) and their stamps are already in the
+    // clock, so only the others go through merge: re-importing a large bundle costs
+    // a comparison per record.
+    let mut kinds = records_per_kind(&incoming.docs);
+    let IncomingBundle { header, docs, .. } = incoming;
     let change = replica.stage_merge_owned(docs.into_iter().filter(|d| replica.doc(&d.id) != Some(d)).collect());
     for merged in &change.docs {
-        let prev = replica.doc(&merged.id);
-        if !kinds.contains_key(&merged.kind) {
-            kinds.insert(merged.kind.clone(), KindCounts::default());
-        }
-        let Some(c) = kinds.get_mut(&merged.kind) else { continue };
-        match prev {
-            None if merged.is_deleted() => c.deleted += 1,
-            None => c.new += 1,
-            Some(p) if merged.is_deleted() && !p.is_deleted() => c.deleted += 1,
-            Some(_) => c.changed += 1,
-        }
-        if new_conflict(prev, merged) {
-            c.conflicting += 1;
+        classify(&mut kinds, replica.doc(&merged.id), merged);
+    }
+    let changes = !change.is_empty();
+    Ok(finish(header, kinds, changes, change, vv_holds, replica, ledger, now_ms))
+}
+
+/// What [`preview`] shows, without staging anything: the records are borrowed, so
+/// the caller can keep them for the confirmation (which merges them again, against
+/// the replica as it is then) instead of reading the file twice; records new to
+/// this device are counted, not copied. Everything but `change.docs` (left empty)
+/// is what `preview` returns for the same records (tested).
+pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
+    let vv_holds = check_links(incoming, replica)?;
+    let mut kinds = records_per_kind(&incoming.docs);
+    let mut changes = false;
+    for d in &incoming.docs {
+        match replica.doc(&d.id) {
+            None => {
+                classify(&mut kinds, None, d);
+                changes = true;
+            }
+            Some(cur) if cur != d => {
+                let merged = Doc::merge(cur, d);
+                if merged != *cur {
+                    classify(&mut kinds, Some(cur), &merged);
+                    changes = true;
+                }
+            }
+            Some(_) => {}
         }
     }
+    let change = Change { docs: Vec::new(), clock: replica.clock().clone() };
+    Ok(finish(incoming.header.clone(), kinds, changes, change, vv_holds, replica, ledger, now_ms))
+}
+
+/// The rest of a preview: unchanged counts, gaps, already imported, the ledger after.
+#[allow(clippy::too_many_arguments)]
+fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes: bool, change: Change, vv_holds: Option<VersionVector>, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Preview {
     for c in kinds.values_mut() {
         c.unchanged = c.records.saturating_sub(c.new + c.changed + c.deleted);
     }
-
     let own_bundle = own_bundle_of(&header, replica);
     let already_imported = if ledger.has_bundle(&header.bundle_id) {
         Some(AlreadyImported::SameBundle)
-    } else if change.is_empty() {
+    } else if !changes {
         Some(AlreadyImported::NothingNew)
     } else {
         None
@@ -757,7 +807,7 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
         ledger_after.record_import(&header.device_id, &header.squad_name, header.seq, rec, vv_holds.as_ref());
         g
     };
-    Ok(Preview {
+    Preview {
         bundle_id: header.bundle_id,
         source_device: header.device_id,
         squad_name: header.squad_name,
@@ -771,7 +821,7 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
         own_bundle,
         change,
         ledger: ledger_after,
-    })
+    }
 }
 
 /// Steps 1–10 in one call.

@@ -24,6 +24,8 @@
 //! - [`ledger`]: what this device exported and received ([`ledger::SyncLedger`]),
 //!   persisted by the caller as one meta value;
 //! - [`receipt`]: acknowledgement files ("the office has received seq 1–7");
+//! - [`warmup`]: the import rehearsed on a small generated bundle, so that the
+//!   user's first import runs optimised code;
 //! - [`error`]: typed errors, each with a message in Chinese that says what to do.
 //!
 //! Invariants:
@@ -47,6 +49,7 @@ pub mod import;
 pub mod kinds;
 pub mod ledger;
 pub mod receipt;
+pub mod warmup;
 pub mod wire;
 
 pub use canonical::state_hash;
