@@ -208,11 +208,15 @@ struct Pending {
 impl Pending {
     /// The checked records, reading the file if they are not in yet.
     fn checked(&mut self, limits: &Limits) -> Result<&IncomingBundle, ImportError> {
-        if self.incoming.is_none() {
-            self.incoming = Some(read_bundle(&self.bytes, self.passphrase.as_deref(), limits)?);
-            platform::mark(CHECKED_MARK);
-        }
-        self.incoming.as_ref().ok_or(ImportError::PassphraseRequired)
+        let incoming = match self.incoming.take() {
+            Some(i) => i,
+            None => {
+                let i = read_bundle(&self.bytes, self.passphrase.as_deref(), limits)?;
+                platform::mark(CHECKED_MARK);
+                i
+            }
+        };
+        Ok(self.incoming.insert(incoming))
     }
 }
 
