@@ -325,12 +325,6 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
     }
 }
 
-/// Which kind of duzhan file the bytes are (for a UI with one file picker).
-pub fn detect(bytes: &[u8], limits: &Limits) -> Result<FileKind, ImportError> {
-    let (text, _) = check_text(bytes, limits)?;
-    Ok(probe(text)?.0)
-}
-
 fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
     if found != u64::from(VERSION) {
         return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported: VERSION });
