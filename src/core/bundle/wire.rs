@@ -325,7 +325,9 @@ impl<'de> Deserialize<'de> for DocIn {
 
 /// A JSON object read into a `BTreeMap<K, V>` through the wire type `W`: entries
 /// collected in order, then built in one pass (a later duplicate key wins, as with
-/// serde's own map reading, whose "a map" error text this keeps).
+/// serde's own map reading, whose "a map" error text this keeps). `collect` compiles
+/// std's sort once per pair type (three here), which `core::sort` avoids for the
+/// first load's sake: this code is only in the import's split part.
 fn map_in<'de, D, K, W, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
 where
     D: Deserializer<'de>,
