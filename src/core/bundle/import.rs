@@ -732,26 +732,21 @@ fn classify(kinds: &mut BTreeMap<String, KindCounts>, prev: Option<&Doc>, merged
 /// Steps 8–10: campaign, references, merge in memory, and the preview. `now_ms`
 /// is recorded in the ledger as the import time.
 pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
-    let vv_holds = check_links(&incoming, replica)?;
-    // 10. merge in memory and classify. Records identical to this device's copy
-    // merge to themselves (merge is idempotent) and their stamps are already in the
-    // clock, so only the others go through merge: re-importing a large bundle costs
-    // a comparison per record.
-    let mut kinds = records_per_kind(&incoming.docs);
-    let IncomingBundle { header, docs, .. } = incoming;
-    let change = replica.stage_merge_owned(docs.into_iter().filter(|d| replica.doc(&d.id) != Some(d)).collect());
-    for merged in &change.docs {
-        classify(&mut kinds, replica.doc(&merged.id), merged);
-    }
-    let changes = !change.is_empty();
-    Ok(finish(header, kinds, changes, change, vv_holds, replica, ledger, now_ms))
+    let mut p = preview_counts(&incoming, replica, ledger, now_ms)?;
+    // Records identical to this device's copy merge to themselves (merge is
+    // idempotent) and their stamps are already in the clock, so only the others are
+    // staged: re-importing a large bundle costs a comparison per record. Records new
+    // to this device move into the change (a first import: nearly all of them).
+    p.change = replica.stage_merge_owned(incoming.docs.into_iter().filter(|d| replica.doc(&d.id) != Some(d)).collect());
+    Ok(p)
 }
 
-/// What [`preview`] shows, without staging anything: the records are borrowed, so
-/// the caller can keep them for the confirmation (which merges them again, against
-/// the replica as it is then) instead of reading the file twice; records new to
-/// this device are counted, not copied. Everything but `change.docs` (left empty)
-/// is what `preview` returns for the same records (tested).
+/// Steps 8–10 without staging: what [`preview`] shows, with the records borrowed,
+/// so that a caller can keep them for the confirmation (which merges them again,
+/// against the replica as it is then) instead of reading the file twice. Records
+/// new to this device are counted, not copied; `change` holds no docs and the
+/// replica's clock. `preview` is this plus the staged change (tested for every
+/// import of the bundle test suites).
 pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
     let vv_holds = check_links(incoming, replica)?;
     let mut kinds = records_per_kind(&incoming.docs);
@@ -772,13 +767,12 @@ pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &Syn
             Some(_) => {}
         }
     }
-    let change = Change { docs: Vec::new(), clock: replica.clock().clone() };
-    Ok(finish(incoming.header.clone(), kinds, changes, change, vv_holds, replica, ledger, now_ms))
+    Ok(finish(incoming.header.clone(), kinds, changes, vv_holds, replica, ledger, now_ms))
 }
 
-/// The rest of a preview: unchanged counts, gaps, already imported, the ledger after.
-#[allow(clippy::too_many_arguments)]
-fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes: bool, change: Change, vv_holds: Option<VersionVector>, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Preview {
+/// The rest of a preview: unchanged counts, gaps, already imported, the ledger after
+/// (`changes`: whether the import changes any record here). Nothing staged yet.
+fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes: bool, vv_holds: Option<VersionVector>, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Preview {
     for c in kinds.values_mut() {
         c.unchanged = c.records.saturating_sub(c.new + c.changed + c.deleted);
     }
@@ -813,7 +807,7 @@ fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes
         gaps,
         already_imported,
         own_bundle,
-        change,
+        change: Change { docs: Vec::new(), clock: replica.clock().clone() },
         ledger: ledger_after,
     }
 }
