@@ -24,7 +24,8 @@
 
 use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::ledger::META_SYNC_LEDGER;
-use duzhan::core::bundle::{export_bundle, preview, ExportRequest, ExportScope, Limits, SyncLedger};
+use duzhan::core::bundle::warmup::generated_bundle;
+use duzhan::core::bundle::{preview, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
 use duzhan::core::seed;
@@ -70,17 +71,10 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb() {
     let reps_fast = reps(option_env!("DUZHAN_BENCH_REPS"), 5);
     let reps_pouch = reps(option_env!("DUZHAN_BENCH_POUCH_REPS"), 3);
-    // The exporting device: the embedded default plus a generated campaign.
-    let mut a = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-a".into())));
-    let generated = duzhan::core::fieldwork::generate::generate_campaign(2020, 2_000, 2_400, 16_000);
-    let c = a.stage_merge(&generated);
-    a.apply(c);
-    drop(generated);
-    let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "bench".into(), created_ms: 1_600_000_000_000, date: chrono::NaiveDate::from_ymd_opt(2020, 9, 30).unwrap_or_default(), bundle_id: [7; 16] };
-    let file = export_bundle(&a, &SyncLedger::default(), &req).expect("export");
-    let records = a.len();
-    drop(a);
-    let text = String::from_utf8(file.bytes.clone()).expect("utf8");
+    // The exporting device's bundle: the embedded default plus a generated campaign.
+    let bytes = generated_bundle(2_000, 2_400, 16_000).expect("export");
+    let records = read_bundle(&bytes, None, &Limits::default()).expect("read").docs.len();
+    let text = String::from_utf8(bytes.clone()).expect("utf8");
     let js_text = JsValue::from_str(&text);
     drop(text);
     // The importing device: a fresh one holding the embedded default.
@@ -92,7 +86,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     let mut change = None;
     for _ in 0..reps_fast {
         let t0 = now();
-        let incoming = read_bundle(&file.bytes, None, &limits).expect("read");
+        let incoming = read_bundle(&bytes, None, &limits).expect("read");
         let t1 = now();
         let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
         let t2 = now();
@@ -105,10 +99,10 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     let (change, ledger) = change.expect("at least one run");
     // Where parse + validate spends its time (diagnostics for docs/performance.md).
     let (mut sha, mut serde_only) = (vec![], vec![]);
-    let text = std::str::from_utf8(&file.bytes).expect("utf8");
+    let text = std::str::from_utf8(&bytes).expect("utf8");
     for _ in 0..reps_fast.min(3) {
         let t0 = now();
-        let sum = duzhan::core::bundle::canonical::sha256_bytes_hex(&file.bytes);
+        let sum = duzhan::core::bundle::canonical::sha256_bytes_hex(&bytes);
         let t1 = now();
         let env: duzhan::core::bundle::wire::Envelope<duzhan::core::bundle::wire::CoreDocs> = serde_json::from_str(text).expect("envelope");
         let t2 = now();
@@ -122,7 +116,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     if option_env!("DUZHAN_BENCH_ONLY") == Some("parse") {
         // Item 3 alone, for profiling the parse path (`DUZHAN_BENCH_ONLY=parse bash scripts/bench.sh import`).
         let json = serde_json::json!({
-            "records": records, "bytes": file.bytes.len(), "staged": staged, "reps": reps_fast,
+            "records": records, "bytes": bytes.len(), "staged": staged, "reps": reps_fast,
             "parse_validate_ms": m(&parse), "merge_ms": m(&merge), "parse_validate_merge_ms": m(&ours),
             "json_parse_ms": m(&js), "of_which_sha256_ms": m(&sha), "of_which_serde_into_wire_types_ms": m(&serde_only),
             "ratio_vs_json_parse": median(&ours) / median(&js),
@@ -176,7 +170,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let store = IdbStore::open(&name).await.expect("open");
         let _ = settle(3_000).await;
         let t0 = now();
-        let incoming = read_bundle(&file.bytes, None, &limits).expect("read");
+        let incoming = read_bundle(&bytes, None, &limits).expect("read");
         let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
         let meta = vec![p.ledger_meta().expect("ledger"), (META_CLOCK.to_owned(), clock_json(&p.change.clock))];
         store.commit_owned(p.change.docs, &meta).await.expect("commit");
@@ -194,7 +188,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
 
     let json = serde_json::json!({
         "records": records,
-        "bytes": file.bytes.len(),
+        "bytes": bytes.len(),
         "staged": staged,
         "reps": reps_fast,
         "pouch_reps": reps_pouch,

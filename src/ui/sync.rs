@@ -206,16 +206,25 @@ struct Pending {
 }
 
 impl Pending {
-    /// The checked records, reading the file if they are not in yet.
-    fn checked(&mut self, limits: &Limits) -> Result<&IncomingBundle, ImportError> {
-        let incoming = match self.incoming.take() {
-            Some(i) => i,
+    fn new(bytes: Vec<u8>) -> Pending {
+        Pending { bytes, passphrase: None, incoming: None }
+    }
+
+    /// Takes the checked records out, reading the file if they are not in.
+    fn take_checked(&mut self, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+        match self.incoming.take() {
+            Some(i) => Ok(i),
             None => {
                 let i = read_bundle(&self.bytes, self.passphrase.as_deref(), limits)?;
                 platform::mark(CHECKED_MARK);
-                i
+                Ok(i)
             }
-        };
+        }
+    }
+
+    /// The checked records, reading the file if they are not in yet.
+    fn checked(&mut self, limits: &Limits) -> Result<&IncomingBundle, ImportError> {
+        let incoming = self.take_checked(limits)?;
         Ok(self.incoming.insert(incoming))
     }
 }
@@ -328,16 +337,14 @@ fn ImportPanel() -> impl IntoView {
             // for a plain bundle it is already steps 1–7 of the import.
             stage_text.set(Some(K::Checking));
             platform::yield_to_browser().await;
-            let read = read_bundle(&bytes, None, &limits);
-            if read.is_ok() {
-                platform::mark(CHECKED_MARK);
-            }
+            let mut file = Pending::new(bytes);
+            let read = file.checked(&limits).map(|_| ());
             stage_text.set(None);
             match read {
                 Err(ImportError::ReceiptNotBundle) => {
                     let outcome = state
                         .commit_staged(|r, ledger, _| {
-                            let receipt = read_receipt(&bytes, &limits).map_err(|e| e.message(lang))?;
+                            let receipt = read_receipt(&file.bytes, &limits).map_err(|e| e.message(lang))?;
                             let out = apply_receipt(&receipt, r, ledger).map_err(|e| e.message(lang))?;
                             let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
                             Ok((change, Some(out.ledger.clone()), out))
@@ -352,11 +359,11 @@ fn ImportPanel() -> impl IntoView {
                     }
                 }
                 Err(ImportError::PassphraseRequired) => {
-                    pending.set_value(Some(Pending { bytes, passphrase: None, incoming: None }));
+                    pending.set_value(Some(file));
                     needs_pass.set(true);
                 }
-                Ok(incoming) => {
-                    pending.set_value(Some(Pending { bytes, passphrase: None, incoming: Some(incoming) }));
+                Ok(()) => {
+                    pending.set_value(Some(file));
                     run_preview();
                 }
                 Err(e) => error.set(Some(e.message(lang))),
@@ -388,22 +395,14 @@ fn ImportPanel() -> impl IntoView {
             // The checked records are taken, not copied (should this commit fail,
             // the next try reads them from the file again), and merged again under
             // the lock, against the replica as it is now.
-            let taken = pending
-                .try_update_value(|p| {
-                    p.as_mut().map(|p| match p.checked(&limits) {
-                        Ok(_) => Ok(p.incoming.take()),
-                        Err(e) => Err(e),
-                    })
-                })
-                .flatten();
-            let incoming = match taken {
-                Some(Ok(Some(i))) => i,
+            let incoming = match pending.try_update_value(|p| p.as_mut().map(|p| p.take_checked(&limits))).flatten() {
+                Some(Ok(i)) => i,
                 Some(Err(e)) => {
                     stage_text.set(None);
                     error.set(Some(e.message(lang)));
                     return;
                 }
-                Some(Ok(None)) | None => {
+                None => {
                     stage_text.set(None);
                     return;
                 }
