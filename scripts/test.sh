@@ -51,6 +51,7 @@ end() {
 }
 on_exit() {
     local rc=$?
+    [ -z "${RUN_TMP:-}" ] || rm -rf "$RUN_TMP"
     if [ "$rc" -ne 0 ] && [ -n "$current" ]; then
         summary+=("$(printf '%-16s %-8s %5ss' "$current" "FAILED" "$((SECONDS - current_start))")")
     fi
@@ -65,6 +66,13 @@ on_exit() {
     exit "$rc"
 }
 trap on_exit EXIT
+
+# ---- temporary files and disk space --------------------------------------------------------
+# Everything the run writes to the temporary directory (chromedriver's browser
+# profiles, which it does not always remove, the end-to-end tests' downloaded
+# bundles) goes to one directory of its own, removed when the run ends.
+RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/duzhan-test.XXXXXX")"
+export TMPDIR="$RUN_TMP"
 
 # ---- a. setup ------------------------------------------------------------------------
 begin "a. setup"
