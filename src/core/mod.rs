@@ -21,6 +21,7 @@ macro_rules! entity {
 }
 
 pub mod bundle;
+pub mod campaigns;
 pub mod clock;
 pub mod doc;
 pub mod export;

@@ -46,6 +46,9 @@ pub enum ValidationError {
     /// A period whose end precedes its start.
     #[error("the end date is before the start date")]
     EndBeforeStart,
+    /// A campaign year that is not a year from 2000 to 2100.
+    #[error("{0:?} is not a year from 2000 to 2100")]
+    InvalidYear(String),
     /// Two counties with the same name.
     #[error("a county named {0} already exists")]
     DuplicateCounty(String),
@@ -67,6 +70,7 @@ impl ValidationError {
             Self::PercentOutOfRange(_) => if zh { "百分比必须在0到100之间，请检查后重新输入。".into() } else { "A percentage must be between 0 and 100.".into() },
             Self::InvalidDate(s) => if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.") },
             Self::EndBeforeStart => if zh { "结束日期早于开始日期，请调整日期。".into() } else { "The end date is before the start date; adjust the dates.".into() },
+            Self::InvalidYear(s) => if zh { format!("“{s}”不是有效的年度，请填写四位数字的年份，例如 2021。") } else { format!("“{s}” is not a valid year; enter four digits, e.g. 2021.") },
             Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
         }
     }
@@ -81,6 +85,8 @@ fn field_zh(field: &str) -> &str {
         "squad_name" => "小分队/用户名称",
         "value" => "数值",
         "date" => "日期",
+        "doc_no" => "文号",
+        "issuer" => "印发单位",
         other => other,
     }
 }

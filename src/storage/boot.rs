@@ -40,7 +40,11 @@ pub async fn open<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId)
 /// [`open`] with a given migration chain (tests inject a failing step): the head
 /// ([`open_head_with`]), then the rest ([`load_rest`]).
 pub async fn open_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo), StoreError> {
-    let (mut replica, mut info, rest) = open_head_with(store, random_device, steps).await?;
+    read_all(store, open_head_with(store, random_device, steps).await?).await
+}
+
+/// Completes an opening begun by [`open_head`]: reads the rest and merges it in.
+async fn read_all<S: Store>(store: &S, (mut replica, mut info, rest): (Replica, DeviceInfo, Rest)) -> Result<(Replica, DeviceInfo), StoreError> {
     let (bulk, missing) = load_rest(store, &rest, &|_| {}).await?;
     absorb(&mut replica, bulk);
     if rest != Rest::Loaded {
@@ -83,6 +87,27 @@ pub async fn open_head<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
 
 /// [`open_head`] with a given migration chain.
 pub async fn open_head_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo, Rest), StoreError> {
+    open_head_inner(store, random_device, steps, || (seed::seed_docs(), Vec::new())).await
+}
+
+/// Opens (on first use creates) the store of a campaign that is not the embedded
+/// default (新建工作方案, see `core::campaigns`): like [`open`], but a store never
+/// written gets `initial` — the new campaign's records, stamped by `device` —
+/// instead of the embedded default, in the same atomic commit as the device's
+/// identity and `squad_name`. A store already written (a second try after a
+/// failure) is opened as it is and `initial` is not used.
+pub async fn open_campaign<S: Store>(store: &S, device: DeviceId, initial: Vec<Doc>, squad_name: &str) -> Result<(Replica, DeviceInfo), StoreError> {
+    let meta = if squad_name.is_empty() { Vec::new() } else { vec![(META_SQUAD.to_owned(), squad_name.to_owned())] };
+    read_all(store, open_head_inner(store, move || device, MIGRATIONS, move || (initial, meta)).await?).await
+}
+
+/// The first run writes `initial()`: docs, and meta values beside the device's identity.
+async fn open_head_inner<S: Store>(
+    store: &S,
+    random_device: impl FnOnce() -> DeviceId,
+    steps: &[Step],
+    initial: impl FnOnce() -> (Vec<Doc>, Vec<(String, String)>),
+) -> Result<(Replica, DeviceInfo, Rest), StoreError> {
     let head = store.load_head().await?;
     let current = head.schema_version()? == Some(SCHEMA_VERSION) && head.meta.get(META_DEVICE).is_some_and(|d| !d.is_empty());
     let (loaded, rest) = if current {
@@ -123,10 +148,16 @@ pub async fn open_head_with<S: Store>(store: &S, random_device: impl FnOnce() ->
             let clock = Hlc::new(device.clone());
             // Keep anything already stored (e.g. meta written by a crashed older build).
             let mut docs = loaded.docs;
+            let mut meta = vec![(META_DEVICE.to_owned(), device.0.clone()), (META_CLOCK.to_owned(), clock_json(&clock))];
+            let mut squad_name = squad_name;
             if docs.is_empty() {
-                docs = seed::seed_docs();
+                let (first, more) = initial();
+                docs = first;
+                if let Some((_, name)) = more.iter().find(|(k, _)| k == META_SQUAD) {
+                    squad_name = name.clone();
+                }
+                meta.extend(more);
             }
-            let meta = vec![(META_DEVICE.to_owned(), device.0.clone()), (META_CLOCK.to_owned(), clock_json(&clock))];
             let docs = store.commit(&docs, &meta).await?;
             let replica = Replica::from_parts(docs, clock);
             Ok((replica, DeviceInfo { device_id: device, squad_name, sync_ledger, missing_records }, rest))

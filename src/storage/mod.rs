@@ -15,6 +15,7 @@
 //! the chain of `vN -> vN+1` steps run on load, written back by `boot::open`.
 
 pub mod boot;
+pub mod campaigns;
 pub mod contract;
 pub mod pages;
 

@@ -104,6 +104,10 @@ pub enum ImportError {
     /// The bundle belongs to another campaign.
     #[error("bundle of campaign {bundle}, this device holds campaign {local}")]
     WrongCampaign { bundle: String, local: String },
+    /// A bundle opened as a campaign of its own holds no record of that campaign
+    /// (a partial export): there is nothing to start the campaign from.
+    #[error("bundle holds no record of its campaign {campaign}")]
+    NoCampaignRecord { campaign: String },
     /// A record id that this device holds as another kind of record.
     #[error("record {id} is a {local} here but a {incoming} in the bundle")]
     KindMismatch { id: String, local: String, incoming: String },
@@ -143,6 +147,7 @@ impl ImportError {
             Self::InvalidRecord { .. } => "invalid_record",
             Self::InvalidValue { .. } => "invalid_value",
             Self::WrongCampaign { .. } => "wrong_campaign",
+            Self::NoCampaignRecord { .. } => "no_campaign_record",
             Self::KindMismatch { .. } => "kind_mismatch",
             Self::DanglingReference { .. } => "dangling_reference",
         }
@@ -181,6 +186,7 @@ impl ImportError {
             Self::InvalidRecord { id, kind, .. } => if zh { format!("{}记录“{}”的内容不完整或格式错误（如日期不存在、缺少必填项），未导入。请让对方检查该记录后重新导出。", kind_zh(kind), short(id)) } else { format!("The {kind} record “{}” is incomplete or malformed (e.g. a date that does not exist); nothing was imported. Ask the sender to check it and export again.", short(id)) },
             Self::InvalidValue { id, kind, error } => if zh { format!("{}记录“{}”的数值不合理：{}未导入，请让对方修正后重新导出。", kind_zh(kind), short(id), error.message(lang)) } else { format!("The {kind} record “{}” has an invalid value: {} Nothing was imported; ask the sender to correct it and export again.", short(id), error.message(lang)) },
             Self::WrongCampaign { .. } => if zh { "该数据包属于另一个督战工作方案，与本机的工作方案不一致，未导入。请确认文件来源，只导入本方案小分队导出的数据包。".into() } else { "This bundle belongs to another campaign than this device's; nothing was imported. Check where it came from and import only this campaign's bundles.".into() },
+            Self::NoCampaignRecord { .. } => if zh { "该数据包不是完整数据包，不含工作方案本身，无法据此在本机新建工作方案，未导入。请向对方索取该方案的“全部数据”数据包。".into() } else { "This bundle is not a full export and does not hold its campaign, so it cannot start a campaign on this device; nothing was imported. Ask for a full export of that campaign.".into() },
             Self::KindMismatch { id, .. } => if zh { format!("记录“{}”在本机与文件中的类型不同，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id)) } else { format!("Record “{}” has a different type here and in the file; it may have been edited. Nothing was imported; ask for the original file.", short(id)) },
             Self::DanglingReference { id, kind, missing, expected_kind, .. } => if zh { format!("{}记录“{}”引用的{}“{}”在文件和本机中都不存在，未导入。请先导入对方较早的数据包（或请对方导出“全部数据”），再导入本文件。", kind_zh(kind), short(id), kind_zh(expected_kind), short(missing)) } else { format!("The {kind} record “{}” refers to {expected_kind} “{}”, which is neither in the file nor on this device; nothing was imported. Import the sender's earlier bundles first (or ask for a full export), then this one.", short(id), short(missing)) },
         }
@@ -307,6 +313,7 @@ mod tests {
             ImportError::InvalidRecord { id: "x".into(), kind: "phase".into(), reason: "r".into() },
             ImportError::InvalidValue { id: "x".into(), kind: "figure".into(), error: ValidationError::NegativeFigure(-1.0) },
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },
+            ImportError::NoCampaignRecord { campaign: "a".into() },
             ImportError::KindMismatch { id: "x".into(), local: "a".into(), incoming: "b".into() },
             ImportError::DanglingReference { id: "x".into(), kind: "target".into(), field: "county_id", missing: "y".into(), expected_kind: "county" },
         ];
