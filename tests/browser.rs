@@ -56,6 +56,46 @@ async fn indexeddb_meets_the_storage_contract() {
     IdbStore::delete_database(name).await.expect("delete");
 }
 
+/// A new campaign's store (`core::campaigns::db_name`) beside the first store, on
+/// both browser stores: the two never share a record, and each reopens as written.
+#[wasm_bindgen_test]
+async fn a_new_campaigns_store_is_independent_of_the_first_store() {
+    use duzhan::core::campaigns::{campaign_of, db_name, stage_new_campaign, NewCampaignForm};
+    use duzhan::storage::campaigns::create;
+    let first = unique("first");
+    for idb in [true, false] {
+        let plan_name = format!("{first}-{idb}");
+        let form = NewCampaignForm { name: "2021年督战".into(), year: "2021".into(), carry_over: true, ..Default::default() };
+        async fn check<S: Store>(plan: S, open_new: impl std::future::Future<Output = S>, form: &NewCampaignForm) {
+            let (replica, _) = boot::open(&plan, || DeviceId("d-plan".into())).await.expect("open plan");
+            let before = sorted(plan.load().await.expect("load"));
+            let new = stage_new_campaign(form, &replica, DeviceId("d-new".into()), 1_700_000_000_000).expect("stage");
+            let store = open_new.await;
+            let made = create(&store, new, "小分队").await.expect("create");
+            assert_eq!(campaign_of(&made).map(|c| c.year), Some(2021));
+            assert_eq!(sorted(plan.load().await.expect("load")), before, "the first store is untouched");
+            let (again, info) = boot::open(&store, || DeviceId("d-other".into())).await.expect("reopen");
+            assert_eq!(again.len(), made.len());
+            assert_eq!(info.device_id.0, "d-new");
+            assert!(again.doc(duzhan::core::seed::CAMPAIGN_ID).is_none(), "the new store holds no plan records");
+        }
+        let new_db = db_name(&format!("campaign-{plan_name}"));
+        if idb {
+            IdbStore::delete_database(&plan_name).await.expect("delete");
+            IdbStore::delete_database(&new_db).await.expect("delete");
+            let plan = IdbStore::open(&plan_name).await.expect("open");
+            check(plan, async { IdbStore::open(&new_db).await.expect("open new") }, &form).await;
+            IdbStore::delete_database(&plan_name).await.expect("delete");
+            IdbStore::delete_database(&new_db).await.expect("delete");
+        } else {
+            let plan = LocalStore::open(&plan_name).expect("open");
+            check(plan, async { LocalStore::open(&new_db).expect("open new") }, &form).await;
+            LocalStore::open(&plan_name).expect("open").clear().await.expect("clear");
+            LocalStore::open(&new_db).expect("open").clear().await.expect("clear");
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn localstorage_meets_the_storage_contract() {
     let prefix = unique("contract");

@@ -122,6 +122,20 @@ impl Catalog {
     }
 }
 
+/// The campaign a store's replica holds (the same record the snapshot shows and
+/// bundles are checked against), read without building a snapshot.
+pub fn campaign_of(replica: &Replica) -> Option<Campaign> {
+    let id = super::bundle::import::local_campaign_id(replica)?;
+    replica.doc(id).and_then(|d| Campaign::from_doc(d).ok())
+}
+
+/// The campaign a bundle belongs to, when it holds that campaign's record (a full
+/// export does; a partial one may not).
+pub fn bundle_campaign(incoming: &super::bundle::IncomingBundle) -> Option<Campaign> {
+    let id = &incoming.header.campaign_id;
+    incoming.docs.iter().find(|d| d.kind == Campaign::KIND && &d.id == id && !d.is_deleted()).and_then(|d| Campaign::from_doc(d).ok())
+}
+
 /// The new-campaign form as typed (新建工作方案).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewCampaignForm {
@@ -159,7 +173,7 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
     let year = year_text.parse::<i32>().ok().filter(|y| YEARS.contains(y)).ok_or_else(|| ValidationError::InvalidYear(year_text.to_owned()))?;
     let doc_no = validate::optional_text("doc_no", &form.doc_no, MAX_NAME)?;
     let issuer = validate::optional_text("issuer", &form.issuer, MAX_NAME)?;
-    let now = current.snapshot().campaign;
+    let now = campaign_of(current);
     let fresh = Replica::new(device.clone());
     let campaign_id = format!("campaign-{year}-{}", fresh.new_id("c", now_ms).trim_start_matches("c-"));
     let campaign = Campaign {

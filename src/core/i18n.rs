@@ -305,6 +305,21 @@ keys! {
     Reinstate => "恢复使用", "Reinstate";
     VersionAdded => "加入版本", "Added in version";
     EditChecklist => "编辑督战检查清单", "Edit the visit checklist";
+    CampaignsTitle => "工作方案", "Campaigns";
+    CampaignsHint => "每个工作方案的数据分别保存在本机；切换方案不会删除或合并任何数据，可随时切换回来。", "Each campaign's data is kept separately on this device; switching never deletes or mixes data, and you can switch back at any time.";
+    CampaignCurrent => "当前方案", "Open now";
+    CampaignOpen => "切换到此方案", "Switch to it";
+    CampaignNew => "新建工作方案", "New campaign";
+    CampaignName => "方案名称", "Campaign name";
+    CampaignYear => "年度", "Year";
+    CampaignDocNo => "文号", "Document no.";
+    CampaignIssuer => "印发单位", "Issued by";
+    CampaignCarryOver => "沿用当前方案的牵头单位、县市、人员和检查清单（督战对象、阶段节点和现场记录不沿用）", "Carry over this campaign's departments, counties, people and checklist (not its targets, phases or field records)";
+    CampaignCreate => "创建并切换到新方案", "Create and switch to it";
+    CampaignSwitching => "正在切换工作方案…", "Switching campaign…";
+    OtherCampaignHint => "该数据包属于另一个工作方案：", "This bundle belongs to another campaign: ";
+    OtherCampaignAction => "导入到该工作方案并切换过去", "Import into that campaign and switch to it";
+    OtherCampaignNote => "数据将保存在本机该方案单独的存储中，当前方案的数据保持不变，可随时在“设置”中切换回来。", "Its data is kept in that campaign's own storage on this device; this campaign's data stays as it is, and Settings switches back at any time.";
     // ---- the monthly cycle: reports, reporting board, roll-ups, dashboard ----
     NavReports => "月度报送", "Monthly reports";
     NavDashboard => "看板", "Dashboard";

@@ -6,8 +6,9 @@ use super::local::LocalStore;
 use super::{Loaded, Store, StoreError};
 use crate::core::doc::Doc;
 
-/// The database / key prefix name of the app's data.
-pub const DB_NAME: &str = "duzhan";
+/// The database / key prefix name of the device's first store (the other
+/// campaigns' stores are named by `core::campaigns::db_name`).
+pub const DB_NAME: &str = crate::core::campaigns::DEFAULT_DB;
 
 pub enum BrowserStore {
     Idb(IdbStore),
@@ -15,12 +16,18 @@ pub enum BrowserStore {
 }
 
 impl BrowserStore {
-    /// Opens IndexedDB, falling back to localStorage when IndexedDB is unavailable.
-    /// A blocked upgrade is not a reason to fall back (the data is in IndexedDB).
+    /// Opens the device's first store ([`DB_NAME`]).
     pub async fn open() -> Result<BrowserStore, StoreError> {
-        match IdbStore::open(DB_NAME).await {
+        Self::open_named(DB_NAME).await
+    }
+
+    /// Opens the store `name` (a campaign's, see `core::campaigns`): IndexedDB,
+    /// falling back to localStorage when IndexedDB is unavailable. A blocked
+    /// upgrade is not a reason to fall back (the data is in IndexedDB).
+    pub async fn open_named(name: &str) -> Result<BrowserStore, StoreError> {
+        match IdbStore::open(name).await {
             Ok(s) => Ok(BrowserStore::Idb(s)),
-            Err(StoreError::Unavailable(why)) => LocalStore::open(DB_NAME).map(BrowserStore::Local).map_err(|_| StoreError::Unavailable(why)),
+            Err(StoreError::Unavailable(why)) => LocalStore::open(name).map(BrowserStore::Local).map_err(|_| StoreError::Unavailable(why)),
             Err(e) => Err(e),
         }
     }

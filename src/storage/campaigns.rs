@@ -8,9 +8,8 @@ use super::{Store, StoreError};
 use crate::core::bundle::import::{local_campaign_id, preview};
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::{ImportError, IncomingBundle, KindCounts, SyncLedger};
-use crate::core::campaigns::NewCampaign;
+use crate::core::campaigns::{bundle_campaign, NewCampaign};
 use crate::core::clock::DeviceId;
-use crate::core::doc::Entity as _;
 use crate::core::i18n::Lang;
 use crate::core::model::Campaign;
 use crate::core::replica::Replica;
@@ -63,12 +62,7 @@ pub struct Opened {
 /// anything is written. Importing the same bundle again changes nothing.
 pub async fn open_bundle_as_campaign<S: Store>(store: &S, device: DeviceId, squad_name: &str, incoming: IncomingBundle, now_ms: u64) -> Result<Opened, CampaignStoreError> {
     let id = incoming.header.campaign_id.clone();
-    let campaign = incoming
-        .docs
-        .iter()
-        .find(|d| d.kind == Campaign::KIND && d.id == id && !d.is_deleted())
-        .and_then(|d| Campaign::from_doc(d).ok())
-        .ok_or_else(|| ImportError::NoCampaignRecord { campaign: id.clone() })?;
+    let campaign = bundle_campaign(&incoming).ok_or_else(|| ImportError::NoCampaignRecord { campaign: id.clone() })?;
     let (replica, info) = boot::open_campaign(store, device, Vec::new(), squad_name).await?;
     if let Some(found) = local_campaign_id(&replica) {
         if found != id {

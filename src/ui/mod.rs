@@ -13,6 +13,7 @@
 //! its own state in the address (the ledger's filters) changes the address with
 //! [`AppState::replace_route`] and stays mounted.
 
+mod campaigns;
 mod checklist;
 mod dashboard;
 mod export;
@@ -133,7 +134,7 @@ pub struct AppState {
 }
 
 /// The Web Lock every tab takes to write: saves, imports, migrations, first run.
-const DATA_LOCK: &str = "duzhan-data";
+pub(crate) const DATA_LOCK: &str = "duzhan-data";
 
 /// One writer's turn: the in-tab mutex, then the cross-tab Web Lock (absent where
 /// the browser has no Web Locks). Dropped in reverse order.
@@ -480,7 +481,7 @@ fn App() -> impl IntoView {
             // both under the cross-tab lock, so two tabs never do either at once.
             let _lock = platform::web_lock(DATA_LOCK).await;
             platform::mark("duzhan:locked");
-            let store = BrowserStore::open().await?;
+            let store = BrowserStore::open_named(&platform::open_db()).await?;
             platform::mark("duzhan:store-open");
             // The head only (the plan, reports, settings): the first view shows
             // before the bulk records are read, which `load_rest` does below.
@@ -498,6 +499,8 @@ fn App() -> impl IntoView {
                 }
                 state.lost.set(offline::check_lost(&info));
                 state.device.set(Some(info));
+                // The campaign list names this store's campaign (the first store's too).
+                platform::note_campaign(&replica);
                 state.replica.set(Some(replica));
                 state.tabs.set_value(platform::open_tab_channel(move |ids| spawn_local(state.refresh_from_store(ids))));
                 platform::mark("duzhan:head-ready");
@@ -565,6 +568,8 @@ fn App() -> impl IntoView {
     view! {
         <header class="topbar">
             <h1 class="brand">{move || state.t(K::AppTitle)}</h1>
+            // Which campaign this page works on (工作方案): a device may hold several.
+            <span class="campaign-label" data-testid="campaign-label">{move || state.snapshot.with(|s| s.campaign.as_ref().map(|c| format!("{} · {}", c.year, c.name)).unwrap_or_default())}</span>
             <nav class="nav">
                 {nav(Route::Table, K::NavTable, "nav-table")}
                 {nav(Route::Targets(Default::default()), K::NavTargets, "nav-targets")}

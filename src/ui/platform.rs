@@ -250,7 +250,8 @@ pub async fn storage_estimate() -> Option<(f64, f64)> {
 /// runs in the *other* tabs (a channel does not hear its own messages).
 pub fn open_tab_channel(on_change: impl Fn(Option<Vec<String>>) + 'static) -> Option<web_sys::BroadcastChannel> {
     use wasm_bindgen::JsCast;
-    let ch = web_sys::BroadcastChannel::new("duzhan-changes").ok()?;
+    // One channel per store: tabs on another campaign never hear these ids.
+    let ch = web_sys::BroadcastChannel::new(&crate::core::campaigns::key_for(&open_db(), "duzhan-changes")).ok()?;
     let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
         // A list of the ids committed, or anything else (an older build's "changed",
         // a large import): read everything.
@@ -315,6 +316,45 @@ pub async fn web_lock(name: &str) -> Option<WebLock> {
 }
 
 const MARKER_KEY: &str = "duzhan.marker";
+const CATALOG_KEY: &str = "duzhan.campaigns";
+
+/// The campaigns on this device (see `core::campaigns`), as stored; an unreadable
+/// list is logged and read as the first store alone (the stores are untouched).
+pub fn read_catalog() -> crate::core::campaigns::Catalog {
+    let text = LocalStorage::raw().get_item(CATALOG_KEY).ok().flatten();
+    crate::core::campaigns::Catalog::from_json(text.as_deref()).unwrap_or_else(|e| {
+        leptos::logging::warn!("campaign list unreadable, opening the first store: {e}");
+        Default::default()
+    })
+}
+
+/// Stores the campaign list; `Err` when localStorage refuses (full, disabled).
+pub fn write_catalog(c: &crate::core::campaigns::Catalog) -> Result<(), crate::storage::StoreError> {
+    LocalStorage::raw().set_item(CATALOG_KEY, &c.to_json()).map_err(|_| crate::storage::StoreError::QuotaExceeded)
+}
+
+/// Records in the campaign list what this page's store holds (its campaign's
+/// name and year), so the list stays true when a campaign is renamed or imported.
+pub fn note_campaign(replica: &crate::core::replica::Replica) {
+    let mut c = read_catalog();
+    let campaign = crate::core::campaigns::campaign_of(replica);
+    if c.record(&open_db(), campaign.as_ref()) {
+        if let Err(e) = write_catalog(&c) {
+            leptos::logging::warn!("campaign list not stored: {e}");
+        }
+    }
+}
+
+thread_local! {
+    static OPEN_DB: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
+/// The store this page opened: chosen once per page from the campaign list, and
+/// kept for the page's life (another tab switching campaigns changes what this
+/// tab opens on its next load, never the store it is writing to).
+pub fn open_db() -> String {
+    OPEN_DB.with(|o| o.get_or_init(|| read_catalog().active_db().to_owned()).clone())
+}
 
 /// What this browser last knew about its stored data, kept in localStorage beside
 /// (not inside) the database: if the browser evicts the database, this survives
@@ -326,12 +366,13 @@ pub struct DataMarker {
     pub last_commit_ms: u64,
 }
 
+/// The marker of the store this page opened.
 pub fn read_marker() -> Option<DataMarker> {
-    LocalStorage::get::<DataMarker>(MARKER_KEY).ok()
+    LocalStorage::get::<DataMarker>(crate::core::campaigns::key_for(&open_db(), MARKER_KEY)).ok()
 }
 
 pub fn write_marker(m: &DataMarker) {
-    let _ = LocalStorage::set(MARKER_KEY, m);
+    let _ = LocalStorage::set(crate::core::campaigns::key_for(&open_db(), MARKER_KEY), m);
 }
 
 /// A User Timing mark (`performance.mark`), read by the cold-start benchmark and

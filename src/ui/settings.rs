@@ -55,6 +55,7 @@ pub fn SettingsView() -> impl IntoView {
             </dl>
             <p><a class="button secondary" href="#/checklist" data-testid="settings-checklist">{move || state.t(K::EditChecklist)}</a></p>
             <StoragePanel/>
+            <super::campaigns::CampaignsPanel/>
             <label>{move || state.t(K::Language)}
                 <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
                     <option value="zh" selected=move || state.lang.get() == Lang::Zh>"中文"</option>

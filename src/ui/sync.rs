@@ -240,6 +240,8 @@ fn ImportPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<String>);
     let receipt_for = RwSignal::new(None::<DeviceId>);
+    // A bundle of another campaign, which the user may open as that campaign.
+    let other_campaign = RwSignal::new(None::<crate::core::model::Campaign>);
 
     // Rehearse the import while the user picks a file, once per page: the first
     // real import then runs optimised code (src/core/bundle/warmup.rs). A few short
@@ -262,6 +264,7 @@ fn ImportPanel() -> impl IntoView {
 
     let reset = move || {
         pending.set_value(None);
+        other_campaign.set(None);
         needs_pass.set(false);
         pass.set(String::new());
         preview.set(None);
@@ -291,6 +294,14 @@ fn ImportPanel() -> impl IntoView {
             match res {
                 Some(Ok(pv)) => preview.set(Some(pv)),
                 Some(Err(ImportError::PassphraseRequired)) if !has_passphrase => needs_pass.set(true),
+                Some(Err(e @ ImportError::WrongCampaign { .. })) => {
+                    error.set(Some(e.message(lang)));
+                    // A full bundle of another campaign can open as that campaign: keep it.
+                    match pending.with_value(|p| p.as_ref().and_then(|p| p.incoming.as_ref()).and_then(crate::core::campaigns::bundle_campaign)) {
+                        Some(c) => other_campaign.set(Some(c)),
+                        None => reset(),
+                    }
+                }
                 Some(Err(e)) => {
                     error.set(Some(e.message(lang)));
                     if !matches!(e, ImportError::WrongPassphrase) {
@@ -367,6 +378,26 @@ fn ImportPanel() -> impl IntoView {
                     run_preview();
                 }
                 Err(e) => error.set(Some(e.message(lang))),
+            }
+        });
+    };
+
+    // Imports the bundle into its own campaign's store and switches to it (the page reloads).
+    let open_other = move |_| {
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let taken = pending.try_update_value(|p| p.as_mut().map(|p| p.take_checked(&Limits::default()))).flatten();
+            let incoming = match taken {
+                Some(Ok(i)) => i,
+                Some(Err(e)) => return error.set(Some(e.message(lang))),
+                None => return,
+            };
+            stage_text.set(Some(K::Writing));
+            platform::yield_to_browser().await;
+            if let Err(m) = super::campaigns::open_bundle(state, incoming).await {
+                stage_text.set(None);
+                reset();
+                error.set(Some(m));
             }
         });
     };
@@ -469,6 +500,16 @@ fn ImportPanel() -> impl IntoView {
                 </form>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="import-error">{e}</p> })}
+            {move || other_campaign.get().map(|c| view! {
+                <div class="preview" data-testid="import-other-campaign">
+                    <p>{state.t(K::OtherCampaignHint)} <strong data-testid="other-campaign-name">{format!("{}（{}）", c.name, c.year)}</strong></p>
+                    <p class="muted">{state.t(K::OtherCampaignNote)}</p>
+                    <div class="actions">
+                        <button type="button" data-testid="import-open-campaign" on:click=open_other>{state.t(K::OtherCampaignAction)}</button>
+                        <button type="button" class="secondary" on:click=move |_| { reset(); error.set(None); }>{state.t(K::Cancel)}</button>
+                    </div>
+                </div>
+            })}
             {move || preview.get().map(|pv| view! { <PreviewTable preview=pv on_confirm=Callback::new(confirm) on_cancel=Callback::new(move |_| reset())/> })}
             {move || result.get().map(|r| view! {
                 <div class="ok" role="status" data-testid="import-result">

@@ -1,0 +1,180 @@
+//! Campaigns on this device (工作方案): the list in Settings, switching, starting a
+//! new campaign, and opening another campaign's bundle as one (from the import
+//! panel). The work is `core::campaigns` and `storage::campaigns`; here the events
+//! become those calls. Every change of campaign ends in a reload of the page, which
+//! then opens the chosen store as a cold start does: nothing of the old campaign
+//! stays in memory to be written to the new one.
+
+use super::{platform, use_app, AppState, FormError, DATA_LOCK};
+use crate::core::bundle::IncomingBundle;
+use crate::core::campaigns::{campaign_of, db_name, stage_new_campaign, Catalog, NewCampaignForm, YEARS};
+use crate::core::i18n::{Lang, K};
+use crate::core::model::Campaign;
+use crate::storage::browser::BrowserStore;
+use crate::storage::campaigns::{self as stores, CampaignStoreError};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The campaign list with the current campaign marked, a switch for each other
+/// one, and the new-campaign form.
+#[component]
+pub fn CampaignsPanel() -> impl IntoView {
+    let state = use_app();
+    let catalog = RwSignal::new(platform::read_catalog());
+    let open = platform::open_db();
+    let switching = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    let switch = move |db: String| {
+        let mut c = catalog.get_untracked();
+        if c.activate(&db) {
+            switching.set(true);
+            match platform::write_catalog(&c) {
+                Ok(()) => platform::reload_page(),
+                Err(e) => {
+                    switching.set(false);
+                    error.set(Some(e.message(state.lang.get_untracked())));
+                }
+            }
+        }
+    };
+
+    let entries = move || {
+        let open = open.clone();
+        catalog.with(|c| c.entries.clone()).into_iter().map(move |e| {
+            let current = e.db == open;
+            let db = e.db.clone();
+            let label = if e.name.is_empty() { e.db.clone() } else { format!("{}（{}）", e.name, e.year) };
+            view! {
+                <li data-testid="campaign-entry" data-db=e.db.clone() data-current=current.to_string()>
+                    <span class="campaign-entry-name">{label}</span>
+                    {if current {
+                        view! { <span class="tag" data-testid="campaign-current">{move || state.t(K::CampaignCurrent)}</span> }.into_any()
+                    } else {
+                        view! { <button type="button" class="secondary" data-testid="campaign-open" disabled=move || switching.get() on:click=move |_| switch(db.clone())>{move || state.t(K::CampaignOpen)}</button> }.into_any()
+                    }}
+                </li>
+            }
+        }).collect_view()
+    };
+
+    view! {
+        <section class="panel" data-testid="campaigns-panel">
+            <h3>{move || state.t(K::CampaignsTitle)}</h3>
+            <p class="muted">{move || state.t(K::CampaignsHint)}</p>
+            <ul class="campaign-list">{entries}</ul>
+            <Show when=move || switching.get()><p class="muted" role="status">{move || state.t(K::CampaignSwitching)}</p></Show>
+            <FormError error=error/>
+            <NewCampaignForm switching=switching/>
+        </section>
+    }
+}
+
+#[component]
+fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
+    let state = use_app();
+    let shown = RwSignal::new(false);
+    let name = RwSignal::new(String::new());
+    let year = RwSignal::new(String::new());
+    let doc_no = RwSignal::new(String::new());
+    let issuer = RwSignal::new(state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.issuer.clone()).unwrap_or_default()));
+    let carry_over = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = NewCampaignForm { name: name.get_untracked(), year: year.get_untracked(), doc_no: doc_no.get_untracked(), issuer: issuer.get_untracked(), carry_over: carry_over.get_untracked() };
+        error.set(None);
+        switching.set(true);
+        spawn_local(async move {
+            if let Err(m) = create_campaign(state, form).await {
+                switching.set(false);
+                error.set(Some(m));
+            }
+        });
+    };
+
+    view! {
+        <Show when=move || !shown.get()>
+            <button type="button" data-testid="campaign-new" on:click=move |_| shown.set(true)>{move || state.t(K::CampaignNew)}</button>
+        </Show>
+        <Show when=move || shown.get()>
+            <form class="form" data-testid="campaign-form" on:submit=submit>
+                <h4>{move || state.t(K::CampaignNew)}</h4>
+                <label>{move || state.t(K::CampaignName)}
+                    <input type="text" maxlength="100" data-testid="campaign-name-input" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || state.t(K::CampaignYear)}
+                    <input type="text" inputmode="numeric" maxlength="4" placeholder=YEARS.start().to_string() data-testid="campaign-year-input" prop:value=move || year.get() on:input=move |ev| year.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || state.t(K::CampaignDocNo)}
+                    <input type="text" maxlength="100" data-testid="campaign-docno-input" prop:value=move || doc_no.get() on:input=move |ev| doc_no.set(event_target_value(&ev))/>
+                </label>
+                <label>{move || state.t(K::CampaignIssuer)}
+                    <input type="text" maxlength="100" data-testid="campaign-issuer-input" prop:value=move || issuer.get() on:input=move |ev| issuer.set(event_target_value(&ev))/>
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="campaign-carry-over" prop:checked=move || carry_over.get() on:change=move |ev| carry_over.set(event_target_checked(&ev))/>
+                    {move || state.t(K::CampaignCarryOver)}
+                </label>
+                <div class="actions">
+                    <button type="submit" data-testid="campaign-create" disabled=move || switching.get()>{move || state.t(K::CampaignCreate)}</button>
+                    <button type="button" class="secondary" on:click=move |_| shown.set(false)>{move || state.t(K::Cancel)}</button>
+                </div>
+                <FormError error=error/>
+            </form>
+        </Show>
+    }
+}
+
+/// Checks the form, writes the new campaign into a store of its own, makes it the
+/// one to open and reloads. On `Err` (the user's message) nothing was switched; a
+/// store already written is reused by the next try.
+async fn create_campaign(state: AppState, form: NewCampaignForm) -> Result<(), String> {
+    let lang = state.lang.get_untracked();
+    let squad = squad_name(state);
+    let staged = state.replica.with_untracked(|r| r.as_ref().map(|r| stage_new_campaign(&form, r, platform::random_device(), platform::now_ms())));
+    let new = match staged {
+        None => return Err(state.t(K::Loading).to_owned()),
+        Some(s) => s.map_err(|e| e.message(lang))?,
+    };
+    let db = new.db.clone();
+    let _lock = platform::web_lock(DATA_LOCK).await;
+    let store = BrowserStore::open_named(&db).await.map_err(|e| e.message(lang))?;
+    let replica = stores::create(&store, new, &squad).await.map_err(|e| e.message(lang))?;
+    switch_to(state, &db, campaign_of(&replica).as_ref(), lang)
+}
+
+/// Imports a bundle of another campaign into that campaign's store on this device
+/// (made for it the first time) and switches to it. On `Err` nothing was switched.
+pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<(), String> {
+    let lang = state.lang.get_untracked();
+    let campaign_id = incoming.header.campaign_id.clone();
+    let db = platform::read_catalog().db_of_campaign(&campaign_id).map(str::to_owned).unwrap_or_else(|| db_name(&campaign_id));
+    if db == platform::open_db() {
+        // The list says this page's store holds it: the import panel's own path applies.
+        return Err(crate::core::bundle::ImportError::WrongCampaign { bundle: campaign_id, local: db }.message(lang));
+    }
+    let squad = squad_name(state);
+    let _lock = platform::web_lock(DATA_LOCK).await;
+    let store = BrowserStore::open_named(&db).await.map_err(|e| e.message(lang))?;
+    let opened = stores::open_bundle_as_campaign(&store, platform::random_device(), &squad, incoming, platform::now_ms()).await.map_err(|e: CampaignStoreError| e.message(lang))?;
+    switch_to(state, &db, Some(&opened.campaign), lang)
+}
+
+/// Lists `db` (and this page's store) in the campaign list, makes `db` the one to
+/// open, and reloads the page.
+fn switch_to(state: AppState, db: &str, campaign: Option<&Campaign>, lang: Lang) -> Result<(), String> {
+    let mut c: Catalog = platform::read_catalog();
+    let here = state.replica.with_untracked(|r| r.as_ref().and_then(campaign_of));
+    c.record(&platform::open_db(), here.as_ref());
+    c.record(db, campaign);
+    c.activate(db);
+    platform::write_catalog(&c).map_err(|e| e.message(lang))?;
+    platform::reload_page();
+    Ok(())
+}
+
+fn squad_name(state: AppState) -> String {
+    state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default())
+}
