@@ -15,8 +15,8 @@
 use super::clock::{DeviceId, Hlc};
 use super::doc::{Doc, Entity as _};
 use super::fieldwork::checklist::ChecklistItem;
-use super::model::{Campaign, County, Department, Person, Thresholds};
-use super::replica::Replica;
+use super::model::{Campaign, County, Department, Metric, Person, Thresholds};
+use super::replica::{Change, Replica};
 use super::validate::{self, ValidationError, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -169,8 +169,7 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 /// current values, stamped anew: the two stores never exchange records).
 pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: DeviceId, now_ms: u64) -> Result<NewCampaign, ValidationError> {
     let name = validate::required_text("name", &form.name, MAX_NAME)?;
-    let year_text = form.year.trim();
-    let year = year_text.parse::<i32>().ok().filter(|y| YEARS.contains(y)).ok_or_else(|| ValidationError::InvalidYear(year_text.to_owned()))?;
+    let year = parse_year(&form.year)?;
     let doc_no = validate::optional_text("doc_no", &form.doc_no, MAX_NAME)?;
     let issuer = validate::optional_text("issuer", &form.issuer, MAX_NAME)?;
     let now = campaign_of(current);
@@ -198,6 +197,72 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
         }));
     }
     Ok(NewCampaign { db: db_name(&campaign_id), campaign_id, docs, clock })
+}
+
+/// The open campaign's own record as typed (方案信息): what the plan's header says.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CampaignInfoForm {
+    pub name: String,
+    pub year: String,
+    pub doc_no: String,
+    pub issuer: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    /// The thresholds that make a place a target (people, %, people).
+    pub remaining_poor_over: String,
+    pub incidence_over_pct: String,
+    pub site_people_over: String,
+}
+
+impl CampaignInfoForm {
+    /// The form filled with a campaign's values.
+    pub fn of(c: &Campaign) -> CampaignInfoForm {
+        CampaignInfoForm {
+            name: c.name.clone(),
+            year: c.year.to_string(),
+            doc_no: c.doc_no.clone(),
+            issuer: c.issuer.clone(),
+            contact_phone: c.contact_phone.clone(),
+            contact_email: c.contact_email.clone(),
+            remaining_poor_over: c.thresholds.remaining_poor_over.to_string(),
+            incidence_over_pct: c.thresholds.incidence_over_pct.to_string(),
+            site_people_over: c.thresholds.site_people_over.to_string(),
+        }
+    }
+}
+
+fn parse_year(s: &str) -> Result<i32, ValidationError> {
+    let t = s.trim();
+    t.parse::<i32>().ok().filter(|y| YEARS.contains(y)).ok_or_else(|| ValidationError::InvalidYear(t.to_owned()))
+}
+
+fn parse_people(s: &str) -> Result<u32, ValidationError> {
+    let v = validate::parse_figure(Metric::RemainingPoor, s)?;
+    if v > f64::from(u32::MAX) {
+        return Err(ValidationError::NotANumber(s.trim().to_owned()));
+    }
+    Ok(v as u32)
+}
+
+/// Checks the edited campaign record and stages saving it (unchanged fields write
+/// nothing). The campaign's id never changes: bundles are matched by it.
+pub fn stage_campaign_info(r: &Replica, form: &CampaignInfoForm, now_ms: u64) -> Result<Change, ValidationError> {
+    let current = campaign_of(r).ok_or(ValidationError::NoCampaign)?;
+    let c = Campaign {
+        id: current.id,
+        name: validate::required_text("name", &form.name, MAX_NAME)?,
+        year: parse_year(&form.year)?,
+        doc_no: validate::optional_text("doc_no", &form.doc_no, MAX_NAME)?,
+        issuer: validate::optional_text("issuer", &form.issuer, MAX_NAME)?,
+        contact_phone: validate::optional_text("contact_phone", &form.contact_phone, MAX_NAME)?,
+        contact_email: validate::optional_text("contact_email", &form.contact_email, MAX_NAME)?,
+        thresholds: Thresholds {
+            remaining_poor_over: parse_people(&form.remaining_poor_over)?,
+            incidence_over_pct: validate::parse_figure(Metric::IncidencePct, &form.incidence_over_pct)?,
+            site_people_over: parse_people(&form.site_people_over)?,
+        },
+    };
+    Ok(r.stage_save(&[c], now_ms))
 }
 
 #[cfg(test)]
@@ -311,6 +376,30 @@ mod tests {
         // A catalog naming a store it does not list opens the first store.
         let odd = Catalog { active: Some("duzhan~gone".into()), entries: cat.entries.clone() };
         assert_eq!(odd.active_db(), DEFAULT_DB);
+    }
+
+    #[test]
+    fn the_open_campaigns_record_is_edited_in_place_and_checked() {
+        let mut r = seeded();
+        let plan = campaign_of(&r).unwrap();
+        let form = CampaignInfoForm::of(&plan);
+        assert!(stage_campaign_info(&r, &form, 10).unwrap().is_empty(), "an unchanged form writes nothing");
+        let edited = CampaignInfoForm { name: "楚雄州脱贫攻坚挂牌督战（修订）".into(), incidence_over_pct: " 8.5 ".into(), site_people_over: "800".into(), ..form.clone() };
+        let change = stage_campaign_info(&r, &edited, 10).unwrap();
+        assert_eq!(change.docs.len(), 1);
+        r.apply(change);
+        let c = campaign_of(&r).unwrap();
+        assert_eq!((c.id.as_str(), c.name.as_str(), c.thresholds.incidence_over_pct, c.thresholds.site_people_over), (seed::CAMPAIGN_ID, "楚雄州脱贫攻坚挂牌督战（修订）", 8.5, 800));
+        assert_eq!(c.doc_no, plan.doc_no);
+        let bad = |f: CampaignInfoForm| stage_campaign_info(&r, &f, 11).unwrap_err();
+        assert_eq!(bad(CampaignInfoForm { incidence_over_pct: "101".into(), ..form.clone() }), ValidationError::PercentOutOfRange(101.0));
+        assert_eq!(bad(CampaignInfoForm { remaining_poor_over: "1000.5".into(), ..form.clone() }), ValidationError::NotWholePeople(1000.5));
+        assert_eq!(bad(CampaignInfoForm { site_people_over: "-1".into(), ..form.clone() }), ValidationError::NegativeFigure(-1.0));
+        assert_eq!(bad(CampaignInfoForm { site_people_over: "99999999999".into(), ..form.clone() }), ValidationError::NotANumber("99999999999".into()));
+        assert_eq!(bad(CampaignInfoForm { year: "20x1".into(), ..form.clone() }), ValidationError::InvalidYear("20x1".into()));
+        assert_eq!(bad(CampaignInfoForm { name: "".into(), ..form.clone() }), ValidationError::Required { field: "name" });
+        let empty = Replica::new(DeviceId("d-e".into()));
+        assert_eq!(stage_campaign_info(&empty, &form, 1).unwrap_err(), ValidationError::NoCampaign);
     }
 
     #[test]

@@ -315,6 +315,13 @@ keys! {
     CampaignDocNo => "文号", "Document no.";
     CampaignIssuer => "印发单位", "Issued by";
     CampaignCarryOver => "沿用当前方案的牵头单位、县市、人员和检查清单（督战对象、阶段节点和现场记录不沿用）", "Carry over this campaign's departments, counties, people and checklist (not its targets, phases or field records)";
+    CampaignInfoEdit => "编辑当前方案信息", "Edit this campaign's details";
+    CampaignPhone => "联系电话", "Contact phone";
+    CampaignEmail => "联系邮箱", "Contact e-mail";
+    ThresholdPoor => "督战县标准：剩余贫困人口超过（人）", "Target county: remaining poor over (people)";
+    ThresholdIncidence => "督战村标准：贫困发生率超过（%）", "Target village: poverty incidence over (%)";
+    ThresholdSite => "督战安置点标准：安置人口超过（人）", "Target site: people resettled over (people)";
+    CampaignInfoSaved => "方案信息已保存", "Campaign details saved";
     CampaignCreate => "创建并切换到新方案", "Create and switch to it";
     CampaignSwitching => "正在切换工作方案…", "Switching campaign…";
     OtherCampaignHint => "该数据包属于另一个工作方案：", "This bundle belongs to another campaign: ";

@@ -49,6 +49,9 @@ pub enum ValidationError {
     /// A campaign year that is not a year from 2000 to 2100.
     #[error("{0:?} is not a year from 2000 to 2100")]
     InvalidYear(String),
+    /// The store holds no campaign record to edit.
+    #[error("no campaign on this device")]
+    NoCampaign,
     /// Two counties with the same name.
     #[error("a county named {0} already exists")]
     DuplicateCounty(String),
@@ -71,6 +74,7 @@ impl ValidationError {
             Self::InvalidDate(s) => if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.") },
             Self::EndBeforeStart => if zh { "结束日期早于开始日期，请调整日期。".into() } else { "The end date is before the start date; adjust the dates.".into() },
             Self::InvalidYear(s) => if zh { format!("“{s}”不是有效的年度，请填写四位数字的年份，例如 2021。") } else { format!("“{s}” is not a valid year; enter four digits, e.g. 2021.") },
+            Self::NoCampaign => if zh { "本机当前没有工作方案，无法编辑方案信息。请先在“设置”中新建工作方案，或导入州扶贫办下发的完整数据包。".into() } else { "There is no campaign on this device to edit. Start one in Settings or import the office's full bundle first.".into() },
             Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
         }
     }
@@ -87,6 +91,8 @@ fn field_zh(field: &str) -> &str {
         "date" => "日期",
         "doc_no" => "文号",
         "issuer" => "印发单位",
+        "contact_phone" => "联系电话",
+        "contact_email" => "联系邮箱",
         other => other,
     }
 }

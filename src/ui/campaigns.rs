@@ -7,7 +7,7 @@
 
 use super::{platform, use_app, AppState, FormError, DATA_LOCK};
 use crate::core::bundle::IncomingBundle;
-use crate::core::campaigns::{campaign_of, db_name, stage_new_campaign, Catalog, NewCampaignForm, YEARS};
+use crate::core::campaigns::{campaign_of, db_name, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
 use crate::core::i18n::{Lang, K};
 use crate::core::model::Campaign;
 use crate::storage::browser::BrowserStore;
@@ -24,6 +24,17 @@ pub fn CampaignsPanel() -> impl IntoView {
     let open = platform::open_db();
     let switching = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+
+    // Campaign stores the list lost (localStorage cleared on its own) come back.
+    spawn_local(async move {
+        let mut c = catalog.get_untracked();
+        if discover(&mut c).await {
+            if let Err(e) = platform::write_catalog(&c) {
+                leptos::logging::warn!("campaign list not stored: {e}");
+            }
+            catalog.set(c);
+        }
+    });
 
     let switch = move |db: String| {
         let mut c = catalog.get_untracked();
@@ -65,8 +76,75 @@ pub fn CampaignsPanel() -> impl IntoView {
             <ul class="campaign-list">{entries}</ul>
             <Show when=move || switching.get()><p class="muted" role="status">{move || state.t(K::CampaignSwitching)}</p></Show>
             <FormError error=error/>
+            <CampaignInfo/>
             <NewCampaignForm switching=switching/>
         </section>
+    }
+}
+
+/// The open campaign's own record (name, year, document number, contacts,
+/// thresholds), edited in place; its id never changes.
+#[component]
+fn CampaignInfo() -> impl IntoView {
+    let state = use_app();
+    let shown = RwSignal::new(false);
+    let form = RwSignal::new(CampaignInfoForm::default());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let open_form = move |_| {
+        if let Some(c) = state.snapshot.with_untracked(|s| s.campaign.clone()) {
+            form.set(CampaignInfoForm::of(&c));
+            error.set(None);
+            done.set(false);
+            shown.set(true);
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get_untracked();
+        spawn_local(async move {
+            let res = state.save(move |r, now| Ok(stage_campaign_info(r, &f, now)?)).await;
+            if res.is_ok() {
+                // The campaign list shows the new name.
+                state.replica.with_untracked(|r| r.as_ref().map(platform::note_campaign));
+                shown.set(false);
+            }
+            done.set(res.is_ok());
+            error.set(res.err());
+        });
+    };
+    // One text input bound to one field of the form.
+    let field = move |key: K, testid: &'static str, get: fn(&CampaignInfoForm) -> &String, set: fn(&mut CampaignInfoForm, String)| {
+        view! {
+            <label>{move || state.t(key)}
+                <input type="text" maxlength="100" data-testid=testid prop:value=move || form.with(|f| get(f).clone()) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
+            </label>
+        }
+    };
+    view! {
+        <Show when=move || !shown.get() && state.snapshot.with(|s| s.campaign.is_some())>
+            <button type="button" class="secondary" data-testid="campaign-info-edit" on:click=open_form>{move || state.t(K::CampaignInfoEdit)}</button>
+        </Show>
+        <Show when=move || done.get()><p class="ok" role="status" data-testid="campaign-info-saved">{move || state.t(K::CampaignInfoSaved)}</p></Show>
+        <Show when=move || shown.get()>
+            <form class="form" data-testid="campaign-info-form" on:submit=submit>
+                <h4>{move || state.t(K::CampaignInfoEdit)}</h4>
+                {field(K::CampaignName, "info-name", |f| &f.name, |f, v| f.name = v)}
+                {field(K::CampaignYear, "info-year", |f| &f.year, |f, v| f.year = v)}
+                {field(K::CampaignDocNo, "info-docno", |f| &f.doc_no, |f, v| f.doc_no = v)}
+                {field(K::CampaignIssuer, "info-issuer", |f| &f.issuer, |f, v| f.issuer = v)}
+                {field(K::CampaignPhone, "info-phone", |f| &f.contact_phone, |f, v| f.contact_phone = v)}
+                {field(K::CampaignEmail, "info-email", |f| &f.contact_email, |f, v| f.contact_email = v)}
+                {field(K::ThresholdPoor, "info-poor", |f| &f.remaining_poor_over, |f, v| f.remaining_poor_over = v)}
+                {field(K::ThresholdIncidence, "info-incidence", |f| &f.incidence_over_pct, |f, v| f.incidence_over_pct = v)}
+                {field(K::ThresholdSite, "info-site", |f| &f.site_people_over, |f, v| f.site_people_over = v)}
+                <div class="actions">
+                    <button type="submit" data-testid="campaign-info-save">{move || state.t(K::Save)}</button>
+                    <button type="button" class="secondary" on:click=move |_| shown.set(false)>{move || state.t(K::Cancel)}</button>
+                </div>
+                <FormError error=error/>
+            </form>
+        </Show>
     }
 }
 
@@ -125,6 +203,25 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
             </form>
         </Show>
     }
+}
+
+/// Adds to `catalog` the campaign stores among the browser's IndexedDB databases
+/// (`duzhan~…`) that it does not list, each with the campaign its head holds (read
+/// only: a store is never written here). Returns whether any was added.
+async fn discover(catalog: &mut Catalog) -> bool {
+    use crate::storage::Store as _;
+    let prefix = db_name("");
+    let mut added = false;
+    for name in platform::indexeddb_names().await {
+        if !name.starts_with(&prefix) || catalog.entries.iter().any(|e| e.db == name) {
+            continue;
+        }
+        let Ok(store) = crate::storage::idb::IdbStore::open(&name).await else { continue };
+        let Ok(head) = store.load_head().await else { continue };
+        let replica = crate::core::replica::Replica::from_parts(head.docs, crate::core::clock::Hlc::new(crate::core::clock::DeviceId::seed()));
+        added |= catalog.record(&name, campaign_of(&replica).as_ref());
+    }
+    added
 }
 
 /// Checks the form, writes the new campaign into a store of its own, makes it the

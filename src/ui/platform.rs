@@ -238,6 +238,21 @@ pub async fn is_persisted() -> Option<bool> {
     call_storage("persisted").await.and_then(|v| v.as_bool())
 }
 
+/// The names of this site's IndexedDB databases (`indexedDB.databases()`); empty
+/// where the browser cannot list them.
+pub async fn indexeddb_names() -> Vec<String> {
+    use js_sys::Reflect;
+    use wasm_bindgen::JsCast;
+    let listed = async {
+        let factory = Reflect::get(&js_sys::global(), &"indexedDB".into()).ok().filter(|f| !f.is_undefined() && !f.is_null())?;
+        let databases: js_sys::Function = Reflect::get(&factory, &"databases".into()).ok()?.dyn_into().ok()?;
+        let promise: js_sys::Promise = databases.call0(&factory).ok()?.dyn_into().ok()?;
+        let list = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+        Some(js_sys::Array::from(&list).iter().filter_map(|d| Reflect::get(&d, &"name".into()).ok()?.as_string()).collect::<Vec<_>>())
+    };
+    listed.await.unwrap_or_default()
+}
+
 /// (bytes used, bytes allowed) for this site.
 pub async fn storage_estimate() -> Option<(f64, f64)> {
     let e = call_storage("estimate").await?;

@@ -62,6 +62,9 @@ pub fn SettingsView() -> impl IntoView {
                     <option value="en" selected=move || state.lang.get() == Lang::En>"English"</option>
                 </select>
             </label>
+            // Back to the embedded 2020 plan: offered in the plan's store only (another
+            // campaign's store is not the plan's, see `core::campaigns`).
+            <Show when=move || state.snapshot.with(|s| s.campaign.as_ref().is_none_or(|c| c.id == crate::core::seed::CAMPAIGN_ID))>
             <div class="danger-zone">
                 <button type="button" class="danger" data-testid="reset-default" on:click=move |_| confirming.set(true)>{move || state.t(K::ResetDefault)}</button>
                 <Show when=move || confirming.get()>
@@ -74,6 +77,7 @@ pub fn SettingsView() -> impl IntoView {
                 <Show when=move || reset_done.get()><p class="ok" role="status">{move || state.t(K::ResetDone)}</p></Show>
                 <FormError error=reset_error/>
             </div>
+            </Show>
         </section>
     }
 }

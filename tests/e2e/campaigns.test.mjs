@@ -130,3 +130,36 @@ appTest('a full bundle of another campaign opens as that campaign on a device ho
     await squad.close();
   }
 });
+
+appTest('the open campaign\'s details are edited in place, and a lost campaign list is found again', async ({ page, url }) => {
+  await openApp(page, url);
+  await newCampaign(page, { name: '2021年督战', year: '2021' });
+
+  // Details: a wrong threshold is refused in Chinese; a good edit renames the campaign everywhere.
+  await gotoHash(page, '#/settings');
+  await page.locator(tid('campaign-info-edit')).click();
+  assert.equal(await page.locator(tid('info-name')).inputValue(), '2021年督战');
+  await page.locator(tid('info-incidence')).fill('120');
+  await page.locator(tid('campaign-info-save')).click();
+  await eventually(async () => assert.match(await readText(page.locator(`${tid('campaign-info-form')} ${tid('form-error')}`)), /0到100/));
+  await page.locator(tid('info-incidence')).fill('8');
+  await page.locator(tid('info-name')).fill('2021年巩固督战');
+  await saved(page, () => page.locator(tid('campaign-info-save')).click());
+  await page.locator(tid('campaign-info-saved')).waitFor({ state: 'visible' });
+  assert.equal(await label(page), '2021 · 2021年巩固督战');
+  // The reset to the 2020 plan is not offered in another campaign's store.
+  assert.equal(await page.locator(tid('reset-default')).count(), 0);
+
+  // The campaign list is lost (localStorage cleared on its own): the page opens the
+  // first store, and the list finds the other campaign's store again.
+  await page.evaluate(() => localStorage.removeItem('duzhan.campaigns'));
+  await reloadApp(page);
+  assert.equal(await label(page), '2020 · 楚雄州脱贫攻坚挂牌督战');
+  await eventually(async () => assert.deepEqual(await campaignList(page), [
+    { text: '楚雄州脱贫攻坚挂牌督战（2020）当前方案', current: true },
+    { text: '2021年巩固督战（2021）切换到此方案', current: false },
+  ]));
+  await Promise.all([page.waitForEvent('load'), page.locator(`${tid('campaign-entry')}[data-current="false"] ${tid('campaign-open')}`).click()]);
+  await waitReady(page);
+  assert.equal(await label(page), '2021 · 2021年巩固督战');
+});
