@@ -73,6 +73,12 @@ trap on_exit EXIT
 # bundles) goes to one directory of its own, removed when the run ends.
 RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/duzhan-test.XXXXXX")"
 export TMPDIR="$RUN_TMP"
+# A cold run needs about 4 GB (the build directories and the browser profiles);
+# say so up front rather than failing later with a linker's "No space left".
+free_kb="$(df -Pk "$REPO" | awk 'NR == 2 { print $4 }')"
+if [ -n "$free_kb" ] && [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+    printf 'WARNING: only %s MB free on the disk of %s; a cold test run needs about 4 GB.\n' "$((free_kb / 1024))" "$REPO" >&2
+fi
 
 # ---- a. setup ------------------------------------------------------------------------
 begin "a. setup"

@@ -157,6 +157,8 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
     let doc_no = RwSignal::new(String::new());
     let issuer = RwSignal::new(state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.issuer.clone()).unwrap_or_default()));
     let carry_over = RwSignal::new(true);
+    let next_year = state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.year + 1)).filter(|y| YEARS.contains(y)).map(|y| y.to_string()).unwrap_or_default();
+    let next_year = StoredValue::new(next_year);
     let error = RwSignal::new(None::<String>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -183,7 +185,7 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
                     <input type="text" maxlength="100" data-testid="campaign-name-input" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <label>{move || state.t(K::CampaignYear)}
-                    <input type="text" inputmode="numeric" maxlength="4" placeholder=YEARS.start().to_string() data-testid="campaign-year-input" prop:value=move || year.get() on:input=move |ev| year.set(event_target_value(&ev))/>
+                    <input type="text" inputmode="numeric" maxlength="4" placeholder=move || next_year.get_value() data-testid="campaign-year-input" prop:value=move || year.get() on:input=move |ev| year.set(event_target_value(&ev))/>
                 </label>
                 <label>{move || state.t(K::CampaignDocNo)}
                     <input type="text" maxlength="100" data-testid="campaign-docno-input" prop:value=move || doc_no.get() on:input=move |ev| doc_no.set(event_target_value(&ev))/>
