@@ -7,7 +7,7 @@
 
 use super::{platform, use_app, AppState, FormError, DATA_LOCK};
 use crate::core::bundle::IncomingBundle;
-use crate::core::campaigns::{campaign_of, db_name, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
+use crate::core::campaigns::{campaign_of, db_name, DEFAULT_DB, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
 use crate::core::i18n::{Lang, K};
 use crate::core::model::Campaign;
 use crate::storage::browser::BrowserStore;
@@ -207,23 +207,43 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// Adds to `catalog` the campaign stores among the browser's IndexedDB databases
-/// (`duzhan~…`) that it does not list, each with the campaign its head holds (read
+/// Adds to `catalog` the campaign stores of this browser it does not list — the
+/// first store, and the `duzhan~…` stores among the IndexedDB databases and the
+/// localStorage fallback's keys — each with the campaign its head holds (read
 /// only: a store is never written here). Returns whether any was added.
 async fn discover(catalog: &mut Catalog) -> bool {
-    use crate::storage::Store as _;
+    use crate::storage::local::LocalStore;
+    use crate::storage::idb::IdbStore;
     let prefix = db_name("");
+    let unlisted = |c: &Catalog, name: &str| !c.entries.iter().any(|e| e.db == name);
     let mut added = false;
-    for name in platform::indexeddb_names().await {
-        if !name.starts_with(&prefix) || catalog.entries.iter().any(|e| e.db == name) {
-            continue;
+    let mut idb: Vec<String> = platform::indexeddb_names().await.into_iter().filter(|n| n.starts_with(&prefix) || n == DEFAULT_DB).collect();
+    let local: Vec<String> = platform::local_store_names().into_iter().filter(|n| n.starts_with(&prefix) || n == DEFAULT_DB).collect();
+    idb.retain(|n| unlisted(catalog, n));
+    for name in idb {
+        if let Ok(store) = IdbStore::open(&name).await {
+            added |= record_head(catalog, &name, &store).await;
         }
-        let Ok(store) = crate::storage::idb::IdbStore::open(&name).await else { continue };
-        let Ok(head) = store.load_head().await else { continue };
-        let replica = crate::core::replica::Replica::from_parts(head.docs, crate::core::clock::Hlc::new(crate::core::clock::DeviceId::seed()));
-        added |= catalog.record(&name, campaign_of(&replica).as_ref());
+    }
+    for name in local {
+        if unlisted(catalog, &name) {
+            if let Ok(store) = LocalStore::open(&name) {
+                added |= record_head(catalog, &name, &store).await;
+            }
+        }
     }
     added
+}
+
+async fn record_head<S: crate::storage::Store>(catalog: &mut Catalog, name: &str, store: &S) -> bool {
+    let Ok(head) = store.load_head().await else { return false };
+    let replica = crate::core::replica::Replica::from_parts(head.docs, crate::core::clock::Hlc::new(crate::core::clock::DeviceId::seed()));
+    // A store holding no campaign (an import into it that never committed) has
+    // nothing to show; it is not listed.
+    match campaign_of(&replica) {
+        Some(c) => catalog.record(name, Some(&c)),
+        None => false,
+    }
 }
 
 /// Checks the form, writes the new campaign into a store of its own, makes it the
@@ -249,7 +269,13 @@ async fn create_campaign(state: AppState, form: NewCampaignForm) -> Result<(), S
 pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<(), String> {
     let lang = state.lang.get_untracked();
     let campaign_id = incoming.header.campaign_id.clone();
-    let db = platform::read_catalog().db_of_campaign(&campaign_id).map(str::to_owned).unwrap_or_else(|| db_name(&campaign_id));
+    // The store that holds it already, if any: listed, or found among this
+    // browser's stores (a list lost, or never told of the first store's campaign).
+    let mut catalog = platform::read_catalog();
+    if catalog.db_of_campaign(&campaign_id).is_none() && discover(&mut catalog).await {
+        platform::write_catalog(&catalog).map_err(|e| e.message(lang))?;
+    }
+    let db = catalog.db_of_campaign(&campaign_id).map(str::to_owned).unwrap_or_else(|| db_name(&campaign_id));
     if db == platform::open_db() {
         // The list says this page's store holds it: the import panel's own path applies.
         return Err(crate::core::bundle::ImportError::WrongCampaign { bundle: campaign_id, local: db }.message(lang));

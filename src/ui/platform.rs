@@ -253,6 +253,14 @@ pub async fn indexeddb_names() -> Vec<String> {
     listed.await.unwrap_or_default()
 }
 
+/// The names of the stores kept in localStorage (the fallback store keeps each
+/// in one key, `<name>/data`: see `storage::local`).
+pub fn local_store_names() -> Vec<String> {
+    let raw = LocalStorage::raw();
+    let n = raw.length().unwrap_or(0);
+    (0..n).filter_map(|i| raw.key(i).ok().flatten()).filter_map(|k| k.strip_suffix("/data").map(str::to_owned)).collect()
+}
+
 /// (bytes used, bytes allowed) for this site.
 pub async fn storage_estimate() -> Option<(f64, f64)> {
     let e = call_storage("estimate").await?;

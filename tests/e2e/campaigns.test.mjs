@@ -150,8 +150,25 @@ appTest('the open campaign\'s details are edited in place, and a lost campaign l
   // The reset to the 2020 plan is not offered in another campaign's store.
   assert.equal(await page.locator(tid('reset-default')).count(), 0);
 
+  const file = await exportFull(page);
+
   // The campaign list is lost (localStorage cleared on its own): the page opens the
-  // first store, and the list finds the other campaign's store again.
+  // first store. The other campaign's bundle, imported there, finds that
+  // campaign's store again instead of making a second one.
+  await page.evaluate(() => localStorage.removeItem('duzhan.campaigns'));
+  await reloadApp(page);
+  assert.equal(await label(page), '2020 · 楚雄州脱贫攻坚挂牌督战');
+  await gotoHash(page, '#/sync');
+  await page.locator(tid('import-file')).setInputFiles(file);
+  await Promise.all([page.waitForEvent('load'), page.locator(tid('import-open-campaign')).click()]);
+  await waitReady(page);
+  assert.equal(await label(page), '2021 · 2021年巩固督战');
+  assert.deepEqual(await campaignList(page), [
+    { text: '楚雄州脱贫攻坚挂牌督战（2020）切换到此方案', current: false },
+    { text: '2021年巩固督战（2021）当前方案', current: true },
+  ]);
+
+  // Lost again, and the Settings list finds the store by itself.
   await page.evaluate(() => localStorage.removeItem('duzhan.campaigns'));
   await reloadApp(page);
   assert.equal(await label(page), '2020 · 楚雄州脱贫攻坚挂牌督战');
