@@ -30,6 +30,7 @@ pub mod guardian;
 pub mod i18n;
 pub mod model;
 pub mod ops;
+pub mod plan_edit;
 pub mod replica;
 pub mod report;
 pub mod route;

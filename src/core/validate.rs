@@ -49,6 +49,15 @@ pub enum ValidationError {
     /// A campaign year that is not a year from 2000 to 2100.
     #[error("{0:?} is not a year from 2000 to 2100")]
     InvalidYear(String),
+    /// A milestone that does not exist (or was deleted).
+    #[error("milestone {0} does not exist")]
+    UnknownMilestone(String),
+    /// A county that targets or milestones still refer to.
+    #[error("{0} records still refer to the county")]
+    CountyInUse(usize),
+    /// A phase that still holds milestones.
+    #[error("the phase still holds {0} milestones")]
+    PhaseInUse(usize),
     /// The store holds no campaign record to edit.
     #[error("no campaign on this device")]
     NoCampaign,
@@ -74,6 +83,9 @@ impl ValidationError {
             Self::InvalidDate(s) => if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.") },
             Self::EndBeforeStart => if zh { "结束日期早于开始日期，请调整日期。".into() } else { "The end date is before the start date; adjust the dates.".into() },
             Self::InvalidYear(s) => if zh { format!("“{s}”不是有效的年度，请填写四位数字的年份，例如 2021。") } else { format!("“{s}” is not a valid year; enter four digits, e.g. 2021.") },
+            Self::UnknownMilestone(_) => if zh { "该时间节点不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into() } else { "That milestone no longer exists (it may have been deleted on another device); reload and retry.".into() },
+            Self::CountyInUse(n) => if zh { format!("还有{n}个督战对象或时间节点属于该县市，不能删除。请先将它们改到其他县市或删除，再删除该县市。") } else { format!("{n} targets or milestones still belong to this county; move or delete them first.") },
+            Self::PhaseInUse(n) => if zh { format!("该阶段还有{n}个时间节点，不能删除。请先删除或移走这些时间节点，再删除该阶段。") } else { format!("This phase still holds {n} milestones; delete or move them first.") },
             Self::NoCampaign => if zh { "本机当前没有工作方案，无法编辑方案信息。请先在“设置”中新建工作方案，或导入州扶贫办下发的完整数据包。".into() } else { "There is no campaign on this device to edit. Start one in Settings or import the office's full bundle first.".into() },
             Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
         }

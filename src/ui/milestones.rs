@@ -1,7 +1,9 @@
 //! Phases and milestones (督战阶段与时间节点): a timeline with due dates, status,
 //! and days left or overdue relative to today.
 
+use super::plan_edit::{Editing, MilestoneEditor, PhaseEditor};
 use super::{platform, use_app, FormError};
+use crate::core::plan_edit::{MilestoneForm, PhaseForm};
 use crate::core::i18n::{status_key, K};
 use crate::core::model::{MilestoneStatus, Scope};
 use crate::core::snapshot::{milestone_timing, Timing};
@@ -12,22 +14,48 @@ use leptos::task::spawn_local;
 pub fn MilestonesView() -> impl IntoView {
     let state = use_app();
     let today = platform::today();
+    // The one editor of the view (a phase or a milestone), above the timeline, so a
+    // save elsewhere re-drawing the timeline never drops what is being typed.
+    let editing = RwSignal::new(None::<Editing>);
+    let edit = move |e: Editing| {
+        editing.set(Some(e));
+        platform::scroll_to_testid("view-milestones");
+    };
+    let done = Callback::new(move |_| editing.set(None));
     view! {
         <section class="view" data-testid="view-milestones">
-            <h2>{move || state.t(K::NavMilestones)}</h2>
+            <div class="view-head">
+                <h2>{move || state.t(K::NavMilestones)}</h2>
+                <button type="button" data-testid="phase-add" on:click=move |_| edit(Editing::Phase(PhaseForm::default()))>{move || state.t(K::AddPhase)}</button>
+            </div>
+            {move || editing.get().map(|e| match e {
+                Editing::Phase(f) => view! { <PhaseEditor form=f on_done=done/> }.into_any(),
+                Editing::Milestone(f) => view! { <MilestoneEditor form=f on_done=done/> }.into_any(),
+            })}
+            <Show when=move || state.snapshot.with(|s| s.phases.is_empty())>
+                <p class="muted" data-testid="no-phases">{move || state.t(K::NoPhases)}</p>
+            </Show>
             {move || state.snapshot.with(|s| s.phases.iter().map(|p| {
+                let phase_form = PhaseForm::of(p);
+                let new_milestone = MilestoneForm { phase_id: p.id.clone(), due: p.end.to_string(), ..Default::default() };
                 let items = s.milestones.iter().filter(|m| m.phase_id == p.id).map(|m| {
                     let scope = match &m.scope {
                         Scope::All => None,
                         Scope::County(c) => s.county(c).map(|c| c.name.clone()),
                         Scope::Target(t) => s.target(t).map(|t| s.target_label(t)),
                     };
+                    let form = MilestoneForm::of(m);
                     view! { <MilestoneItem id=m.id.clone() label=m.label.clone() due=m.due.format("%Y-%m-%d").to_string()
-                        text=m.text.clone() sub_items=m.sub_items.clone() scope=scope timing=milestone_timing(m, today) status=m.status/> }
+                        text=m.text.clone() sub_items=m.sub_items.clone() scope=scope timing=milestone_timing(m, today) status=m.status
+                        on_edit=Callback::new(move |_| edit(Editing::Milestone(form.clone())))/> }
                 }).collect_view();
                 view! {
-                    <section class="phase" data-testid="phase">
+                    <section class="phase" data-testid="phase" data-phase-id=p.id.clone()>
                         <h3>{p.name.clone()} <small class="muted">{format!(" {} — {}", p.start.format("%Y-%m-%d"), p.end.format("%Y-%m-%d"))}</small></h3>
+                        <div class="actions no-print">
+                            <button type="button" class="secondary" data-testid="phase-edit" on:click=move |_| edit(Editing::Phase(phase_form.clone()))>{move || state.t(K::EditPhase)}</button>
+                            <button type="button" class="secondary" data-testid="milestone-add" on:click=move |_| edit(Editing::Milestone(new_milestone.clone()))>{move || state.t(K::AddMilestone)}</button>
+                        </div>
                         <p class="muted">{p.description.clone()}</p>
                         <ol class="timeline">{items}</ol>
                     </section>
@@ -38,7 +66,7 @@ pub fn MilestonesView() -> impl IntoView {
 }
 
 #[component]
-fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items: Vec<String>, scope: Option<String>, timing: Timing, status: MilestoneStatus) -> impl IntoView {
+fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items: Vec<String>, scope: Option<String>, timing: Timing, status: MilestoneStatus, on_edit: Callback<()>) -> impl IntoView {
     let state = use_app();
     let error = RwSignal::new(None::<String>);
     let mid = StoredValue::new(id.clone());
@@ -71,6 +99,7 @@ fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items
                 <span class="muted">{due}</span>
                 {scope.map(|s| view! { <span class="tag">{s}</span> })}
                 <span class=format!("badge {timing_class}") data-testid="milestone-timing">{timing_text}</span>
+                <button type="button" class="secondary no-print" data-testid="milestone-edit" on:click=move |_| on_edit.run(())>{move || state.t(K::Edit)}</button>
             </div>
             <p>{text}</p>
             {(sub_items.len() > 1).then(|| view! {

@@ -20,6 +20,7 @@ mod export;
 mod ledger;
 mod milestones;
 mod offline;
+mod plan_edit;
 mod platform;
 mod problems;
 mod reports;

@@ -46,6 +46,15 @@ pub fn navigate(hash: &str) {
 }
 
 /// Reloads the page (the app's files are fetched again; saved data is untouched).
+/// Scrolls the page so the element with `data-testid=testid` is in view (an
+/// editor opened at the top of a long view).
+pub fn scroll_to_testid(testid: &str) {
+    let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("[data-testid=\"{testid}\"]")).ok().flatten());
+    if let Some(el) = el {
+        el.scroll_into_view();
+    }
+}
+
 pub fn reload_page() {
     if let Some(w) = web_sys::window() {
         let _ = w.location().reload();

@@ -91,6 +91,7 @@ pub fn TargetList(filter: TargetFilter) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <super::plan_edit::CountiesPanel/>
         </section>
     }
 }

@@ -1,0 +1,233 @@
+//! Editors of the plan's structure (方案编辑): phases and milestones (on the
+//! timeline), counties (on the target list). Each form is checked and staged by
+//! `core::plan_edit`; here events become those calls.
+
+use super::{use_app, FormError};
+use crate::core::i18n::K;
+use crate::core::plan_edit::{
+    stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_save_county, stage_save_milestone, stage_save_phase, CountyForm, MilestoneForm, PhaseForm,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// What is being edited on the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Editing {
+    Phase(PhaseForm),
+    Milestone(MilestoneForm),
+}
+
+/// A delete button that asks once more before it acts.
+#[component]
+fn DeleteButton(label: K, testid: &'static str, on_confirm: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let asking = RwSignal::new(false);
+    view! {
+        <Show when=move || !asking.get() fallback=move || view! {
+            <button type="button" class="danger" data-testid=format!("{testid}-confirm") on:click=move |_| on_confirm.run(())>{move || state.t(K::ConfirmDelete)}</button>
+            <button type="button" class="secondary" on:click=move |_| asking.set(false)>{move || state.t(K::Cancel)}</button>
+        }>
+            <button type="button" class="danger" data-testid=testid on:click=move |_| asking.set(true)>{move || state.t(label)}</button>
+        </Show>
+    }
+}
+
+/// A text input bound to one field of a form signal.
+fn text_input<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, kind: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label>{move || state.t(key)}
+            <input type=kind data-testid=testid prop:value=move || form.with(|f| get(f).clone()) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
+        </label>
+    }
+}
+
+fn text_area<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <label class="wide">{move || state.t(key)}
+            <textarea rows="3" data-testid=testid prop:value=move || form.with(|f| get(f).clone()) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))></textarea>
+        </label>
+    }
+}
+
+/// The form of a phase (new or existing); `on_done` runs after a save or delete.
+#[component]
+pub fn PhaseEditor(form: PhaseForm, on_done: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let is_new = form.id.is_none();
+    let id = StoredValue::new(form.id.clone().unwrap_or_default());
+    let form = RwSignal::new(form);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get_untracked();
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_save_phase(r, &f, now)?.0)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let delete = Callback::new(move |_| {
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_delete_phase(r, &id.get_value(), now)?)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    view! {
+        <form class="form editor" data-testid="phase-form" on:submit=submit>
+            <h3>{move || state.t(if is_new { K::AddPhase } else { K::EditPhase })}</h3>
+            {text_input(form, K::FieldName, "phase-name", "text", |f| &f.name, |f, v| f.name = v)}
+            {text_input(form, K::PhaseStart, "phase-start", "date", |f| &f.start, |f, v| f.start = v)}
+            {text_input(form, K::PhaseEnd, "phase-end", "date", |f| &f.end, |f, v| f.end = v)}
+            {text_area(form, K::PhaseDescription, "phase-description", |f| &f.description, |f, v| f.description = v)}
+            <div class="actions">
+                <button type="submit" data-testid="phase-save">{move || state.t(K::Save)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
+                {(!is_new).then(|| view! { <DeleteButton label=K::DeletePhase testid="phase-delete" on_confirm=delete/> })}
+            </div>
+            <FormError error=error/>
+        </form>
+    }
+}
+
+/// The form of a milestone (new or existing); `on_done` runs after a save or delete.
+#[component]
+pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let is_new = form.id.is_none();
+    let id = StoredValue::new(form.id.clone().unwrap_or_default());
+    let form = RwSignal::new(form);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get_untracked();
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_save_milestone(r, &f, now)?.0)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let delete = Callback::new(move |_| {
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_delete_milestone(r, &id.get_value(), now)?)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    // Whom it applies to: the prefecture, a county or a target.
+    let scopes = move || {
+        let chosen = form.with(|f| f.scope.clone());
+        let (mut opts, all) = state.snapshot.with(|s| {
+            let mut o: Vec<(String, String)> = s.counties.iter().map(|c| (format!("county:{}", c.id), c.name.clone())).collect();
+            o.extend(s.targets.iter().map(|t| (format!("target:{}", t.id), s.target_label(t))));
+            (o, state.t(K::ScopeAll).to_owned())
+        });
+        opts.insert(0, (String::new(), all));
+        opts.into_iter().map(|(code, name)| {
+            let sel = code == chosen;
+            view! { <option value=code selected=sel>{name}</option> }
+        }).collect_view()
+    };
+    let phases = move || {
+        let chosen = form.with(|f| f.phase_id.clone());
+        state.snapshot.with(|s| s.phases.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>()).into_iter().map(|(id, name)| {
+            let sel = id == chosen;
+            view! { <option value=id selected=sel>{name}</option> }
+        }).collect_view()
+    };
+    view! {
+        <form class="form editor" data-testid="milestone-form" on:submit=submit>
+            <h3>{move || state.t(if is_new { K::AddMilestone } else { K::EditMilestone })}</h3>
+            <label>{move || state.t(K::NavMilestones)}
+                <select data-testid="milestone-phase" on:change=move |ev| form.update(|f| f.phase_id = event_target_value(&ev))>{phases}</select>
+            </label>
+            {text_input(form, K::MilestoneDue, "milestone-due", "date", |f| &f.due, |f, v| f.due = v)}
+            {text_input(form, K::MilestoneLabel, "milestone-label", "text", |f| &f.label, |f, v| f.label = v)}
+            <label>{move || state.t(K::MilestoneScope)}
+                <select data-testid="milestone-scope" on:change=move |ev| form.update(|f| f.scope = event_target_value(&ev))>{scopes}</select>
+            </label>
+            {text_area(form, K::MilestoneText, "milestone-text", |f| &f.text, |f, v| f.text = v)}
+            {text_area(form, K::MilestoneSubItems, "milestone-sub-items", |f| &f.sub_items, |f, v| f.sub_items = v)}
+            <div class="actions">
+                <button type="submit" data-testid="milestone-save">{move || state.t(K::Save)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
+                {(!is_new).then(|| view! { <DeleteButton label=K::DeleteMilestone testid="milestone-delete" on_confirm=delete/> })}
+            </div>
+            <FormError error=error/>
+        </form>
+    }
+}
+
+/// The counties of the plan: the table's row groups, renamed, added and (when no
+/// target or milestone is theirs) deleted here.
+#[component]
+pub fn CountiesPanel() -> impl IntoView {
+    let state = use_app();
+    let editing = RwSignal::new(None::<CountyForm>);
+    let rows = move || {
+        state.snapshot.with(|s| s.counties.clone()).into_iter().map(|c| {
+            let form = CountyForm { id: Some(c.id.clone()), name: c.name.clone() };
+            view! {
+                <li data-testid="county-entry" data-county=c.id.clone()>
+                    <span>{format!("{}. {}", c.seq, c.name)}</span>
+                    <button type="button" class="secondary" data-testid="county-edit" on:click=move |_| editing.set(Some(form.clone()))>{move || state.t(K::Edit)}</button>
+                </li>
+            }
+        }).collect_view()
+    };
+    view! {
+        <section class="panel" data-testid="counties-panel">
+            <h3>{move || state.t(K::CountiesTitle)}</h3>
+            <ul class="campaign-list">{rows}</ul>
+            {move || match editing.get() {
+                Some(form) => view! { <CountyEditor form=form on_done=Callback::new(move |_| editing.set(None))/> }.into_any(),
+                None => view! { <button type="button" data-testid="county-add" on:click=move |_| editing.set(Some(CountyForm::default()))>{move || state.t(K::AddCounty)}</button> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn CountyEditor(form: CountyForm, on_done: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let is_new = form.id.is_none();
+    let id = StoredValue::new(form.id.clone().unwrap_or_default());
+    let form = RwSignal::new(form);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get_untracked();
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_save_county(r, &f, now)?.0)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let delete = Callback::new(move |_| {
+        spawn_local(async move {
+            match state.save(move |r, now| Ok(stage_delete_county(r, &id.get_value(), now)?)).await {
+                Ok(()) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    view! {
+        <form class="form editor" data-testid="county-form" on:submit=submit>
+            <h4>{move || state.t(if is_new { K::AddCounty } else { K::EditCounty })}</h4>
+            {text_input(form, K::FieldName, "county-name", "text", |f| &f.name, |f, v| f.name = v)}
+            <div class="actions">
+                <button type="submit" data-testid="county-save">{move || state.t(K::Save)}</button>
+                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
+                {(!is_new).then(|| view! { <DeleteButton label=K::DeleteCounty testid="county-delete" on_confirm=delete/> })}
+            </div>
+            <FormError error=error/>
+        </form>
+    }
+}
