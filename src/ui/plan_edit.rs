@@ -2,7 +2,9 @@
 //! timeline), counties (on the target list). Each form is checked and staged by
 //! `core::plan_edit`; here events become those calls.
 
-use super::{use_app, FormError};
+use super::{use_app, AppState, FormError, UserError};
+use crate::core::replica::{Change, Replica};
+use crate::core::validate::ValidationError;
 use crate::core::i18n::K;
 use crate::core::plan_edit::{
     stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_save_county, stage_save_milestone, stage_save_phase, CountyForm, MilestoneForm, PhaseForm,
@@ -19,16 +21,73 @@ pub enum Editing {
 
 /// A delete button that asks once more before it acts.
 #[component]
-fn DeleteButton(label: K, testid: &'static str, on_confirm: Callback<()>) -> impl IntoView {
+fn DeleteButton(label: K, testid: String, on_confirm: Callback<()>) -> impl IntoView {
     let state = use_app();
     let asking = RwSignal::new(false);
+    let testid = StoredValue::new(testid);
     view! {
         <Show when=move || !asking.get() fallback=move || view! {
-            <button type="button" class="danger" data-testid=format!("{testid}-confirm") on:click=move |_| on_confirm.run(())>{move || state.t(K::ConfirmDelete)}</button>
+            <button type="button" class="danger" data-testid=move || format!("{}-confirm", testid.get_value()) on:click=move |_| on_confirm.run(())>{move || state.t(K::ConfirmDelete)}</button>
             <button type="button" class="secondary" on:click=move |_| asking.set(false)>{move || state.t(K::Cancel)}</button>
         }>
-            <button type="button" class="danger" data-testid=testid on:click=move |_| asking.set(true)>{move || state.t(label)}</button>
+            <button type="button" class="danger" data-testid=move || testid.get_value() on:click=move |_| asking.set(true)>{move || state.t(label)}</button>
         </Show>
+    }
+}
+
+/// Saves a staged edit through the one commit path: `on_done` after it is stored,
+/// the user's message in `error` otherwise.
+fn run_save(state: AppState, error: RwSignal<Option<String>>, on_done: Callback<()>, stage: impl FnOnce(&Replica, u64) -> Result<Change, UserError> + 'static) {
+    spawn_local(async move {
+        match state.save(stage).await {
+            Ok(()) => on_done.run(()),
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
+
+/// What every editor of this module holds: the form as typed, its error, whether
+/// it adds a record, and its save and delete actions (a core `stage_…` each).
+#[derive(Clone, Copy)]
+struct Editor<F: Send + Sync + 'static> {
+    form: RwSignal<F>,
+    error: RwSignal<Option<String>>,
+    is_new: bool,
+    save: Callback<()>,
+    delete: Callback<()>,
+}
+
+type SaveFn<F> = fn(&Replica, &F, u64) -> Result<(Change, String), ValidationError>;
+type DeleteFn = fn(&Replica, &str, u64) -> Result<Change, ValidationError>;
+
+fn editor<F: Clone + Send + Sync + 'static>(form: F, id: Option<String>, on_done: Callback<()>, save: SaveFn<F>, delete: DeleteFn) -> Editor<F> {
+    let state = use_app();
+    let is_new = id.is_none();
+    let id = StoredValue::new(id.unwrap_or_default());
+    let form = RwSignal::new(form);
+    let error = RwSignal::new(None::<String>);
+    Editor {
+        form,
+        error,
+        is_new,
+        save: Callback::new(move |_| {
+            let f = form.get_untracked();
+            run_save(state, error, on_done, move |r, now| Ok(save(r, &f, now)?.0));
+        }),
+        delete: Callback::new(move |_| run_save(state, error, on_done, move |r, now| Ok(delete(r, &id.get_value(), now)?))),
+    }
+}
+
+/// Save, cancel and (for an existing record) delete, under an editor.
+#[component]
+fn EditorActions(prefix: &'static str, is_new: bool, delete_label: K, on_cancel: Callback<()>, on_delete: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    view! {
+        <div class="actions">
+            <button type="submit" data-testid=format!("{prefix}-save")>{move || state.t(K::Save)}</button>
+            <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || state.t(K::Cancel)}</button>
+            {(!is_new).then(|| view! { <DeleteButton label=delete_label testid=format!("{prefix}-delete") on_confirm=on_delete/> })}
+        </div>
     }
 }
 
@@ -55,28 +114,12 @@ fn text_area<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid
 #[component]
 pub fn PhaseEditor(form: PhaseForm, on_done: Callback<()>) -> impl IntoView {
     let state = use_app();
-    let is_new = form.id.is_none();
-    let id = StoredValue::new(form.id.clone().unwrap_or_default());
-    let form = RwSignal::new(form);
-    let error = RwSignal::new(None::<String>);
+    let ed = editor(form.clone(), form.id, on_done, stage_save_phase, stage_delete_phase);
+    let Editor { form, error, is_new, .. } = ed;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let f = form.get_untracked();
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_save_phase(r, &f, now)?.0)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        ed.save.run(());
     };
-    let delete = Callback::new(move |_| {
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_delete_phase(r, &id.get_value(), now)?)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    });
     view! {
         <form class="form editor" data-testid="phase-form" on:submit=submit>
             <h3>{move || state.t(if is_new { K::AddPhase } else { K::EditPhase })}</h3>
@@ -84,11 +127,7 @@ pub fn PhaseEditor(form: PhaseForm, on_done: Callback<()>) -> impl IntoView {
             {text_input(form, K::PhaseStart, "phase-start", "date", |f| &f.start, |f, v| f.start = v)}
             {text_input(form, K::PhaseEnd, "phase-end", "date", |f| &f.end, |f, v| f.end = v)}
             {text_area(form, K::PhaseDescription, "phase-description", |f| &f.description, |f, v| f.description = v)}
-            <div class="actions">
-                <button type="submit" data-testid="phase-save">{move || state.t(K::Save)}</button>
-                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
-                {(!is_new).then(|| view! { <DeleteButton label=K::DeletePhase testid="phase-delete" on_confirm=delete/> })}
-            </div>
+            <EditorActions prefix="phase" is_new=is_new delete_label=K::DeletePhase on_cancel=on_done on_delete=ed.delete/>
             <FormError error=error/>
         </form>
     }
@@ -98,28 +137,12 @@ pub fn PhaseEditor(form: PhaseForm, on_done: Callback<()>) -> impl IntoView {
 #[component]
 pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoView {
     let state = use_app();
-    let is_new = form.id.is_none();
-    let id = StoredValue::new(form.id.clone().unwrap_or_default());
-    let form = RwSignal::new(form);
-    let error = RwSignal::new(None::<String>);
+    let ed = editor(form.clone(), form.id, on_done, stage_save_milestone, stage_delete_milestone);
+    let Editor { form, error, is_new, .. } = ed;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let f = form.get_untracked();
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_save_milestone(r, &f, now)?.0)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        ed.save.run(());
     };
-    let delete = Callback::new(move |_| {
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_delete_milestone(r, &id.get_value(), now)?)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    });
     // Whom it applies to: the prefecture, a county or a target.
     let scopes = move || {
         let chosen = form.with(|f| f.scope.clone());
@@ -154,11 +177,7 @@ pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoV
             </label>
             {text_area(form, K::MilestoneText, "milestone-text", |f| &f.text, |f, v| f.text = v)}
             {text_area(form, K::MilestoneSubItems, "milestone-sub-items", |f| &f.sub_items, |f, v| f.sub_items = v)}
-            <div class="actions">
-                <button type="submit" data-testid="milestone-save">{move || state.t(K::Save)}</button>
-                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
-                {(!is_new).then(|| view! { <DeleteButton label=K::DeleteMilestone testid="milestone-delete" on_confirm=delete/> })}
-            </div>
+            <EditorActions prefix="milestone" is_new=is_new delete_label=K::DeleteMilestone on_cancel=on_done on_delete=ed.delete/>
             <FormError error=error/>
         </form>
     }
@@ -196,37 +215,17 @@ pub fn CountiesPanel() -> impl IntoView {
 #[component]
 fn CountyEditor(form: CountyForm, on_done: Callback<()>) -> impl IntoView {
     let state = use_app();
-    let is_new = form.id.is_none();
-    let id = StoredValue::new(form.id.clone().unwrap_or_default());
-    let form = RwSignal::new(form);
-    let error = RwSignal::new(None::<String>);
+    let ed = editor(form.clone(), form.id, on_done, stage_save_county, stage_delete_county);
+    let Editor { form, error, is_new, .. } = ed;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let f = form.get_untracked();
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_save_county(r, &f, now)?.0)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        ed.save.run(());
     };
-    let delete = Callback::new(move |_| {
-        spawn_local(async move {
-            match state.save(move |r, now| Ok(stage_delete_county(r, &id.get_value(), now)?)).await {
-                Ok(()) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    });
     view! {
         <form class="form editor" data-testid="county-form" on:submit=submit>
             <h4>{move || state.t(if is_new { K::AddCounty } else { K::EditCounty })}</h4>
             {text_input(form, K::FieldName, "county-name", "text", |f| &f.name, |f, v| f.name = v)}
-            <div class="actions">
-                <button type="submit" data-testid="county-save">{move || state.t(K::Save)}</button>
-                <button type="button" class="secondary" on:click=move |_| on_done.run(())>{move || state.t(K::Cancel)}</button>
-                {(!is_new).then(|| view! { <DeleteButton label=K::DeleteCounty testid="county-delete" on_confirm=delete/> })}
-            </div>
+            <EditorActions prefix="county" is_new=is_new delete_label=K::DeleteCounty on_cancel=on_done on_delete=ed.delete/>
             <FormError error=error/>
         </form>
     }
