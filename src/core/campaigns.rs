@@ -17,6 +17,8 @@ use super::doc::{Doc, Entity as _};
 use super::fieldwork::checklist::ChecklistItem;
 use super::model::{Campaign, County, Department, Metric, Person, Thresholds};
 use super::replica::{Change, Replica};
+use super::report::{self, Requirement, Schedule};
+use super::seed;
 use super::validate::{self, ValidationError, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +190,15 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
     let mut clock = Hlc::new(device);
     let stamp = clock.tick(now_ms);
     let mut docs: Vec<Doc> = Doc::edit(None, Campaign::KIND, &campaign.id, super::doc::Entity::to_values(&campaign), &stamp).into_iter().collect();
+    // The monthly cycle (一月一分析、一报告、一反馈, due on the 20th) is the plan's core:
+    // the open campaign's monthly requirements — or the plan's, if it has none — go
+    // with every new campaign, their months moved to its year. One-off filings
+    // (dated deadlines of one year) do not.
+    let from_year = now.as_ref().map(|c| c.year).unwrap_or(seed::YEAR);
+    let monthly = monthly_requirements(current);
+    let monthly = if monthly.is_empty() { report::model::seed_requirements().into_iter().filter(|r| r.monthly().is_some()).collect() } else { monthly };
+    let moved: Vec<Requirement> = monthly.into_iter().filter_map(|r| move_to_year(r, year - from_year)).collect();
+    docs.extend(moved.iter().filter_map(|r| Doc::edit(None, Requirement::KIND, &r.id, super::doc::Entity::to_values(r), &stamp)));
     if form.carry_over {
         let copies = current.docs().filter(|d| !d.is_deleted() && CARRY_OVER_KINDS.contains(&d.kind.as_str()));
         // The winning values of each field, as stored (not `values()`, which adds `id`).
@@ -197,6 +208,18 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
         }));
     }
     Ok(NewCampaign { db: db_name(&campaign_id), campaign_id, docs, clock })
+}
+
+/// The live monthly reporting requirements of a store.
+fn monthly_requirements(r: &Replica) -> Vec<Requirement> {
+    report::ReportSnapshot::from_docs(r.docs()).requirements.into_iter().filter(|q| q.monthly().is_some()).collect()
+}
+
+/// A monthly requirement with its months `years` later (Feb–Dec 2020 → Feb–Dec 2021).
+fn move_to_year(r: Requirement, years: i32) -> Option<Requirement> {
+    let Schedule::Monthly { due_day, first, last } = r.schedule else { return None };
+    let shift = |m: report::Month| report::Month::new(m.year() + years, m.month());
+    Some(Requirement { schedule: Schedule::Monthly { due_day, first: shift(first)?, last: shift(last)? }, ..r })
 }
 
 /// The open campaign's own record as typed (方案信息): what the plan's header says.
@@ -279,10 +302,10 @@ mod tests {
     }
 
     #[test]
-    fn a_new_campaign_is_one_record_in_a_store_of_its_own() {
+    fn a_new_campaign_is_its_record_and_the_monthly_cycle_in_a_store_of_its_own() {
         let old = seeded();
         let n = stage_new_campaign(&form(false), &old, DeviceId("d-new".into()), 1_700_000_000_000).unwrap();
-        assert_eq!(n.docs.len(), 1);
+        assert_eq!(n.docs.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(), ["campaign", "requirement"]);
         assert!(n.campaign_id.starts_with("campaign-2021-"), "{}", n.campaign_id);
         assert_eq!(n.db, format!("duzhan~{}", n.campaign_id));
         assert!(crate::core::bundle::import::valid_id(&n.campaign_id, crate::core::bundle::import::MAX_ID));
@@ -305,14 +328,14 @@ mod tests {
         old.apply(gone);
         let n = stage_new_campaign(&form(true), &old, DeviceId("d-new".into()), 10).unwrap();
         let kinds: std::collections::BTreeSet<&str> = n.docs.iter().map(|d| d.kind.as_str()).collect();
-        assert_eq!(kinds, ["campaign", "checklist_item", "county", "department", "person"].into_iter().collect());
+        assert_eq!(kinds, ["campaign", "checklist_item", "county", "department", "person", "requirement"].into_iter().collect());
         let live = |kind: &str| old.docs().filter(|d| d.kind == kind && !d.is_deleted()).count();
         for kind in CARRY_OVER_KINDS {
             assert_eq!(n.docs.iter().filter(|d| d.kind == kind).count(), live(kind), "{kind}");
         }
         assert!(n.docs.iter().all(|d| d.id != "seed-county-wuding"));
         // Field for field the records they copy, and nothing more (no `id` field, no tombstone).
-        for d in &n.docs[1..] {
+        for d in n.docs.iter().filter(|d| CARRY_OVER_KINDS.contains(&d.kind.as_str())) {
             let was = old.doc(&d.id).unwrap();
             assert_eq!(d.fields.keys().collect::<Vec<_>>(), was.fields.keys().filter(|k| k.as_str() != crate::core::doc::DELETED).collect::<Vec<_>>(), "{}", d.id);
             assert_eq!(d.values(), was.values());
@@ -322,6 +345,30 @@ mod tests {
         assert_eq!(a.counties, b.counties);
         assert_eq!(a.people, b.people);
         assert!(a.targets.is_empty() && a.phases.is_empty() && a.milestones.is_empty() && a.assignments.is_empty());
+    }
+
+    #[test]
+    fn the_monthly_cycle_goes_with_every_new_campaign_moved_to_its_year() {
+        let old = seeded();
+        let n = stage_new_campaign(&NewCampaignForm { year: "2022".into(), ..form(false) }, &old, DeviceId("d-new".into()), 1).unwrap();
+        let r = Replica::from_parts(n.docs, n.clock);
+        let reqs = report::ReportSnapshot::from_docs(r.docs()).requirements;
+        assert_eq!(reqs.len(), 1, "the monthly report only; the 2020 one-off filings stay");
+        let plan = monthly_requirements(&old).remove(0);
+        assert_eq!(reqs[0].monthly(), Some((20, report::Month::new(2022, 2).unwrap(), report::Month::new(2022, 12).unwrap())));
+        assert_eq!((reqs[0].name.as_str(), reqs[0].parties), (plan.name.as_str(), plan.parties));
+        // A campaign made from that one (2022 → 2023) moves them on; one whose
+        // requirements were deleted gets the plan's.
+        let next = stage_new_campaign(&NewCampaignForm { year: "2023".into(), ..form(false) }, &r, DeviceId("d-3".into()), 2).unwrap();
+        let got = report::ReportSnapshot::from_docs(Replica::from_parts(next.docs, next.clock).docs()).requirements;
+        assert_eq!(got[0].monthly().map(|m| m.1), report::Month::new(2023, 2));
+        let mut bare = old.clone();
+        let ids: Vec<String> = bare.docs().filter(|d| d.kind == "requirement").map(|d| d.id.clone()).collect();
+        let gone = bare.stage_delete(&ids.iter().map(String::as_str).collect::<Vec<_>>(), 3);
+        bare.apply(gone);
+        let fresh = stage_new_campaign(&form(false), &bare, DeviceId("d-4".into()), 4).unwrap();
+        let got = report::ReportSnapshot::from_docs(Replica::from_parts(fresh.docs, fresh.clock).docs()).requirements;
+        assert_eq!(got.iter().map(|q| q.monthly().map(|m| m.1)).collect::<Vec<_>>(), [report::Month::new(2021, 2)]);
     }
 
     #[test]

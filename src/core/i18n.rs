@@ -341,6 +341,7 @@ keys! {
     ThresholdIncidence => "督战村标准：贫困发生率超过（%）", "Target village: poverty incidence over (%)";
     ThresholdSite => "督战安置点标准：安置人口超过（人）", "Target site: people resettled over (people)";
     CampaignInfoSaved => "方案信息已保存", "Campaign details saved";
+    CampaignMonthlyNote => "月度报送要求（每月20日前“一月一分析、一报告、一反馈”）随新方案沿用，月份顺延到新年度；一次性报送事项不沿用。", "The monthly reporting requirement (by the 20th of each month) goes with the new campaign, moved to its year; one-off filings do not.";
     CampaignCreate => "创建并切换到新方案", "Create and switch to it";
     CampaignSwitching => "正在切换工作方案…", "Switching campaign…";
     OtherCampaignHint => "该数据包属于另一个工作方案：", "This bundle belongs to another campaign: ";

@@ -12,6 +12,8 @@ use super::model::*;
 use chrono::NaiveDate;
 
 pub const CAMPAIGN_ID: &str = "seed-campaign-2020";
+/// The plan's year.
+pub const YEAR: i32 = 2020;
 /// Where the plan's own figures come from.
 pub const PLAN_SOURCE: &str = "方案基数（楚贫组发〔2020〕3号）";
 
@@ -91,7 +93,7 @@ fn campaign() -> Campaign {
     Campaign {
         id: s(CAMPAIGN_ID),
         name: s("楚雄州脱贫攻坚挂牌督战"),
-        year: 2020,
+        year: YEAR,
         doc_no: s("楚贫组发〔2020〕3号"),
         issuer: s("楚雄州扶贫开发领导小组"),
         thresholds: Thresholds { remaining_poor_over: 1000, incidence_over_pct: 10.0, site_people_over: 1000 },

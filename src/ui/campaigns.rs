@@ -197,6 +197,7 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
                     <input type="checkbox" data-testid="campaign-carry-over" prop:checked=move || carry_over.get() on:change=move |ev| carry_over.set(event_target_checked(&ev))/>
                     {move || state.t(K::CampaignCarryOver)}
                 </label>
+                <p class="muted wide">{move || state.t(K::CampaignMonthlyNote)}</p>
                 <div class="actions">
                     <button type="submit" data-testid="campaign-create" disabled=move || switching.get()>{move || state.t(K::CampaignCreate)}</button>
                     <button type="button" class="secondary" on:click=move |_| shown.set(false)>{move || state.t(K::Cancel)}</button>
