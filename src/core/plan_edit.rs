@@ -7,6 +7,7 @@
 
 use super::model::{County, Milestone, MilestoneStatus, Phase, Scope};
 use super::replica::{Change, Replica};
+use super::report::{Month, Parties, ReportSnapshot, Requirement, Schedule};
 use super::validate::{self, ValidationError, MAX_NAME, MAX_TEXT};
 
 /// A county as typed. `id` is `None` for a new county.
@@ -169,6 +170,110 @@ pub fn stage_delete_milestone(r: &Replica, id: &str, now_ms: u64) -> Result<Chan
     Ok(r.stage_delete(&[id], now_ms))
 }
 
+/// A reporting requirement as typed (报送要求). `monthly` picks the schedule: by
+/// `due_day` of every month from `first` to `last` (`YYYY-MM`), or once by `due`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequirementForm {
+    pub id: Option<String>,
+    pub name: String,
+    pub text: String,
+    pub monthly: bool,
+    pub due: String,
+    pub due_day: String,
+    pub first: String,
+    pub last: String,
+    /// [`parties_code`] of who delivers.
+    pub parties: String,
+    pub recipient: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+}
+
+impl RequirementForm {
+    pub fn of(q: &Requirement) -> RequirementForm {
+        let (monthly, due, due_day, first, last) = match q.schedule {
+            Schedule::Once { due } => (false, due.to_string(), String::new(), String::new(), String::new()),
+            Schedule::Monthly { due_day, first, last } => (true, String::new(), due_day.to_string(), first.to_string(), last.to_string()),
+        };
+        RequirementForm {
+            id: Some(q.id.clone()),
+            name: q.name.clone(),
+            text: q.text.clone(),
+            monthly,
+            due,
+            due_day,
+            first,
+            last,
+            parties: parties_code(q.parties).to_owned(),
+            recipient: q.recipient.clone(),
+            contact_phone: q.contact_phone.clone(),
+            contact_email: q.contact_email.clone(),
+        }
+    }
+}
+
+/// Who delivers, as a form code.
+pub const PARTIES: [Parties; 3] = [Parties::CountiesAndPrefectureTargets, Parties::Counties, Parties::PrefectureTargets];
+
+pub fn parties_code(p: Parties) -> &'static str {
+    match p {
+        Parties::Counties => "counties",
+        Parties::PrefectureTargets => "prefecture_targets",
+        Parties::CountiesAndPrefectureTargets => "counties_and_prefecture_targets",
+    }
+}
+
+fn parse_month(s: &str) -> Result<Month, ValidationError> {
+    let t = s.trim();
+    Month::parse(t).ok_or_else(|| ValidationError::InvalidMonth(t.to_owned()))
+}
+
+/// Stages adding (last in the list) or editing a reporting requirement. Returns the change and its id.
+pub fn stage_save_requirement(r: &Replica, form: &RequirementForm, now_ms: u64) -> Result<(Change, String), ValidationError> {
+    let reports = ReportSnapshot::from_docs(r.docs());
+    let existing = match &form.id {
+        Some(id) => Some(reports.requirements.iter().find(|q| &q.id == id).ok_or_else(|| ValidationError::UnknownRequirement(id.clone()))?),
+        None => None,
+    };
+    let schedule = if form.monthly {
+        let d = form.due_day.trim();
+        let due_day = d.parse::<u32>().ok().filter(|n| (1..=31).contains(n)).ok_or_else(|| ValidationError::InvalidDueDay(d.to_owned()))?;
+        let (first, last) = (parse_month(&form.first)?, parse_month(&form.last)?);
+        if last < first {
+            return Err(ValidationError::MonthsReversed);
+        }
+        Schedule::Monthly { due_day, first, last }
+    } else {
+        Schedule::Once { due: validate::parse_date(&form.due)? }
+    };
+    let q = Requirement {
+        id: existing.map(|q| q.id.clone()).unwrap_or_else(|| r.new_id("req", now_ms)),
+        name: validate::required_text("name", &form.name, MAX_NAME)?,
+        text: validate::optional_text("text", &form.text, MAX_TEXT)?,
+        schedule,
+        parties: PARTIES.into_iter().find(|p| parties_code(*p) == form.parties).unwrap_or(Parties::CountiesAndPrefectureTargets),
+        recipient: validate::optional_text("recipient", &form.recipient, MAX_NAME)?,
+        contact_phone: validate::optional_text("contact_phone", &form.contact_phone, MAX_NAME)?,
+        contact_email: validate::optional_text("contact_email", &form.contact_email, MAX_NAME)?,
+        order: existing.map(|q| q.order).unwrap_or_else(|| reports.requirements.iter().map(|q| q.order).max().unwrap_or(0) + 1),
+    };
+    let id = q.id.clone();
+    Ok((r.stage_save(&[q], now_ms), id))
+}
+
+/// Stages deleting a requirement no filing was recorded against.
+pub fn stage_delete_requirement(r: &Replica, id: &str, now_ms: u64) -> Result<Change, ValidationError> {
+    let reports = ReportSnapshot::from_docs(r.docs());
+    if !reports.requirements.iter().any(|q| q.id == id) {
+        return Err(ValidationError::UnknownRequirement(id.to_owned()));
+    }
+    let filed = reports.filings.values().filter(|f| f.requirement_id == id).count();
+    if filed > 0 {
+        return Err(ValidationError::RequirementInUse(filed));
+    }
+    Ok(r.stage_delete(&[id], now_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +336,43 @@ mod tests {
         let c = stage_delete_phase(&r, &id, 14).unwrap();
         apply(&mut r, c);
         assert!(r.snapshot().phase(&id).is_none());
+    }
+
+    #[test]
+    fn reporting_requirements_are_added_edited_and_kept_while_filings_use_them() {
+        let mut r = plan();
+        let monthly = RequirementForm::of(&ReportSnapshot::from_docs(r.docs()).requirements[0]);
+        assert_eq!((monthly.monthly, monthly.due_day.as_str(), monthly.first.as_str(), monthly.last.as_str()), (true, "20", "2020-02", "2020-12"));
+        let (c, same) = stage_save_requirement(&r, &RequirementForm { due_day: "25".into(), ..monthly.clone() }, 1).unwrap();
+        r.apply(c);
+        let q = ReportSnapshot::from_docs(r.docs()).requirements.into_iter().find(|q| q.id == same).unwrap();
+        assert_eq!(q.monthly().map(|m| m.0), Some(25));
+        let once = RequirementForm { id: None, name: "2021年联络员名单".into(), due: "2021-02-06".into(), parties: "prefecture_targets".into(), ..Default::default() };
+        let (c, id) = stage_save_requirement(&r, &once, 2).unwrap();
+        r.apply(c);
+        let reqs = ReportSnapshot::from_docs(r.docs()).requirements;
+        let q = reqs.iter().find(|q| q.id == id).unwrap();
+        assert_eq!((q.schedule.clone(), q.parties, q.order), (Schedule::Once { due: chrono::NaiveDate::from_ymd_opt(2021, 2, 6).unwrap() }, Parties::PrefectureTargets, 4));
+        assert_eq!(reqs.last().map(|q| q.id.clone()), Some(id.clone()), "last in the list");
+        // Wrong fields.
+        let bad = |f: RequirementForm| stage_save_requirement(&r, &f, 3).unwrap_err();
+        assert_eq!(bad(RequirementForm { due_day: "32".into(), ..monthly.clone() }), ValidationError::InvalidDueDay("32".into()));
+        assert_eq!(bad(RequirementForm { first: "2021-2".into(), ..monthly.clone() }), ValidationError::InvalidMonth("2021-2".into()));
+        assert_eq!(bad(RequirementForm { first: "2021-03".into(), last: "2021-02".into(), ..monthly.clone() }), ValidationError::MonthsReversed);
+        assert_eq!(bad(RequirementForm { due: "2021-02-30".into(), ..once.clone() }), ValidationError::InvalidDate("2021-02-30".into()));
+        assert_eq!(bad(RequirementForm { name: "".into(), ..once.clone() }), ValidationError::Required { field: "name" });
+        // A filing recorded against it keeps it; without one it goes.
+        let snap = r.snapshot();
+        let subject = crate::core::report::Subject::Target(snap.targets.iter().find(|t| t.level == crate::core::model::Level::Prefecture).unwrap().id.clone());
+        let today = chrono::NaiveDate::from_ymd_opt(2021, 2, 5).unwrap();
+        let c = crate::core::report::ops::stage_filing(&r, &snap, &id, &subject, Some(today), "张三", "", today, 4).unwrap();
+        r.apply(c);
+        assert_eq!(stage_delete_requirement(&r, &id, 5).unwrap_err(), ValidationError::RequirementInUse(1));
+        let (c, spare) = stage_save_requirement(&r, &RequirementForm { name: "备用".into(), ..once.clone() }, 6).unwrap();
+        r.apply(c);
+        let c = stage_delete_requirement(&r, &spare, 7).unwrap();
+        r.apply(c);
+        assert!(ReportSnapshot::from_docs(r.docs()).requirements.iter().all(|q| q.id != spare));
     }
 
     #[test]

@@ -58,6 +58,21 @@ pub enum ValidationError {
     /// A phase that still holds milestones.
     #[error("the phase still holds {0} milestones")]
     PhaseInUse(usize),
+    /// A month that is not `YYYY-MM`.
+    #[error("{0:?} is not a month (YYYY-MM)")]
+    InvalidMonth(String),
+    /// A period of months whose last month precedes its first.
+    #[error("the last month is before the first")]
+    MonthsReversed,
+    /// A monthly due day outside 1–31.
+    #[error("{0:?} is not a day of the month")]
+    InvalidDueDay(String),
+    /// A reporting requirement that filings were recorded against.
+    #[error("{0} filings were recorded against the requirement")]
+    RequirementInUse(usize),
+    /// A reporting requirement that does not exist (or was deleted).
+    #[error("requirement {0} does not exist")]
+    UnknownRequirement(String),
     /// The store holds no campaign record to edit.
     #[error("no campaign on this device")]
     NoCampaign,
@@ -86,6 +101,11 @@ impl ValidationError {
             Self::UnknownMilestone(_) => if zh { "该时间节点不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into() } else { "That milestone no longer exists (it may have been deleted on another device); reload and retry.".into() },
             Self::CountyInUse(n) => if zh { format!("还有{n}个督战对象或时间节点属于该县市，不能删除。请先将它们改到其他县市或删除，再删除该县市。") } else { format!("{n} targets or milestones still belong to this county; move or delete them first.") },
             Self::PhaseInUse(n) => if zh { format!("该阶段还有{n}个时间节点，不能删除。请先删除或移走这些时间节点，再删除该阶段。") } else { format!("This phase still holds {n} milestones; delete or move them first.") },
+            Self::InvalidMonth(s) => if zh { format!("“{s}”不是有效月份，请按“年-月”填写，例如 2021-02。") } else { format!("“{s}” is not a month; use YYYY-MM, e.g. 2021-02.") },
+            Self::MonthsReversed => if zh { "结束月份早于起始月份，请调整月份。".into() } else { "The last month is before the first; adjust the months.".into() },
+            Self::InvalidDueDay(s) => if zh { format!("“{s}”不是有效的每月截止日，请填写1到31之间的整数，例如 20（月份较短时为当月最后一天）。") } else { format!("“{s}” is not a day of the month; enter 1 to 31, e.g. 20 (the month's last day when it is shorter).") },
+            Self::RequirementInUse(n) => if zh { format!("该报送事项已有{n}条报送登记，不能删除，以免登记记录失去依据。如不再需要，请修改其名称或截止日期。") } else { format!("{n} filings were recorded for this requirement, so it cannot be deleted; edit its name or due date instead.") },
+            Self::UnknownRequirement(_) => if zh { "该报送事项不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into() } else { "That requirement no longer exists (it may have been deleted on another device); reload and retry.".into() },
             Self::NoCampaign => if zh { "本机当前没有工作方案，无法编辑方案信息。请先在“设置”中新建工作方案，或导入州扶贫办下发的完整数据包。".into() } else { "There is no campaign on this device to edit. Start one in Settings or import the office's full bundle first.".into() },
             Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
         }

@@ -7,8 +7,10 @@ use crate::core::replica::{Change, Replica};
 use crate::core::validate::ValidationError;
 use crate::core::i18n::K;
 use crate::core::plan_edit::{
-    stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_save_county, stage_save_milestone, stage_save_phase, CountyForm, MilestoneForm, PhaseForm,
+    parties_code, stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_delete_requirement, stage_save_county, stage_save_milestone, stage_save_phase,
+    stage_save_requirement, CountyForm, MilestoneForm, PhaseForm, RequirementForm, PARTIES,
 };
+use crate::core::report::{Parties, ReportSnapshot, Schedule};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -226,6 +228,94 @@ fn CountyEditor(form: CountyForm, on_done: Callback<()>) -> impl IntoView {
             <h4>{move || state.t(if is_new { K::AddCounty } else { K::EditCounty })}</h4>
             {text_input(form, K::FieldName, "county-name", "text", |f| &f.name, |f, v| f.name = v)}
             <EditorActions prefix="county" is_new=is_new delete_label=K::DeleteCounty on_cancel=on_done on_delete=ed.delete/>
+            <FormError error=error/>
+        </form>
+    }
+}
+
+/// The campaign's reporting requirements (报送要求): what is due when and from whom —
+/// the monthly report and the one-off filings — added, edited and (while no
+/// filing was recorded against one) deleted.
+#[component]
+pub fn RequirementsPanel() -> impl IntoView {
+    let state = use_app();
+    let editing = RwSignal::new(None::<RequirementForm>);
+    let rows = move || {
+        let lang = state.lang.get();
+        state.replica.with(|r| r.as_ref().map(|r| ReportSnapshot::from_docs(r.docs()).requirements).unwrap_or_default()).into_iter().map(|q| {
+            let when = match q.schedule {
+                Schedule::Monthly { due_day, first, last } => match lang {
+                    crate::core::i18n::Lang::Zh => format!("{} · {first} 至 {last} · 每月{due_day}日前", state.t(K::ReqMonthly)),
+                    crate::core::i18n::Lang::En => format!("{} · {first} to {last} · by day {due_day}", state.t(K::ReqMonthly)),
+                },
+                Schedule::Once { due } => format!("{} · {due}", state.t(K::ReqOnce)),
+            };
+            let form = RequirementForm::of(&q);
+            view! {
+                <li data-testid="requirement-entry" data-requirement=q.id.clone()>
+                    <span class="campaign-entry-name">{q.name.clone()} <small class="muted">{when}</small></span>
+                    <button type="button" class="secondary" data-testid="requirement-edit" on:click=move |_| editing.set(Some(form.clone()))>{move || state.t(K::Edit)}</button>
+                </li>
+            }
+        }).collect_view()
+    };
+    let blank = move || RequirementForm { monthly: false, parties: parties_code(Parties::CountiesAndPrefectureTargets).to_owned(), ..Default::default() };
+    view! {
+        <section class="panel no-print" data-testid="requirements-panel">
+            <h3>{move || state.t(K::RequirementsTitle)}</h3>
+            <ul class="campaign-list">{rows}</ul>
+            {move || match editing.get() {
+                Some(form) => view! { <RequirementEditor form=form on_done=Callback::new(move |_| editing.set(None))/> }.into_any(),
+                None => view! { <button type="button" data-testid="requirement-add" on:click=move |_| editing.set(Some(blank()))>{move || state.t(K::AddRequirement)}</button> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RequirementEditor(form: RequirementForm, on_done: Callback<()>) -> impl IntoView {
+    let state = use_app();
+    let ed = editor(form.clone(), form.id, on_done, stage_save_requirement, stage_delete_requirement);
+    let Editor { form, error, is_new, .. } = ed;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ed.save.run(());
+    };
+    let parties = move || {
+        let chosen = form.with(|f| f.parties.clone());
+        PARTIES.into_iter().map(|p| {
+            let key = match p {
+                Parties::Counties => K::PartiesCounties,
+                Parties::PrefectureTargets => K::PartiesTargets,
+                Parties::CountiesAndPrefectureTargets => K::PartiesBoth,
+            };
+            view! { <option value=parties_code(p) selected=parties_code(p) == chosen>{move || state.t(key)}</option> }
+        }).collect_view()
+    };
+    let monthly = move || form.with(|f| f.monthly);
+    view! {
+        <form class="form editor" data-testid="requirement-form" on:submit=submit>
+            <h4>{move || state.t(if is_new { K::AddRequirement } else { K::EditRequirement })}</h4>
+            {text_input(form, K::FieldName, "requirement-name", "text", |f| &f.name, |f, v| f.name = v)}
+            <label>{move || state.t(K::ReqSchedule)}
+                <select data-testid="requirement-schedule" on:change=move |ev| form.update(|f| f.monthly = event_target_value(&ev) == "monthly")>
+                    <option value="monthly" selected=monthly()>{move || state.t(K::ReqMonthly)}</option>
+                    <option value="once" selected=!monthly()>{move || state.t(K::ReqOnce)}</option>
+                </select>
+            </label>
+            <Show when=monthly fallback=move || text_input(form, K::MilestoneDue, "requirement-due", "date", |f| &f.due, |f, v| f.due = v)>
+                {text_input(form, K::ReqDueDay, "requirement-due-day", "text", |f| &f.due_day, |f, v| f.due_day = v)}
+                {text_input(form, K::ReqFirstMonth, "requirement-first", "text", |f| &f.first, |f, v| f.first = v)}
+                {text_input(form, K::ReqLastMonth, "requirement-last", "text", |f| &f.last, |f, v| f.last = v)}
+            </Show>
+            <label>{move || state.t(K::ReqParties)}
+                <select data-testid="requirement-parties" on:change=move |ev| form.update(|f| f.parties = event_target_value(&ev))>{parties}</select>
+            </label>
+            {text_input(form, K::ReqRecipient, "requirement-recipient", "text", |f| &f.recipient, |f, v| f.recipient = v)}
+            {text_input(form, K::CampaignPhone, "requirement-phone", "text", |f| &f.contact_phone, |f, v| f.contact_phone = v)}
+            {text_input(form, K::CampaignEmail, "requirement-email", "text", |f| &f.contact_email, |f, v| f.contact_email = v)}
+            {text_area(form, K::ReqText, "requirement-text", |f| &f.text, |f, v| f.text = v)}
+            <EditorActions prefix="requirement" is_new=is_new delete_label=K::DeleteRequirement on_cancel=on_done on_delete=ed.delete/>
             <FormError error=error/>
         </form>
     }

@@ -189,6 +189,7 @@ pub fn ReportBoard(month: Option<Month>) -> impl IntoView {
             })}
             <PrintFooter hash=hash/>
             <Filings/>
+            <super::plan_edit::RequirementsPanel/>
         </section>
     }
 }

@@ -107,6 +107,12 @@ appTest('a campaign built from nothing: counties, a phase, milestones and a targ
   assert.equal(await page.locator(tid('table-row')).count(), 3);
   assert.match(await readText(page.locator(`${tid('supervision-table')} a`).first()), /小河村/);
 
+  // The monthly reporting requirement came along, moved to 2021.
+  await gotoHash(page, '#/reports');
+  await page.locator(tid('requirements-panel')).waitFor({ state: 'visible' });
+  assert.deepEqual((await page.locator(tid('requirement-entry')).allTextContents()).map((t) => t.replace(/编辑$/, '')),
+    ['月度督战情况（一月一分析、一报告、一反馈）每月报送 · 2021-02 至 2021-12 · 每月20日前']);
+
   // Deleting the milestone, then the phase.
   await gotoHash(page, '#/milestones');
   await item.locator(tid('milestone-edit')).click();
@@ -117,4 +123,42 @@ appTest('a campaign built from nothing: counties, a phase, milestones and a targ
   await page.locator(tid('phase-delete')).click();
   await saved(page, () => page.locator(tid('phase-delete-confirm')).click());
   await page.locator(tid('no-phases')).waitFor({ state: 'visible' });
+});
+
+appTest('reporting requirements are edited: the monthly due day, a new one-off filing with its board', async ({ page, url }) => {
+  await openApp(page, url);
+  await gotoHash(page, '#/reports');
+  const panel = page.locator(tid('requirements-panel'));
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await page.locator(tid('requirement-entry')).count(), 3);
+
+  await page.locator(`${tid('requirement-entry')}[data-requirement="seed-req-monthly"] ${tid('requirement-edit')}`).click();
+  assert.equal(await page.locator(tid('requirement-due-day')).inputValue(), '20');
+  await page.locator(tid('requirement-due-day')).fill('32');
+  await page.locator(tid('requirement-save')).click();
+  await eventually(async () => assert.match(await readText(page.locator(`${tid('requirement-form')} ${tid('form-error')}`)), /1到31之间/));
+  await page.locator(tid('requirement-due-day')).fill('25');
+  await saved(page, () => page.locator(tid('requirement-save')).click());
+  await eventually(async () => assert.match(await readText(page.locator(`${tid('requirement-entry')}[data-requirement="seed-req-monthly"]`)), /每月25日前/));
+
+  // A one-off filing: its board lists who must file.
+  await page.locator(tid('requirement-add')).click();
+  await page.locator(tid('requirement-name')).fill('2021年联络员名单');
+  await page.locator(tid('requirement-schedule')).selectOption('once');
+  await page.locator(tid('requirement-due')).fill('2021-02-06');
+  await page.locator(tid('requirement-parties')).selectOption('prefecture_targets');
+  await saved(page, () => page.locator(tid('requirement-save')).click());
+  const entry = page.locator(tid('requirement-entry')).last();
+  await eventually(async () => assert.match(await readText(entry), /2021年联络员名单.*一次性报送 · 2021-02-06/));
+  const id = await entry.getAttribute('data-requirement');
+  const board = page.locator(`${tid('filing-board')}[data-requirement="${id}"]`);
+  await board.waitFor({ state: 'visible' });
+  assert.equal(await board.locator(tid('filing-row')).count(), 13, 'one row per prefecture target');
+
+  // Deleted while nothing was filed against it.
+  await entry.locator(tid('requirement-edit')).click();
+  await page.locator(tid('requirement-delete')).click();
+  await saved(page, () => page.locator(tid('requirement-delete-confirm')).click());
+  await eventually(async () => assert.equal(await board.count(), 0));
+  assert.equal(await page.locator(tid('requirement-entry')).count(), 3);
 });
