@@ -50,13 +50,30 @@ fn run_save(state: AppState, error: RwSignal<Option<String>>, on_done: Callback<
 
 /// What every editor of this module holds: the form as typed, its error, whether
 /// it adds a record, and its save and delete actions (a core `stage_…` each).
-#[derive(Clone, Copy)]
 struct Editor<F: Send + Sync + 'static> {
     form: RwSignal<F>,
     error: RwSignal<Option<String>>,
     is_new: bool,
     save: Callback<()>,
     delete: Callback<()>,
+}
+
+// Handles only (arena signals, callbacks): copied whatever the form type is.
+impl<F: Send + Sync + 'static> Clone for Editor<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<F: Send + Sync + 'static> Copy for Editor<F> {}
+
+impl<F: Send + Sync + 'static> Editor<F> {
+    /// The form's submit handler: saves.
+    fn on_submit(self) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            self.save.run(());
+        }
+    }
 }
 
 type SaveFn<F> = fn(&Replica, &F, u64) -> Result<(Change, String), ValidationError>;
@@ -118,12 +135,8 @@ pub fn PhaseEditor(form: PhaseForm, on_done: Callback<()>) -> impl IntoView {
     let state = use_app();
     let ed = editor(form.clone(), form.id, on_done, stage_save_phase, stage_delete_phase);
     let Editor { form, error, is_new, .. } = ed;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        ed.save.run(());
-    };
     view! {
-        <form class="form editor" data-testid="phase-form" on:submit=submit>
+        <form class="form editor" data-testid="phase-form" on:submit=ed.on_submit()>
             <h3>{move || state.t(if is_new { K::AddPhase } else { K::EditPhase })}</h3>
             {text_input(form, K::FieldName, "phase-name", "text", |f| &f.name, |f, v| f.name = v)}
             {text_input(form, K::PhaseStart, "phase-start", "date", |f| &f.start, |f, v| f.start = v)}
@@ -141,10 +154,6 @@ pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoV
     let state = use_app();
     let ed = editor(form.clone(), form.id, on_done, stage_save_milestone, stage_delete_milestone);
     let Editor { form, error, is_new, .. } = ed;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        ed.save.run(());
-    };
     // Whom it applies to: the prefecture, a county or a target.
     let scopes = move || {
         let chosen = form.with(|f| f.scope.clone());
@@ -167,7 +176,7 @@ pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoV
         }).collect_view()
     };
     view! {
-        <form class="form editor" data-testid="milestone-form" on:submit=submit>
+        <form class="form editor" data-testid="milestone-form" on:submit=ed.on_submit()>
             <h3>{move || state.t(if is_new { K::AddMilestone } else { K::EditMilestone })}</h3>
             <label>{move || state.t(K::NavMilestones)}
                 <select data-testid="milestone-phase" on:change=move |ev| form.update(|f| f.phase_id = event_target_value(&ev))>{phases}</select>
@@ -219,12 +228,8 @@ fn CountyEditor(form: CountyForm, on_done: Callback<()>) -> impl IntoView {
     let state = use_app();
     let ed = editor(form.clone(), form.id, on_done, stage_save_county, stage_delete_county);
     let Editor { form, error, is_new, .. } = ed;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        ed.save.run(());
-    };
     view! {
-        <form class="form editor" data-testid="county-form" on:submit=submit>
+        <form class="form editor" data-testid="county-form" on:submit=ed.on_submit()>
             <h4>{move || state.t(if is_new { K::AddCounty } else { K::EditCounty })}</h4>
             {text_input(form, K::FieldName, "county-name", "text", |f| &f.name, |f, v| f.name = v)}
             <EditorActions prefix="county" is_new=is_new delete_label=K::DeleteCounty on_cancel=on_done on_delete=ed.delete/>
@@ -277,10 +282,6 @@ fn RequirementEditor(form: RequirementForm, on_done: Callback<()>) -> impl IntoV
     let state = use_app();
     let ed = editor(form.clone(), form.id, on_done, stage_save_requirement, stage_delete_requirement);
     let Editor { form, error, is_new, .. } = ed;
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        ed.save.run(());
-    };
     let parties = move || {
         let chosen = form.with(|f| f.parties.clone());
         PARTIES.into_iter().map(|p| {
@@ -294,7 +295,7 @@ fn RequirementEditor(form: RequirementForm, on_done: Callback<()>) -> impl IntoV
     };
     let monthly = move || form.with(|f| f.monthly);
     view! {
-        <form class="form editor" data-testid="requirement-form" on:submit=submit>
+        <form class="form editor" data-testid="requirement-form" on:submit=ed.on_submit()>
             <h4>{move || state.t(if is_new { K::AddRequirement } else { K::EditRequirement })}</h4>
             {text_input(form, K::FieldName, "requirement-name", "text", |f| &f.name, |f, v| f.name = v)}
             <label>{move || state.t(K::ReqSchedule)}
