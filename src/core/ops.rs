@@ -8,7 +8,8 @@ use super::replica::{Change, Replica};
 use super::validate::{self, ValidationError, MAX_NAME};
 
 /// Stages putting a person (by name) on a target in a role, after the people
-/// already there. The target's lead departments are copied from its other assignments.
+/// already there. The target's lead departments are copied from its other
+/// assignments, or for its first person from a target of the same kind.
 pub fn stage_assign(r: &Replica, target_id: &str, name: &str, role: Role, now_ms: u64) -> Result<Change, ValidationError> {
     let listed = validate::required_text("name", name, MAX_NAME)?;
     let canonical = normalize_name(&listed);
@@ -34,7 +35,16 @@ pub fn stage_assign(r: &Replica, target_id: &str, name: &str, role: Role, now_ms
     };
     let on_target: Vec<&Assignment> = snap.assignments.iter().filter(|a| a.target_id == target_id).collect();
     let order = on_target.iter().filter(|a| a.role == role).map(|a| a.order).max().unwrap_or(0) + 1;
-    let department_ids = on_target.first().map(|a| a.department_ids.clone()).unwrap_or_default();
+    // Lead departments follow the target's kind (the plan: 州扶贫办 for villages, 州搬迁安置办
+    // for hydropower sites, …): a target's first person takes those of the first
+    // target of the same kind that has any.
+    let department_ids = match on_target.first() {
+        Some(a) => a.department_ids.clone(),
+        None => {
+            let kind = snap.target(target_id).map(|t| t.kind);
+            snap.assignments.iter().filter(|a| !a.department_ids.is_empty() && snap.target(&a.target_id).map(|t| t.kind) == kind).map(|a| a.department_ids.clone()).next().unwrap_or_default()
+        }
+    };
     // The id must differ from the person's even when both are minted in one millisecond.
     let assignment = Assignment { id: format!("{}-a", r.new_id("as", now_ms)), target_id: target_id.to_owned(), person_id, role, department_ids, order };
     let mut change = r.stage_save(&people, now_ms);
@@ -90,6 +100,23 @@ mod tests {
         let a = s.assignments.iter().find(|a| a.person_id == p.id).unwrap();
         assert_eq!(a.department_ids, vec!["seed-dept-bqaz".to_string()]);
         assert_eq!(a.order, 2);
+    }
+
+    #[test]
+    fn a_new_targets_first_person_takes_the_lead_departments_of_its_kind() {
+        use crate::core::model::{Level, Target, TargetKind};
+        let mut r = replica();
+        for (id, kind) in [("t-hydro", TargetKind::HydropowerSite), ("t-village", TargetKind::Village)] {
+            let t = Target { id: id.into(), kind, level: Level::Prefecture, county_id: "seed-county-yuanmou".into(), township: String::new(), name: id.into(), table_row: 1, order: 9 };
+            let c = r.stage_save(&[t], 10);
+            r.apply(c);
+            let c = stage_assign(&r, id, "李四", Role::SquadLead, 11).unwrap();
+            r.apply(c);
+        }
+        let s = r.snapshot();
+        let deps = |t: &str| s.assignments.iter().find(|a| a.target_id == t).map(|a| a.department_ids.clone()).unwrap();
+        assert_eq!(deps("t-hydro"), vec!["seed-dept-bqaz".to_string()]);
+        assert_eq!(deps("t-village"), vec!["seed-dept-fpb".to_string()]);
     }
 
     #[test]
