@@ -6,22 +6,15 @@ use super::local::LocalStore;
 use super::{Loaded, Store, StoreError};
 use crate::core::doc::Doc;
 
-/// The database / key prefix name of the device's first store (the other
-/// campaigns' stores are named by `core::campaigns::db_name`).
-pub const DB_NAME: &str = crate::core::campaigns::DEFAULT_DB;
-
 pub enum BrowserStore {
     Idb(IdbStore),
     Local(LocalStore),
 }
 
 impl BrowserStore {
-    /// Opens the device's first store ([`DB_NAME`]).
-    pub async fn open() -> Result<BrowserStore, StoreError> {
-        Self::open_named(DB_NAME).await
-    }
-
-    /// Opens the store `name` (a campaign's, see `core::campaigns`): IndexedDB,
+    /// Opens the store `name` (the device's first store is
+    /// `core::campaigns::DEFAULT_DB`; other campaigns' are named by
+    /// `core::campaigns::db_name`): IndexedDB,
     /// falling back to localStorage when IndexedDB is unavailable. A blocked
     /// upgrade is not a reason to fall back (the data is in IndexedDB).
     pub async fn open_named(name: &str) -> Result<BrowserStore, StoreError> {

@@ -65,18 +65,18 @@ pub fn SettingsView() -> impl IntoView {
             // Back to the embedded 2020 plan: offered in the plan's store only (another
             // campaign's store is not the plan's, see `core::campaigns`).
             <Show when=move || state.snapshot.with(|s| s.campaign.as_ref().is_none_or(|c| c.id == crate::core::seed::CAMPAIGN_ID))>
-            <div class="danger-zone">
-                <button type="button" class="danger" data-testid="reset-default" on:click=move |_| confirming.set(true)>{move || state.t(K::ResetDefault)}</button>
-                <Show when=move || confirming.get()>
-                    <div class="confirm" role="alertdialog" aria-labelledby="reset-q">
-                        <p id="reset-q">{move || state.t(K::ResetQuestion)}</p>
-                        <button type="button" class="danger" data-testid="reset-confirm" on:click=reset>{move || state.t(K::ResetDefault)}</button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{move || state.t(K::Cancel)}</button>
-                    </div>
-                </Show>
-                <Show when=move || reset_done.get()><p class="ok" role="status">{move || state.t(K::ResetDone)}</p></Show>
-                <FormError error=reset_error/>
-            </div>
+                <div class="danger-zone">
+                    <button type="button" class="danger" data-testid="reset-default" on:click=move |_| confirming.set(true)>{move || state.t(K::ResetDefault)}</button>
+                    <Show when=move || confirming.get()>
+                        <div class="confirm" role="alertdialog" aria-labelledby="reset-q">
+                            <p id="reset-q">{move || state.t(K::ResetQuestion)}</p>
+                            <button type="button" class="danger" data-testid="reset-confirm" on:click=reset>{move || state.t(K::ResetDefault)}</button>
+                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{move || state.t(K::Cancel)}</button>
+                        </div>
+                    </Show>
+                    <Show when=move || reset_done.get()><p class="ok" role="status">{move || state.t(K::ResetDone)}</p></Show>
+                    <FormError error=reset_error/>
+                </div>
             </Show>
         </section>
     }
