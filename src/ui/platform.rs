@@ -4,7 +4,6 @@
 use crate::core::clock::DeviceId;
 use crate::core::i18n::Lang;
 use chrono::NaiveDate;
-use gloo_storage::{LocalStorage, Storage};
 
 const LANG_KEY: &str = "duzhan.lang";
 
@@ -67,13 +66,33 @@ pub fn print_page() {
     }
 }
 
+/// This page's localStorage, or `None` where the browser forbids it (site data
+/// blocked by the user or a policy: reading `window.localStorage` throws). The
+/// small settings below are then simply not kept, and nothing throws, so the app
+/// gets as far as telling the user why it cannot store data (gloo-storage's
+/// accessors throw instead; `storage::local` checks before it uses them).
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A small setting (JSON) from localStorage.
+fn get_setting<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&local()?.get_item(key).ok()??).ok()
+}
+
+/// Stores a small setting (JSON); `false` when localStorage is forbidden or full.
+fn set_setting<T: serde::Serialize + ?Sized>(key: &str, value: &T) -> bool {
+    let (Some(ls), Ok(text)) = (local(), serde_json::to_string(value)) else { return false };
+    ls.set_item(key, &text).is_ok()
+}
+
 /// The UI language is a small per-browser setting, kept in localStorage.
 pub fn stored_lang() -> Lang {
-    LocalStorage::get::<String>(LANG_KEY).map(|s| Lang::from_code(&s)).unwrap_or_default()
+    get_setting::<String>(LANG_KEY).map(|s| Lang::from_code(&s)).unwrap_or_default()
 }
 
 pub fn store_lang(lang: Lang) {
-    let _ = LocalStorage::set(LANG_KEY, lang.code());
+    set_setting(LANG_KEY, lang.code());
     if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = el.set_attribute("lang", lang.html_lang());
     }
@@ -265,7 +284,7 @@ pub async fn indexeddb_names() -> Vec<String> {
 /// The names of the stores kept in localStorage (the fallback store keeps each
 /// in one key, `<name>/data`: see `storage::local`).
 pub fn local_store_names() -> Vec<String> {
-    let raw = LocalStorage::raw();
+    let Some(raw) = local() else { return Vec::new() };
     let n = raw.length().unwrap_or(0);
     (0..n).filter_map(|i| raw.key(i).ok().flatten()).filter_map(|k| k.strip_suffix("/data").map(str::to_owned)).collect()
 }
@@ -353,7 +372,7 @@ const CATALOG_KEY: &str = "duzhan.campaigns";
 /// The campaigns on this device (see `core::campaigns`), as stored; an unreadable
 /// list is logged and read as the first store alone (the stores are untouched).
 pub fn read_catalog() -> crate::core::campaigns::Catalog {
-    let text = LocalStorage::raw().get_item(CATALOG_KEY).ok().flatten();
+    let text = local().and_then(|ls| ls.get_item(CATALOG_KEY).ok().flatten());
     crate::core::campaigns::Catalog::from_json(text.as_deref()).unwrap_or_else(|e| {
         leptos::logging::warn!("campaign list unreadable, opening the first store: {e}");
         Default::default()
@@ -362,7 +381,10 @@ pub fn read_catalog() -> crate::core::campaigns::Catalog {
 
 /// Stores the campaign list; `Err` when localStorage refuses (full, disabled).
 pub fn write_catalog(c: &crate::core::campaigns::Catalog) -> Result<(), crate::storage::StoreError> {
-    LocalStorage::raw().set_item(CATALOG_KEY, &c.to_json()).map_err(|_| crate::storage::StoreError::QuotaExceeded)
+    match local() {
+        Some(ls) => ls.set_item(CATALOG_KEY, &c.to_json()).map_err(|_| crate::storage::StoreError::QuotaExceeded),
+        None => Err(crate::storage::StoreError::Unavailable("localStorage forbidden".into())),
+    }
 }
 
 /// Records in the campaign list what this page's store holds (its campaign's
@@ -400,11 +422,11 @@ pub struct DataMarker {
 
 /// The marker of the store this page opened.
 pub fn read_marker() -> Option<DataMarker> {
-    LocalStorage::get::<DataMarker>(crate::core::campaigns::key_for(&open_db(), MARKER_KEY)).ok()
+    get_setting::<DataMarker>(&crate::core::campaigns::key_for(&open_db(), MARKER_KEY))
 }
 
 pub fn write_marker(m: &DataMarker) {
-    let _ = LocalStorage::set(crate::core::campaigns::key_for(&open_db(), MARKER_KEY), m);
+    set_setting(&crate::core::campaigns::key_for(&open_db(), MARKER_KEY), m);
 }
 
 /// A User Timing mark (`performance.mark`), read by the cold-start benchmark and
