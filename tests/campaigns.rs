@@ -13,7 +13,7 @@ use duzhan::core::campaigns::{stage_new_campaign, NewCampaignForm};
 use duzhan::core::clock::DeviceId;
 use duzhan::core::seed;
 use duzhan::storage::boot;
-use duzhan::storage::campaigns::{create, open_bundle_as_campaign, CampaignStoreError};
+use duzhan::storage::campaigns::{create, open_bundle_as_campaign, stored_campaign, CampaignStoreError};
 use duzhan::storage::{MemoryStore, Store};
 
 fn form() -> NewCampaignForm {
@@ -48,6 +48,13 @@ fn a_new_campaign_lives_in_its_own_store_and_the_old_one_is_untouched() {
         assert_eq!(snap.campaign.map(|c| (c.name, c.year)), Some(("楚雄州巩固拓展脱贫攻坚成果督战".to_owned(), 2021)));
         assert_eq!(snap.counties.len(), plan.snapshot().counties.len());
         assert!(snap.targets.is_empty());
+
+        // What a lost campaign list is rebuilt from: the campaign each store holds,
+        // read without writing (an empty store stays empty).
+        assert_eq!(stored_campaign(&store).await.unwrap().map(|c| c.id), Some(id.clone()));
+        let empty = MemoryStore::new();
+        assert_eq!(stored_campaign(&empty).await.unwrap(), None);
+        assert!(dump(&empty).meta.is_empty(), "reading a store writes nothing");
 
         // A second try (after a failure between the commit and the switch) is harmless.
         let again = create(&store, new, "州扶贫办").await.unwrap();

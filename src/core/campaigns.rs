@@ -114,6 +114,34 @@ impl Catalog {
         }
     }
 
+    /// The store a bundle of `campaign_id` goes in: the one holding it, or a new one
+    /// named after it.
+    pub fn store_for(&self, campaign_id: &str) -> String {
+        self.db_of_campaign(campaign_id).map(str::to_owned).unwrap_or_else(|| db_name(campaign_id))
+    }
+
+    /// Of the browser's store `names` (databases, localStorage prefixes), the
+    /// campaign stores this list does not hold, each once.
+    pub fn unlisted(&self, names: impl IntoIterator<Item = String>) -> Vec<String> {
+        let prefix = db_name("");
+        let mut out: Vec<String> = Vec::new();
+        for n in names {
+            let ours = n == DEFAULT_DB || n.starts_with(&prefix);
+            if ours && !self.entries.iter().any(|e| e.db == n) && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// Switching from the store `here` (holding `here_campaign`) to `to` (holding
+    /// `campaign`): both are recorded, and `to` is opened from now on.
+    pub fn switch(&mut self, here: &str, here_campaign: Option<&Campaign>, to: &str, campaign: Option<&Campaign>) {
+        self.record(here, here_campaign);
+        self.record(to, campaign);
+        self.activate(to);
+    }
+
     /// Makes `db` the store opened from now on (it must be recorded first).
     pub fn activate(&mut self, db: &str) -> bool {
         let known = self.entries.iter().any(|e| e.db == db);
@@ -447,6 +475,23 @@ mod tests {
         assert_eq!(bad(CampaignInfoForm { name: "".into(), ..form.clone() }), ValidationError::Required { field: "name" });
         let empty = Replica::new(DeviceId("d-e".into()));
         assert_eq!(stage_campaign_info(&empty, &form, 1).unwrap_err(), ValidationError::NoCampaign);
+    }
+
+    #[test]
+    fn the_list_finds_unlisted_stores_picks_a_bundles_store_and_switches() {
+        let plan = seed::seed().campaign;
+        let mut cat = Catalog::default();
+        let names = ["duzhan", "duzhan~campaign-2021-a", "other-app", "duzhan-test-x", "duzhan~campaign-2021-a"].map(String::from);
+        assert_eq!(cat.unlisted(names.clone()), ["duzhan", "duzhan~campaign-2021-a"]);
+        cat.record(DEFAULT_DB, Some(&plan));
+        assert_eq!(cat.unlisted(names), ["duzhan~campaign-2021-a"]);
+        assert_eq!(cat.store_for(seed::CAMPAIGN_ID), DEFAULT_DB);
+        assert_eq!(cat.store_for("campaign-2022-b"), "duzhan~campaign-2022-b");
+        let next = Campaign { id: "campaign-2022-b".into(), year: 2022, ..plan.clone() };
+        let mut fresh = Catalog::default();
+        fresh.switch(DEFAULT_DB, Some(&plan), &cat.store_for(&next.id), Some(&next));
+        assert_eq!(fresh.entries.iter().map(|e| e.db.as_str()).collect::<Vec<_>>(), ["duzhan", "duzhan~campaign-2022-b"]);
+        assert_eq!(fresh.active_db(), "duzhan~campaign-2022-b");
     }
 
     #[test]

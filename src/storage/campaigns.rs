@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 use crate::core::bundle::import::{local_campaign_id, preview};
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::{ImportError, IncomingBundle, KindCounts, SyncLedger};
-use crate::core::campaigns::{bundle_campaign, NewCampaign};
+use crate::core::campaigns::{bundle_campaign, campaign_of, NewCampaign};
 use crate::core::clock::DeviceId;
 use crate::core::i18n::Lang;
 use crate::core::model::Campaign;
@@ -64,11 +64,7 @@ pub async fn open_bundle_as_campaign<S: Store>(store: &S, device: DeviceId, squa
     let id = incoming.header.campaign_id.clone();
     let campaign = bundle_campaign(&incoming).ok_or_else(|| ImportError::NoCampaignRecord { campaign: id.clone() })?;
     let (replica, info) = boot::open_campaign(store, device, Vec::new(), squad_name).await?;
-    if let Some(found) = local_campaign_id(&replica) {
-        if found != id {
-            return Err(CampaignStoreError::Occupied { wanted: id, found: found.to_owned() });
-        }
-    }
+    holds(&replica, &id)?;
     // An unreadable ledger in a store the app just made is not expected; start anew.
     let ledger = SyncLedger::from_meta(info.sync_ledger.as_deref()).unwrap_or_default();
     let pv = preview(incoming, &replica, &ledger, now_ms)?;
@@ -80,6 +76,16 @@ pub async fn open_bundle_as_campaign<S: Store>(store: &S, device: DeviceId, squa
     Ok(Opened { campaign, totals, replica })
 }
 
+/// The campaign a store holds, read from its head without writing anything (a
+/// store never opened by the app stays unopened): for listing stores the campaign
+/// list lost. `None` for a store holding no campaign.
+pub async fn stored_campaign<S: Store>(store: &S) -> Result<Option<Campaign>, StoreError> {
+    let head = store.load_head().await?;
+    let replica = Replica::from_parts(head.docs, crate::core::clock::Hlc::new(DeviceId::seed()));
+    Ok(campaign_of(&replica))
+}
+
+/// `Occupied` unless the replica holds `campaign_id` or no campaign.
 fn holds(replica: &Replica, campaign_id: &str) -> Result<(), CampaignStoreError> {
     match local_campaign_id(replica) {
         Some(found) if found != campaign_id => Err(CampaignStoreError::Occupied { wanted: campaign_id.to_owned(), found: found.to_owned() }),

@@ -5,9 +5,10 @@
 //! then opens the chosen store as a cold start does: nothing of the old campaign
 //! stays in memory to be written to the new one.
 
+use super::plan_edit::text_input;
 use super::{platform, use_app, AppState, FormError, DATA_LOCK};
 use crate::core::bundle::IncomingBundle;
-use crate::core::campaigns::{campaign_of, db_name, DEFAULT_DB, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
+use crate::core::campaigns::{campaign_of, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
 use crate::core::i18n::{Lang, K};
 use crate::core::model::Campaign;
 use crate::storage::browser::BrowserStore;
@@ -40,12 +41,9 @@ pub fn CampaignsPanel() -> impl IntoView {
         let mut c = catalog.get_untracked();
         if c.activate(&db) {
             switching.set(true);
-            match platform::write_catalog(&c) {
-                Ok(()) => platform::reload_page(),
-                Err(e) => {
-                    switching.set(false);
-                    error.set(Some(e.message(state.lang.get_untracked())));
-                }
+            if let Err(e) = open_and_reload(&c) {
+                switching.set(false);
+                error.set(Some(e.message(state.lang.get_untracked())));
             }
         }
     };
@@ -113,14 +111,6 @@ fn CampaignInfo() -> impl IntoView {
             error.set(res.err());
         });
     };
-    // One text input bound to one field of the form.
-    let field = move |key: K, testid: &'static str, get: fn(&CampaignInfoForm) -> &String, set: fn(&mut CampaignInfoForm, String)| {
-        view! {
-            <label>{move || state.t(key)}
-                <input type="text" maxlength="100" data-testid=testid prop:value=move || form.with(|f| get(f).clone()) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-            </label>
-        }
-    };
     view! {
         <Show when=move || !shown.get() && state.snapshot.with(|s| s.campaign.is_some())>
             <button type="button" class="secondary" data-testid="campaign-info-edit" on:click=open_form>{move || state.t(K::CampaignInfoEdit)}</button>
@@ -129,15 +119,15 @@ fn CampaignInfo() -> impl IntoView {
         <Show when=move || shown.get()>
             <form class="form" data-testid="campaign-info-form" on:submit=submit>
                 <h4>{move || state.t(K::CampaignInfoEdit)}</h4>
-                {field(K::CampaignName, "info-name", |f| &f.name, |f, v| f.name = v)}
-                {field(K::CampaignYear, "info-year", |f| &f.year, |f, v| f.year = v)}
-                {field(K::CampaignDocNo, "info-docno", |f| &f.doc_no, |f, v| f.doc_no = v)}
-                {field(K::CampaignIssuer, "info-issuer", |f| &f.issuer, |f, v| f.issuer = v)}
-                {field(K::CampaignPhone, "info-phone", |f| &f.contact_phone, |f, v| f.contact_phone = v)}
-                {field(K::CampaignEmail, "info-email", |f| &f.contact_email, |f, v| f.contact_email = v)}
-                {field(K::ThresholdPoor, "info-poor", |f| &f.remaining_poor_over, |f, v| f.remaining_poor_over = v)}
-                {field(K::ThresholdIncidence, "info-incidence", |f| &f.incidence_over_pct, |f, v| f.incidence_over_pct = v)}
-                {field(K::ThresholdSite, "info-site", |f| &f.site_people_over, |f, v| f.site_people_over = v)}
+                {text_input(form, K::CampaignName, "info-name", "text", |f| &f.name, |f, v| f.name = v)}
+                {text_input(form, K::CampaignYear, "info-year", "text", |f| &f.year, |f, v| f.year = v)}
+                {text_input(form, K::CampaignDocNo, "info-docno", "text", |f| &f.doc_no, |f, v| f.doc_no = v)}
+                {text_input(form, K::CampaignIssuer, "info-issuer", "text", |f| &f.issuer, |f, v| f.issuer = v)}
+                {text_input(form, K::CampaignPhone, "info-phone", "text", |f| &f.contact_phone, |f, v| f.contact_phone = v)}
+                {text_input(form, K::CampaignEmail, "info-email", "text", |f| &f.contact_email, |f, v| f.contact_email = v)}
+                {text_input(form, K::ThresholdPoor, "info-poor", "text", |f| &f.remaining_poor_over, |f, v| f.remaining_poor_over = v)}
+                {text_input(form, K::ThresholdIncidence, "info-incidence", "text", |f| &f.incidence_over_pct, |f, v| f.incidence_over_pct = v)}
+                {text_input(form, K::ThresholdSite, "info-site", "text", |f| &f.site_people_over, |f, v| f.site_people_over = v)}
                 <div class="actions">
                     <button type="submit" data-testid="campaign-info-save">{move || state.t(K::Save)}</button>
                     <button type="button" class="secondary" on:click=move |_| shown.set(false)>{move || state.t(K::Cancel)}</button>
@@ -210,41 +200,29 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
 
 /// Adds to `catalog` the campaign stores of this browser it does not list — the
 /// first store, and the `duzhan~…` stores among the IndexedDB databases and the
-/// localStorage fallback's keys — each with the campaign its head holds (read
-/// only: a store is never written here). Returns whether any was added.
+/// localStorage fallback's keys (`Catalog::unlisted`) — each with the campaign it
+/// holds (`stored_campaign`, read only). A store holding no campaign (an import into
+/// it that never committed) has nothing to show and is not listed. Returns whether
+/// any was added.
 async fn discover(catalog: &mut Catalog) -> bool {
-    use crate::storage::local::LocalStore;
     use crate::storage::idb::IdbStore;
-    let prefix = db_name("");
-    let unlisted = |c: &Catalog, name: &str| !c.entries.iter().any(|e| e.db == name);
+    use crate::storage::local::LocalStore;
     let mut added = false;
-    let mut idb: Vec<String> = platform::indexeddb_names().await.into_iter().filter(|n| n.starts_with(&prefix) || n == DEFAULT_DB).collect();
-    let local: Vec<String> = platform::local_store_names().into_iter().filter(|n| n.starts_with(&prefix) || n == DEFAULT_DB).collect();
-    idb.retain(|n| unlisted(catalog, n));
-    for name in idb {
+    for name in catalog.unlisted(platform::indexeddb_names().await) {
         if let Ok(store) = IdbStore::open(&name).await {
-            added |= record_head(catalog, &name, &store).await;
+            if let Ok(Some(c)) = stores::stored_campaign(&store).await {
+                added |= catalog.record(&name, Some(&c));
+            }
         }
     }
-    for name in local {
-        if unlisted(catalog, &name) {
-            if let Ok(store) = LocalStore::open(&name) {
-                added |= record_head(catalog, &name, &store).await;
+    for name in catalog.unlisted(platform::local_store_names()) {
+        if let Ok(store) = LocalStore::open(&name) {
+            if let Ok(Some(c)) = stores::stored_campaign(&store).await {
+                added |= catalog.record(&name, Some(&c));
             }
         }
     }
     added
-}
-
-async fn record_head<S: crate::storage::Store>(catalog: &mut Catalog, name: &str, store: &S) -> bool {
-    let Ok(head) = store.load_head().await else { return false };
-    let replica = crate::core::replica::Replica::from_parts(head.docs, crate::core::clock::Hlc::new(crate::core::clock::DeviceId::seed()));
-    // A store holding no campaign (an import into it that never committed) has
-    // nothing to show; it is not listed.
-    match campaign_of(&replica) {
-        Some(c) => catalog.record(name, Some(&c)),
-        None => false,
-    }
 }
 
 /// Checks the form, writes the new campaign into a store of its own, makes it the
@@ -276,7 +254,7 @@ pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<()
     if catalog.db_of_campaign(&campaign_id).is_none() && discover(&mut catalog).await {
         platform::write_catalog(&catalog).map_err(|e| e.message(lang))?;
     }
-    let db = catalog.db_of_campaign(&campaign_id).map(str::to_owned).unwrap_or_else(|| db_name(&campaign_id));
+    let db = catalog.store_for(&campaign_id);
     if db == platform::open_db() {
         // The list says this page's store holds it: the import panel's own path applies.
         return Err(crate::core::bundle::ImportError::WrongCampaign { bundle: campaign_id, local: db }.message(lang));
@@ -293,10 +271,13 @@ pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<()
 fn switch_to(state: AppState, db: &str, campaign: Option<&Campaign>, lang: Lang) -> Result<(), String> {
     let mut c: Catalog = platform::read_catalog();
     let here = state.replica.with_untracked(|r| r.as_ref().and_then(campaign_of));
-    c.record(&platform::open_db(), here.as_ref());
-    c.record(db, campaign);
-    c.activate(db);
-    platform::write_catalog(&c).map_err(|e| e.message(lang))?;
+    c.switch(&platform::open_db(), here.as_ref(), db, campaign);
+    open_and_reload(&c).map_err(|e| e.message(lang))
+}
+
+/// Stores the list (whose active store is the one to open) and reloads into it.
+fn open_and_reload(c: &Catalog) -> Result<(), crate::storage::StoreError> {
+    platform::write_catalog(c)?;
     platform::reload_page();
     Ok(())
 }

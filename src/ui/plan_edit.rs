@@ -10,7 +10,7 @@ use crate::core::plan_edit::{
     parties_code, stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_delete_requirement, stage_save_county, stage_save_milestone, stage_save_phase,
     stage_save_requirement, CountyForm, MilestoneForm, PhaseForm, RequirementForm, PARTIES,
 };
-use crate::core::report::{Parties, ReportSnapshot, Schedule};
+use crate::core::report::{Parties, Schedule};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -111,7 +111,7 @@ fn EditorActions(prefix: &'static str, is_new: bool, delete_label: K, on_cancel:
 }
 
 /// A text input bound to one field of a form signal.
-fn text_input<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, kind: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
+pub(super) fn text_input<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, kind: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
     let state = use_app();
     view! {
         <label>{move || state.t(key)}
@@ -247,7 +247,7 @@ pub fn RequirementsPanel() -> impl IntoView {
     let editing = RwSignal::new(None::<RequirementForm>);
     let rows = move || {
         let lang = state.lang.get();
-        state.replica.with(|r| r.as_ref().map(|r| ReportSnapshot::from_docs(r.docs()).requirements).unwrap_or_default()).into_iter().map(|q| {
+        state.reports.with(|r| r.requirements.clone()).into_iter().map(|q| {
             let when = match q.schedule {
                 Schedule::Monthly { due_day, first, last } => match lang {
                     crate::core::i18n::Lang::Zh => format!("{} · {first} 至 {last} · 每月{due_day}日前", state.t(K::ReqMonthly)),
