@@ -4,8 +4,11 @@
 //! - [`core`]: the pure core — no browser, no I/O; tested natively.
 //! - [`storage`]: the storage trait, its in-memory implementation and the shared
 //!   contract suite; the IndexedDB and localStorage implementations on wasm32.
+//! - [`app`]: the use cases (save, import, export, campaigns) over the store and
+//!   two small ports; native, tested on the memory store.
 //! - `ui` (wasm32 only): Leptos components that turn events into core operations.
 
+pub mod app;
 pub mod core;
 pub mod storage;
 

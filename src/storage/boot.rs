@@ -272,18 +272,36 @@ fn as_stored(clock: crate::core::clock::Hlc, docs: Vec<Doc>) -> Change {
 
 /// Moves a replica's clock past the clock another tab of this device stored (the
 /// tabs share one device id, so without this two tabs could hand out the same
-/// stamp). Call under the cross-tab lock, right before staging.
+/// stamp). Call under the cross-tab lock, right before staging. The two halves,
+/// [`stored_clock`] and [`observe_clock`], are what the commit pipeline
+/// (`app::commit`) runs, with the replica in the app's state between them.
 pub async fn catch_up_clock<S: Store>(store: &S, replica: &mut Replica) -> Result<(), StoreError> {
+    if let Some(c) = stored_clock(store).await? {
+        observe_clock(replica, &c);
+    }
+    Ok(())
+}
+
+/// The clock the last commit on this device stored; `None` before the first.
+pub async fn stored_clock<S: Store>(store: &S) -> Result<Option<Hlc>, StoreError> {
     match store.meta(META_CLOCK).await? {
-        Some(c) => observe_stored_clock(replica, &c),
-        None => Ok(()),
+        Some(c) => parse_clock(&c).map(Some),
+        None => Ok(None),
     }
 }
 
-/// The pure half of [`catch_up_clock`]: moves `replica`'s clock past a stored clock value.
+fn parse_clock(stored: &str) -> Result<Hlc, StoreError> {
+    serde_json::from_str::<Hlc>(stored).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))
+}
+
+/// Moves `replica`'s clock past a stored clock (its own device id is kept).
+pub fn observe_clock(replica: &mut Replica, stored: &Hlc) {
+    replica.apply(Change { docs: Vec::new(), clock: Hlc { device: replica.device().clone(), ..stored.clone() } });
+}
+
+/// [`observe_clock`] from a stored clock value.
 pub fn observe_stored_clock(replica: &mut Replica, stored: &str) -> Result<(), StoreError> {
-    let stored = serde_json::from_str::<Hlc>(stored).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?;
-    replica.apply(Change { docs: Vec::new(), clock: Hlc { device: replica.device().clone(), ..stored } });
+    observe_clock(replica, &parse_clock(stored)?);
     Ok(())
 }
 

@@ -24,6 +24,16 @@ impl BrowserStore {
             Err(e) => Err(e),
         }
     }
+
+    /// Opens the IndexedDB store `name` (one the browser lists), never the fallback.
+    pub async fn open_indexeddb(name: &str) -> Result<BrowserStore, StoreError> {
+        IdbStore::open(name).await.map(BrowserStore::Idb)
+    }
+
+    /// Opens the localStorage fallback's store `name`.
+    pub fn open_local(name: &str) -> Result<BrowserStore, StoreError> {
+        LocalStore::open(name).map(BrowserStore::Local)
+    }
 }
 
 impl Store for BrowserStore {

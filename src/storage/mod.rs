@@ -82,6 +82,12 @@ impl StoreError {
     }
 }
 
+impl crate::core::i18n::UserMessage for StoreError {
+    fn message(&self, lang: Lang) -> String {
+        StoreError::message(self, lang)
+    }
+}
+
 /// Everything a store holds. Serialises as `{"meta": {...}, "docs": [...]}`, the
 /// form of the stored-data fixtures (`tests/fixtures/storage_v1.json`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

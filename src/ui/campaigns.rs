@@ -1,18 +1,17 @@
 //! Campaigns on this device (工作方案): the list in Settings, switching, starting a
 //! new campaign, and opening another campaign's bundle as one (from the import
-//! panel). The work is `core::campaigns` and `storage::campaigns`; here the events
-//! become those calls. Every change of campaign ends in a reload of the page, which
+//! panel). The use cases are `app::campaigns`; here the events become those calls. Every change of campaign ends in a reload of the page, which
 //! then opens the chosen store as a cold start does: nothing of the old campaign
 //! stays in memory to be written to the new one.
 
-use super::plan_edit::text_input;
-use super::{platform, use_app, AppState, FormError, DATA_LOCK};
+use super::widgets::text_input;
+use super::platform::{self, BrowserStores, WebPlatform};
+use super::{use_app, AppState, FormError};
+use crate::app::campaigns as use_case;
+use crate::app::campaigns::Stores as _;
 use crate::core::bundle::IncomingBundle;
-use crate::core::campaigns::{campaign_of, stage_campaign_info, stage_new_campaign, CampaignInfoForm, Catalog, NewCampaignForm, YEARS};
-use crate::core::i18n::{Lang, K};
-use crate::core::model::Campaign;
-use crate::storage::browser::BrowserStore;
-use crate::storage::campaigns::{self as stores, CampaignStoreError};
+use crate::core::campaigns::{stage_campaign_info, CampaignInfoForm, NewCampaignForm, YEARS};
+use crate::core::i18n::{UserMessage as _, K};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -21,27 +20,25 @@ use leptos::task::spawn_local;
 #[component]
 pub fn CampaignsPanel() -> impl IntoView {
     let state = use_app();
-    let catalog = RwSignal::new(platform::read_catalog());
-    let open = platform::open_db();
+    let catalog = RwSignal::new(BrowserStores.read_catalog());
+    let open = BrowserStores.open_db();
     let switching = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
     // Campaign stores the list lost (localStorage cleared on its own) come back.
     spawn_local(async move {
-        let mut c = catalog.get_untracked();
-        if discover(&mut c).await {
-            if let Err(e) = platform::write_catalog(&c) {
-                leptos::logging::warn!("campaign list not stored: {e}");
-            }
+        let c = use_case::list(&BrowserStores).await;
+        if c != catalog.get_untracked() {
             catalog.set(c);
         }
     });
 
     let switch = move |db: String| {
-        let mut c = catalog.get_untracked();
-        if c.activate(&db) {
-            switching.set(true);
-            if let Err(e) = open_and_reload(&c) {
+        switching.set(true);
+        match use_case::switch(&BrowserStores, &db) {
+            Ok(true) => platform::reload_page(),
+            Ok(false) => switching.set(false),
+            Err(e) => {
                 switching.set(false);
                 error.set(Some(e.message(state.lang.get_untracked())));
             }
@@ -104,7 +101,7 @@ fn CampaignInfo() -> impl IntoView {
             let res = state.save(move |r, now| Ok(stage_campaign_info(r, &f, now)?)).await;
             if res.is_ok() {
                 // The campaign list shows the new name.
-                state.replica.with_untracked(|r| r.as_ref().map(platform::note_campaign));
+                state.note_campaign();
                 shown.set(false);
             }
             done.set(res.is_ok());
@@ -198,90 +195,21 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// Adds to `catalog` the campaign stores of this browser it does not list — the
-/// first store, and the `duzhan~…` stores among the IndexedDB databases and the
-/// localStorage fallback's keys (`Catalog::unlisted`) — each with the campaign it
-/// holds (`stored_campaign`, read only). A store holding no campaign (an import into
-/// it that never committed) has nothing to show and is not listed. Returns whether
-/// any was added.
-async fn discover(catalog: &mut Catalog) -> bool {
-    use crate::storage::idb::IdbStore;
-    use crate::storage::local::LocalStore;
-    let mut added = false;
-    for name in catalog.unlisted(platform::indexeddb_names().await) {
-        if let Ok(store) = IdbStore::open(&name).await {
-            if let Ok(Some(c)) = stores::stored_campaign(&store).await {
-                added |= catalog.record(&name, Some(&c));
-            }
-        }
-    }
-    for name in catalog.unlisted(platform::local_store_names()) {
-        if let Ok(store) = LocalStore::open(&name) {
-            if let Ok(Some(c)) = stores::stored_campaign(&store).await {
-                added |= catalog.record(&name, Some(&c));
-            }
-        }
-    }
-    added
-}
-
-/// Checks the form, writes the new campaign into a store of its own, makes it the
-/// one to open and reloads. On `Err` (the user's message) nothing was switched; a
-/// store already written is reused by the next try.
+/// Writes the new campaign into a store of its own, makes it the one to open and
+/// reloads. On `Err` (the user's message) nothing was switched; a store already
+/// written is reused by the next try.
 async fn create_campaign(state: AppState, form: NewCampaignForm) -> Result<(), String> {
     let lang = state.lang.get_untracked();
-    let squad = squad_name(state);
-    let staged = state.replica.with_untracked(|r| r.as_ref().map(|r| stage_new_campaign(&form, r, platform::random_device(), platform::now_ms())));
-    let new = match staged {
-        None => return Err(state.t(K::Loading).to_owned()),
-        Some(s) => s.map_err(|e| e.message(lang))?,
-    };
-    let db = new.db.clone();
-    let _lock = platform::web_lock(DATA_LOCK).await;
-    let store = BrowserStore::open_named(&db).await.map_err(|e| e.message(lang))?;
-    let replica = stores::create(&store, new, &squad).await.map_err(|e| e.message(lang))?;
-    switch_to(state, &db, campaign_of(&replica).as_ref(), lang)
+    use_case::create(&BrowserStores, &WebPlatform { tabs: None }, &state, &form).await.map_err(|e| e.message(lang))?;
+    platform::reload_page();
+    Ok(())
 }
 
 /// Imports a bundle of another campaign into that campaign's store on this device
 /// (made for it the first time) and switches to it. On `Err` nothing was switched.
 pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<(), String> {
     let lang = state.lang.get_untracked();
-    let campaign_id = incoming.header.campaign_id.clone();
-    // The store that holds it already, if any: listed, or found among this
-    // browser's stores (a list lost, or never told of the first store's campaign).
-    let mut catalog = platform::read_catalog();
-    if catalog.db_of_campaign(&campaign_id).is_none() && discover(&mut catalog).await {
-        platform::write_catalog(&catalog).map_err(|e| e.message(lang))?;
-    }
-    let db = catalog.store_for(&campaign_id);
-    if db == platform::open_db() {
-        // The list says this page's store holds it: the import panel's own path applies.
-        return Err(crate::core::bundle::ImportError::WrongCampaign { bundle: campaign_id, local: db }.message(lang));
-    }
-    let squad = squad_name(state);
-    let _lock = platform::web_lock(DATA_LOCK).await;
-    let store = BrowserStore::open_named(&db).await.map_err(|e| e.message(lang))?;
-    let opened = stores::open_bundle_as_campaign(&store, platform::random_device(), &squad, incoming, platform::now_ms()).await.map_err(|e: CampaignStoreError| e.message(lang))?;
-    switch_to(state, &db, Some(&opened.campaign), lang)
-}
-
-/// Lists `db` (and this page's store) in the campaign list, makes `db` the one to
-/// open, and reloads the page.
-fn switch_to(state: AppState, db: &str, campaign: Option<&Campaign>, lang: Lang) -> Result<(), String> {
-    let mut c: Catalog = platform::read_catalog();
-    let here = state.replica.with_untracked(|r| r.as_ref().and_then(campaign_of));
-    c.switch(&platform::open_db(), here.as_ref(), db, campaign);
-    open_and_reload(&c).map_err(|e| e.message(lang))
-}
-
-/// Stores the list (whose active store is the one to open) and reloads into it.
-fn open_and_reload(c: &Catalog) -> Result<(), crate::storage::StoreError> {
-    platform::write_catalog(c)?;
+    use_case::open_bundle(&BrowserStores, &WebPlatform { tabs: None }, &state, incoming).await.map_err(|e| e.message(lang))?;
     platform::reload_page();
     Ok(())
-}
-
-fn squad_name(state: AppState) -> String {
-    state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default())
 }

@@ -21,7 +21,7 @@
 //! of the query the shown result answers), `ledger-scroll`, `ledger-row`
 //! (data-problem-id, data-status), `ledger-empty`, `ledger-new-problem`.
 
-use super::reports::PrintFooter;
+use super::print::PrintFooter;
 use super::{platform, use_app, ExportMenu, ExportWhat};
 use crate::core::fieldwork::form::{list_window, sort_code, sort_from_code, sort_label, status_filter_code, status_filter_label, status_tab_count, SORTS, STATUS_TABS};
 use crate::core::fieldwork::ledger::{LedgerQuery, LedgerView as View};

@@ -37,37 +37,19 @@ pub fn check_lost(info: &DeviceInfo) -> Option<LostData> {
     (m.device_id != info.device_id.0 && m.records > 0).then_some(LostData::Evicted { records: m.records, last_commit_ms: m.last_commit_ms })
 }
 
-/// After a commit: the marker now describes this store — unless lost data is
-/// being reported, whose marker must stay until the user restores or dismisses.
-pub fn note_commit(state: &AppState) {
-    if state.lost.with_untracked(Option::is_some) {
-        return;
-    }
-    write_current_marker(state);
-}
-
-fn write_current_marker(state: &AppState) {
-    let device = state.device.with_untracked(|d| d.as_ref().map(|d| d.device_id.0.clone()));
-    let records = state.replica.with_untracked(|r| r.as_ref().map(|r| r.len()).unwrap_or(0));
-    if let Some(device_id) = device {
-        platform::write_marker(&platform::DataMarker { device_id, records, last_commit_ms: platform::now_ms() });
-    }
-}
-
 /// The user restored from a bundle or dismissed the report: forget the lost data
 /// (the marker describes this store from now on; a store missing records records
 /// the count it holds now, so the report does not come back for the same loss).
 pub async fn resolve_lost(state: AppState) {
     let Some(lost) = state.lost.get_untracked() else { return };
+    let Some(session) = state.session() else { return };
     if let LostData::Missing { .. } = lost {
         let count = state.replica.with_untracked(|r| r.as_ref().map(|r| r.len()).unwrap_or(0));
-        if let Some(store) = state.store.get_value() {
-            let _turn = state.turn().await;
-            let _ = store.commit(&[], &[(META_DOC_COUNT.to_owned(), count.to_string())]).await;
-        }
+        let _turn = session.turn().await;
+        let _ = session.store().commit(&[], &[(META_DOC_COUNT.to_owned(), count.to_string())]).await;
     }
     state.lost.set(None);
-    write_current_marker(&state);
+    session.write_marker(&state);
 }
 
 /// On the home view: data was lost; restore it from a bundle (the import view).

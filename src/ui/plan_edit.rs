@@ -2,7 +2,9 @@
 //! timeline), counties (on the target list). Each form is checked and staged by
 //! `core::plan_edit`; here events become those calls.
 
-use super::{use_app, AppState, FormError, UserError};
+use super::widgets::{text_input, EditorActions};
+use super::{use_app, AppState, FormError};
+use crate::app::UserError;
 use crate::core::replica::{Change, Replica};
 use crate::core::validate::ValidationError;
 use crate::core::i18n::K;
@@ -19,22 +21,6 @@ use leptos::task::spawn_local;
 pub enum Editing {
     Phase(PhaseForm),
     Milestone(MilestoneForm),
-}
-
-/// A delete button that asks once more before it acts.
-#[component]
-fn DeleteButton(label: K, testid: String, on_confirm: Callback<()>) -> impl IntoView {
-    let state = use_app();
-    let asking = RwSignal::new(false);
-    let testid = StoredValue::new(testid);
-    view! {
-        <Show when=move || !asking.get() fallback=move || view! {
-            <button type="button" class="danger" data-testid=move || format!("{}-confirm", testid.get_value()) on:click=move |_| on_confirm.run(())>{move || state.t(K::ConfirmDelete)}</button>
-            <button type="button" class="secondary" on:click=move |_| asking.set(false)>{move || state.t(K::Cancel)}</button>
-        }>
-            <button type="button" class="danger" data-testid=move || testid.get_value() on:click=move |_| asking.set(true)>{move || state.t(label)}</button>
-        </Show>
-    }
 }
 
 /// Saves a staged edit through the one commit path: `on_done` after it is stored,
@@ -94,29 +80,6 @@ fn editor<F: Clone + Send + Sync + 'static>(form: F, id: Option<String>, on_done
             run_save(state, error, on_done, move |r, now| Ok(save(r, &f, now)?.0));
         }),
         delete: Callback::new(move |_| run_save(state, error, on_done, move |r, now| Ok(delete(r, &id.get_value(), now)?))),
-    }
-}
-
-/// Save, cancel and (for an existing record) delete, under an editor.
-#[component]
-fn EditorActions(prefix: &'static str, is_new: bool, delete_label: K, on_cancel: Callback<()>, on_delete: Callback<()>) -> impl IntoView {
-    let state = use_app();
-    view! {
-        <div class="actions">
-            <button type="submit" data-testid=format!("{prefix}-save")>{move || state.t(K::Save)}</button>
-            <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{move || state.t(K::Cancel)}</button>
-            {(!is_new).then(|| view! { <DeleteButton label=delete_label testid=format!("{prefix}-delete") on_confirm=on_delete/> })}
-        </div>
-    }
-}
-
-/// A text input bound to one field of a form signal.
-pub(super) fn text_input<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, kind: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
-    let state = use_app();
-    view! {
-        <label>{move || state.t(key)}
-            <input type=kind data-testid=testid prop:value=move || form.with(|f| get(f).clone()) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-        </label>
     }
 }
 

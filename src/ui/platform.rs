@@ -1,7 +1,6 @@
 //! The few browser facts the UI needs: time, randomness, the URL fragment and
 //! small settings. Kept here so components stay free of `web_sys` calls.
 
-use crate::core::clock::DeviceId;
 use crate::core::i18n::Lang;
 use chrono::NaiveDate;
 
@@ -15,23 +14,6 @@ pub fn now_ms() -> u64 {
 pub fn today() -> NaiveDate {
     let d = js_sys::Date::new_0();
     NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date()).unwrap_or_default()
-}
-
-/// A new random device id from the browser's cryptographic generator.
-pub fn random_device() -> DeviceId {
-    let mut buf = [0u8; 8];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(&mut buf).ok())
-        .is_some();
-    if !filled {
-        // No Web Crypto (very old browsers): time and Math.random still make collisions unlikely.
-        let t = now_ms();
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = ((js_sys::Math::random() * 256.0) as u8) ^ ((t >> (i * 8)) as u8);
-        }
-    }
-    DeviceId::from_random(buf)
 }
 
 pub fn current_hash() -> String {
@@ -188,16 +170,20 @@ pub fn locate(done: impl FnOnce(Result<crate::core::fieldwork::GpsFix, crate::co
 /// Fresh random bytes from the browser's cryptographic generator.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
+    fill_random(&mut buf);
+    buf
+}
+
+fn fill_random(buf: &mut [u8]) {
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(&mut buf).ok())
+        .and_then(|c| c.get_random_values_with_u8_array(buf).ok())
         .is_some();
     if !filled {
         for b in buf.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    buf
 }
 
 /// A time in milliseconds as local date and time text.
@@ -387,18 +373,6 @@ pub fn write_catalog(c: &crate::core::campaigns::Catalog) -> Result<(), crate::s
     }
 }
 
-/// Records in the campaign list what this page's store holds (its campaign's
-/// name and year), so the list stays true when a campaign is renamed or imported.
-pub fn note_campaign(replica: &crate::core::replica::Replica) {
-    let mut c = read_catalog();
-    let campaign = crate::core::campaigns::campaign_of(replica);
-    if c.record(&open_db(), campaign.as_ref()) {
-        if let Err(e) = write_catalog(&c) {
-            leptos::logging::warn!("campaign list not stored: {e}");
-        }
-    }
-}
-
 thread_local! {
     static OPEN_DB: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
 }
@@ -410,15 +384,7 @@ pub fn open_db() -> String {
     OPEN_DB.with(|o| o.get_or_init(|| read_catalog().active_db().to_owned()).clone())
 }
 
-/// What this browser last knew about its stored data, kept in localStorage beside
-/// (not inside) the database: if the browser evicts the database, this survives
-/// only when localStorage was spared, and then tells that data existed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DataMarker {
-    pub device_id: String,
-    pub records: usize,
-    pub last_commit_ms: u64,
-}
+pub use crate::app::DataMarker;
 
 /// The marker of the store this page opened.
 pub fn read_marker() -> Option<DataMarker> {
@@ -437,5 +403,96 @@ pub fn mark(name: &str) {
     let mark = perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &"mark".into()).ok()).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let (Some(p), Some(f)) = (perf, mark) {
         let _ = f.call1(&p, &name.into());
+    }
+}
+
+/// The browser as the application layer's [`Platform`](crate::app::Platform):
+/// the clock, `crypto.getRandomValues`, Web Locks, the tab channel and the data
+/// marker in localStorage.
+pub struct WebPlatform {
+    /// The channel to the app's other tabs (None where BroadcastChannel is missing).
+    pub tabs: Option<web_sys::BroadcastChannel>,
+}
+
+/// The Web Lock every tab takes to write: saves, imports, migrations, first run.
+pub const DATA_LOCK: &str = "duzhan-data";
+
+impl crate::app::Platform for WebPlatform {
+    type Lock = Option<WebLock>;
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+    fn today(&self) -> NaiveDate {
+        today()
+    }
+    fn fill_random(&self, buf: &mut [u8]) {
+        fill_random(buf)
+    }
+    async fn lock(&self) -> Option<WebLock> {
+        web_lock(DATA_LOCK).await
+    }
+    async fn sleep_ms(&self, ms: u32) {
+        sleep_ms(i32::try_from(ms).unwrap_or(i32::MAX)).await
+    }
+    fn announce(&self, ids: &[&str]) {
+        if let Some(ch) = &self.tabs {
+            announce_change(ch, ids);
+        }
+    }
+    fn write_marker(&self, marker: &DataMarker) {
+        write_marker(marker)
+    }
+    fn saved(&self) {
+        ask_persistence_once()
+    }
+}
+
+/// After the first real save of a session, asks the browser to keep this site's
+/// data (it then survives storage pressure). Asked once: browsers may prompt.
+fn ask_persistence_once() {
+    thread_local! { static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) }; }
+    if ASKED.with(|a| a.replace(true)) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        if is_persisted().await == Some(false) {
+            let _ = request_persistence().await;
+        }
+    });
+}
+
+/// This browser's campaign stores and the campaign list in localStorage, as the
+/// application layer's [`Stores`](crate::app::campaigns::Stores). Stores are
+/// opened through `BrowserStore` only.
+pub struct BrowserStores;
+
+impl crate::app::campaigns::Stores for BrowserStores {
+    type Store = crate::storage::browser::BrowserStore;
+    async fn open(&self, name: &str) -> Result<Self::Store, crate::storage::StoreError> {
+        crate::storage::browser::BrowserStore::open_named(name).await
+    }
+    async fn existing(&self, catalog: &crate::core::campaigns::Catalog) -> Vec<(String, Self::Store)> {
+        use crate::storage::browser::BrowserStore;
+        let mut out = Vec::new();
+        for name in catalog.unlisted(indexeddb_names().await) {
+            if let Ok(s) = BrowserStore::open_indexeddb(&name).await {
+                out.push((name, s));
+            }
+        }
+        for name in catalog.unlisted(local_store_names()) {
+            if let Ok(s) = BrowserStore::open_local(&name) {
+                out.push((name, s));
+            }
+        }
+        out
+    }
+    fn read_catalog(&self) -> crate::core::campaigns::Catalog {
+        read_catalog()
+    }
+    fn write_catalog(&self, catalog: &crate::core::campaigns::Catalog) -> Result<(), crate::storage::StoreError> {
+        write_catalog(catalog)
+    }
+    fn open_db(&self) -> String {
+        open_db()
     }
 }

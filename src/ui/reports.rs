@@ -4,6 +4,7 @@
 //! Every figure comes from `core::report`; these components only show it and turn
 //! clicks into staged changes.
 
+use super::print::{PrintFooter, PrintHeader};
 use super::{platform, use_app, AppState, ExportMenu, ExportWhat, FormError, MissingRecord};
 use crate::core::export::{reporting_status_sheet, rollup_sheet, ExportKind};
 use crate::core::i18n::K;
@@ -39,35 +40,6 @@ fn subject_label(state: AppState, subject: &Subject) -> Option<String> {
 
 fn date_text(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".to_owned())
-}
-
-/// The official-form header of a printed page: title, unit, month, print date.
-#[component]
-fn PrintHeader(#[prop(into)] title: Signal<String>, #[prop(into)] unit: Signal<String>, month: Month) -> impl IntoView {
-    let state = use_app();
-    view! {
-        <header class="form-header" data-testid="print-header">
-            <p class="form-title">{move || title.get()}</p>
-            <p class="form-meta">
-                <span>{move || format!("{}：{}", state.t(K::ReportUnit), unit.get())}</span>
-                <span>{move || format!("{}：{}", state.t(K::BoardMonth), month.label(state.lang.get()))}</span>
-                <span>{move || format!("{}：{}", state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
-            </p>
-        </header>
-    }
-}
-
-/// The footer with the content hash that matches a paper copy to its data.
-#[component]
-pub(super) fn PrintFooter(#[prop(into)] hash: Signal<String>) -> impl IntoView {
-    let state = use_app();
-    view! {
-        <footer class="form-footer">
-            <span>{move || state.t(K::PrintHash)}"："</span>
-            <code data-testid="print-hash">{move || hash.get()}</code>
-            <span class="muted">{move || format!(" · {} · {}", state.t(K::AppTitle), state.t(K::PrintHashHint))}</span>
-        </footer>
-    }
 }
 
 /// The month's figures as a compact table (what the analysis starts from).

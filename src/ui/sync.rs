@@ -2,10 +2,9 @@
 //! back receipts, and see which devices have sent what.
 //!
 //! Every decision is the core's (`core::bundle`): what goes in a bundle, whether a
-//! file is acceptable, what an import would change. This view reads files, shows
-//! previews and commits what the core staged — under the same lock as every other
-//! save, and re-staged against the replica of that moment, so an edit made while
-//! the preview was open is never overwritten.
+//! file is acceptable, what an import would change; the use cases are the app's
+//! (`app::exchange`: the intake state machine, import, receipts, export). This view
+//! reads files, shows previews and asks the app to commit.
 //!
 //! data-testids: `view-sync`, `export-scope` (select: full|delta|since|county),
 //! `export-recipient`, `export-since`, `export-county`, `export-passphrase`,
@@ -15,14 +14,12 @@
 //! `import-result`, `import-error`, `receipt-download`, `known-device`, `export-record`.
 
 use super::{platform, use_app};
-use crate::core::bundle::crypto::{self, EncryptParams};
+use crate::app::{Intake, Previewed, Read};
 use crate::core::bundle::error::kind_zh;
-use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, IncomingBundle};
 use crate::core::bundle::warmup;
-use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
-use crate::core::bundle::{export_bundle, ExportRequest, ExportScope, ImportError, Limits, Preview};
+use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::{Lang, K};
+use crate::core::i18n::{Lang, UserMessage as _, K};
 use crate::core::validate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -99,31 +96,18 @@ fn ExportPanel() -> impl IntoView {
             busy.set(Some(if passphrase.is_empty() { K::Writing } else { K::Encrypting }));
             platform::yield_to_browser().await;
             let req = ExportRequest { scope, recipient: recipient_id, squad_name, created_ms: platform::now_ms(), date: platform::today(), bundle_id: platform::random_bytes() };
-            // The ledger is stored before the file is handed over: a file that exists is
-            // always in the ledger, so sequence numbers are never reused.
-            let outcome = state
-                .commit_staged(|r, ledger, _now| {
-                    let file = export_bundle(r, ledger, &req).map_err(|e| e.message(lang))?;
-                    let bytes = if passphrase.is_empty() {
-                        file.bytes.clone()
-                    } else {
-                        let params = EncryptParams { passphrase: &passphrase, salt: platform::random_bytes(), nonce: platform::random_bytes(), iterations: crypto::MIN_ITERATIONS };
-                        crypto::encrypt(&file.bytes, &params).map_err(|e| e.message(lang))?
-                    };
-                    let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
-                    Ok((change, Some(file.ledger.clone()), (file, bytes)))
-                })
-                .await;
+            let Some(session) = state.session() else { return busy.set(None) };
+            let outcome = session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await;
             busy.set(None);
             match outcome {
-                Ok((file, bytes)) => match platform::download(&file.file_name, &bytes, JSON_MIME) {
+                Ok(done) => match platform::download(&done.file.file_name, &done.bytes, JSON_MIME) {
                     Ok(()) => {
-                        let total: u64 = file.counts.values().sum();
-                        result.set(Some(format!("{}：{}（{} {}，{:.1} KB）", state_text(lang, K::Exported), file.file_name, total, state_text(lang, K::ColRecords), bytes.len() as f64 / 1024.0)));
+                        let total: u64 = done.file.counts.values().sum();
+                        result.set(Some(format!("{}：{}（{} {}，{:.1} KB）", state_text(lang, K::Exported), done.file.file_name, total, state_text(lang, K::ColRecords), done.bytes.len() as f64 / 1024.0)));
                     }
                     Err(e) => error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed)))),
                 },
-                Err(m) => error.set(Some(m)),
+                Err(e) => error.set(Some(e.message(lang))),
             }
         });
     };
@@ -194,45 +178,11 @@ const REHEARSALS: usize = 4;
 /// them: one per imported file).
 const CHECKED_MARK: &str = "duzhan:import-checked";
 
-/// The file being imported, kept until the user confirms or cancels: its bytes, the
-/// passphrase once given, and its records once read and checked (steps 1–7, the
-/// costly part of a large import). The preview and the confirmation each merge
-/// them against the replica as it is at that moment (the confirmation under the
-/// save lock), so the file is read once, not once per step.
-struct Pending {
-    bytes: Vec<u8>,
-    passphrase: Option<String>,
-    incoming: Option<IncomingBundle>,
-}
-
-impl Pending {
-    fn new(bytes: Vec<u8>) -> Pending {
-        Pending { bytes, passphrase: None, incoming: None }
-    }
-
-    /// Takes the checked records out, reading the file if they are not in.
-    fn take_checked(&mut self, limits: &Limits) -> Result<IncomingBundle, ImportError> {
-        match self.incoming.take() {
-            Some(i) => Ok(i),
-            None => {
-                let i = read_bundle(&self.bytes, self.passphrase.as_deref(), limits)?;
-                platform::mark(CHECKED_MARK);
-                Ok(i)
-            }
-        }
-    }
-
-    /// The checked records, reading the file if they are not in yet.
-    fn checked(&mut self, limits: &Limits) -> Result<&IncomingBundle, ImportError> {
-        let incoming = self.take_checked(limits)?;
-        Ok(self.incoming.insert(incoming))
-    }
-}
-
 #[component]
 fn ImportPanel() -> impl IntoView {
     let state = use_app();
-    let pending = StoredValue::new(None::<Pending>);
+    // The file being imported (`app::Intake`), kept until the user confirms or cancels.
+    let pending = StoredValue::new(None::<Intake>);
     let needs_pass = RwSignal::new(false);
     let pass = RwSignal::new(String::new());
     let preview = RwSignal::new(None::<Preview>);
@@ -271,44 +221,26 @@ fn ImportPanel() -> impl IntoView {
         stage_text.set(None);
     };
 
-    // Checks and previews the pending file against the current replica.
+    // Previews the pending file against the current replica.
     let run_preview = move || {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
-            let Some(has_passphrase) = pending.with_value(|p| p.as_ref().map(|p| p.passphrase.is_some())) else { return };
             stage_text.set(Some(K::Checking));
             platform::yield_to_browser().await;
-            let ledger = state.sync_ledger.get_untracked();
-            let limits = Limits::default();
-            // Counts only (the records borrowed, nothing staged): the confirmation merges them.
-            let res = pending.try_update_value(|p| p.as_mut().map(|p| p.checked(&limits).map(|i| state.replica.with_untracked(|r| r.as_ref().map(|r| preview_counts(i, r, &ledger, platform::now_ms()))))));
-            let res = match res.flatten() {
-                None => {
-                    stage_text.set(None);
-                    return;
-                }
-                Some(Err(e)) => Some(Err(e)),
-                Some(Ok(counted)) => counted,
-            };
+            let res = pending.try_update_value(|p| p.as_mut().map(|i| i.preview(&state, platform::now_ms()))).flatten();
             stage_text.set(None);
             match res {
-                Some(Ok(pv)) => preview.set(Some(pv)),
-                Some(Err(ImportError::PassphraseRequired)) if !has_passphrase => needs_pass.set(true),
-                Some(Err(e @ ImportError::WrongCampaign { .. })) => {
-                    error.set(Some(e.message(lang)));
-                    // A full bundle of another campaign can open as that campaign: keep it.
-                    match pending.with_value(|p| p.as_ref().and_then(|p| p.incoming.as_ref()).and_then(crate::core::campaigns::bundle_campaign)) {
-                        Some(c) => other_campaign.set(Some(c)),
-                        None => reset(),
-                    }
+                None => {}
+                Some(Ok(Previewed::Ready(pv))) => preview.set(Some(*pv)),
+                // A full bundle of another campaign can open as that campaign: keep it.
+                Some(Ok(Previewed::OtherCampaign { campaign, refusal })) => {
+                    error.set(Some(refusal.message(lang)));
+                    other_campaign.set(Some(campaign));
                 }
                 Some(Err(e)) => {
                     error.set(Some(e.message(lang)));
-                    if !matches!(e, ImportError::WrongPassphrase) {
-                        reset();
-                    }
+                    reset();
                 }
-                None => error.set(Some(state_text(lang, K::Loading))),
             }
         });
     };
@@ -327,9 +259,8 @@ fn ImportPanel() -> impl IntoView {
             let lang = state.lang.get_untracked();
             let limits = Limits::default();
             // The size cap comes before reading anything.
-            let size = file.size() as usize;
-            if size > limits.max_bytes {
-                error.set(Some(ImportError::TooLarge { size, max: limits.max_bytes }.message(lang)));
+            if let Err(e) = Intake::check_size(file.size() as usize, &limits) {
+                error.set(Some(e.message(lang)));
                 return;
             }
             stage_text.set(Some(K::Reading));
@@ -348,33 +279,26 @@ fn ImportPanel() -> impl IntoView {
             // for a plain bundle it is already steps 1–7 of the import.
             stage_text.set(Some(K::Checking));
             platform::yield_to_browser().await;
-            let mut file = Pending::new(bytes);
-            let read = file.checked(&limits).map(|_| ());
+            let read = Intake::read(bytes, limits);
             stage_text.set(None);
             match read {
-                Err(ImportError::ReceiptNotBundle) => {
-                    let outcome = state
-                        .commit_staged(|r, ledger, _| {
-                            let receipt = read_receipt(&file.bytes, &limits).map_err(|e| e.message(lang))?;
-                            let out = apply_receipt(&receipt, r, ledger).map_err(|e| e.message(lang))?;
-                            let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };
-                            Ok((change, Some(out.ledger.clone()), out))
-                        })
-                        .await;
-                    match outcome {
+                Ok((_, Read::Receipt(receipt))) => {
+                    let Some(session) = state.session() else { return };
+                    match session.apply_receipt(&state, &receipt).await {
                         Ok(out) => {
                             let seqs = out.newly_acknowledged.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、");
                             result.set(Some(format!("{} {}：{}", state_text(lang, K::ReceiptApplied), out.squad_name, if seqs.is_empty() { state_text(lang, K::NoneChosen) } else { seqs })));
                         }
-                        Err(m) => error.set(Some(m)),
+                        Err(e) => error.set(Some(e.message(lang))),
                     }
                 }
-                Err(ImportError::PassphraseRequired) => {
-                    pending.set_value(Some(file));
+                Ok((intake, Read::Encrypted)) => {
+                    pending.set_value(Some(intake));
                     needs_pass.set(true);
                 }
-                Ok(()) => {
-                    pending.set_value(Some(file));
+                Ok((intake, Read::Bundle)) => {
+                    platform::mark(CHECKED_MARK);
+                    pending.set_value(Some(intake));
                     run_preview();
                 }
                 Err(e) => error.set(Some(e.message(lang))),
@@ -386,7 +310,7 @@ fn ImportPanel() -> impl IntoView {
     let open_other = move |_| {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
-            let taken = pending.try_update_value(|p| p.as_mut().map(|p| p.take_checked(&Limits::default()))).flatten();
+            let taken = pending.try_update_value(|p| p.as_mut().map(Intake::take)).flatten();
             let incoming = match taken {
                 Some(Ok(i)) => i,
                 Some(Err(e)) => return error.set(Some(e.message(lang))),
@@ -405,81 +329,68 @@ fn ImportPanel() -> impl IntoView {
     let decrypt = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        let lang = state.lang.get_untracked();
         let p = pass.get_untracked();
-        pending.update_value(|x| {
-            if let Some(x) = x {
-                x.passphrase = Some(p);
+        match pending.try_update_value(|x| x.as_mut().map(|i| i.unlock(&p))).flatten() {
+            None => {}
+            Some(Ok(())) => {
+                platform::mark(CHECKED_MARK);
+                run_preview();
             }
-        });
-        run_preview();
+            // A wrong passphrase keeps the file: the user may try again.
+            Some(Err(e @ ImportError::WrongPassphrase)) => error.set(Some(e.message(lang))),
+            Some(Err(e)) => {
+                error.set(Some(e.message(lang)));
+                reset();
+            }
+        }
     };
 
     let confirm = move |_| {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
-            if pending.with_value(Option::is_none) {
-                return;
-            }
+            let Some(session) = state.session() else { return };
+            // Out of the panel while it is committed (put back should the commit fail:
+            // the next try reads the records from the file again).
+            let Some(mut intake) = pending.try_update_value(Option::take).flatten() else { return };
             stage_text.set(Some(K::Writing));
             platform::yield_to_browser().await;
-            let limits = Limits::default();
-            // The checked records are taken, not copied (should this commit fail,
-            // the next try reads them from the file again), and merged again under
-            // the lock, against the replica as it is now.
-            let incoming = match pending.try_update_value(|p| p.as_mut().map(|p| p.take_checked(&limits))).flatten() {
-                Some(Ok(i)) => i,
-                Some(Err(e)) => {
-                    stage_text.set(None);
-                    error.set(Some(e.message(lang)));
-                    return;
-                }
-                None => {
-                    stage_text.set(None);
-                    return;
-                }
-            };
-            let outcome = state
-                .commit_staged(move |r, ledger, now| {
-                    let pv = merge_preview(incoming, r, ledger, now).map_err(|e| e.message(lang))?;
-                    let summary = (pv.totals(), pv.source_device.clone(), pv.squad_name.clone(), pv.seq);
-                    Ok((pv.change, Some(pv.ledger), summary))
-                })
-                .await;
+            let outcome = session.import(&state, &mut intake).await;
             stage_text.set(None);
             match outcome {
-                Ok((totals, source, squad, seq)) => {
+                Ok(done) => {
+                    let totals = done.totals;
                     result.set(Some(format!(
                         "{}：{} #{} — {} {}，{} {}，{} {}，{} {}",
-                        state_text(lang, K::Imported), squad, seq,
+                        state_text(lang, K::Imported), done.squad_name, done.seq,
                         state_text(lang, K::ColNew), totals.new,
                         state_text(lang, K::ColChanged), totals.changed,
                         state_text(lang, K::ColDeleted), totals.deleted,
                         state_text(lang, K::ColConflicting), totals.conflicting,
                     )));
-                    receipt_for.set(Some(source));
+                    receipt_for.set(Some(done.source_device));
                     reset();
                     // Restoring from a bundle answers a lost-data report.
                     super::offline::resolve_lost(state).await;
                 }
-                Err(m) => error.set(Some(m)),
+                Err(e) => {
+                    pending.set_value(Some(intake));
+                    error.set(Some(e.message(lang)));
+                }
             }
         });
     };
 
     let download_receipt = move |_| {
         let lang = state.lang.get_untracked();
-        let squad_name = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
-        let req = ReceiptRequest { for_device: receipt_for.get_untracked(), squad_name, created_ms: platform::now_ms(), date: platform::today(), receipt_id: platform::random_bytes() };
-        let ledger = state.sync_ledger.get_untracked();
-        let made = state.replica.with_untracked(|r| r.as_ref().map(|r| make_receipt(r, &ledger, &req)));
-        match made {
-            Some(Ok(f)) => {
+        let Some(session) = state.session() else { return };
+        match session.make_receipt(&state, receipt_for.get_untracked()) {
+            Ok(f) => {
                 if let Err(e) = platform::download(&f.file_name, &f.bytes, JSON_MIME) {
                     error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed))));
                 }
             }
-            Some(Err(e)) => error.set(Some(e.message(lang))),
-            None => {}
+            Err(e) => error.set(Some(e.message(lang))),
         }
     };
 

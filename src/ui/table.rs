@@ -1,6 +1,6 @@
 //! The supervision table (督战表) view: the plan's attachment, row for row.
 
-use super::reports::PrintFooter;
+use super::print::PrintFooter;
 use super::{platform, use_app, ExportMenu, ExportWhat};
 use crate::core::i18n::K;
 use crate::core::model::Metric;

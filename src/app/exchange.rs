@@ -1,0 +1,198 @@
+//! Sync by files (数据交换): the export, import and receipt use cases.
+//!
+//! An import is a small state machine, [`Intake`]: a chosen file is read once and
+//! says what it is ([`Read`]: a bundle, an encrypted bundle that needs its
+//! passphrase, or a receipt — a *result*, not an error to dispatch on); a bundle's
+//! records, once read and checked (steps 1–7 of `core::bundle::import`, the costly
+//! part of a large file), stay in the intake until the user confirms or cancels.
+//! The preview ([`Intake::preview`]) and the confirmation ([`Session::import`]) each
+//! merge them against the replica as it is at that moment — the confirmation
+//! under the save lock — so an edit made while the preview was open is never
+//! overwritten, and the file is read once, not once per step.
+
+use super::commit::{CommitError, LedgerChange, Session};
+use super::{Platform, Workspace};
+use crate::core::bundle::crypto::{self, EncryptParams};
+use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle};
+use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
+use crate::core::bundle::{export_bundle, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview};
+use crate::core::clock::DeviceId;
+use crate::core::model::Campaign;
+use crate::storage::Store;
+
+/// What a chosen file turned out to be.
+#[derive(Debug)]
+pub enum Read {
+    /// A bundle, read and checked: [`Intake::preview`] next.
+    Bundle,
+    /// An encrypted bundle: [`Intake::unlock`] with its passphrase next.
+    Encrypted,
+    /// A receipt (回执) for bundles this device sent: [`Session::apply_receipt`].
+    Receipt(Receipt),
+}
+
+/// What a preview found.
+#[derive(Debug)]
+pub enum Previewed {
+    /// What the import would do, per record kind, before the user confirms.
+    Ready(Box<Preview>),
+    /// A full bundle of a campaign this store does not hold, which can open as a
+    /// campaign of its own on this device (`app::campaigns::open_bundle`); the
+    /// refusal says why it cannot be imported here.
+    OtherCampaign { campaign: Campaign, refusal: ImportError },
+}
+
+/// A file being imported: its bytes, the passphrase once given, and its checked
+/// records once read.
+pub struct Intake {
+    bytes: Vec<u8>,
+    passphrase: Option<String>,
+    incoming: Option<IncomingBundle>,
+    limits: Limits,
+}
+
+impl Intake {
+    /// The size cap, checked before a file is read at all.
+    pub fn check_size(size: usize, limits: &Limits) -> Result<(), ImportError> {
+        if size > limits.max_bytes {
+            return Err(ImportError::TooLarge { size, max: limits.max_bytes });
+        }
+        Ok(())
+    }
+
+    /// Reads a chosen file: what it is, and for a plain bundle its checked records
+    /// (kept for the preview and the confirmation). A file that is none of the
+    /// three is refused with what is wrong with it.
+    pub fn read(bytes: Vec<u8>, limits: Limits) -> Result<(Intake, Read), ImportError> {
+        Self::check_size(bytes.len(), &limits)?;
+        let mut intake = Intake { bytes, passphrase: None, incoming: None, limits };
+        match read_bundle(&intake.bytes, None, &intake.limits) {
+            Ok(incoming) => {
+                intake.incoming = Some(incoming);
+                Ok((intake, Read::Bundle))
+            }
+            Err(ImportError::PassphraseRequired) => Ok((intake, Read::Encrypted)),
+            // The envelope said "receipt": read it as one (its own checks apply).
+            Err(ImportError::ReceiptNotBundle) => {
+                let receipt = read_receipt(&intake.bytes, &intake.limits)?;
+                Ok((intake, Read::Receipt(receipt)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decrypts and checks an encrypted bundle. A wrong passphrase keeps the file
+    /// (the user may try again); any other refusal means the file cannot be used.
+    pub fn unlock(&mut self, passphrase: &str) -> Result<(), ImportError> {
+        let incoming = read_bundle(&self.bytes, Some(passphrase), &self.limits)?;
+        self.passphrase = Some(passphrase.to_owned());
+        self.incoming = Some(incoming);
+        Ok(())
+    }
+
+    /// Whether the records are read and checked (a plain bundle, or unlocked).
+    pub fn is_checked(&self) -> bool {
+        self.incoming.is_some()
+    }
+
+    /// What importing would change, against the replica as it is now (counts only:
+    /// nothing is staged; the confirmation merges again).
+    pub fn preview<W: Workspace>(&mut self, ws: &W, now_ms: u64) -> Result<Previewed, CommitError<ImportError>> {
+        let ledger = ws.sync_ledger();
+        let incoming = self.checked().map_err(CommitError::Refused)?;
+        match ws.with_replica(|r| preview_counts(incoming, r, &ledger, now_ms)) {
+            None => Err(CommitError::NotLoaded),
+            Some(Ok(pv)) => Ok(Previewed::Ready(Box::new(pv))),
+            Some(Err(e @ ImportError::WrongCampaign { .. })) => match crate::core::campaigns::bundle_campaign(incoming) {
+                Some(campaign) => Ok(Previewed::OtherCampaign { campaign, refusal: e }),
+                None => Err(CommitError::Refused(e)),
+            },
+            Some(Err(e)) => Err(CommitError::Refused(e)),
+        }
+    }
+
+    /// The checked records, reading the file again if they were taken by a
+    /// confirmation that then failed.
+    fn checked(&mut self) -> Result<&IncomingBundle, ImportError> {
+        let incoming = self.take()?;
+        Ok(self.incoming.insert(incoming))
+    }
+
+    /// Takes the checked records out (moved, not copied: a 50 MB file's records are
+    /// not held twice), reading the file if they are not in.
+    pub fn take(&mut self) -> Result<IncomingBundle, ImportError> {
+        match self.incoming.take() {
+            Some(i) => Ok(i),
+            None => read_bundle(&self.bytes, self.passphrase.as_deref(), &self.limits),
+        }
+    }
+}
+
+/// What an import did, for the confirmation message and the receipt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    pub totals: KindCounts,
+    pub source_device: DeviceId,
+    pub squad_name: String,
+    pub seq: u64,
+}
+
+/// An export written: the bundle as the core made it, and the bytes to hand over
+/// (encrypted when a passphrase was given).
+pub struct Exported {
+    pub file: crate::core::bundle::ExportedFile,
+    pub bytes: Vec<u8>,
+}
+
+impl<S: Store, P: Platform> Session<S, P> {
+    /// Imports the intake's bundle: merged again under the lock, against the
+    /// replica as it is now, and committed with the sync ledger in one write.
+    pub async fn import<W: Workspace>(&self, ws: &W, intake: &mut Intake) -> Result<Imported, CommitError<ImportError>> {
+        let incoming = intake.take().map_err(CommitError::Refused)?;
+        self.save_with_ledger(ws, move |r, ledger, now| {
+            let pv = merge_preview(incoming, r, ledger, now)?;
+            let out = Imported { totals: pv.totals(), source_device: pv.source_device.clone(), squad_name: pv.squad_name.clone(), seq: pv.seq };
+            Ok(LedgerChange { change: pv.change, ledger: pv.ledger, out })
+        })
+        .await
+    }
+
+    /// Applies a receipt: the ledger learns which of this device's bundles the
+    /// other side holds. No record changes.
+    pub async fn apply_receipt<W: Workspace>(&self, ws: &W, receipt: &Receipt) -> Result<ReceiptOutcome, CommitError<ImportError>> {
+        self.save_with_ledger(ws, |r, ledger, _| {
+            let out = apply_receipt(receipt, r, ledger)?;
+            Ok(LedgerChange::ledger_only(r, out.ledger.clone(), out))
+        })
+        .await
+    }
+
+    /// Writes a bundle (and its place in the ledger, stored before the file is
+    /// handed over: a file that exists is always in the ledger, so sequence numbers
+    /// are never reused). With a passphrase the bytes are encrypted.
+    pub async fn export<W: Workspace>(&self, ws: &W, req: &ExportRequest, passphrase: Option<&str>) -> Result<Exported, CommitError<ExportError>> {
+        let params = passphrase.map(|p| EncryptParams { passphrase: p, salt: self.platform().random_bytes(), nonce: self.platform().random_bytes(), iterations: crypto::MIN_ITERATIONS });
+        self.save_with_ledger(ws, |r, ledger, _| {
+            let file = export_bundle(r, ledger, req)?;
+            let bytes = match &params {
+                None => file.bytes.clone(),
+                Some(p) => crypto::encrypt(&file.bytes, p)?,
+            };
+            Ok(LedgerChange::ledger_only(r, file.ledger.clone(), Exported { file, bytes }))
+        })
+        .await
+    }
+
+    /// A receipt for what this device holds of `for_device`'s bundles (nothing is
+    /// written: a receipt can be made again at any time).
+    pub fn make_receipt<W: Workspace>(&self, ws: &W, for_device: Option<DeviceId>) -> Result<ReceiptFile, CommitError<ExportError>> {
+        let squad_name = ws.device().map(|d| d.squad_name).unwrap_or_default();
+        let p = self.platform();
+        let req = ReceiptRequest { for_device, squad_name, created_ms: p.now_ms(), date: p.today(), receipt_id: p.random_bytes() };
+        let ledger = ws.sync_ledger();
+        match ws.with_replica(|r| make_receipt(r, &ledger, &req)) {
+            None => Err(CommitError::NotLoaded),
+            Some(r) => r.map_err(CommitError::Refused),
+        }
+    }
+}

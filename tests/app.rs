@@ -1,0 +1,454 @@
+//! The application layer's use cases (`src/app/`), natively on the memory store:
+//! the commit pipeline (wait, lock, clock, stage, commit, apply) and its failure
+//! states, two tabs of one device, import intake (bundle, encrypted, receipt,
+//! another campaign), export, and the campaign use cases.
+
+#[path = "app_support/mod.rs"]
+mod app_support;
+#[path = "bundle_support/mod.rs"]
+mod bundle_support;
+
+use app_support::{yield_once, CellWorkspace, FakePlatform, FakeStores};
+use duzhan::app::campaigns;
+use duzhan::app::{CommitError, Intake, Platform, Previewed, Read, Records, SaveStatus, Session, UserError, Workspace};
+use duzhan::core::bundle::crypto::{self, EncryptParams};
+use duzhan::core::bundle::import::local_campaign_id;
+use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
+use duzhan::core::bundle::{state_hash, ExportRequest, ExportScope, ImportError, Limits};
+use duzhan::core::campaigns::{db_name, stage_new_campaign, NewCampaignForm, DEFAULT_DB};
+use duzhan::core::clock::DeviceId;
+use duzhan::core::i18n::{Lang, UserMessage};
+use duzhan::core::replica::{Change, Replica};
+use duzhan::core::validate::ValidationError;
+use duzhan::storage::{MemoryStore, Store, StoreError};
+use futures::future::join;
+
+const T0: u64 = 1_593_561_600_000; // 2020-07-01 08:00 +08:00
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
+fn session(store: &MemoryStore) -> Session<MemoryStore, FakePlatform> {
+    Session::new(store.clone(), FakePlatform::at(T0))
+}
+
+/// A plain save of a target's name, as the target page stages one.
+fn rename(r: &Replica, now: u64, name: &str) -> Result<Change, UserError> {
+    let mut t = r.snapshot().target("seed-target-wuding").cloned().expect("target");
+    t.name = name.to_owned();
+    Ok(r.stage_save(&[t], now))
+}
+
+fn stored_target(store: &MemoryStore) -> duzhan::core::model::Target {
+    let loaded = block_on(store.load()).expect("load");
+    let d = loaded.docs.iter().find(|d| d.id == "seed-target-wuding").expect("stored");
+    duzhan::core::doc::Entity::from_doc(d).expect("decodes")
+}
+
+// ------------------------------------------------------------------ saving
+
+#[test]
+fn a_save_is_durable_before_it_is_applied_and_then_says_saved() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        let s = session(&store);
+        s.save(&ws, |r, now| rename(r, now, "武定县新名")).await.expect("saved");
+        assert_eq!(stored_target(&store).name, "武定县新名");
+        assert_eq!(ws.replica().snapshot().target("seed-target-wuding").map(|t| t.name.clone()).as_deref(), Some("武定县新名"));
+        assert_eq!(*ws.statuses.borrow(), vec![SaveStatus::Saving, SaveStatus::Saved]);
+        assert_eq!(s.platform().announced.borrow().as_slice(), &[vec!["seed-target-wuding".to_owned()]]);
+        let marker = s.platform().marker.borrow().clone().expect("marker written");
+        assert_eq!((marker.device_id.as_str(), marker.records), ("d-a", ws.replica().len()));
+        assert_eq!(s.platform().saved.get(), 1);
+    });
+}
+
+#[test]
+fn a_save_that_waited_for_the_records_and_is_then_refused_leaves_the_status_idle() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        ws.records.set(Records::Reading);
+        let s = session(&store);
+        let before = block_on(store.load()).unwrap();
+        let save = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: "name" })));
+        let records_arrive = async {
+            yield_once().await;
+            yield_once().await;
+            ws.records.set(Records::Ready);
+        };
+        let (res, ()) = join(save, records_arrive).await;
+        assert!(matches!(res, Err(CommitError::Refused(_))), "the refusal reaches the form");
+        assert!(s.platform().sleeps.get() > 0, "the save waited for the records");
+        assert_eq!(*ws.statuses.borrow(), vec![SaveStatus::Saving, SaveStatus::Idle], "the status went back, it does not stick at 正在保存");
+        assert_eq!(ws.status(), SaveStatus::Idle);
+        assert_eq!(block_on(store.load()).unwrap(), before, "nothing written");
+        assert!(ws.applied.borrow().is_empty());
+    });
+}
+
+#[test]
+fn a_save_waiting_for_records_that_fail_to_load_writes_nothing_and_restores_the_status() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        ws.set_status(SaveStatus::Saved);
+        ws.records.set(Records::Reading);
+        let s = session(&store);
+        let save = s.save(&ws, |r, now| rename(r, now, "不应保存"));
+        let fail = async {
+            yield_once().await;
+            ws.records.set(Records::Failed);
+        };
+        let (res, ()) = join(save, fail).await;
+        assert!(matches!(res, Err(CommitError::NotLoaded)));
+        assert_eq!(ws.status(), SaveStatus::Saved, "the last real save's status stays");
+        assert_ne!(stored_target(&store).name, "不应保存");
+    });
+}
+
+#[test]
+fn a_refused_change_changes_nothing_and_says_why_in_chinese() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        let s = session(&store);
+        let before = block_on(store.load()).unwrap();
+        let res = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: "name" }))).await;
+        let e = res.expect_err("refused");
+        assert!(e.message(Lang::Zh).contains('请'), "{}", e.message(Lang::Zh));
+        assert_eq!(block_on(store.load()).unwrap(), before);
+        assert!(ws.statuses.borrow().is_empty(), "a refusal before any wait never shows 正在保存");
+        assert!(s.platform().announced.borrow().is_empty());
+    });
+}
+
+#[test]
+fn a_failed_write_shows_the_storage_error_and_leaves_the_replica_as_it_was() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        let s = session(&store);
+        let hash = state_hash(ws.replica().docs());
+        store.fail_next_commit(StoreError::QuotaExceeded);
+        let res = s.save(&ws, |r, now| rename(r, now, "存储已满")).await;
+        assert_eq!(res.unwrap_err().message(Lang::Zh), StoreError::QuotaExceeded.message(Lang::Zh));
+        assert_eq!(ws.status(), SaveStatus::Failed(StoreError::QuotaExceeded));
+        assert_eq!(state_hash(ws.replica().docs()), hash, "the replica is not changed by a failed write");
+        assert!(ws.applied.borrow().is_empty());
+        assert!(s.platform().marker.borrow().is_none());
+        // The next save goes through.
+        s.save(&ws, |r, now| rename(r, now, "再试一次")).await.expect("saved");
+        assert_eq!(stored_target(&store).name, "再试一次");
+    });
+}
+
+#[test]
+fn a_stale_tabs_save_keeps_the_other_tabs_field_and_never_reuses_its_stamp() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let tab_a = CellWorkspace::open(&store, "d-one").await;
+        let tab_b = CellWorkspace::open(&store, "d-never-used").await;
+        let (sa, sb) = (session(&store), session(&store));
+        // Both tabs' clocks read the same wall time.
+        sa.save(&tab_a, |r, now| rename(r, now, "甲标签页的名称")).await.expect("a");
+        let a_stamp = stored_doc_stamp(&store);
+        // Tab B has not heard of A's commit.
+        sb.save(&tab_b, |r, now| {
+            let mut t = r.snapshot().target("seed-target-wuding").cloned().expect("target");
+            t.township = "乙标签页的乡镇".into();
+            Ok::<_, UserError>(r.stage_save(&[t], now))
+        })
+        .await
+        .expect("b");
+        assert!(stored_doc_stamp(&store) > a_stamp, "tab B reused tab A's stamp");
+        let shown = tab_b.replica().snapshot().target("seed-target-wuding").cloned().expect("target");
+        assert_eq!(shown.name, "甲标签页的名称", "tab A's edit was lost or is not shown in tab B");
+        assert_eq!(shown.township, "乙标签页的乡镇");
+        let stored = stored_target(&store);
+        assert_eq!((stored.name.as_str(), stored.township.as_str()), ("甲标签页的名称", "乙标签页的乡镇"));
+    });
+}
+
+fn stored_doc_stamp(store: &MemoryStore) -> duzhan::core::clock::Stamp {
+    let loaded = block_on(store.load()).expect("load");
+    loaded.docs.iter().find(|d| d.id == "seed-target-wuding").and_then(|d| d.last_change().cloned()).expect("stamp")
+}
+
+#[test]
+fn another_tabs_commit_reaches_this_tab_by_the_ids_it_announced() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let tab_a = CellWorkspace::open(&store, "d-one").await;
+        let tab_b = CellWorkspace::open(&store, "d-one").await;
+        let (sa, sb) = (session(&store), session(&store));
+        sa.save_squad_name(&tab_a, "武定县督战小分队").await.expect("named");
+        sa.save(&tab_a, |r, now| rename(r, now, "甲标签页的名称")).await.expect("a");
+        let ids = sa.platform().announced.borrow().last().cloned();
+        sb.refresh(&tab_b, ids).await.expect("refresh");
+        assert_eq!(tab_b.replica().snapshot().target("seed-target-wuding").map(|t| t.name.clone()).as_deref(), Some("甲标签页的名称"));
+        assert_eq!(tab_b.device().map(|d| d.squad_name).as_deref(), Some("武定县督战小分队"));
+        assert!(sb.platform().announced.borrow().is_empty(), "a refresh announces nothing back");
+        // Twice changes nothing more.
+        let n = tab_b.applied.borrow().len();
+        sb.refresh(&tab_b, None).await.expect("refresh all");
+        assert_eq!(tab_b.applied.borrow().len(), n);
+    });
+}
+
+#[test]
+fn a_squad_name_is_checked_before_anything_is_written() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-a").await;
+        let s = session(&store);
+        let e = s.save_squad_name(&ws, "   ").await.expect_err("empty");
+        assert!(matches!(e, CommitError::Refused(ValidationError::Required { .. })));
+        assert!(ws.statuses.borrow().is_empty());
+        s.save_squad_name(&ws, "牟定县督战小分队").await.expect("named");
+        assert_eq!(block_on(store.meta("squad_name")).unwrap().as_deref(), Some("牟定县督战小分队"));
+        assert_eq!(ws.status(), SaveStatus::Saved);
+    });
+}
+
+// ------------------------------------------------------------------ exchange
+
+/// A second device of the same campaign, with an edit of its own, exporting a bundle.
+fn other_device_bundle(scope: ExportScope) -> Vec<u8> {
+    let mut d = bundle_support::Device::fresh("d-squad");
+    let mut t = d.replica.snapshot().target("seed-target-wuding").cloned().expect("target");
+    t.name = "小分队改的名称".into();
+    let c = d.replica.stage_save(&[t], T0 - 1_000);
+    d.replica.apply(c);
+    d.export(scope, T0 - 500).bytes
+}
+
+#[test]
+fn a_bundle_is_read_once_previewed_and_imported_and_importing_it_again_changes_nothing() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let bytes = other_device_bundle(ExportScope::Full);
+        let (mut intake, read) = Intake::read(bytes.clone(), Limits::default()).expect("read");
+        assert!(matches!(read, Read::Bundle));
+        let Previewed::Ready(pv) = intake.preview(&ws, T0).expect("preview") else { panic!("same campaign") };
+        assert_eq!(pv.totals().changed, 1, "{:?}", pv.kinds);
+        assert!(ws.applied.borrow().is_empty(), "a preview stages nothing");
+        let done = s.import(&ws, &mut intake).await.expect("imported");
+        assert_eq!((done.source_device.0.as_str(), done.totals.changed), ("d-squad", 1));
+        assert_eq!(stored_target(&store).name, "小分队改的名称");
+        assert!(ws.sync_ledger().known_devices().iter().any(|d| d.device_id.0 == "d-squad"));
+        let stored_ledger = block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap();
+        assert_eq!(stored_ledger, Some(ws.sync_ledger().to_meta().unwrap()), "the ledger is stored with the records");
+
+        let hash = state_hash(ws.replica().docs());
+        let (mut again, _) = Intake::read(bytes, Limits::default()).unwrap();
+        let Previewed::Ready(pv) = again.preview(&ws, T0).unwrap() else { panic!() };
+        assert!(pv.already_imported.is_some());
+        s.import(&ws, &mut again).await.expect("again");
+        assert_eq!(state_hash(ws.replica().docs()), hash);
+    });
+}
+
+#[test]
+fn an_edit_made_while_the_preview_was_open_is_kept_by_the_import() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let (mut intake, _) = Intake::read(other_device_bundle(ExportScope::Full), Limits::default()).unwrap();
+        intake.preview(&ws, T0).unwrap();
+        s.save(&ws, |r, now| {
+            let mut t = r.snapshot().target("seed-target-wuding").cloned().expect("target");
+            t.township = "预览期间改的乡镇".into();
+            Ok::<_, UserError>(r.stage_save(&[t], now))
+        })
+        .await
+        .unwrap();
+        s.import(&ws, &mut intake).await.expect("imported");
+        let t = stored_target(&store);
+        assert_eq!((t.name.as_str(), t.township.as_str()), ("小分队改的名称", "预览期间改的乡镇"));
+    });
+}
+
+#[test]
+fn a_receipt_is_applied_to_the_ledger_not_imported_as_records() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-squad").await;
+        let s = session(&store);
+        let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [7; 16] };
+        let exported = s.export(&ws, &req, None).await.expect("exported");
+        let seq = exported.file.seq;
+        // The office imports it and sends a receipt back.
+        let mut office = bundle_support::Device::fresh("d-office");
+        office.import(&exported.bytes).expect("office imports");
+        let rreq = ReceiptRequest { for_device: Some(DeviceId("d-squad".into())), squad_name: "州扶贫办".into(), created_ms: T0 + 10, date: s.platform().today(), receipt_id: [9; 16] };
+        let receipt = make_receipt(&office.replica, &office.ledger, &rreq).expect("receipt");
+
+        let docs_before = block_on(store.load()).unwrap().docs;
+        let (_, read) = Intake::read(receipt.bytes, Limits::default()).expect("read");
+        let Read::Receipt(r) = read else { panic!("a receipt is told apart: {read:?}") };
+        let out = s.apply_receipt(&ws, &r).await.expect("applied");
+        assert_eq!(out.newly_acknowledged, vec![seq]);
+        assert_eq!(block_on(store.load()).unwrap().docs, docs_before, "no record changes");
+        assert!(ws.sync_ledger().exports[&seq].acked_by.contains_key(&DeviceId("d-office".into())));
+    });
+}
+
+#[test]
+fn an_encrypted_bundle_asks_for_its_passphrase_and_keeps_the_file_after_a_wrong_one() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let plain = other_device_bundle(ExportScope::Full);
+        let sealed = crypto::encrypt(&plain, &EncryptParams { passphrase: "正确的口令", salt: [1; 16], nonce: [2; 12], iterations: crypto::MIN_ITERATIONS }).unwrap();
+        let (mut intake, read) = Intake::read(sealed, Limits::default()).expect("read");
+        assert!(matches!(read, Read::Encrypted));
+        assert!(!intake.is_checked());
+        assert_eq!(intake.unlock("错误的口令"), Err(ImportError::WrongPassphrase));
+        intake.unlock("正确的口令").expect("unlocked");
+        assert!(matches!(intake.preview(&ws, T0), Ok(Previewed::Ready(_))));
+        s.import(&ws, &mut intake).await.expect("imported");
+        assert_eq!(stored_target(&store).name, "小分队改的名称");
+    });
+}
+
+#[test]
+fn a_file_that_is_not_a_duzhan_file_is_refused_before_anything_else() {
+    for bytes in [b"{}".to_vec(), b"not json".to_vec(), vec![0xff; 10]] {
+        assert!(Intake::read(bytes, Limits::default()).is_err());
+    }
+    let limits = Limits { max_bytes: 10, ..Limits::default() };
+    assert!(matches!(Intake::read(vec![b' '; 11], limits), Err(ImportError::TooLarge { size: 11, max: 10 })));
+}
+
+#[test]
+fn a_full_bundle_of_another_campaign_is_offered_as_that_campaign() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let bytes = other_campaign_bundle();
+        let (mut intake, _) = Intake::read(bytes, Limits::default()).unwrap();
+        match intake.preview(&ws, T0).expect("preview") {
+            Previewed::OtherCampaign { campaign, refusal } => {
+                assert_eq!(campaign.year, 2021);
+                assert!(matches!(refusal, ImportError::WrongCampaign { .. }));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Importing it here anyway is refused and writes nothing.
+        let before = block_on(store.load()).unwrap();
+        let s = session(&store);
+        assert!(matches!(s.import(&ws, &mut intake).await, Err(CommitError::Refused(ImportError::WrongCampaign { .. }))));
+        assert_eq!(block_on(store.load()).unwrap(), before);
+    });
+}
+
+fn new_form() -> NewCampaignForm {
+    NewCampaignForm { name: "楚雄州巩固拓展脱贫攻坚成果督战".into(), year: "2021".into(), doc_no: "楚贫组发〔2021〕2号".into(), issuer: "楚雄州扶贫开发领导小组".into(), carry_over: true }
+}
+
+fn other_campaign_bundle() -> Vec<u8> {
+    let plan = bundle_support::Device::fresh("d-2021");
+    let new = stage_new_campaign(&new_form(), &plan.replica, DeviceId("d-2021".into()), T0).unwrap();
+    let mut d = bundle_support::Device::with_docs("d-2021", new.docs);
+    d.export(ExportScope::Full, T0 + 1).bytes
+}
+
+#[test]
+fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_repeat() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-squad").await;
+        let s = session(&store);
+        let req = |id: u8| ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [id; 16] };
+        let one = s.export(&ws, &req(1), None).await.unwrap();
+        let two = s.export(&ws, &req(2), Some("口令")).await.unwrap();
+        assert_eq!((one.file.seq, two.file.seq), (1, 2));
+        let stored = duzhan::core::bundle::SyncLedger::from_meta(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref()).unwrap();
+        assert_eq!(stored.exports.keys().copied().collect::<Vec<_>>(), vec![1, 2]);
+        assert_ne!(two.bytes, two.file.bytes, "a passphrase encrypts");
+        assert!(matches!(Intake::read(two.bytes, Limits::default()), Ok((_, Read::Encrypted))));
+        // A failed write hands out no file and no number.
+        store.fail_next_commit(StoreError::WriteFailed("disk".into()));
+        assert!(s.export(&ws, &req(3), None).await.is_err());
+        assert_eq!(s.export(&ws, &req(4), None).await.unwrap().file.seq, 3);
+    });
+}
+
+// ------------------------------------------------------------------ campaigns
+
+#[test]
+fn a_new_campaign_is_written_to_its_own_store_and_becomes_the_one_to_open() {
+    block_on(async {
+        let stores = FakeStores::first();
+        let first = stores.store(DEFAULT_DB);
+        let ws = CellWorkspace::open(&first, "d-office").await;
+        let before = block_on(first.load()).unwrap();
+        let p = FakePlatform::at(T0);
+        let db = campaigns::create(&stores, &p, &ws, &new_form()).await.expect("created");
+        assert_ne!(db, DEFAULT_DB);
+        assert_eq!(block_on(first.load()).unwrap(), before, "the open campaign's store is not written");
+        let catalog = {
+            use duzhan::app::campaigns::Stores;
+            stores.read_catalog()
+        };
+        assert_eq!(catalog.active_db(), db);
+        assert_eq!(catalog.entries.len(), 2, "both campaigns are listed: {:?}", catalog.entries);
+        let (opened, _) = duzhan::storage::boot::open(&stores.store(&db), || panic!("has a device")).await.unwrap();
+        assert_eq!(opened.snapshot().campaign.map(|c| c.year), Some(2021));
+
+        // A bad form is refused before any store is made.
+        let n = stores.stores.borrow().len();
+        let bad = NewCampaignForm { year: "1999".into(), ..new_form() };
+        assert!(matches!(campaigns::create(&stores, &p, &ws, &bad).await, Err(campaigns::CampaignError::Form(_))));
+        assert_eq!(stores.stores.borrow().len(), n);
+    });
+}
+
+#[test]
+fn another_campaigns_bundle_opens_as_that_campaign_in_a_store_of_its_own() {
+    block_on(async {
+        let stores = FakeStores::first();
+        let first = stores.store(DEFAULT_DB);
+        let ws = CellWorkspace::open(&first, "d-office").await;
+        let (mut intake, _) = Intake::read(other_campaign_bundle(), Limits::default()).unwrap();
+        let Previewed::OtherCampaign { campaign, .. } = intake.preview(&ws, T0).unwrap() else { panic!() };
+        let p = FakePlatform::at(T0);
+        let db = campaigns::open_bundle(&stores, &p, &ws, intake.take().unwrap()).await.expect("opened");
+        assert_eq!(db, db_name(&campaign.id));
+        let (r, _) = duzhan::storage::boot::open(&stores.store(&db), || panic!("has a device")).await.unwrap();
+        assert_eq!(local_campaign_id(&r), Some(campaign.id.as_str()));
+        use duzhan::app::campaigns::Stores;
+        assert_eq!(stores.read_catalog().active_db(), db);
+    });
+}
+
+#[test]
+fn a_lost_campaign_list_is_found_again_from_the_stores() {
+    block_on(async {
+        let stores = FakeStores::first();
+        let first = stores.store(DEFAULT_DB);
+        let ws = CellWorkspace::open(&first, "d-office").await;
+        let p = FakePlatform::at(T0);
+        let db = campaigns::create(&stores, &p, &ws, &new_form()).await.unwrap();
+        *stores.catalog.borrow_mut() = None; // localStorage cleared on its own
+        // An empty store (an import that never committed) is not listed.
+        stores.store("duzhan~empty");
+        let c = campaigns::list(&stores).await;
+        let dbs: Vec<&str> = c.entries.iter().map(|e| e.db.as_str()).collect();
+        assert!(dbs.contains(&db.as_str()) && dbs.contains(&DEFAULT_DB), "{dbs:?}");
+        assert!(!dbs.contains(&"duzhan~empty"));
+        // Switching stores the choice; switching to the open one is nothing.
+        assert_eq!(campaigns::switch(&stores, &db).ok(), Some(true));
+        use duzhan::app::campaigns::Stores;
+        assert_eq!(stores.read_catalog().active_db(), db);
+        stores.refuse_catalog.set(true);
+        assert!(campaigns::switch(&stores, DEFAULT_DB).is_err(), "a list that cannot be stored is said");
+    });
+}

@@ -1,0 +1,220 @@
+//! Test doubles for the application layer's ports: a platform with a settable
+//! clock and counted randomness, a workspace of plain cells, and a browser's set
+//! of stores made of memory stores.
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use duzhan::app::campaigns::Stores;
+use duzhan::app::{DataMarker, Platform, Records, SaveStatus, Workspace};
+use duzhan::core::bundle::SyncLedger;
+use duzhan::core::campaigns::{Catalog, DEFAULT_DB};
+use duzhan::core::clock::DeviceId;
+use duzhan::core::replica::{Change, Replica};
+use duzhan::storage::boot::{self, DeviceInfo};
+use duzhan::storage::{MemoryStore, StoreError};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A platform whose clock the test sets, whose randomness counts up, and which
+/// records what it was told.
+#[derive(Default)]
+pub struct FakePlatform {
+    pub now: Cell<u64>,
+    pub counter: Cell<u64>,
+    pub announced: RefCell<Vec<Vec<String>>>,
+    pub marker: RefCell<Option<DataMarker>>,
+    pub sleeps: Cell<usize>,
+    pub saved: Cell<usize>,
+}
+
+impl FakePlatform {
+    pub fn at(now: u64) -> FakePlatform {
+        let p = FakePlatform::default();
+        p.now.set(now);
+        p
+    }
+}
+
+/// A future that is pending once, so `join`ed futures take turns.
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+pub fn yield_once() -> YieldOnce {
+    YieldOnce(false)
+}
+
+impl Platform for FakePlatform {
+    type Lock = ();
+    fn now_ms(&self) -> u64 {
+        self.now.get()
+    }
+    fn today(&self) -> NaiveDate {
+        duzhan::core::fieldwork::date_of_ms(self.now.get())
+    }
+    fn fill_random(&self, buf: &mut [u8]) {
+        for b in buf.iter_mut() {
+            self.counter.set(self.counter.get() + 1);
+            *b = (self.counter.get() * 37 % 251) as u8;
+        }
+    }
+    async fn lock(&self) {}
+    async fn sleep_ms(&self, _ms: u32) {
+        self.sleeps.set(self.sleeps.get() + 1);
+        yield_once().await
+    }
+    fn announce(&self, ids: &[&str]) {
+        self.announced.borrow_mut().push(ids.iter().map(|s| s.to_string()).collect());
+    }
+    fn write_marker(&self, marker: &DataMarker) {
+        *self.marker.borrow_mut() = Some(marker.clone());
+    }
+    fn saved(&self) {
+        self.saved.set(self.saved.get() + 1);
+    }
+}
+
+/// The app's state in plain cells; `statuses` keeps every status it was set to.
+pub struct CellWorkspace {
+    pub replica: RefCell<Option<Replica>>,
+    pub ledger: RefCell<SyncLedger>,
+    pub records: Cell<Records>,
+    pub status: RefCell<SaveStatus>,
+    pub statuses: RefCell<Vec<SaveStatus>>,
+    pub device: RefCell<Option<DeviceInfo>>,
+    pub applied: RefCell<Vec<Change>>,
+    pub loss: Cell<bool>,
+}
+
+impl CellWorkspace {
+    pub fn new(replica: Replica, device: DeviceInfo) -> CellWorkspace {
+        let ledger = SyncLedger::from_meta(device.sync_ledger.as_deref()).unwrap_or_default();
+        CellWorkspace {
+            replica: RefCell::new(Some(replica)),
+            ledger: RefCell::new(ledger),
+            records: Cell::new(Records::Ready),
+            status: RefCell::new(SaveStatus::Idle),
+            statuses: RefCell::new(Vec::new()),
+            device: RefCell::new(Some(device)),
+            applied: RefCell::new(Vec::new()),
+            loss: Cell::new(false),
+        }
+    }
+
+    /// A tab opened on `store` as the app opens one (first run writes the default).
+    pub async fn open(store: &MemoryStore, device: &str) -> CellWorkspace {
+        let id = DeviceId(device.to_owned());
+        let (replica, info) = boot::open(store, move || id).await.expect("open");
+        CellWorkspace::new(replica, info)
+    }
+
+    pub fn replica(&self) -> std::cell::Ref<'_, Replica> {
+        std::cell::Ref::map(self.replica.borrow(), |r| r.as_ref().expect("open"))
+    }
+}
+
+impl Workspace for CellWorkspace {
+    fn with_replica<T>(&self, f: impl FnOnce(&Replica) -> T) -> Option<T> {
+        self.replica.borrow().as_ref().map(f)
+    }
+    fn update_quietly(&self, f: impl FnOnce(&mut Replica)) {
+        if let Some(r) = self.replica.borrow_mut().as_mut() {
+            f(r)
+        }
+    }
+    fn apply_committed(&self, change: Change) {
+        self.applied.borrow_mut().push(change.clone());
+        if let Some(r) = self.replica.borrow_mut().as_mut() {
+            r.apply(change)
+        }
+    }
+    fn sync_ledger(&self) -> SyncLedger {
+        self.ledger.borrow().clone()
+    }
+    fn set_sync_ledger(&self, ledger: SyncLedger) {
+        *self.ledger.borrow_mut() = ledger;
+    }
+    fn records(&self) -> Records {
+        self.records.get()
+    }
+    fn status(&self) -> SaveStatus {
+        self.status.borrow().clone()
+    }
+    fn set_status(&self, status: SaveStatus) {
+        self.statuses.borrow_mut().push(status.clone());
+        *self.status.borrow_mut() = status;
+    }
+    fn device(&self) -> Option<DeviceInfo> {
+        self.device.borrow().clone()
+    }
+    fn set_squad_name(&self, name: &str) {
+        if let Some(d) = self.device.borrow_mut().as_mut() {
+            d.squad_name = name.to_owned();
+        }
+    }
+    fn reporting_loss(&self) -> bool {
+        self.loss.get()
+    }
+}
+
+/// A browser's stores: memory stores by name, the campaign list, and which store
+/// this page opened.
+pub struct FakeStores {
+    pub stores: RefCell<BTreeMap<String, MemoryStore>>,
+    pub catalog: RefCell<Option<String>>,
+    pub open_db: String,
+    pub refuse_catalog: Cell<bool>,
+}
+
+impl FakeStores {
+    pub fn new(open_db: &str) -> FakeStores {
+        FakeStores { stores: RefCell::new(BTreeMap::new()), catalog: RefCell::new(None), open_db: open_db.to_owned(), refuse_catalog: Cell::new(false) }
+    }
+
+    /// The first store, as a fresh device has it.
+    pub fn first() -> FakeStores {
+        FakeStores::new(DEFAULT_DB)
+    }
+
+    pub fn store(&self, name: &str) -> MemoryStore {
+        self.stores.borrow_mut().entry(name.to_owned()).or_default().clone()
+    }
+}
+
+impl Stores for FakeStores {
+    type Store = MemoryStore;
+    async fn open(&self, name: &str) -> Result<MemoryStore, StoreError> {
+        Ok(self.store(name))
+    }
+    async fn existing(&self, catalog: &Catalog) -> Vec<(String, MemoryStore)> {
+        let names: Vec<String> = self.stores.borrow().keys().cloned().collect();
+        catalog.unlisted(names).into_iter().map(|n| (n.clone(), self.store(&n))).collect()
+    }
+    fn read_catalog(&self) -> Catalog {
+        Catalog::from_json(self.catalog.borrow().as_deref()).unwrap_or_default()
+    }
+    fn write_catalog(&self, catalog: &Catalog) -> Result<(), StoreError> {
+        if self.refuse_catalog.get() {
+            return Err(StoreError::QuotaExceeded);
+        }
+        *self.catalog.borrow_mut() = Some(catalog.to_json());
+        Ok(())
+    }
+    fn open_db(&self) -> String {
+        self.open_db.clone()
+    }
+}
