@@ -611,22 +611,3 @@ fn bar_geometry_scales_to_the_largest_value_and_labels_every_bar() {
     assert!(ys[2] < ys[0], "the largest value's label is on top");
 }
 
-/// How long a month's figures take over a large campaign (a figure for the notes, not a
-/// pass/fail timing): `cargo test --release --test report_cycle -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn month_rollups_of_a_100k_problem_campaign() {
-    let docs = duzhan::core::fieldwork::generate::generate_campaign(2020, 1000, 20_000, 100_000);
-    let snapshot = duzhan::core::snapshot::Snapshot::from_docs(&docs);
-    let field = FieldSnapshot::from_docs(&docs);
-    let ledger = LedgerIndex::build(&docs, date(2020, 12, 31));
-    let mut times = Vec::new();
-    for _ in 0..5 {
-        let t = std::time::Instant::now();
-        let r = MonthRollups::compute(Period::new(m(2020, 6), date(2020, 12, 31)), &snapshot, &field, ledger.problems_with_events());
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(r.targets.len(), snapshot.targets.len());
-    }
-    times.sort_by(f64::total_cmp);
-    println!("month roll-ups over {} targets, 20,000 visits, 100,000 problems: median {:.0} ms", snapshot.targets.len(), times[2]);
-}
