@@ -5,7 +5,7 @@
 //! `cargo run --example write_fixtures -- fuzz-seeds`).
 #![allow(dead_code)]
 
-use crate::bundle_support::{date, Device};
+use super::bundle_support::{date, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
 use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::reseal;
