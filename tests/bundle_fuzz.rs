@@ -14,15 +14,14 @@
 //! `target/bundle-fuzz-findings/`.)
 
 mod bundle_support;
+mod corpus_support;
 
-use bundle_support::{date, Device};
-use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
+use bundle_support::Device;
+use corpus_support::seeds;
 use duzhan::core::bundle::import::{preview, read_bundle, Limits};
-use duzhan::core::bundle::receipt::{make_receipt, read_receipt, ReceiptRequest};
+use duzhan::core::bundle::receipt::read_receipt;
 use duzhan::core::bundle::wire::reseal;
-use duzhan::core::bundle::{ExportScope, SyncLedger, VersionVector};
-use duzhan::core::doc::Entity;
-use duzhan::core::model::{Figure, Target};
+use duzhan::core::bundle::SyncLedger;
 use duzhan::core::replica::Replica;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -53,40 +52,6 @@ fn limits() -> Limits {
 
 /// Seeds: small and full bundles, concurrent edits (alt and seen), tombstones,
 /// scoped and delta scopes, a receipt and an encrypted bundle.
-fn seeds() -> Vec<Vec<u8>> {
-    let mut a = Device::fresh("d-a");
-    let mut b = Device::fresh("d-b");
-    for (d, name, t) in [(&mut a, "甲<b>村</b>", 100), (&mut b, "乙村", 101)] {
-        let mut x = Target::from_doc(d.replica.doc("seed-target-xiaohe").unwrap()).unwrap();
-        x.name = name.into();
-        let c = d.replica.stage_save(&[x], t);
-        d.replica.apply(c);
-    }
-    let f = Figure { id: "fig-b-1".into(), target_id: "seed-target-gantang".into(), measured_on: date(), value: 2200.0, source: "核查".into() };
-    let c = b.replica.stage_save(&[f], 102);
-    b.replica.apply(c);
-    let c = b.replica.stage_delete(&["seed-target-qixian-fig-2020"], 103);
-    b.replica.apply(c);
-    let fb = b.export(ExportScope::Full, 200).bytes;
-    a.import(&fb).unwrap();
-    let mut out = vec![
-        a.export(ExportScope::DeltaSinceMs(100), 300).bytes,
-        a.export(ExportScope::Delta { known: VersionVector::new() }, 301).bytes,
-        a.export(ExportScope::Scoped { county_ids: vec![], target_ids: vec!["seed-target-gantang".into()] }, 302).bytes,
-        fb,
-    ];
-    // Field work: visits with answers, problems with their events.
-    let mut w = Device::fresh("d-w");
-    let c = w.replica.stage_merge(&duzhan::core::fieldwork::generate::generate_campaign(5, 2, 2, 3));
-    w.replica.apply(c);
-    out.push(w.export(ExportScope::Delta { known: VersionVector::new() }, 400).bytes);
-    let receipt = make_receipt(&a.replica, &a.ledger, &ReceiptRequest { for_device: None, squad_name: "州".into(), created_ms: 1, date: date(), receipt_id: [1; 16] }).unwrap();
-    out.push(receipt.bytes);
-    let small = out[0].clone();
-    out.push(encrypt(&small, &EncryptParams { passphrase: "pw", salt: [2; 16], nonce: [3; 12], iterations: 2 }).unwrap());
-    out
-}
-
 const TOKENS: &[&str] = &[
     "\"", "\\", "{", "}", "[", "]", ",", ":", "null", "true", "-1", "1e999", "0.5", "18446744073709551616", "\"_deleted\"", "\"alt\"", "\"seen\"",
     "\"kind\"", "\"figure\"", "\"target\"", "\"county\"", "\"id\"", "\"v\"", "\"s\"", "\"wall\"", "\"dev\"", "\\u0000", "\\ud800", "中", "<script>",
@@ -315,15 +280,4 @@ fn fuzz_the_importer_with_mutated_bundles() {
         println!("  {k:<32} {n}");
     }
     assert!(findings.is_empty(), "{} findings:\n{}", findings.len(), findings.join("\n"));
-}
-
-#[test]
-#[ignore]
-fn write_the_cargo_fuzz_seed_corpus() {
-    // fuzz/seeds/ is committed; fuzz/corpus/ (ignored) is libFuzzer's working corpus.
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/parse_bundle");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (i, s) in seeds().iter().enumerate() {
-        std::fs::write(dir.join(format!("seed-{i}.json")), s).unwrap();
-    }
 }

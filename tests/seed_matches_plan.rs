@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use duzhan::core::model::*;
 use duzhan::core::replica::Replica;
 use duzhan::core::clock::DeviceId;
+use duzhan::core::bundle::state_hash;
 use duzhan::core::seed;
 use duzhan::core::snapshot::{format_figure, Snapshot};
 
@@ -188,7 +189,15 @@ fn the_lead_departments_of_section_four() {
 
 #[test]
 fn every_fresh_device_holds_identical_defaults() {
-    assert_eq!(seed::seed_docs(), seed::seed_docs());
+    // A golden value: every device, on every build and platform (wasm in any
+    // browser, native), must start from exactly these records, or two fresh
+    // devices would see each other's default as edits. Comparing `seed_docs()`
+    // with itself could not fail; this canonical state hash (stamps, values and
+    // field names included) can. It was computed once, by this assertion, at
+    // 0c42cb7. When the default data changes on purpose, put the new hash here and
+    // say in the commit why the default changed (devices holding the old default
+    // will import the difference as edits).
+    assert_eq!(state_hash(&seed::seed_docs()), "38f973805196ae2edee5c457fc997037aeeef57230a93cdae0c865fb69e9431e");
     let ids: std::collections::BTreeSet<String> = seed::seed_docs().into_iter().map(|d| d.id).collect();
     assert_eq!(ids.len(), seed::seed_docs().len(), "duplicate seed ids");
 }

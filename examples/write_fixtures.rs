@@ -1,0 +1,273 @@
+//! Writes the test fixtures that are files in the repository. Run once, commit what
+//! it wrote, never regenerate a released fixture: the tests hold today's code to
+//! yesterday's files. Not part of the test run (`cargo test` only builds it).
+//!
+//! `cargo run --example write_fixtures` writes whatever is missing of:
+//! - `tests/fixtures/bundle-v1-full.json`, its state hash and
+//!   `bundle-v1-full.enc.json` (`tests/bundle_fixtures.rs`);
+//! - a golden-record file `tests/fixtures/records-v1-<commit>.json`, named after
+//!   `git rev-parse --short HEAD`, when no records fixture holds every record kind
+//!   this version knows (`tests/record_fixtures.rs`). A new record kind gets a new
+//!   file this way; the old ones stay.
+//!
+//! `cargo run --example write_fixtures -- hostile` rewrites `tests/hostile/` and its
+//! `expected.tsv` (`tests/bundle_hostile.rs`); `-- fuzz-seeds` rewrites
+//! `fuzz/seeds/parse_bundle/` (libFuzzer's seed corpus, `fuzz/`).
+
+#[path = "../tests/bundle_support/mod.rs"]
+mod bundle_support;
+#[path = "../tests/corpus_support/mod.rs"]
+mod corpus_support;
+
+use bundle_support::Device;
+use chrono::NaiveDate;
+use duzhan::core::bundle::canonical::value_bytes;
+use duzhan::core::bundle::crypto::{encrypt, EncryptParams, MIN_ITERATIONS};
+use duzhan::core::bundle::kinds::{rules_for, KINDS};
+use duzhan::core::bundle::{export_bundle, ExportRequest, ExportScope, SyncLedger};
+use duzhan::core::clock::{DeviceId, Hlc};
+use duzhan::core::doc::{Doc, Entity};
+use duzhan::core::fieldwork::generate::generate_campaign;
+use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Visit};
+use duzhan::core::model::Target;
+use duzhan::core::replica::Replica;
+use duzhan::core::report::month::Month;
+use duzhan::core::report::model::filing_id;
+use duzhan::core::report::{report_id, Filing, MonthRollups, MonthlyReport, Period, Subject};
+use duzhan::core::seed;
+use duzhan::core::snapshot::Snapshot;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const PASSPHRASE: &str = "楚雄州2020督战";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(())
+}
+
+fn main() -> Result<(), String> {
+    let arg = std::env::args().nth(1);
+    match arg.as_deref() {
+        None => {
+            std::fs::create_dir_all(fixture("")).map_err(|e| e.to_string())?;
+            write_missing_bundle_fixtures()?;
+            write_records_fixture_if_a_kind_is_missing()
+        }
+        Some("hostile") => write_hostile_corpus(),
+        Some("fuzz-seeds") => write_fuzz_seeds(),
+        Some(other) => Err(format!("unknown part {other:?}: none, hostile or fuzz-seeds")),
+    }
+}
+
+/// The v1 fixtures, as first written at `27a264c`: the embedded default of the
+/// day, exported by device `d-0000000000000001` of 州扶贫办 on 2020-03-15.
+fn write_missing_bundle_fixtures() -> Result<(), String> {
+    let plain_path = fixture("bundle-v1-full.json");
+    if !plain_path.exists() {
+        let r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-0000000000000001".into())));
+        let req = ExportRequest {
+            scope: ExportScope::Full,
+            recipient: None,
+            squad_name: "州扶贫办".into(),
+            created_ms: 1_584_230_400_000,
+            date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
+            bundle_id: *b"duzhan-fixture-1",
+        };
+        let bytes = export_bundle(&r, &SyncLedger::default(), &req).map_err(|e| e.to_string())?.bytes;
+        write(&plain_path, &bytes)?;
+        let mut e = Device::empty("d-e");
+        e.import(&bytes).map_err(|e| e.to_string())?;
+        write(&fixture("bundle-v1-full.state-hash"), format!("{}\n", e.hash()).as_bytes())?;
+    }
+    let enc_path = fixture("bundle-v1-full.enc.json");
+    if !enc_path.exists() {
+        let plain = std::fs::read(&plain_path).map_err(|e| e.to_string())?;
+        let sealed = encrypt(&plain, &EncryptParams { passphrase: PASSPHRASE, salt: *b"duzhan-fixture-s", nonce: *b"duzhan-nonce", iterations: MIN_ITERATIONS })
+            .map_err(|e| e.to_string())?;
+        write(&enc_path, &sealed)?;
+    }
+    Ok(())
+}
+
+/// The kinds held by the records fixtures already committed.
+fn kinds_in_records_fixtures() -> BTreeSet<String> {
+    let mut kinds = BTreeSet::new();
+    for e in std::fs::read_dir(fixture("")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("records-v1-") && name.ends_with(".json") {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            let v: Value = serde_json::from_str(&text).unwrap_or_default();
+            for r in v["records"].as_array().into_iter().flatten() {
+                kinds.insert(r["kind"].as_str().unwrap_or("").to_owned());
+            }
+        }
+    }
+    kinds
+}
+
+fn write_records_fixture_if_a_kind_is_missing() -> Result<(), String> {
+    let have = kinds_in_records_fixtures();
+    if KINDS.iter().all(|k| have.contains(k.kind)) {
+        eprintln!("the records fixtures hold every kind; nothing to write");
+        return Ok(());
+    }
+    let head = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo()).output().map_err(|e| format!("git: {e}"))?;
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    if head.is_empty() {
+        return Err("git rev-parse --short HEAD said nothing".into());
+    }
+    let path = fixture(&format!("records-v1-{head}.json"));
+    write(&path, &golden_records(&head)?)
+}
+
+/// Real records of every kind, from the app's own sources: the embedded default
+/// (campaign, phases, milestones, departments, counties, targets, figures, people,
+/// assignments, checklist, requirements), the field-work generator (targets with GPS
+/// visits, answers, problems and their histories), and a monthly report and a filing
+/// written here, whose figures are computed by the month roll-ups. Up to three of
+/// each kind, plus every record they refer to, so they import on their own.
+fn golden_records(head: &str) -> Result<Vec<u8>, String> {
+    let mut pool: Vec<Doc> = seed::seed_docs();
+    let generated = generate_campaign(2020, 4, 8, 12);
+    let seed_ids: BTreeSet<String> = pool.iter().map(|d| d.id.clone()).collect();
+    pool.extend(generated.into_iter().filter(|d| !seed_ids.contains(&d.id)));
+
+    // A target with a submitted visit that has a GPS fix: its report for the
+    // visit's month, with the figures the roll-ups compute, submitted and answered.
+    let visits: Vec<Visit> = pool.iter().filter(|d| d.kind == Visit::KIND).filter_map(|d| Visit::from_doc(d).ok()).collect();
+    let visit = visits.iter().find(|v| v.gps.is_some() && v.submitted_ms.is_some()).ok_or("no submitted visit with GPS")?;
+    let month = Month::of(visit.date);
+    let period = Period::new(month, month.last_day());
+    let snapshot = Snapshot::from_docs(&pool);
+    let field = FieldSnapshot::from_docs(&pool);
+    let ledger = LedgerIndex::build(&pool, period.as_of);
+    let rollups = MonthRollups::compute(period, &snapshot, &field, ledger.problems_with_events());
+    let target = pool.iter().find(|d| d.id == visit.target_id).and_then(|d| Target::from_doc(d).ok()).ok_or("the visit's target")?;
+    let subject = Subject::Target(target.id.clone());
+    let county_subject = Subject::County(target.county_id.clone());
+    let day = |d: u32| NaiveDate::from_ymd_opt(month.year(), month.month(), d);
+    let reports = [
+        MonthlyReport {
+            id: report_id(&subject, month),
+            subject: subject.clone(),
+            month,
+            analysis: format!("{}本月走访农户，“两不愁三保障”总体达标，发现饮水安全问题1个，已督促整改。", target.name),
+            report: "一、基本情况\n二、督战发现的问题\n三、整改落实情况\n四、下月工作打算".into(),
+            author: "李明（州扶贫办）".into(),
+            submitted_on: day(19),
+            figures: rollups.of(&subject).cloned(),
+            feedback: "问题整改要对账销号，下月报送前完成复核。".into(),
+            feedback_by: "州脱贫攻坚挂牌督战指挥部".into(),
+            feedback_on: day(25),
+        },
+        MonthlyReport {
+            id: report_id(&county_subject, month),
+            subject: county_subject.clone(),
+            month,
+            analysis: "全县挂牌督战对象总体进展顺利。".into(),
+            report: String::new(),
+            author: "王芳".into(),
+            submitted_on: None,
+            figures: rollups.of(&county_subject).cloned(),
+            feedback: String::new(),
+            feedback_by: String::new(),
+            feedback_on: None,
+        },
+    ];
+    for r in &reports {
+        pool.push(Doc::edit(None, MonthlyReport::KIND, &r.id, r.to_values(), &stamp()).ok_or("a report doc")?);
+    }
+    // A filing answers a one-off requirement (a monthly one is answered by reports).
+    let requirement = pool.iter().find(|d| d.kind == "requirement" && d.values()["schedule"]["type"] == "once").ok_or("no one-off requirement in the default")?.id.clone();
+    let filing = Filing {
+        id: filing_id(&requirement, &county_subject),
+        requirement_id: requirement,
+        subject: county_subject,
+        filed_on: NaiveDate::from_ymd_opt(2020, 3, 10),
+        contact: "张伟 0878-3013497".into(),
+        note: "纸质材料已送州扶贫办综合科。".into(),
+    };
+    pool.push(Doc::edit(None, Filing::KIND, &filing.id, filing.to_values(), &stamp()).ok_or("a filing doc")?);
+
+    // Up to three of each kind (preferring the richest: visits with GPS, events with
+    // a verification), then everything they refer to.
+    let by_id: BTreeMap<&str, &Doc> = pool.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut chosen: BTreeSet<&str> = BTreeSet::new();
+    for k in KINDS.iter() {
+        let mut of_kind: Vec<&Doc> = pool.iter().filter(|d| d.kind == k.kind && !d.is_deleted()).collect();
+        of_kind.sort_by_key(|d| std::cmp::Reverse(richness(d)));
+        if of_kind.is_empty() {
+            return Err(format!("no {} record to write", k.kind));
+        }
+        chosen.extend(of_kind.iter().take(3).map(|d| d.id.as_str()));
+    }
+    chosen.insert(visit.id.as_str());
+    chosen.insert(target.id.as_str());
+    let mut work: Vec<&str> = chosen.iter().copied().collect();
+    while let Some(id) = work.pop() {
+        let d = by_id[id];
+        let links = (rules_for(&d.kind).ok_or("unknown kind")?.inspect)(d).map_err(|e| format!("{id}: {e:?}"))?;
+        for r in links.refs {
+            let to = by_id.get(r.id.as_str()).ok_or(format!("{id} refers to a missing {}", r.id))?;
+            if chosen.insert(to.id.as_str()) {
+                work.push(to.id.as_str());
+            }
+        }
+    }
+
+    // One record a line, in kind order then id order, so the file diffs and reads well.
+    let mut records: Vec<&Doc> = chosen.iter().map(|id| by_id[id]).collect();
+    let order = |kind: &str| KINDS.iter().position(|k| k.kind == kind).unwrap_or(usize::MAX);
+    records.sort_by(|a, b| (order(&a.kind), &a.id).cmp(&(order(&b.kind), &b.id)));
+    let mut out = format!(
+        "{{\"about\":\"Golden records of every kind, written at {head} by `cargo run --example write_fixtures`. Never edit or regenerate: tests/record_fixtures.rs reads it forever.\",\"records\":[\n"
+    );
+    for (i, d) in records.iter().enumerate() {
+        let line = value_bytes(&json!({ "kind": d.kind, "record": Value::Object(d.values()) })).map_err(|e| e.to_string())?;
+        out.push_str(&String::from_utf8_lossy(&line));
+        out.push_str(if i + 1 < records.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]}\n");
+    Ok(out.into_bytes())
+}
+
+/// How many fields of a record hold something (not null, "", [] or false).
+fn richness(d: &Doc) -> usize {
+    d.values().values().filter(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_array().is_none_or(|a| !a.is_empty())).count()
+}
+
+fn stamp() -> duzhan::core::clock::Stamp {
+    duzhan::core::clock::Stamp { wall: 1_584_230_400_000, n: 0, dev: DeviceId("d-0000000000000001".into()) }
+}
+
+fn write_hostile_corpus() -> Result<(), String> {
+    let dir = repo().join("tests/hostile");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut manifest = String::from("# file\texpected error code (or ok)\tpassphrase\n# Generated by: cargo run --example write_fixtures -- hostile\n");
+    for (name, bytes, expected, pass) in corpus_support::corpus() {
+        write(&dir.join(name), &bytes)?;
+        manifest.push_str(&format!("{name}\t{expected}\t{}\n", pass.unwrap_or("")));
+    }
+    write(&dir.join("expected.tsv"), manifest.as_bytes())
+}
+
+fn write_fuzz_seeds() -> Result<(), String> {
+    // fuzz/seeds/ is committed; fuzz/corpus/ (ignored) is libFuzzer's working corpus.
+    let dir = repo().join("fuzz/seeds/parse_bundle");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    for (i, s) in corpus_support::seeds().iter().enumerate() {
+        write(&dir.join(format!("seed-{i}.json")), s)?;
+    }
+    Ok(())
+}
