@@ -501,24 +501,7 @@ pub fn status_key(s: MilestoneStatus) -> K {
 
 /// An error a user can cause, with a message in their language that says what to do.
 /// A save accepts a staging step failing with any of them (see `ui::AppState::save`).
+/// Each error type implements it beside its own definition.
 pub trait UserMessage {
     fn message(&self, lang: Lang) -> String;
-}
-
-impl UserMessage for super::validate::ValidationError {
-    fn message(&self, lang: Lang) -> String {
-        super::validate::ValidationError::message(self, lang)
-    }
-}
-
-impl UserMessage for super::report::ReportError {
-    fn message(&self, lang: Lang) -> String {
-        super::report::ReportError::message(self, lang)
-    }
-}
-
-impl UserMessage for super::fieldwork::FieldworkError {
-    fn message(&self, lang: Lang) -> String {
-        super::fieldwork::FieldworkError::message(self, lang)
-    }
 }

@@ -10,7 +10,7 @@ use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::{ImportError, IncomingBundle, KindCounts, SyncLedger};
 use crate::core::campaigns::{bundle_campaign, campaign_of, NewCampaign};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use crate::core::model::Campaign;
 use crate::core::replica::Replica;
 
@@ -25,6 +25,12 @@ pub enum CampaignStoreError {
     /// its campaign, unless it was written outside the app).
     #[error("store holds campaign {found}, not {wanted}")]
     Occupied { wanted: String, found: String },
+}
+
+impl UserMessage for CampaignStoreError {
+    fn message(&self, lang: Lang) -> String {
+        CampaignStoreError::message(self, lang)
+    }
 }
 
 impl CampaignStoreError {

@@ -27,7 +27,7 @@ pub mod idb;
 pub mod local;
 
 use crate::core::doc::{Doc, Entity as _};
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -65,6 +65,12 @@ pub enum StoreError {
     /// A write failed for another reason; nothing was written.
     #[error("write failed: {0}")]
     WriteFailed(String),
+}
+
+impl UserMessage for StoreError {
+    fn message(&self, lang: Lang) -> String {
+        StoreError::message(self, lang)
+    }
 }
 
 impl StoreError {

@@ -2,7 +2,7 @@
 //! cause, and has a message that says what happened and what to do, in Chinese
 //! first. Nothing was written when one of these is returned.
 
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use crate::core::validate::ValidationError;
 
 /// Shortens text from a file for messages (an id may be a megabyte long).
@@ -114,6 +114,12 @@ pub enum ImportError {
     /// A record refers to a record that is neither in the bundle nor on this device.
     #[error("record {id} ({kind}) refers through {field} to {missing}, which is not a known {expected_kind}")]
     DanglingReference { id: String, kind: String, field: &'static str, missing: String, expected_kind: &'static str },
+}
+
+impl UserMessage for ImportError {
+    fn message(&self, lang: Lang) -> String {
+        ImportError::message(self, lang)
+    }
 }
 
 impl ImportError {
@@ -250,6 +256,12 @@ pub enum ExportError {
     /// The bundle could not be serialised (a bug; nothing was written).
     #[error("encoding failed: {0}")]
     Encode(String),
+}
+
+impl UserMessage for ExportError {
+    fn message(&self, lang: Lang) -> String {
+        ExportError::message(self, lang)
+    }
 }
 
 impl ExportError {

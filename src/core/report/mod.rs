@@ -36,7 +36,7 @@ pub use month::{Month, Timeliness};
 
 use crate::core::doc::{Doc, Entity, RecordId};
 use crate::core::fieldwork::decode;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use std::collections::HashMap;
 
 /// What can be wrong with a report, feedback or filing, with what to do.
@@ -84,6 +84,12 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         ("note", _) => "Note",
         (_, Lang::Zh) => "该项",
         (_, _) => "This field",
+    }
+}
+
+impl UserMessage for ReportError {
+    fn message(&self, lang: Lang) -> String {
+        ReportError::message(self, lang)
     }
 }
 
