@@ -16,7 +16,7 @@ use duzhan::core::bundle::import::{read_bundle, AlreadyImported, Limits};
 use duzhan::core::bundle::{export_bundle, preview, state_hash, ExportRequest, ExportScope, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use std::path::PathBuf;
 
 const PASSPHRASE: &str = "楚雄州2020督战";
@@ -32,7 +32,7 @@ fn recorded_hash() -> String {
 
 /// The export the fixture was made with.
 fn export_seed() -> Vec<u8> {
-    let r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-0000000000000001".into())));
+    let r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-0000000000000001".into())));
     let req = ExportRequest {
         scope: ExportScope::Full,
         recipient: None,
@@ -56,7 +56,7 @@ fn the_v1_full_fixture_imports_forever() {
     // default is unchanged).
     let mut f = Device::fresh("d-f");
     let p = f.import(&bytes).expect("imports onto the default");
-    if state_hash(&seed::seed_docs()) == recorded_hash() {
+    if state_hash(&default_plan::docs()) == recorded_hash() {
         assert_eq!(p.already_imported, Some(AlreadyImported::NothingNew));
     }
 }
@@ -65,7 +65,7 @@ fn the_v1_full_fixture_imports_forever() {
 fn the_exporter_still_writes_the_v1_fixture_byte_for_byte_while_the_default_is_unchanged() {
     // When the embedded default changes, this compares nothing; the import test
     // above still holds the old file to the current importer.
-    if state_hash(&seed::seed_docs()) == recorded_hash() {
+    if state_hash(&default_plan::docs()) == recorded_hash() {
         let bytes = std::fs::read(fixture("bundle-v1-full.json")).unwrap();
         assert!(export_seed() == bytes, "the v1 encoder changed: canonical output must stay identical");
     }

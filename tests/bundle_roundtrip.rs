@@ -12,6 +12,7 @@ use duzhan::core::bundle::wire::{reseal, ScopeKind};
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError, KindCounts, VersionVector};
 use duzhan::core::clock::DeviceId;
 use duzhan::core::model::Figure;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use serde_json::Value;
 
@@ -290,7 +291,7 @@ fn a_receipt_clears_not_yet_received_until_something_changes() {
 
 #[test]
 fn the_state_hash_does_not_depend_on_the_order_of_docs() {
-    let mut docs = seed::seed_docs();
+    let mut docs = default_plan::docs();
     let h = state_hash(&docs);
     docs.reverse();
     assert_eq!(state_hash(&docs), h);

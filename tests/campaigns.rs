@@ -11,6 +11,7 @@ use duzhan::core::bundle::import::{local_campaign_id, read_bundle};
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError};
 use duzhan::core::campaigns::{stage_new_campaign, NewCampaignForm};
 use duzhan::core::clock::DeviceId;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use duzhan::storage::boot;
 use duzhan::storage::campaigns::{create, open_bundle_as_campaign, stored_campaign, CampaignStoreError};
@@ -135,7 +136,7 @@ fn a_bundle_without_its_campaign_record_is_refused_and_writes_nothing() {
         let f = {
             // An export needs a campaign id; give the bundle one by exporting from a
             // copy that holds the campaign, then drop the campaign record from it.
-            let mut with = Device::with_docs("d-empty", empty.replica.docs().cloned().chain(seed::seed_docs().into_iter().filter(|d| d.kind == "campaign")).collect());
+            let mut with = Device::with_docs("d-empty", empty.replica.docs().cloned().chain(default_plan::docs().into_iter().filter(|d| d.kind == "campaign")).collect());
             with.export(ExportScope::Full, 20)
         };
         let mut incoming = read_bundle(&f.bytes, None, &test_limits()).unwrap();

@@ -390,7 +390,7 @@ fn fast_decoding_equals_entity_from_doc() {
         assert_eq!(decode::<E>(d).is_ok(), E::from_doc(d).is_ok(), "{}", d.id);
     }
     let mut docs = generate_campaign(5, 10, 5, 200);
-    docs.extend(duzhan::core::seed::seed_docs());
+    docs.extend(duzhan::core::default_plan::docs());
     // A record from a newer app with an unknown enum value fails both ways.
     let mut bad = docs.iter().find(|d| d.kind == Problem::KIND).cloned().expect("a problem");
     if let Some(f) = bad.fields.get_mut("source") {

@@ -6,11 +6,12 @@ use chrono::NaiveDate;
 use duzhan::core::model::*;
 use duzhan::core::replica::Replica;
 use duzhan::core::clock::DeviceId;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use duzhan::core::snapshot::{format_figure, Snapshot};
 
 fn snap() -> Snapshot {
-    Replica::from_parts(seed::seed_docs(), duzhan::core::clock::Hlc::new(DeviceId("d-t".into()))).snapshot()
+    Replica::from_parts(default_plan::docs(), duzhan::core::clock::Hlc::new(DeviceId("d-t".into()))).snapshot()
 }
 
 fn target<'a>(s: &'a Snapshot, label: &str) -> &'a Target {
@@ -188,7 +189,7 @@ fn the_lead_departments_of_section_four() {
 
 #[test]
 fn every_fresh_device_holds_identical_defaults() {
-    assert_eq!(seed::seed_docs(), seed::seed_docs());
-    let ids: std::collections::BTreeSet<String> = seed::seed_docs().into_iter().map(|d| d.id).collect();
-    assert_eq!(ids.len(), seed::seed_docs().len(), "duplicate seed ids");
+    assert_eq!(default_plan::docs(), default_plan::docs());
+    let ids: std::collections::BTreeSet<String> = default_plan::docs().into_iter().map(|d| d.id).collect();
+    assert_eq!(ids.len(), default_plan::docs().len(), "duplicate seed ids");
 }

@@ -13,13 +13,13 @@ use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::SyncLedger;
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 fn office() -> &'static Replica {
     static R: OnceLock<Replica> = OnceLock::new();
-    R.get_or_init(|| Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-office".into()))))
+    R.get_or_init(|| Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-office".into()))))
 }
 
 fn limits() -> Limits {

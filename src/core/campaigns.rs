@@ -319,10 +319,11 @@ pub fn stage_campaign_info(r: &Replica, form: &CampaignInfoForm, now_ms: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::default_plan;
     use crate::core::seed;
 
     fn seeded() -> Replica {
-        Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-old".into())))
+        Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-old".into())))
     }
 
     fn form(carry_over: bool) -> NewCampaignForm {

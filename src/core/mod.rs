@@ -23,6 +23,7 @@ macro_rules! entity {
 pub mod bundle;
 pub mod campaigns;
 pub mod clock;
+pub mod default_plan;
 pub mod doc;
 pub mod export;
 pub mod fieldwork;

@@ -7,7 +7,6 @@
 
 use super::clock::{DeviceId, Hlc, Stamp};
 use super::doc::{Doc, Entity};
-use super::seed;
 use super::snapshot::Snapshot;
 use std::collections::BTreeMap;
 
@@ -99,16 +98,17 @@ impl Replica {
         Change { docs, clock }
     }
 
-    /// Stages writing the embedded default back: every default record returns to its
-    /// seed value with a fresh stamp, and every other record is tombstoned.
-    pub fn stage_reset_to_default(&self, now_ms: u64) -> Change {
+    /// Stages writing a default back (the embedded one is
+    /// [`crate::core::default_plan::docs`]): every default record returns to its
+    /// default value with a fresh stamp, and every other record is tombstoned.
+    pub fn stage_reset_to(&self, default: &[Doc], now_ms: u64) -> Change {
         let mut clock = self.clock.clone();
         let stamp = clock.tick(now_ms);
-        let seed: BTreeMap<String, Doc> = crate::core::sort::btree_map(seed::seed_docs().into_iter().map(|d| (d.id.clone(), d)));
+        let seed: BTreeMap<&str, &Doc> = crate::core::sort::btree_map(default.iter().map(|d| (d.id.as_str(), d)));
         let mut docs = Vec::new();
         for (id, sd) in &seed {
             let values = sd.fields.iter().map(|(k, f)| (k.clone(), f.v.clone())).collect();
-            let cur = self.docs.get(id);
+            let cur = self.docs.get(*id);
             let mut d = Doc::edit(cur, &sd.kind, id, values, &stamp);
             if let Some(c) = cur.filter(|c| c.is_deleted()) {
                 d = Some(d.unwrap_or_else(|| c.clone()).set_deleted(false, &stamp));
@@ -116,7 +116,7 @@ impl Replica {
             docs.extend(d);
         }
         for (id, d) in &self.docs {
-            if !seed.contains_key(id) && !d.is_deleted() {
+            if !seed.contains_key(id.as_str()) && !d.is_deleted() {
                 docs.push(d.tombstone(&stamp));
             }
         }

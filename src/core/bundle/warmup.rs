@@ -18,7 +18,7 @@ use super::{export_bundle, ExportError, ExportRequest, ExportScope, ImportError,
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::fieldwork::generate::generate_campaign;
 use crate::core::replica::Replica;
-use crate::core::seed;
+use crate::core::default_plan;
 
 /// A bundle of the embedded default plus a small generated campaign (every record
 /// kind an import checks: targets, visits, answers, problems and their events),
@@ -32,7 +32,7 @@ pub fn sample_bundle() -> Result<Vec<u8>, ExportError> {
 /// bytes every time. Also the benchmarks' file (2,000 / 2,400 / 16,000: 108,727
 /// records, 55.4 MB; `tests/bundle_browser_bench.rs`, `examples/bench_bundle.rs`).
 pub fn generated_bundle(targets: usize, visits: usize, problems: usize) -> Result<Vec<u8>, ExportError> {
-    let mut r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-a".into())));
+    let mut r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-a".into())));
     let generated = generate_campaign(2020, targets, visits, problems);
     let c = r.stage_merge(&generated);
     r.apply(c);

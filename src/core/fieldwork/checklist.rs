@@ -168,7 +168,7 @@ pub fn default_checklist() -> Vec<ChecklistItem> {
 }
 
 /// The default checklist as stored docs, stamped with the seed stamp (wall time 0,
-/// device "seed") exactly as `seed::seed_docs` stamps the plan, so every device's
+/// device "seed") exactly as `seed::plan_docs` stamps the plan, so every device's
 /// defaults are byte-identical and any real edit wins over them.
 pub fn default_checklist_docs() -> Vec<Doc> {
     let st = Stamp::seed();
