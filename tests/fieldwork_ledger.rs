@@ -384,7 +384,8 @@ fn building_in_chunks_equals_building_at_once() {
 
 #[test]
 fn fast_decoding_equals_entity_from_doc() {
-    use duzhan::core::fieldwork::{decode, Visit, VisitAnswer};
+    use duzhan::core::doc::decode;
+    use duzhan::core::fieldwork::{Visit, VisitAnswer};
     fn same<E: Entity + PartialEq + std::fmt::Debug>(d: &Doc) {
         assert_eq!(decode::<E>(d).ok(), E::from_doc(d).ok(), "{}", d.id);
         assert_eq!(decode::<E>(d).is_ok(), E::from_doc(d).is_ok(), "{}", d.id);

@@ -21,6 +21,7 @@ macro_rules! entity {
 }
 
 pub mod bundle;
+pub mod calendar;
 pub mod campaigns;
 pub mod clock;
 pub mod default_plan;

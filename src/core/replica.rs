@@ -6,7 +6,7 @@
 //! exactly what is durable.
 
 use super::clock::{DeviceId, Hlc, Stamp};
-use super::doc::{Doc, Entity};
+use super::doc::{decode, Doc, Entity};
 use super::snapshot::Snapshot;
 use std::collections::BTreeMap;
 
@@ -183,4 +183,17 @@ impl Replica {
     pub fn last_change(&self, id: &str) -> Option<&Stamp> {
         self.docs.get(id).and_then(|d| d.last_change())
     }
+}
+
+/// One live, decodable record of a kind from the replica.
+pub(crate) fn live_entity<E: Entity>(replica: &Replica, id: &str) -> Option<E> {
+    replica.doc(id).filter(|d| d.kind == E::KIND && !d.is_deleted()).and_then(|d| decode(d).ok())
+}
+
+/// Stages docs built with one fresh stamp (for edits `Replica::stage_save` cannot
+/// express, such as restoring a tombstoned record).
+pub(crate) fn stage_with(replica: &Replica, now_ms: u64, build: impl FnOnce(&Stamp) -> Vec<Doc>) -> Change {
+    let mut clock = replica.clock().clone();
+    let stamp = clock.tick(now_ms);
+    Change { docs: build(&stamp), clock }
 }

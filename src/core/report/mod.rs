@@ -34,8 +34,7 @@ pub use figures::{MonthFigures, MonthRollups, Period};
 pub use model::{report_id, Filing, MonthlyReport, Parties, ReportStatus, Requirement, Schedule, Subject};
 pub use month::{Month, Timeliness};
 
-use crate::core::doc::{Doc, Entity, RecordId};
-use crate::core::fieldwork::decode;
+use crate::core::doc::{decode, Doc, Entity, RecordId};
 use crate::core::i18n::{Lang, UserMessage};
 use std::collections::HashMap;
 
