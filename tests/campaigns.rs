@@ -7,7 +7,7 @@
 mod bundle_support;
 
 use bundle_support::{test_limits, Device};
-use duzhan::core::bundle::import::{local_campaign_id, read_bundle};
+use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError};
 use duzhan::core::campaigns::{stage_new_campaign, NewCampaignForm};
 use duzhan::core::clock::DeviceId;
@@ -36,7 +36,7 @@ fn a_new_campaign_lives_in_its_own_store_and_the_old_one_is_untouched() {
         let id = new.campaign_id.clone();
         let store = MemoryStore::new();
         let made = create(&store, new.clone(), "州扶贫办").await.unwrap();
-        assert_eq!(local_campaign_id(&made), Some(id.as_str()));
+        assert_eq!(made.campaign_id(), Some(id.as_str()));
         assert_eq!(dump(&old), before, "the old campaign's store is not written");
 
         // Reopened as the app does on the next start: the same records, the squad

@@ -155,7 +155,7 @@ impl Catalog {
 /// The campaign a store's replica holds (the same record the snapshot shows and
 /// bundles are checked against), read without building a snapshot.
 pub fn campaign_of(replica: &Replica) -> Option<Campaign> {
-    let id = super::bundle::import::local_campaign_id(replica)?;
+    let id = replica.campaign_id()?;
     replica.doc(id).and_then(|d| Campaign::from_doc(d).ok())
 }
 

@@ -7,6 +7,7 @@
 
 use super::clock::{DeviceId, Hlc, Stamp};
 use super::doc::{decode, Doc, Entity};
+use super::model::Campaign;
 use super::snapshot::Snapshot;
 use std::collections::BTreeMap;
 
@@ -69,6 +70,14 @@ impl Replica {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+
+    /// The campaign this replica holds: the id of the first live campaign record by
+    /// id (the same choice as [`Snapshot::campaign`]), found without decoding or
+    /// building a snapshot. What bundles, receipts and campaign stores are checked
+    /// against.
+    pub fn campaign_id(&self) -> Option<&str> {
+        self.docs.values().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -5,7 +5,7 @@
 
 use super::boot;
 use super::{Store, StoreError};
-use crate::core::bundle::import::{local_campaign_id, preview};
+use crate::core::bundle::import::preview;
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::{ImportError, IncomingBundle, KindCounts, SyncLedger};
 use crate::core::campaigns::{bundle_campaign, campaign_of, NewCampaign};
@@ -93,7 +93,7 @@ pub async fn stored_campaign<S: Store>(store: &S) -> Result<Option<Campaign>, St
 
 /// `Occupied` unless the replica holds `campaign_id` or no campaign.
 fn holds(replica: &Replica, campaign_id: &str) -> Result<(), CampaignStoreError> {
-    match local_campaign_id(replica) {
+    match replica.campaign_id() {
         Some(found) if found != campaign_id => Err(CampaignStoreError::Occupied { wanted: campaign_id.to_owned(), found: found.to_owned() }),
         _ => Ok(()),
     }

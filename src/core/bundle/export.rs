@@ -21,7 +21,6 @@
 
 use super::canonical::hex;
 use super::error::ExportError;
-use super::import::local_campaign_id;
 use super::kinds::{self, Anchor, Links};
 use super::ledger::{ExportRecord, SyncLedger, VersionVector};
 use super::wire::{self, DocsRef, Envelope, PayloadRef, ScopeKind, WireScope, WireSource, FORMAT, MAX_RECORDS, VERSION};
@@ -228,7 +227,7 @@ fn wire_scope(scope: &ExportScope, recipient: Option<&DeviceId>) -> WireScope {
 /// Makes a bundle file of the replica's records. Pure: the replica and ledger are
 /// not changed; the returned ledger records the export.
 pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest) -> Result<ExportedFile, ExportError> {
-    let campaign_id = local_campaign_id(replica).ok_or(ExportError::NoCampaign)?.to_owned();
+    let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let selected = select(replica, &req.scope)?;
     if selected.len() > MAX_RECORDS {
         return Err(ExportError::TooManyRecords { count: selected.len(), max: MAX_RECORDS });

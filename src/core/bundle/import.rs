@@ -651,12 +651,6 @@ fn check_envelope(env: Envelope, limits: &Limits) -> Result<IncomingBundle, Impo
 
 // ---------------------------------------------------------------- steps 8–10
 
-/// The campaign this device holds: the first live campaign record by id (the
-/// same choice as the snapshot's).
-pub fn local_campaign_id(replica: &Replica) -> Option<&str> {
-    replica.docs().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
-}
-
 fn new_conflict(prev: Option<&Doc>, merged: &Doc) -> bool {
     merged.fields.iter().any(|(name, f)| {
         let before = prev.and_then(|p| p.fields.get(name));
@@ -673,7 +667,7 @@ fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
 fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<VersionVector>, ImportError> {
     let IncomingBundle { header, docs, refs } = incoming;
     // 8. campaign. A device with no campaign (an empty replica) takes any.
-    if let Some(local) = local_campaign_id(replica) {
+    if let Some(local) = replica.campaign_id() {
         if local != header.campaign_id {
             return Err(ImportError::WrongCampaign { bundle: header.campaign_id.clone(), local: local.to_owned() });
         }
