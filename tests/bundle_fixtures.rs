@@ -11,8 +11,10 @@ mod bundle_support;
 
 use bundle_support::{test_limits, Device};
 use chrono::NaiveDate;
-use duzhan::core::bundle::crypto::{encrypt, EncryptParams, MIN_ITERATIONS};
-use duzhan::core::bundle::import::{read_bundle, AlreadyImported, Limits};
+use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
+use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, preview, state_hash, ExportRequest, ExportScope, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;

@@ -17,7 +17,8 @@ mod bundle_support;
 
 use bundle_support::{date, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::import::{preview, read_bundle, Limits};
+use duzhan::core::bundle::import::{preview, read_bundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::{make_receipt, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::{ExportScope, SyncLedger, VersionVector};

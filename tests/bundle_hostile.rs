@@ -13,7 +13,8 @@ mod bundle_support;
 
 use bundle_support::{date, test_limits, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::import::{prepare_import, Limits};
+use duzhan::core::bundle::import::prepare_import;
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::{ExportScope, ImportError};

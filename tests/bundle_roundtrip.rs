@@ -4,9 +4,11 @@
 mod bundle_support;
 
 use bundle_support::{date, import_err, test_limits, Device};
-use duzhan::core::bundle::crypto::{encrypt, EncryptParams, MIN_ITERATIONS};
+use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::export::not_yet_received;
-use duzhan::core::bundle::import::{read_bundle, AlreadyImported, Limits};
+use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::{reseal, ScopeKind};
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError, KindCounts, VersionVector};

@@ -7,7 +7,8 @@
 //! again after applying it changes nothing. Receipts go through their reader too.
 #![no_main]
 
-use duzhan::core::bundle::import::{preview, read_bundle, Limits};
+use duzhan::core::bundle::import::{preview, read_bundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::read_receipt;
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::SyncLedger;

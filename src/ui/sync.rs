@@ -107,7 +107,7 @@ fn ExportPanel() -> impl IntoView {
                     let bytes = if passphrase.is_empty() {
                         file.bytes.clone()
                     } else {
-                        let params = EncryptParams { passphrase: &passphrase, salt: platform::random_bytes(), nonce: platform::random_bytes(), iterations: crypto::MIN_ITERATIONS };
+                        let params = EncryptParams { passphrase: &passphrase, salt: platform::random_bytes(), nonce: platform::random_bytes(), iterations: crate::core::bundle::limits::MIN_ITERATIONS };
                         crypto::encrypt(&file.bytes, &params).map_err(|e| e.message(lang))?
                     };
                     let change = crate::core::replica::Change { docs: Vec::new(), clock: r.clock().clone() };

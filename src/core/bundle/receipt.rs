@@ -13,7 +13,8 @@
 
 use super::canonical::{self, hex};
 use super::error::{ExportError, ImportError};
-use super::import::{check_text, json_error, probe, valid_id, FileKind, Limits, MAX_DEVICE_ID, MAX_ID};
+use super::import::{check_text, probe, valid_id, FileKind, MAX_DEVICE_ID, MAX_ID};
+use super::limits::{json_error, Limits};
 use super::ledger::SyncLedger;
 use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::DeviceId;

@@ -13,7 +13,8 @@
 //! Pure, like the rest of the bundle code: nothing is stored, the user's replica is
 //! not touched.
 
-use super::import::{preview_counts, read_bundle, Limits};
+use super::import::{preview_counts, read_bundle};
+use super::limits::Limits;
 use super::{export_bundle, ExportError, ExportRequest, ExportScope, ImportError, SyncLedger};
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::fieldwork::generate::generate_campaign;
