@@ -16,13 +16,12 @@
 
 use super::{platform, use_app};
 use crate::core::bundle::crypto::{self, EncryptParams};
-use crate::core::bundle::error::kind_zh;
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, IncomingBundle};
 use crate::core::bundle::warmup;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
 use crate::core::bundle::{export_bundle, ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::{Lang, K};
+use crate::core::i18n::{kind_name, Lang, K};
 use crate::core::validate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -542,9 +541,10 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         .kinds
         .iter()
         .map(|(kind, c)| {
+            let name = { let kind = kind.clone(); move || kind_name(state.lang.get(), &kind).to_owned() };
             view! {
                 <tr data-testid=format!("preview-kind-{kind}")>
-                    <th scope="row">{kind_zh(kind).to_owned()}</th>
+                    <th scope="row">{name}</th>
                     <td class="num">{c.records}</td><td class="num">{c.new}</td><td class="num">{c.changed}</td>
                     <td class="num">{c.deleted}</td><td class="num">{c.conflicting}</td><td class="num">{c.unchanged}</td>
                 </tr>
