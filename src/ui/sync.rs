@@ -77,7 +77,7 @@ fn ExportPanel() -> impl IntoView {
                     ExportScope::Delta { known: state.sync_ledger.with_untracked(|l| l.known_by(&DeviceId(r))) }
                 }
                 "since" => match validate::parse_date(&since.get_untracked()) {
-                    Ok(d) => ExportScope::DeltaSinceMs(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis().max(0) as u64).unwrap_or(0)),
+                    Ok(d) => ExportScope::since_date(d),
                     Err(e) => {
                         error.set(Some(e.message(lang)));
                         return;
