@@ -102,7 +102,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     let text = std::str::from_utf8(&bytes).expect("utf8");
     for _ in 0..reps_fast.min(3) {
         let t0 = now();
-        let sum = duzhan::core::bundle::canonical::sha256_bytes_hex(&bytes);
+        let sum = duzhan::core::digest::sha256_bytes_hex(&bytes);
         let t1 = now();
         let env: duzhan::core::bundle::wire::Envelope<duzhan::core::bundle::wire::CoreDocs> = serde_json::from_str(text).expect("envelope");
         let t2 = now();

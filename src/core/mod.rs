@@ -25,6 +25,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod clock;
 pub mod default_plan;
+pub mod digest;
 pub mod doc;
 pub mod export;
 pub mod fieldwork;

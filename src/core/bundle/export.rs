@@ -19,13 +19,13 @@
 //! caller stores it before handing the file out, so a sequence number is never
 //! given to two different bundles.
 
-use super::canonical::hex;
 use super::error::ExportError;
 use super::kinds::{self, Anchor, Links};
 use super::ledger::{ExportRecord, SyncLedger, VersionVector};
 use super::wire::{self, DocsRef, Envelope, PayloadRef, ScopeKind, WireScope, WireSource, FORMAT, MAX_RECORDS, VERSION};
 use crate::core::calendar::day_start_ms;
 use crate::core::clock::DeviceId;
+use crate::core::digest::hex;
 use crate::core::doc::{Doc, Entity};
 use crate::core::model::{County, Target};
 use crate::core::replica::Replica;

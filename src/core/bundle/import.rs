@@ -364,7 +364,7 @@ fn raw_checksum_matches(text: &str, claimed: &str) -> bool {
     }
     let member = format!(",\"sha256\":\"{claimed}\"");
     match text.rfind(&member) {
-        Some(at) => super::canonical::sha256_parts_hex(&[&text.as_bytes()[..at], &text.as_bytes()[at + member.len()..]]) == claimed,
+        Some(at) => crate::core::digest::sha256_parts_hex(&[&text.as_bytes()[..at], &text.as_bytes()[at + member.len()..]]) == claimed,
         None => false,
     }
 }

@@ -11,13 +11,13 @@
 //! bundle (size, text, nesting, format, version, checksum, ids, campaign) and
 //! idempotent: importing it twice acknowledges nothing new.
 
-use super::canonical::{self, hex};
 use super::error::{ExportError, ImportError};
 use super::import::{check_text, probe, valid_id, FileKind, MAX_DEVICE_ID, MAX_ID};
 use super::limits::{json_error, Limits};
 use super::ledger::SyncLedger;
 use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::DeviceId;
+use crate::core::digest::{self, hex};
 use crate::core::replica::Replica;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,7 @@ pub struct ReceiptFile {
 
 fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
     let claimed = std::mem::take(&mut env.sha256);
-    let actual = canonical::sha256_hex(env);
+    let actual = digest::sha256_hex(env);
     env.sha256 = claimed;
     actual
 }

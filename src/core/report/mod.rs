@@ -179,7 +179,7 @@ pub fn seed_requirement_docs() -> Vec<Doc> {
 /// canonical JSON, in groups of four ("3f2a-9c41-07be"). The same data gives the
 /// same hash on every device.
 pub fn print_hash<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    let full = crate::core::bundle::canonical::sha256_hex(v).unwrap_or_default();
+    let full = crate::core::digest::sha256_hex(v).unwrap_or_default();
     let short: String = full.chars().take(12).collect();
     short.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
