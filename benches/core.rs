@@ -16,13 +16,13 @@ use duzhan::core::clock::{DeviceId, Hlc, Stamp};
 use duzhan::core::doc::{Doc, DELETED};
 use duzhan::core::fieldwork::generate::generate_campaign;
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use serde_json::Value;
 use std::hint::black_box;
 use std::time::Duration;
 
 fn campaign() -> Replica {
-    let mut r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-a".into())));
+    let mut r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-a".into())));
     let c = r.stage_merge(&generate_campaign(2020, 2_000, 2_400, 16_000));
     r.apply(c);
     r

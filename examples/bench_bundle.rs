@@ -14,7 +14,7 @@ use duzhan::core::bundle::warmup::generated_bundle;
 use duzhan::core::bundle::{preview, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use std::time::Instant;
 
 fn main() -> Result<(), String> {
@@ -34,7 +34,7 @@ fn main() -> Result<(), String> {
         }
         Some("read") => {
             let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
-            let b = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-b".into())));
+            let b = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-b".into())));
             for _ in 0..n {
                 let t0 = Instant::now();
                 let incoming = read_bundle(&bytes, None, &Limits::default()).map_err(|e| e.to_string())?;

@@ -22,7 +22,8 @@ mod corpus_support;
 use bundle_support::Device;
 use chrono::NaiveDate;
 use duzhan::core::bundle::canonical::value_bytes;
-use duzhan::core::bundle::crypto::{encrypt, EncryptParams, MIN_ITERATIONS};
+use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::kinds::{rules_for, KINDS};
 use duzhan::core::bundle::{export_bundle, ExportRequest, ExportScope, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
@@ -34,7 +35,6 @@ use duzhan::core::replica::Replica;
 use duzhan::core::report::month::Month;
 use duzhan::core::report::model::filing_id;
 use duzhan::core::report::{report_id, Filing, MonthRollups, MonthlyReport, Period, Subject};
-use duzhan::core::seed;
 use duzhan::core::snapshot::Snapshot;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,7 +75,7 @@ fn main() -> Result<(), String> {
 fn write_missing_bundle_fixtures() -> Result<(), String> {
     let plain_path = fixture("bundle-v1-full.json");
     if !plain_path.exists() {
-        let r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-0000000000000001".into())));
+        let r = Replica::from_parts(duzhan::core::default_plan::docs(), Hlc::new(DeviceId("d-0000000000000001".into())));
         let req = ExportRequest {
             scope: ExportScope::Full,
             recipient: None,
@@ -138,7 +138,7 @@ fn write_records_fixture_if_a_kind_is_missing() -> Result<(), String> {
 /// written here, whose figures are computed by the month roll-ups. Up to three of
 /// each kind, plus every record they refer to, so they import on their own.
 fn golden_records(head: &str) -> Result<Vec<u8>, String> {
-    let mut pool: Vec<Doc> = seed::seed_docs();
+    let mut pool: Vec<Doc> = duzhan::core::default_plan::docs();
     let generated = generate_campaign(2020, 4, 8, 12);
     let seed_ids: BTreeSet<String> = pool.iter().map(|d| d.id.clone()).collect();
     pool.extend(generated.into_iter().filter(|d| !seed_ids.contains(&d.id)));

@@ -12,7 +12,6 @@ use app_support::{yield_once, CellWorkspace, FakePlatform, FakeStores};
 use duzhan::app::campaigns;
 use duzhan::app::{CommitError, Intake, Platform, Previewed, Read, Records, SaveStatus, Session, UserError, Workspace};
 use duzhan::core::bundle::crypto::{self, EncryptParams};
-use duzhan::core::bundle::import::local_campaign_id;
 use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
 use duzhan::core::bundle::{state_hash, ExportRequest, ExportScope, ImportError, Limits};
 use duzhan::core::campaigns::{db_name, stage_new_campaign, NewCampaignForm, DEFAULT_DB};
@@ -306,7 +305,7 @@ fn an_encrypted_bundle_asks_for_its_passphrase_and_keeps_the_file_after_a_wrong_
         let ws = CellWorkspace::open(&store, "d-office").await;
         let s = session(&store);
         let plain = other_device_bundle(ExportScope::Full);
-        let sealed = crypto::encrypt(&plain, &EncryptParams { passphrase: "正确的口令", salt: [1; 16], nonce: [2; 12], iterations: crypto::MIN_ITERATIONS }).unwrap();
+        let sealed = crypto::encrypt(&plain, &EncryptParams { passphrase: "正确的口令", salt: [1; 16], nonce: [2; 12], iterations: duzhan::core::bundle::limits::MIN_ITERATIONS }).unwrap();
         let (mut intake, read) = Intake::read(sealed, Limits::default()).expect("read");
         assert!(matches!(read, Read::Encrypted));
         assert!(!intake.is_checked());
@@ -423,7 +422,7 @@ fn another_campaigns_bundle_opens_as_that_campaign_in_a_store_of_its_own() {
         let db = campaigns::open_bundle(&stores, &p, &ws, intake.take().unwrap()).await.expect("opened");
         assert_eq!(db, db_name(&campaign.id));
         let (r, _) = duzhan::storage::boot::open(&stores.store(&db), || panic!("has a device")).await.unwrap();
-        assert_eq!(local_campaign_id(&r), Some(campaign.id.as_str()));
+        assert_eq!(r.campaign_id(), Some(campaign.id.as_str()));
         use duzhan::app::campaigns::Stores;
         assert_eq!(stores.read_catalog().active_db(), db);
     });

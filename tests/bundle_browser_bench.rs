@@ -28,7 +28,7 @@ use duzhan::core::bundle::warmup::generated_bundle;
 use duzhan::core::bundle::{preview, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use duzhan::storage::boot::{clock_json, META_CLOCK};
 use duzhan::storage::idb::IdbStore;
 use duzhan::storage::Store;
@@ -78,7 +78,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     let js_text = JsValue::from_str(&text);
     drop(text);
     // The importing device: a fresh one holding the embedded default.
-    let b = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-b".into())));
+    let b = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-b".into())));
     let limits = Limits::default();
 
     // 3. parse + validate + merge against JSON.parse, alternating, same page.
@@ -102,7 +102,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     let text = std::str::from_utf8(&bytes).expect("utf8");
     for _ in 0..reps_fast.min(3) {
         let t0 = now();
-        let sum = duzhan::core::bundle::canonical::sha256_bytes_hex(&bytes);
+        let sum = duzhan::core::digest::sha256_bytes_hex(&bytes);
         let t1 = now();
         let env: duzhan::core::bundle::wire::Envelope<duzhan::core::bundle::wire::CoreDocs> = serde_json::from_str(text).expect("envelope");
         let t2 = now();

@@ -16,10 +16,11 @@ mod bundle_support;
 
 use bundle_support::{test_limits, Device};
 use chrono::NaiveDate;
-use duzhan::core::bundle::import::{read_bundle, AlreadyImported, IncomingBundle, Limits};
+use duzhan::core::bundle::import::{read_bundle, AlreadyImported, IncomingBundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::wire::ScopeKind;
 use duzhan::core::bundle::{export_bundle, preview, ExportRequest, ExportScope, SyncLedger};
-use duzhan::core::bundle::canonical::sha256_bytes_hex;
+use duzhan::core::digest::sha256_bytes_hex;
 use duzhan::core::clock::{DeviceId, Hlc, Stamp};
 use duzhan::core::doc::Entity;
 use duzhan::core::model::{Campaign, County, Figure, Level, Target, TargetKind, Thresholds};

@@ -18,7 +18,8 @@ mod corpus_support;
 
 use bundle_support::Device;
 use corpus_support::seeds;
-use duzhan::core::bundle::import::{preview, read_bundle, Limits};
+use duzhan::core::bundle::import::{preview, read_bundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::read_receipt;
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::SyncLedger;

@@ -14,7 +14,8 @@ mod corpus_support;
 
 use bundle_support::{test_limits, Device};
 use corpus_support::{corpus, doc_mut, edit, full_bundle, html_everywhere, office, small_bundle, HTML};
-use duzhan::core::bundle::import::{prepare_import, Limits};
+use duzhan::core::bundle::import::prepare_import;
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{ExportScope, ImportError};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

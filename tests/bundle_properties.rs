@@ -95,7 +95,7 @@ fn base() -> Vec<duzhan::core::doc::Doc> {
     static BASE: std::sync::OnceLock<Vec<duzhan::core::doc::Doc>> = std::sync::OnceLock::new();
     BASE.get_or_init(|| {
         let keep = ["campaign", "phase", "milestone", "department", "county", "target", "figure"];
-        duzhan::core::seed::seed_docs().into_iter().filter(|d| keep.contains(&d.kind.as_str())).collect()
+        duzhan::core::default_plan::docs().into_iter().filter(|d| keep.contains(&d.kind.as_str())).collect()
     })
     .clone()
 }

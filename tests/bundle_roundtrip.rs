@@ -4,14 +4,17 @@
 mod bundle_support;
 
 use bundle_support::{date, import_err, test_limits, Device};
-use duzhan::core::bundle::crypto::{encrypt, EncryptParams, MIN_ITERATIONS};
+use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::export::not_yet_received;
-use duzhan::core::bundle::import::{read_bundle, AlreadyImported, Limits};
+use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::{reseal, ScopeKind};
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError, KindCounts, VersionVector};
 use duzhan::core::clock::DeviceId;
 use duzhan::core::model::Figure;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use serde_json::Value;
 
@@ -290,7 +293,7 @@ fn a_receipt_clears_not_yet_received_until_something_changes() {
 
 #[test]
 fn the_state_hash_does_not_depend_on_the_order_of_docs() {
-    let mut docs = seed::seed_docs();
+    let mut docs = default_plan::docs();
     let h = state_hash(&docs);
     docs.reverse();
     assert_eq!(state_hash(&docs), h);

@@ -7,10 +7,11 @@
 mod bundle_support;
 
 use bundle_support::{test_limits, Device};
-use duzhan::core::bundle::import::{local_campaign_id, read_bundle};
+use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError};
 use duzhan::core::campaigns::{stage_new_campaign, NewCampaignForm};
 use duzhan::core::clock::DeviceId;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use duzhan::storage::boot;
 use duzhan::storage::campaigns::{create, open_bundle_as_campaign, stored_campaign, CampaignStoreError};
@@ -35,7 +36,7 @@ fn a_new_campaign_lives_in_its_own_store_and_the_old_one_is_untouched() {
         let id = new.campaign_id.clone();
         let store = MemoryStore::new();
         let made = create(&store, new.clone(), "州扶贫办").await.unwrap();
-        assert_eq!(local_campaign_id(&made), Some(id.as_str()));
+        assert_eq!(made.campaign_id(), Some(id.as_str()));
         assert_eq!(dump(&old), before, "the old campaign's store is not written");
 
         // Reopened as the app does on the next start: the same records, the squad
@@ -135,7 +136,7 @@ fn a_bundle_without_its_campaign_record_is_refused_and_writes_nothing() {
         let f = {
             // An export needs a campaign id; give the bundle one by exporting from a
             // copy that holds the campaign, then drop the campaign record from it.
-            let mut with = Device::with_docs("d-empty", empty.replica.docs().cloned().chain(seed::seed_docs().into_iter().filter(|d| d.kind == "campaign")).collect());
+            let mut with = Device::with_docs("d-empty", empty.replica.docs().cloned().chain(default_plan::docs().into_iter().filter(|d| d.kind == "campaign")).collect());
             with.export(ExportScope::Full, 20)
         };
         let mut incoming = read_bundle(&f.bytes, None, &test_limits()).unwrap();

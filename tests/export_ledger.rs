@@ -11,7 +11,7 @@ use duzhan::core::fieldwork::checklist::default_checklist_docs;
 use duzhan::core::fieldwork::ledger::{LedgerIndex, LedgerQuery};
 use duzhan::core::fieldwork::problem::ProblemStatus::*;
 use duzhan::core::fieldwork::{Problem, ProblemSource};
-use duzhan::core::seed::seed_docs;
+use duzhan::core::default_plan;
 use fieldwork_support::*;
 
 // One argument per column of the fixture table below: reads as the ledger does.
@@ -35,7 +35,7 @@ fn problem(id: &str, target: &str, item: Option<&str>, source: ProblemSource, de
 /// owner or deadline whose description starts with "=" (pc, 只督不战), one overdue
 /// and in progress (pd). Today is 2020-06-15.
 fn ledger_rows() -> Vec<duzhan::core::fieldwork::LedgerRow> {
-    let mut docs: Vec<Doc> = seed_docs();
+    let mut docs: Vec<Doc> = default_plan::docs();
     docs.extend(default_checklist_docs());
     let problems = [
         problem("pa", "seed-target-hongtutian", Some("housing"), ProblemSource::Audit, "危房未拆除", ("州住建局", "张三"), Some((3, 31)), (2, 20)),

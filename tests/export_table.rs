@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use duzhan::core::export::{supervision_table_sheet, to_csv, Cell, Sheet};
-use duzhan::core::seed::seed_docs;
+use duzhan::core::default_plan;
 use duzhan::core::snapshot::Snapshot;
 
 fn day() -> NaiveDate {
@@ -11,7 +11,7 @@ fn day() -> NaiveDate {
 }
 
 fn seed_sheet() -> Sheet {
-    let docs = seed_docs();
+    let docs = default_plan::docs();
     supervision_table_sheet(&Snapshot::from_docs(&docs), day())
 }
 
@@ -112,7 +112,7 @@ fn every_column_has_a_width_that_fits_within_bounds() {
 fn a_county_without_prefecture_targets_still_has_its_row() {
     use duzhan::core::doc::Entity;
     use duzhan::core::model::County;
-    let mut docs = seed_docs();
+    let mut docs = default_plan::docs();
     let c = County { id: "c-new".into(), seq: 8, name: "永仁县".into() };
     let st = duzhan::core::clock::Stamp::seed();
     docs.push(duzhan::core::doc::Doc::edit(None, County::KIND, &c.id, c.to_values(), &st).expect("doc"));

@@ -8,7 +8,7 @@ mod render;
 
 use chrono::NaiveDate;
 use duzhan::core::export::{ledger_sheet, supervision_table_sheet, Cell, SheetError, Sheet, Workbook};
-use duzhan::core::seed::seed_docs;
+use duzhan::core::default_plan;
 use duzhan::core::snapshot::Snapshot;
 use render::write_xlsx;
 use std::io::{Cursor, Read};
@@ -69,7 +69,7 @@ fn value_at(parts: &std::collections::BTreeMap<String, String>, sheet: &str, r: 
 }
 
 fn seed_table_book() -> Workbook {
-    let docs = seed_docs();
+    let docs = default_plan::docs();
     Workbook::single(supervision_table_sheet(&Snapshot::from_docs(&docs), date(2020, 6, 1)), "第一督战小分队", CREATED_MS)
 }
 

@@ -4,7 +4,8 @@
 mod fieldwork_support;
 
 use duzhan::core::fieldwork::problem::{is_overdue, recurrence_of, supervises_without_fighting};
-use duzhan::core::fieldwork::{date_of_ms, day_start_ms, Problem, ProblemStatus};
+use duzhan::core::calendar::{date_of_ms, day_start_ms};
+use duzhan::core::fieldwork::{Problem, ProblemStatus};
 use fieldwork_support::*;
 use ProblemStatus::*;
 

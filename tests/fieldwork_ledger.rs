@@ -384,13 +384,14 @@ fn building_in_chunks_equals_building_at_once() {
 
 #[test]
 fn fast_decoding_equals_entity_from_doc() {
-    use duzhan::core::fieldwork::{decode, Visit, VisitAnswer};
+    use duzhan::core::doc::decode;
+    use duzhan::core::fieldwork::{Visit, VisitAnswer};
     fn same<E: Entity + PartialEq + std::fmt::Debug>(d: &Doc) {
         assert_eq!(decode::<E>(d).ok(), E::from_doc(d).ok(), "{}", d.id);
         assert_eq!(decode::<E>(d).is_ok(), E::from_doc(d).is_ok(), "{}", d.id);
     }
     let mut docs = generate_campaign(5, 10, 5, 200);
-    docs.extend(duzhan::core::seed::seed_docs());
+    docs.extend(duzhan::core::default_plan::docs());
     // A record from a newer app with an unknown enum value fails both ways.
     let mut bad = docs.iter().find(|d| d.kind == Problem::KIND).cloned().expect("a problem");
     if let Some(f) = bad.fields.get_mut("source") {

@@ -83,7 +83,7 @@ fn the_next_monthly_deadline_crosses_the_year_boundary() {
 
 #[test]
 fn the_plans_requirements_are_in_the_embedded_default() {
-    let s = ReportSnapshot::from_docs(&duzhan::core::seed::seed_docs());
+    let s = ReportSnapshot::from_docs(&duzhan::core::default_plan::docs());
     assert_eq!(s.requirements.len(), 3);
     let monthly = s.monthly().expect("monthly requirement");
     assert_eq!(monthly.schedule, Schedule::Monthly { due_day: 20, first: m(2020, 2), last: m(2020, 12) });
@@ -121,7 +121,7 @@ fn answer(visit: &str, item: &str, a: Answer) -> VisitAnswer {
 
 /// March 2020 at 武定县 (see the expected numbers in the tests below).
 fn fixture_docs() -> Vec<Doc> {
-    let mut docs = duzhan::core::seed::seed_docs();
+    let mut docs = duzhan::core::default_plan::docs();
     let w = 1_000;
     // Visits: two submitted in March, a March draft, a February one.
     docs.push(doc(&visit("v1", WUDING, date(2020, 3, 5), VisitMode::SquadRoutine, 12, true), w));
@@ -462,7 +462,7 @@ fn filings_are_tracked_per_party_against_their_dates() {
 
 #[test]
 fn the_countdown_lists_the_next_deadlines_in_order() {
-    let docs = duzhan::core::seed::seed_docs();
+    let docs = duzhan::core::default_plan::docs();
     let snap = duzhan::core::snapshot::Snapshot::from_docs(&docs);
     let s = ReportSnapshot::from_docs(&docs);
     let d = upcoming(&s.requirements, &snap, &s.filings, date(2020, 2, 1));

@@ -7,11 +7,12 @@ use duzhan::core::model::*;
 use duzhan::core::replica::Replica;
 use duzhan::core::clock::DeviceId;
 use duzhan::core::bundle::state_hash;
+use duzhan::core::default_plan;
 use duzhan::core::seed;
 use duzhan::core::snapshot::{format_figure, Snapshot};
 
 fn snap() -> Snapshot {
-    Replica::from_parts(seed::seed_docs(), duzhan::core::clock::Hlc::new(DeviceId("d-t".into()))).snapshot()
+    Replica::from_parts(default_plan::docs(), duzhan::core::clock::Hlc::new(DeviceId("d-t".into()))).snapshot()
 }
 
 fn target<'a>(s: &'a Snapshot, label: &str) -> &'a Target {
@@ -197,7 +198,7 @@ fn every_fresh_device_holds_identical_defaults() {
     // 0c42cb7. When the default data changes on purpose, put the new hash here and
     // say in the commit why the default changed (devices holding the old default
     // will import the difference as edits).
-    assert_eq!(state_hash(&seed::seed_docs()), "38f973805196ae2edee5c457fc997037aeeef57230a93cdae0c865fb69e9431e");
-    let ids: std::collections::BTreeSet<String> = seed::seed_docs().into_iter().map(|d| d.id).collect();
-    assert_eq!(ids.len(), seed::seed_docs().len(), "duplicate seed ids");
+    assert_eq!(state_hash(&default_plan::docs()), "38f973805196ae2edee5c457fc997037aeeef57230a93cdae0c865fb69e9431e");
+    let ids: std::collections::BTreeSet<String> = default_plan::docs().into_iter().map(|d| d.id).collect();
+    assert_eq!(ids.len(), default_plan::docs().len(), "duplicate seed ids");
 }

@@ -7,19 +7,20 @@
 //! again after applying it changes nothing. Receipts go through their reader too.
 #![no_main]
 
-use duzhan::core::bundle::import::{preview, read_bundle, Limits};
+use duzhan::core::bundle::import::{preview, read_bundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::read_receipt;
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::SyncLedger;
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::replica::Replica;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 fn office() -> &'static Replica {
     static R: OnceLock<Replica> = OnceLock::new();
-    R.get_or_init(|| Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-office".into()))))
+    R.get_or_init(|| Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-office".into()))))
 }
 
 fn limits() -> Limits {

@@ -29,7 +29,6 @@ pub use exchange::{Imported, Intake, Previewed, Read};
 
 use crate::core::bundle::SyncLedger;
 use crate::core::clock::DeviceId;
-use crate::core::i18n::UserMessage;
 use crate::core::replica::{Change, Replica};
 use crate::storage::boot::DeviceInfo;
 use crate::storage::StoreError;
@@ -148,17 +147,4 @@ pub trait Workspace {
 /// Messages of the app layer's own refusals.
 fn not_loaded_message(lang: crate::core::i18n::Lang) -> String {
     crate::core::i18n::t(lang, crate::core::i18n::K::Loading).to_owned()
-}
-
-// The messages of the errors the use cases return (each type's own `message`).
-impl UserMessage for crate::core::bundle::ImportError {
-    fn message(&self, lang: crate::core::i18n::Lang) -> String {
-        crate::core::bundle::ImportError::message(self, lang)
-    }
-}
-
-impl UserMessage for crate::core::bundle::ExportError {
-    fn message(&self, lang: crate::core::i18n::Lang) -> String {
-        crate::core::bundle::ExportError::message(self, lang)
-    }
 }

@@ -155,7 +155,7 @@ impl Catalog {
 /// The campaign a store's replica holds (the same record the snapshot shows and
 /// bundles are checked against), read without building a snapshot.
 pub fn campaign_of(replica: &Replica) -> Option<Campaign> {
-    let id = super::bundle::import::local_campaign_id(replica)?;
+    let id = replica.campaign_id()?;
     replica.doc(id).and_then(|d| Campaign::from_doc(d).ok())
 }
 
@@ -319,10 +319,11 @@ pub fn stage_campaign_info(r: &Replica, form: &CampaignInfoForm, now_ms: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::default_plan;
     use crate::core::seed;
 
     fn seeded() -> Replica {
-        Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-old".into())))
+        Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-old".into())))
     }
 
     fn form(carry_over: bool) -> NewCampaignForm {

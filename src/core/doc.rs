@@ -269,6 +269,18 @@ pub trait Entity: Serialize + DeserializeOwned + Clone {
     }
 }
 
+/// Decodes a doc into its entity: [`Entity::from_doc`], which reads straight from
+/// the stored field values without an intermediate map (the ledger decodes 100,000
+/// problems and their events at start-up).
+pub fn decode<E: Entity>(doc: &Doc) -> Result<E, DecodeError> {
+    E::from_doc(doc)
+}
+
+/// Live (not tombstoned), decodable records of a kind.
+pub(crate) fn live_entities<'a, E: Entity>(docs: impl IntoIterator<Item = &'a Doc>) -> Vec<E> {
+    docs.into_iter().filter(|d| d.kind == E::KIND && !d.is_deleted()).filter_map(|d| decode(d).ok()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,10 +42,10 @@ mod tests {
     use crate::core::bundle::ledger::ExportRecord;
     use crate::core::bundle::wire::ScopeKind;
     use crate::core::clock::{DeviceId, Hlc};
-    use crate::core::seed;
+    use crate::core::default_plan;
 
     fn replica() -> Replica {
-        Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-g".into())))
+        Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-g".into())))
     }
 
     fn exported_at(ms: u64) -> SyncLedger {

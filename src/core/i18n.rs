@@ -462,6 +462,21 @@ mod tests {
             assert!(!t(Lang::En, *k).is_empty(), "{k:?}");
         }
     }
+
+    #[test]
+    fn every_record_kind_has_a_name_in_both_languages() {
+        // The kinds that travel in bundles are every kind the app declares.
+        let kinds: Vec<&str> = crate::core::bundle::kinds::KINDS.iter().map(|k| k.kind).collect();
+        assert_eq!(kinds.len(), KIND_NAMES.len());
+        for kind in kinds {
+            assert!(KIND_NAMES.iter().any(|(k, _, _)| *k == kind), "{kind} has no name");
+            let (zh, en) = (kind_name(Lang::Zh, kind), kind_name(Lang::En, kind));
+            assert!(!zh.is_empty() && !en.is_empty(), "{kind}");
+            assert_ne!(zh, kind, "{kind} shows its raw tag in Chinese");
+            assert!(!zh.is_ascii(), "{kind}: {zh}");
+        }
+        assert_eq!(kind_name(Lang::En, "from_a_newer_app"), "from_a_newer_app");
+    }
 }
 
 use super::model::{Level, Metric, MilestoneStatus, TargetKind};
@@ -501,24 +516,39 @@ pub fn status_key(s: MilestoneStatus) -> K {
 
 /// An error a user can cause, with a message in their language that says what to do.
 /// A save accepts a staging step failing with any of them (see `ui::AppState::save`).
+/// Each error type implements it beside its own definition.
 pub trait UserMessage {
     fn message(&self, lang: Lang) -> String;
 }
 
-impl UserMessage for super::validate::ValidationError {
-    fn message(&self, lang: Lang) -> String {
-        super::validate::ValidationError::message(self, lang)
-    }
-}
+/// The display name of every record kind this version writes: (kind tag, Chinese,
+/// English). One entry per `entity!` declaration; a test checks the list against
+/// the kinds that travel in bundles.
+pub const KIND_NAMES: [(&str, &str, &str); 17] = [
+    ("campaign", "工作方案", "Campaign"),
+    ("department", "牵头单位", "Lead department"),
+    ("phase", "阶段", "Phase"),
+    ("milestone", "时间节点", "Milestone"),
+    ("county", "县市", "County"),
+    ("target", "督战对象", "Target"),
+    ("figure", "数据", "Figure"),
+    ("person", "人员", "Person"),
+    ("assignment", "督战分工", "Assignment"),
+    ("checklist_item", "督战清单项", "Checklist item"),
+    ("visit", "督战走访", "Visit"),
+    ("visit_answer", "走访检查结果", "Visit answer"),
+    ("problem", "问题", "Problem"),
+    ("problem_event", "整改记录", "Rectification record"),
+    ("requirement", "报送要求", "Reporting requirement"),
+    ("monthly_report", "月度报告", "Monthly report"),
+    ("filing", "一次性报送事项", "One-off filing"),
+];
 
-impl UserMessage for super::report::ReportError {
-    fn message(&self, lang: Lang) -> String {
-        super::report::ReportError::message(self, lang)
-    }
-}
-
-impl UserMessage for super::fieldwork::FieldworkError {
-    fn message(&self, lang: Lang) -> String {
-        super::fieldwork::FieldworkError::message(self, lang)
+/// The name of a record kind in a language, for previews and messages. A kind this
+/// version does not know (written by a newer app) is shown as its tag.
+pub fn kind_name(lang: Lang, kind: &str) -> &str {
+    match KIND_NAMES.iter().find(|(k, _, _)| *k == kind) {
+        Some((_, zh, en)) => if lang == Lang::Zh { zh } else { en },
+        None => kind,
     }
 }

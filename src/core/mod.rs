@@ -5,6 +5,29 @@
 //! or browser-binding crate is named here (`tests/core_is_pure.rs` holds the list
 //! and fails if one appears) — and nothing here does I/O or reads the clock. It is
 //! tested natively with `cargo test`.
+//!
+//! The modules stand in floors, bottom first; a module imports only from floors
+//! below its own, so they form no import cycle (`tests/layers.rs` holds the same
+//! list and fails on an upward import or a cycle):
+//!
+//! | floor | modules |
+//! |---|---|
+//! | 0 | `clock`, `sort`, `calendar` (the campaign's days, UTC+8), `digest` |
+//! | 1 | `doc` |
+//! | 2 | `model` |
+//! | 3 | `i18n` |
+//! | 4 | `validate` |
+//! | 5 | `seed` (the plan's data), `snapshot` |
+//! | 6 | `replica` |
+//! | 7 | `ops`, `fieldwork` |
+//! | 8 | `report` |
+//! | 9 | `default_plan` (the whole embedded default), `export`, `plan_edit`, `route` |
+//! | 10 | `bundle` |
+//! | 11 | `campaigns`, `guardian` |
+//!
+//! Code that a lower floor needs lives on that floor: an error type implements
+//! [`i18n::UserMessage`] beside its definition, and the default checklist and
+//! reporting requirements join the plan's data in [`default_plan`], not in [`seed`].
 
 /// Declares a record kind: `entity!(Target, "target")` implements
 /// [`Entity`](doc::Entity) for a struct with an `id` field. Declared before the
@@ -21,8 +44,11 @@ macro_rules! entity {
 }
 
 pub mod bundle;
+pub mod calendar;
 pub mod campaigns;
 pub mod clock;
+pub mod default_plan;
+pub mod digest;
 pub mod doc;
 pub mod export;
 pub mod fieldwork;

@@ -68,10 +68,10 @@ pub fn doc_in<'a>(change: &'a Change, id: &str) -> Option<&'a Doc> {
 mod tests {
     use super::*;
     use crate::core::clock::{DeviceId, Hlc};
-    use crate::core::seed;
+    use crate::core::default_plan;
 
     fn replica() -> Replica {
-        Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-x".into())))
+        Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-x".into())))
     }
 
     #[test]

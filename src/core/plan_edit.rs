@@ -278,10 +278,10 @@ pub fn stage_delete_requirement(r: &Replica, id: &str, now_ms: u64) -> Result<Ch
 mod tests {
     use super::*;
     use crate::core::clock::{DeviceId, Hlc};
-    use crate::core::seed;
+    use crate::core::default_plan;
 
     fn plan() -> Replica {
-        Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-edit".into())))
+        Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-edit".into())))
     }
 
     fn apply(r: &mut Replica, c: Change) {

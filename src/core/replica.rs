@@ -6,8 +6,8 @@
 //! exactly what is durable.
 
 use super::clock::{DeviceId, Hlc, Stamp};
-use super::doc::{Doc, Entity};
-use super::seed;
+use super::doc::{decode, Doc, Entity};
+use super::model::Campaign;
 use super::snapshot::Snapshot;
 use std::collections::BTreeMap;
 
@@ -72,6 +72,14 @@ impl Replica {
         self.docs.is_empty()
     }
 
+    /// The campaign this replica holds: the id of the first live campaign record by
+    /// id (the same choice as [`Snapshot::campaign`]), found without decoding or
+    /// building a snapshot. What bundles, receipts and campaign stores are checked
+    /// against.
+    pub fn campaign_id(&self) -> Option<&str> {
+        self.docs.values().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         Snapshot::from_docs(self.docs.values())
     }
@@ -99,16 +107,17 @@ impl Replica {
         Change { docs, clock }
     }
 
-    /// Stages writing the embedded default back: every default record returns to its
-    /// seed value with a fresh stamp, and every other record is tombstoned.
-    pub fn stage_reset_to_default(&self, now_ms: u64) -> Change {
+    /// Stages writing a default back (the embedded one is
+    /// [`crate::core::default_plan::docs`]): every default record returns to its
+    /// default value with a fresh stamp, and every other record is tombstoned.
+    pub fn stage_reset_to(&self, default: &[Doc], now_ms: u64) -> Change {
         let mut clock = self.clock.clone();
         let stamp = clock.tick(now_ms);
-        let seed: BTreeMap<String, Doc> = crate::core::sort::btree_map(seed::seed_docs().into_iter().map(|d| (d.id.clone(), d)));
+        let seed: BTreeMap<&str, &Doc> = crate::core::sort::btree_map(default.iter().map(|d| (d.id.as_str(), d)));
         let mut docs = Vec::new();
         for (id, sd) in &seed {
             let values = sd.fields.iter().map(|(k, f)| (k.clone(), f.v.clone())).collect();
-            let cur = self.docs.get(id);
+            let cur = self.docs.get(*id);
             let mut d = Doc::edit(cur, &sd.kind, id, values, &stamp);
             if let Some(c) = cur.filter(|c| c.is_deleted()) {
                 d = Some(d.unwrap_or_else(|| c.clone()).set_deleted(false, &stamp));
@@ -116,7 +125,7 @@ impl Replica {
             docs.extend(d);
         }
         for (id, d) in &self.docs {
-            if !seed.contains_key(id) && !d.is_deleted() {
+            if !seed.contains_key(id.as_str()) && !d.is_deleted() {
                 docs.push(d.tombstone(&stamp));
             }
         }
@@ -183,4 +192,17 @@ impl Replica {
     pub fn last_change(&self, id: &str) -> Option<&Stamp> {
         self.docs.get(id).and_then(|d| d.last_change())
     }
+}
+
+/// One live, decodable record of a kind from the replica.
+pub(crate) fn live_entity<E: Entity>(replica: &Replica, id: &str) -> Option<E> {
+    replica.doc(id).filter(|d| d.kind == E::KIND && !d.is_deleted()).and_then(|d| decode(d).ok())
+}
+
+/// Stages docs built with one fresh stamp (for edits `Replica::stage_save` cannot
+/// express, such as restoring a tombstoned record).
+pub(crate) fn stage_with(replica: &Replica, now_ms: u64, build: impl FnOnce(&Stamp) -> Vec<Doc>) -> Change {
+    let mut clock = replica.clock().clone();
+    let stamp = clock.tick(now_ms);
+    Change { docs: build(&stamp), clock }
 }

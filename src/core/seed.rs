@@ -281,9 +281,10 @@ fn docs_of<E: Entity>(items: &[E], stamp: &Stamp, out: &mut Vec<Doc>) {
     }
 }
 
-/// The default as stored documents, all stamped with the seed stamp: the plan's
-/// campaign data, the default visit checklist and the plan's reporting requirements.
-pub fn seed_docs() -> Vec<Doc> {
+/// The plan's campaign data as stored documents, all stamped with the seed stamp.
+/// The whole embedded default (with the checklist and the reporting requirements)
+/// is [`crate::core::default_plan::docs`].
+pub fn plan_docs() -> Vec<Doc> {
     let sd = seed();
     let st = Stamp::seed();
     let mut out = Vec::new();
@@ -296,7 +297,5 @@ pub fn seed_docs() -> Vec<Doc> {
     docs_of(&sd.figures, &st, &mut out);
     docs_of(&sd.people, &st, &mut out);
     docs_of(&sd.assignments, &st, &mut out);
-    out.extend(super::fieldwork::default_checklist_docs());
-    out.extend(super::report::seed_requirement_docs());
     out
 }

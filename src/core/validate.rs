@@ -1,7 +1,7 @@
 //! Validation (校验) with typed errors. Every error a user can cause has a message
 //! in their language that says what to do; the UI only displays it.
 
-use super::i18n::Lang;
+use super::i18n::{Lang, UserMessage};
 use super::model::Metric;
 use chrono::NaiveDate;
 
@@ -79,6 +79,12 @@ pub enum ValidationError {
     /// Two counties with the same name.
     #[error("a county named {0} already exists")]
     DuplicateCounty(String),
+}
+
+impl UserMessage for ValidationError {
+    fn message(&self, lang: Lang) -> String {
+        ValidationError::message(self, lang)
+    }
 }
 
 impl ValidationError {

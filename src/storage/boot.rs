@@ -13,6 +13,7 @@ use super::{migrate_with, Loaded, Step, Store, StoreError, META_DOC_COUNT, MIGRA
 use crate::core::doc::Doc;
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::replica::{Change, Replica};
+use crate::core::default_plan;
 use crate::core::seed;
 
 pub const META_DEVICE: &str = "device_id";
@@ -87,7 +88,7 @@ pub async fn open_head<S: Store>(store: &S, random_device: impl FnOnce() -> Devi
 
 /// [`open_head`] with a given migration chain.
 pub async fn open_head_with<S: Store>(store: &S, random_device: impl FnOnce() -> DeviceId, steps: &[Step]) -> Result<(Replica, DeviceInfo, Rest), StoreError> {
-    open_head_inner(store, random_device, steps, || (seed::seed_docs(), Vec::new())).await
+    open_head_inner(store, random_device, steps, || (default_plan::docs(), Vec::new())).await
 }
 
 /// Opens (on first use creates) the store of a campaign that is not the embedded
@@ -212,7 +213,7 @@ pub fn new_default_records(docs: &[Doc]) -> Vec<Doc> {
         return Vec::new();
     }
     let kinds: std::collections::HashSet<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
-    seed::seed_docs().into_iter().filter(|d| !kinds.contains(d.kind.as_str())).collect()
+    default_plan::docs().into_iter().filter(|d| !kinds.contains(d.kind.as_str())).collect()
 }
 
 /// Runs the migration chain on loaded data and, when it changed anything, writes

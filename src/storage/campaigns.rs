@@ -5,12 +5,12 @@
 
 use super::boot;
 use super::{Store, StoreError};
-use crate::core::bundle::import::{local_campaign_id, preview};
+use crate::core::bundle::import::preview;
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::{ImportError, IncomingBundle, KindCounts, SyncLedger};
 use crate::core::campaigns::{bundle_campaign, campaign_of, NewCampaign};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use crate::core::model::Campaign;
 use crate::core::replica::Replica;
 
@@ -25,6 +25,12 @@ pub enum CampaignStoreError {
     /// its campaign, unless it was written outside the app).
     #[error("store holds campaign {found}, not {wanted}")]
     Occupied { wanted: String, found: String },
+}
+
+impl UserMessage for CampaignStoreError {
+    fn message(&self, lang: Lang) -> String {
+        CampaignStoreError::message(self, lang)
+    }
 }
 
 impl CampaignStoreError {
@@ -87,7 +93,7 @@ pub async fn stored_campaign<S: Store>(store: &S) -> Result<Option<Campaign>, St
 
 /// `Occupied` unless the replica holds `campaign_id` or no campaign.
 fn holds(replica: &Replica, campaign_id: &str) -> Result<(), CampaignStoreError> {
-    match local_campaign_id(replica) {
+    match replica.campaign_id() {
         Some(found) if found != campaign_id => Err(CampaignStoreError::Occupied { wanted: campaign_id.to_owned(), found: found.to_owned() }),
         _ => Ok(()),
     }

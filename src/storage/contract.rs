@@ -11,7 +11,7 @@ use super::{Store, BULK_KINDS, BULK_PAGE, META_DOC_COUNT, SCHEMA_VERSION};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::Doc;
 use crate::core::model::{Figure, MilestoneStatus};
-use crate::core::seed;
+use crate::core::default_plan;
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 use std::future::Future;
@@ -271,7 +271,7 @@ pub async fn first_boot_writes_the_default_and_a_device_id_once<S: Store, F: Fut
     let s = open().await;
     s.clear().await.expect("clear");
     let (r1, info1) = boot::open(&s, || DeviceId("d-first".into())).await.expect("boot");
-    assert_eq!(r1.len(), seed::seed_docs().len());
+    assert_eq!(r1.len(), default_plan::docs().len());
     assert_eq!(info1.device_id.as_str(), "d-first");
     let l = open().await.load().await.expect("load");
     assert_eq!(l.meta.get(META_DEVICE).map(String::as_str), Some("d-first"));

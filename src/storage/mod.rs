@@ -27,7 +27,7 @@ pub mod idb;
 pub mod local;
 
 use crate::core::doc::{Doc, Entity as _};
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -67,6 +67,12 @@ pub enum StoreError {
     WriteFailed(String),
 }
 
+impl UserMessage for StoreError {
+    fn message(&self, lang: Lang) -> String {
+        StoreError::message(self, lang)
+    }
+}
+
 impl StoreError {
     /// What the user sees: what happened, that nothing half-written remains, what to do.
     pub fn message(&self, lang: Lang) -> String {
@@ -79,12 +85,6 @@ impl StoreError {
             Self::Corrupt(_) => if zh { "本机数据已损坏，无法读取。请不要清除浏览器数据，并联系州扶贫办技术人员协助恢复。".into() } else { "Local data is damaged and cannot be read. Do not clear browser data; contact support to recover it.".into() },
             Self::WriteFailed(_) => if zh { "保存失败，本次修改未写入（已有数据不受影响）。请重试；如多次失败，请导出数据备份。".into() } else { "Saving failed; this change was not written (existing data is intact). Retry; if it keeps failing, export a backup.".into() },
         }
-    }
-}
-
-impl crate::core::i18n::UserMessage for StoreError {
-    fn message(&self, lang: Lang) -> String {
-        StoreError::message(self, lang)
     }
 }
 

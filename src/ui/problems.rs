@@ -20,7 +20,8 @@
 //! - new problem page: `view-new-problem`
 
 use super::{platform, use_app, FormError};
-use crate::core::fieldwork::form::{blank_problem, format_time_ms, is_verification, prefill_from_answer, transition_label, ProblemForm};
+use crate::core::calendar::format_time_ms;
+use crate::core::fieldwork::form::{blank_problem, is_verification, prefill_from_answer, transition_label, ProblemForm};
 use crate::core::fieldwork::problem::{next_statuses, stage_save_problem, stage_transition, TransitionRequest};
 use crate::core::fieldwork::{ProblemSource, ProblemStatus, Verification};
 use crate::core::i18n::K;

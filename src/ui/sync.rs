@@ -15,11 +15,10 @@
 
 use super::{platform, use_app};
 use crate::app::{Intake, Previewed, Read};
-use crate::core::bundle::error::kind_zh;
 use crate::core::bundle::warmup;
 use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::{Lang, UserMessage as _, K};
+use crate::core::i18n::{kind_name, Lang, UserMessage as _, K};
 use crate::core::validate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -75,7 +74,7 @@ fn ExportPanel() -> impl IntoView {
                     ExportScope::Delta { known: state.sync_ledger.with_untracked(|l| l.known_by(&DeviceId(r))) }
                 }
                 "since" => match validate::parse_date(&since.get_untracked()) {
-                    Ok(d) => ExportScope::DeltaSinceMs(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis().max(0) as u64).unwrap_or(0)),
+                    Ok(d) => ExportScope::since_date(d),
                     Err(e) => {
                         error.set(Some(e.message(lang)));
                         return;
@@ -453,9 +452,10 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         .kinds
         .iter()
         .map(|(kind, c)| {
+            let name = { let kind = kind.clone(); move || kind_name(state.lang.get(), &kind).to_owned() };
             view! {
                 <tr data-testid=format!("preview-kind-{kind}")>
-                    <th scope="row">{kind_zh(kind).to_owned()}</th>
+                    <th scope="row">{name}</th>
                     <td class="num">{c.records}</td><td class="num">{c.new}</td><td class="num">{c.changed}</td>
                     <td class="num">{c.deleted}</td><td class="num">{c.conflicting}</td><td class="num">{c.unchanged}</td>
                 </tr>

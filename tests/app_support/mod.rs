@@ -64,7 +64,7 @@ impl Platform for FakePlatform {
         self.now.get()
     }
     fn today(&self) -> NaiveDate {
-        duzhan::core::fieldwork::date_of_ms(self.now.get())
+        duzhan::core::calendar::date_of_ms(self.now.get())
     }
     fn fill_random(&self, buf: &mut [u8]) {
         for b in buf.iter_mut() {

@@ -3,13 +3,14 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
-use duzhan::core::bundle::import::{preview_counts, read_bundle, Limits};
+use duzhan::core::bundle::import::{preview_counts, read_bundle};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::doc::Doc;
 use duzhan::core::replica::Replica;
 use std::sync::OnceLock;
-use duzhan::core::seed;
+use duzhan::core::default_plan;
 
 /// A device as the tests see it: its replica, ledger and a counter for randomness.
 #[derive(Clone, Debug)]
@@ -24,7 +25,7 @@ impl Device {
     /// A fresh device holding the embedded default, as after first run.
     pub fn fresh(id: &str) -> Device {
         static SEED: OnceLock<Vec<Doc>> = OnceLock::new();
-        let docs = SEED.get_or_init(seed::seed_docs).clone();
+        let docs = SEED.get_or_init(default_plan::docs).clone();
         let dev = DeviceId(id.to_owned());
         Device { replica: Replica::from_parts(docs, Hlc::new(dev)), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
     }

@@ -5,9 +5,10 @@ use duzhan::core::clock::{DeviceId, Hlc, Stamp};
 use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::checklist::default_checklist_docs;
 use duzhan::core::fieldwork::problem::{ProblemEvent, ProblemStatus, Verification};
-use duzhan::core::fieldwork::{day_start_ms, Problem, ProblemSource};
+use duzhan::core::calendar::day_start_ms;
+use duzhan::core::fieldwork::{Problem, ProblemSource};
 use duzhan::core::replica::{Change, Replica};
-use duzhan::core::seed::seed_docs;
+use duzhan::core::default_plan;
 use chrono::NaiveDate;
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -21,7 +22,7 @@ pub fn at(y: i32, m: u32, d: u32) -> u64 {
 
 /// A device's replica holding the plan's seed and the default checklist.
 pub fn replica(dev: &str) -> Replica {
-    let mut docs = seed_docs();
+    let mut docs = default_plan::docs();
     docs.extend(default_checklist_docs());
     Replica::from_parts(docs, Hlc::new(DeviceId(dev.to_owned())))
 }

@@ -27,8 +27,8 @@ use super::wire::DocRef;
 use crate::core::doc::Doc;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use crate::core::digest::HashWriter;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// A JSON value that serialises with object members sorted by key.
 pub struct Canon<'a>(pub &'a Value);
@@ -66,77 +66,6 @@ pub fn value<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
 /// wire structs and by tools that only hold a `Value`).
 pub fn value_bytes(v: &Value) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&Canon(v))
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
-/// Feeds serialised bytes into the hash through a 64 KiB buffer: `serde_json`
-/// writes token by token, and hashing a 100 MB bundle should need neither a second
-/// 100 MB buffer nor one hash update per token.
-struct HashWriter {
-    hash: Sha256,
-    buf: Vec<u8>,
-}
-
-impl HashWriter {
-    const CAP: usize = 64 * 1024;
-
-    fn new() -> Self {
-        HashWriter { hash: Sha256::new(), buf: Vec::with_capacity(Self::CAP) }
-    }
-
-    fn finish(mut self) -> String {
-        self.hash.update(&self.buf);
-        hex(&self.hash.finalize())
-    }
-}
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > Self::CAP {
-            self.hash.update(&self.buf);
-            self.buf.clear();
-        }
-        if data.len() >= Self::CAP {
-            self.hash.update(data);
-        } else {
-            self.buf.extend_from_slice(data);
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Hex SHA-256 of the canonical serialisation of a wire struct.
-pub fn sha256_hex<T: Serialize + ?Sized>(v: &T) -> Result<String, serde_json::Error> {
-    let mut w = HashWriter::new();
-    serde_json::to_writer(&mut w, v)?;
-    Ok(w.finish())
-}
-
-/// Hex SHA-256 of raw bytes.
-pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Hex SHA-256 of the concatenation of byte slices.
-pub fn sha256_parts_hex(parts: &[&[u8]]) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    hex(&h.finalize())
 }
 
 /// The canonical state hash (状态指纹) of a set of docs: SHA-256 of the canonical
@@ -179,10 +108,5 @@ mod tests {
         assert_eq!(value_bytes(&json!(3071.0)).unwrap(), b"3071.0");
         assert_eq!(value_bytes(&json!(3071)).unwrap(), b"3071");
         assert_eq!(value_bytes(&json!(15.93)).unwrap(), b"15.93");
-    }
-
-    #[test]
-    fn hex_is_lower_case() {
-        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
     }
 }

@@ -18,7 +18,7 @@
 //! fresh random salt per file, every file has its own key anyway.
 
 use super::error::{ExportError, ImportError};
-use super::import::{json_error, Limits};
+use super::limits::{json_error, Limits, MAX_ITERATIONS, MIN_ITERATIONS};
 use super::wire::{FORMAT_ENCRYPTED, VERSION};
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -30,11 +30,6 @@ use sha2::Sha256;
 
 pub const KDF_ALG: &str = "pbkdf2-sha256";
 pub const CIPHER_ALG: &str = "aes-256-gcm";
-/// The fewest iterations an importer accepts, and what exporters use.
-pub const MIN_ITERATIONS: u32 = 600_000;
-/// The most iterations an importer will spend time on (a forged header could ask
-/// for billions and hang the page).
-pub const MAX_ITERATIONS: u32 = 10_000_000;
 
 /// The encrypted envelope. Fields in alphabetical order (canonical JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

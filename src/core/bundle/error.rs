@@ -2,7 +2,7 @@
 //! cause, and has a message that says what happened and what to do, in Chinese
 //! first. Nothing was written when one of these is returned.
 
-use crate::core::i18n::Lang;
+use crate::core::i18n::{kind_name, Lang, UserMessage};
 use crate::core::validate::ValidationError;
 
 /// Shortens text from a file for messages (an id may be a megabyte long).
@@ -116,6 +116,12 @@ pub enum ImportError {
     DanglingReference { id: String, kind: String, field: &'static str, missing: String, expected_kind: &'static str },
 }
 
+impl UserMessage for ImportError {
+    fn message(&self, lang: Lang) -> String {
+        ImportError::message(self, lang)
+    }
+}
+
 impl ImportError {
     /// A stable code for logs, tests and the UI's test ids.
     pub fn code(&self) -> &'static str {
@@ -183,12 +189,12 @@ impl ImportError {
             Self::InvalidId { what, id } => if zh { format!("文件中的{}“{}”格式不正确（只能用字母、数字和 - _ . : ~），文件可能被修改，未导入。请向对方重新索取原始文件。", what_zh(what), short(id)) } else { format!("The file's {what} “{}” is malformed (letters, digits and - _ . : ~ only); it may have been edited. Nothing was imported; ask for the original file.", short(id)) },
             Self::DuplicateId { id } => if zh { format!("记录“{}”在文件中出现了两次，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id)) } else { format!("Record “{}” appears twice; the file may have been edited. Nothing was imported; ask for the original file.", short(id)) },
             Self::InvalidStamp { id, .. } => if zh { format!("记录“{}”的修改时间信息异常（不可能由设备产生），未导入。请向对方重新索取原始文件；如对方设备时间错误，请先校正其系统时间。", short(id)) } else { format!("Record “{}” carries impossible change stamps; nothing was imported. Ask for the original file; if the sender's clock is wrong, fix it first.", short(id)) },
-            Self::InvalidRecord { id, kind, .. } => if zh { format!("{}记录“{}”的内容不完整或格式错误（如日期不存在、缺少必填项），未导入。请让对方检查该记录后重新导出。", kind_zh(kind), short(id)) } else { format!("The {kind} record “{}” is incomplete or malformed (e.g. a date that does not exist); nothing was imported. Ask the sender to check it and export again.", short(id)) },
-            Self::InvalidValue { id, kind, error } => if zh { format!("{}记录“{}”的数值不合理：{}未导入，请让对方修正后重新导出。", kind_zh(kind), short(id), error.message(lang)) } else { format!("The {kind} record “{}” has an invalid value: {} Nothing was imported; ask the sender to correct it and export again.", short(id), error.message(lang)) },
+            Self::InvalidRecord { id, kind, .. } => if zh { format!("{}记录“{}”的内容不完整或格式错误（如日期不存在、缺少必填项），未导入。请让对方检查该记录后重新导出。", kind_name(lang, kind), short(id)) } else { format!("The {kind} record “{}” is incomplete or malformed (e.g. a date that does not exist); nothing was imported. Ask the sender to check it and export again.", short(id)) },
+            Self::InvalidValue { id, kind, error } => if zh { format!("{}记录“{}”的数值不合理：{}未导入，请让对方修正后重新导出。", kind_name(lang, kind), short(id), error.message(lang)) } else { format!("The {kind} record “{}” has an invalid value: {} Nothing was imported; ask the sender to correct it and export again.", short(id), error.message(lang)) },
             Self::WrongCampaign { .. } => if zh { "该数据包属于另一个督战工作方案，与本机的工作方案不一致，未导入。请确认文件来源，只导入本方案小分队导出的数据包。".into() } else { "This bundle belongs to another campaign than this device's; nothing was imported. Check where it came from and import only this campaign's bundles.".into() },
             Self::NoCampaignRecord { .. } => if zh { "该数据包不是完整数据包，不含工作方案本身，无法据此在本机新建工作方案，未导入。请向对方索取该方案的“全部数据”数据包。".into() } else { "This bundle is not a full export and does not hold its campaign, so it cannot start a campaign on this device; nothing was imported. Ask for a full export of that campaign.".into() },
             Self::KindMismatch { id, .. } => if zh { format!("记录“{}”在本机与文件中的类型不同，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id)) } else { format!("Record “{}” has a different type here and in the file; it may have been edited. Nothing was imported; ask for the original file.", short(id)) },
-            Self::DanglingReference { id, kind, missing, expected_kind, .. } => if zh { format!("{}记录“{}”引用的{}“{}”在文件和本机中都不存在，未导入。请先导入对方较早的数据包（或请对方导出“全部数据”），再导入本文件。", kind_zh(kind), short(id), kind_zh(expected_kind), short(missing)) } else { format!("The {kind} record “{}” refers to {expected_kind} “{}”, which is neither in the file nor on this device; nothing was imported. Import the sender's earlier bundles first (or ask for a full export), then this one.", short(id), short(missing)) },
+            Self::DanglingReference { id, kind, missing, expected_kind, .. } => if zh { format!("{}记录“{}”引用的{}“{}”在文件和本机中都不存在，未导入。请先导入对方较早的数据包（或请对方导出“全部数据”），再导入本文件。", kind_name(lang, kind), short(id), kind_name(lang, expected_kind), short(missing)) } else { format!("The {kind} record “{}” refers to {expected_kind} “{}”, which is neither in the file nor on this device; nothing was imported. Import the sender's earlier bundles first (or ask for a full export), then this one.", short(id), short(missing)) },
         }
     }
 }
@@ -201,27 +207,6 @@ fn what_zh(what: &str) -> &str {
         "campaign id" => "工作方案编号",
         "kind" => "记录类型",
         "field" => "字段名",
-        other => other,
-    }
-}
-
-/// The Chinese name of a record kind, for messages.
-pub fn kind_zh(kind: &str) -> &str {
-    match kind {
-        "campaign" => "工作方案",
-        "department" => "牵头单位",
-        "phase" => "阶段",
-        "milestone" => "时间节点",
-        "county" => "县市",
-        "target" => "督战对象",
-        "figure" => "数据",
-        "person" => "人员",
-        "assignment" => "督战分工",
-        "checklist_item" => "督战清单项",
-        "visit" => "督战走访",
-        "visit_answer" => "走访检查结果",
-        "problem" => "问题",
-        "problem_event" => "整改记录",
         other => other,
     }
 }
@@ -250,6 +235,12 @@ pub enum ExportError {
     /// The bundle could not be serialised (a bug; nothing was written).
     #[error("encoding failed: {0}")]
     Encode(String),
+}
+
+impl UserMessage for ExportError {
+    fn message(&self, lang: Lang) -> String {
+        ExportError::message(self, lang)
+    }
 }
 
 impl ExportError {

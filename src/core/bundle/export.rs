@@ -19,13 +19,13 @@
 //! caller stores it before handing the file out, so a sequence number is never
 //! given to two different bundles.
 
-use super::canonical::hex;
 use super::error::ExportError;
-use super::import::local_campaign_id;
 use super::kinds::{self, Anchor, Links};
 use super::ledger::{ExportRecord, SyncLedger, VersionVector};
 use super::wire::{self, DocsRef, Envelope, PayloadRef, ScopeKind, WireScope, WireSource, FORMAT, MAX_RECORDS, VERSION};
+use crate::core::calendar::day_start_ms;
 use crate::core::clock::DeviceId;
+use crate::core::digest::hex;
 use crate::core::doc::{Doc, Entity};
 use crate::core::model::{County, Target};
 use crate::core::replica::Replica;
@@ -42,6 +42,15 @@ pub enum ExportScope {
     DeltaSinceMs(u64),
     /// Records of these counties and targets (and what they refer to).
     Scoped { county_ids: Vec<String>, target_ids: Vec<String> },
+}
+
+impl ExportScope {
+    /// Records changed since a date: every write stamped at or after the first
+    /// moment of that day in the campaign's calendar (00:00 in Chuxiong, UTC+8),
+    /// not at UTC midnight, which would leave out the day's first eight hours.
+    pub fn since_date(day: NaiveDate) -> ExportScope {
+        ExportScope::DeltaSinceMs(day_start_ms(day))
+    }
 }
 
 /// An export, with what the caller supplies: names, time and randomness.
@@ -228,7 +237,7 @@ fn wire_scope(scope: &ExportScope, recipient: Option<&DeviceId>) -> WireScope {
 /// Makes a bundle file of the replica's records. Pure: the replica and ledger are
 /// not changed; the returned ledger records the export.
 pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest) -> Result<ExportedFile, ExportError> {
-    let campaign_id = local_campaign_id(replica).ok_or(ExportError::NoCampaign)?.to_owned();
+    let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let selected = select(replica, &req.scope)?;
     if selected.len() > MAX_RECORDS {
         return Err(ExportError::TooManyRecords { count: selected.len(), max: MAX_RECORDS });
@@ -281,6 +290,28 @@ pub fn not_yet_received(replica: &Replica, ledger: &SyncLedger, device: &DeviceI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_a_date_means_since_its_first_moment_in_the_campaign_calendar() {
+        use crate::core::clock::Hlc;
+        let june = NaiveDate::from_ymd_opt(2020, 6, 1).unwrap();
+        let mut r = Replica::from_parts(crate::core::default_plan::docs(), Hlc::new(DeviceId("d-since".into())));
+        let rename = |r: &mut Replica, id: &str, at_ms: u64| {
+            let mut t = r.snapshot().target(id).cloned().unwrap();
+            t.name.push('改');
+            let c = r.stage_save(&[t], at_ms);
+            r.apply(c);
+        };
+        // 2020-05-31 23:59 and 2020-06-01 00:30 in Chuxiong: 15:59 and 16:30 UTC, both still May 31 in UTC.
+        rename(&mut r, "seed-target-xiaohe", day_start_ms(june) - 60_000);
+        rename(&mut r, "seed-target-gantang", day_start_ms(june) + 30 * 60_000);
+        assert_eq!(day_start_ms(june), 1_590_940_800_000, "2020-05-31T16:00:00Z");
+        let req = ExportRequest { scope: ExportScope::since_date(june), recipient: None, squad_name: "t".into(), created_ms: day_start_ms(june) + 3_600_000, date: june, bundle_id: [1; 16] };
+        let file = export_bundle(&r, &SyncLedger::default(), &req).unwrap();
+        let back = super::super::import::read_bundle(&file.bytes, None, &super::super::Limits::default()).unwrap();
+        let targets: Vec<&str> = back.docs.iter().filter(|d| d.kind == Target::KIND).map(|d| d.id.as_str()).collect();
+        assert_eq!(targets, ["seed-target-gantang"]);
+    }
 
     #[test]
     fn squad_names_keep_chinese_and_lose_path_characters() {

@@ -34,6 +34,7 @@ use super::crypto;
 use super::error::ImportError;
 use super::kinds::{self, Inspect, Ref};
 use super::ledger::{Gaps, LedgerError, Received, SyncLedger, VersionVector, META_SYNC_LEDGER};
+use super::limits::{json_error, Limits};
 use super::wire::{self, CoreDocs, Probe, ScopeKind, WireScope, FORMAT, FORMAT_ENCRYPTED, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::{Doc, DELETED};
@@ -42,30 +43,6 @@ use crate::core::doc::Entity;
 use crate::core::replica::{Change, Replica};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// What an import accepts. The defaults suit a phone; tests tighten them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest file, in bytes (default 200 MiB).
-    pub max_bytes: usize,
-    /// Deepest bracket nesting (default 64; a v1 bundle needs about 10).
-    pub max_depth: usize,
-    /// Most records in one bundle (default and ceiling [`wire::MAX_RECORDS`]).
-    pub max_records: usize,
-    /// Longest text anywhere in a record, in UTF-8 bytes (default 64 KiB).
-    pub max_string_bytes: usize,
-    /// Most fields in one record (default 256).
-    pub max_fields: usize,
-    /// Fewest PBKDF2 iterations an encrypted bundle may use (default and floor for
-    /// real files 600,000; only tests lower it, to stay fast).
-    pub min_kdf_iterations: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { max_bytes: 200 * 1024 * 1024, max_depth: 64, max_records: wire::MAX_RECORDS, max_string_bytes: 64 * 1024, max_fields: 256, min_kdf_iterations: crypto::MIN_ITERATIONS }
-    }
-}
 
 /// Longest record id (bytes). Composite ids (a visit answer's `ans~<visit>~<item>`)
 /// are longer than the ids they combine.
@@ -274,32 +251,6 @@ fn scan(bytes: &[u8], max: usize) -> Result<Scan, ImportError> {
     Ok(Scan { records_hint })
 }
 
-/// Maps a `serde_json` error on `text` to the specific import error. A syntax
-/// error at the very end of the text (`"v":12.` cut after the point) is truncation.
-pub(crate) fn json_error(e: serde_json::Error, text: &str) -> ImportError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => ImportError::Truncated,
-        Category::Syntax if at_end(text, e.line(), e.column()) && !e.to_string().starts_with("trailing") => ImportError::Truncated,
-        Category::Syntax | Category::Io => ImportError::Malformed { line: e.line(), column: e.column(), reason: e.to_string() },
-        Category::Data => {
-            let reason = e.to_string();
-            if reason.contains(wire::TOO_MANY_RECORDS) {
-                ImportError::TooManyRecords { max: wire::MAX_RECORDS }
-            } else {
-                ImportError::Schema { reason }
-            }
-        }
-    }
-}
-
-/// Whether a `serde_json` position (1-based line, byte column) is the text's last byte.
-fn at_end(text: &str, line: usize, column: usize) -> bool {
-    let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
-    let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
-    line == lines && column >= text.len() - last_line_start
-}
-
 /// Step 4: parses the whole text for syntax and reads `format` and `version`.
 pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
     let p: Probe = serde_json::from_str(text).map_err(|e| match json_error(e, text) {
@@ -413,7 +364,7 @@ fn raw_checksum_matches(text: &str, claimed: &str) -> bool {
     }
     let member = format!(",\"sha256\":\"{claimed}\"");
     match text.rfind(&member) {
-        Some(at) => super::canonical::sha256_parts_hex(&[&text.as_bytes()[..at], &text.as_bytes()[at + member.len()..]]) == claimed,
+        Some(at) => crate::core::digest::sha256_parts_hex(&[&text.as_bytes()[..at], &text.as_bytes()[at + member.len()..]]) == claimed,
         None => false,
     }
 }
@@ -651,12 +602,6 @@ fn check_envelope(env: Envelope, limits: &Limits) -> Result<IncomingBundle, Impo
 
 // ---------------------------------------------------------------- steps 8–10
 
-/// The campaign this device holds: the first live campaign record by id (the
-/// same choice as the snapshot's).
-pub fn local_campaign_id(replica: &Replica) -> Option<&str> {
-    replica.docs().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
-}
-
 fn new_conflict(prev: Option<&Doc>, merged: &Doc) -> bool {
     merged.fields.iter().any(|(name, f)| {
         let before = prev.and_then(|p| p.fields.get(name));
@@ -673,7 +618,7 @@ fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
 fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<VersionVector>, ImportError> {
     let IncomingBundle { header, docs, refs } = incoming;
     // 8. campaign. A device with no campaign (an empty replica) takes any.
-    if let Some(local) = local_campaign_id(replica) {
+    if let Some(local) = replica.campaign_id() {
         if local != header.campaign_id {
             return Err(ImportError::WrongCampaign { bundle: header.campaign_id.clone(), local: local.to_owned() });
         }

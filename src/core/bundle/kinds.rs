@@ -345,11 +345,11 @@ pub fn rules_for(kind: &str) -> Option<&'static KindRules> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::seed;
+    use crate::core::default_plan;
 
     #[test]
     fn every_seed_record_is_of_a_known_kind_and_inspects_cleanly() {
-        for d in seed::seed_docs() {
+        for d in default_plan::docs() {
             let r = rules_for(&d.kind).unwrap_or_else(|| panic!("unknown kind {}", d.kind));
             assert!((r.inspect)(&d).is_ok(), "{}", d.id);
         }

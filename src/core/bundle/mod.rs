@@ -21,6 +21,8 @@
 //! - [`import`]: the checked pipeline from bytes to a [`import::Preview`] holding the
 //!   staged [`Change`](crate::core::replica::Change);
 //! - [`crypto`]: the passphrase-encrypted envelope (PBKDF2-SHA256 + AES-256-GCM);
+//! - [`limits`]: what an import accepts ([`Limits`], the key-derivation bounds) and
+//!   how a JSON parse error reads as an [`error::ImportError`];
 //! - [`ledger`]: what this device exported and received ([`ledger::SyncLedger`]),
 //!   persisted by the caller as one meta value;
 //! - [`receipt`]: acknowledgement files ("the office has received seq 1–7");
@@ -48,6 +50,7 @@ pub mod export;
 pub mod import;
 pub mod kinds;
 pub mod ledger;
+pub mod limits;
 pub mod receipt;
 pub mod warmup;
 pub mod wire;
@@ -55,5 +58,6 @@ pub mod wire;
 pub use canonical::state_hash;
 pub use error::{ExportError, ImportError};
 pub use export::{export_bundle, file_name, ExportRequest, ExportScope, ExportedFile};
-pub use import::{prepare_import, preview, read_bundle, IncomingBundle, KindCounts, Limits, Preview};
+pub use import::{prepare_import, preview, read_bundle, IncomingBundle, KindCounts, Preview};
+pub use limits::Limits;
 pub use ledger::{SyncLedger, VersionVector};

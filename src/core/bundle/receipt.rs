@@ -11,12 +11,13 @@
 //! bundle (size, text, nesting, format, version, checksum, ids, campaign) and
 //! idempotent: importing it twice acknowledges nothing new.
 
-use super::canonical::{self, hex};
 use super::error::{ExportError, ImportError};
-use super::import::{check_text, json_error, local_campaign_id, probe, valid_id, FileKind, Limits, MAX_DEVICE_ID, MAX_ID};
+use super::import::{check_text, probe, valid_id, FileKind, MAX_DEVICE_ID, MAX_ID};
+use super::limits::{json_error, Limits};
 use super::ledger::SyncLedger;
 use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::DeviceId;
+use crate::core::digest::{self, hex};
 use crate::core::replica::Replica;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -82,14 +83,14 @@ pub struct ReceiptFile {
 
 fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
     let claimed = std::mem::take(&mut env.sha256);
-    let actual = canonical::sha256_hex(env);
+    let actual = digest::sha256_hex(env);
     env.sha256 = claimed;
     actual
 }
 
 /// Makes a receipt for the bundles this device imported (from the ledger).
 pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest) -> Result<ReceiptFile, ExportError> {
-    let campaign_id = local_campaign_id(replica).ok_or(ExportError::NoCampaign)?.to_owned();
+    let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let received: Vec<WireReceived> = ledger
         .devices
         .iter()
@@ -169,7 +170,7 @@ pub struct ReceiptOutcome {
 
 /// Applies a receipt to this device's ledger (pure: returns the new ledger).
 pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) -> Result<ReceiptOutcome, ImportError> {
-    if let Some(local) = local_campaign_id(replica) {
+    if let Some(local) = replica.campaign_id() {
         if local != receipt.campaign_id {
             return Err(ImportError::WrongCampaign { bundle: receipt.campaign_id.clone(), local: local.to_owned() });
         }

@@ -13,12 +13,13 @@
 //! Pure, like the rest of the bundle code: nothing is stored, the user's replica is
 //! not touched.
 
-use super::import::{preview_counts, read_bundle, Limits};
+use super::import::{preview_counts, read_bundle};
+use super::limits::Limits;
 use super::{export_bundle, ExportError, ExportRequest, ExportScope, ImportError, SyncLedger};
 use crate::core::clock::{DeviceId, Hlc};
 use crate::core::fieldwork::generate::generate_campaign;
 use crate::core::replica::Replica;
-use crate::core::seed;
+use crate::core::default_plan;
 
 /// A bundle of the embedded default plus a small generated campaign (every record
 /// kind an import checks: targets, visits, answers, problems and their events),
@@ -32,7 +33,7 @@ pub fn sample_bundle() -> Result<Vec<u8>, ExportError> {
 /// bytes every time. Also the benchmarks' file (2,000 / 2,400 / 16,000: 108,727
 /// records, 55.4 MB; `tests/bundle_browser_bench.rs`, `examples/bench_bundle.rs`).
 pub fn generated_bundle(targets: usize, visits: usize, problems: usize) -> Result<Vec<u8>, ExportError> {
-    let mut r = Replica::from_parts(seed::seed_docs(), Hlc::new(DeviceId("d-bench-a".into())));
+    let mut r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-a".into())));
     let generated = generate_campaign(2020, targets, visits, problems);
     let c = r.stage_merge(&generated);
     r.apply(c);
@@ -75,6 +76,6 @@ mod tests {
         // embedded default, the field-work generator or the bundle encoder change:
         // check that the change is intended, then put the new hash here.
         let bytes = sample_bundle().unwrap();
-        assert_eq!(crate::core::bundle::canonical::sha256_bytes_hex(&bytes), "8987938b6873d2a65f448f2fb2ef2a4c2bad4c1a1e7b918f1c0e781beeeb5bbd");
+        assert_eq!(crate::core::digest::sha256_bytes_hex(&bytes), "8987938b6873d2a65f448f2fb2ef2a4c2bad4c1a1e7b918f1c0e781beeeb5bbd");
     }
 }

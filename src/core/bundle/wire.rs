@@ -507,7 +507,7 @@ impl Serialize for SeenRef<'_> {
 /// Computes the checksum of an envelope (without its `sha256` member).
 pub fn envelope_checksum<P: Serialize>(env: &mut Envelope<P>) -> Result<String, serde_json::Error> {
     let claimed = std::mem::take(&mut env.sha256);
-    let actual = canonical::sha256_hex(env);
+    let actual = crate::core::digest::sha256_hex(env);
     env.sha256 = claimed;
     actual
 }
@@ -525,7 +525,7 @@ struct Tail<'a> {
 pub fn seal<P: Serialize>(env: &mut Envelope<P>) -> Result<Vec<u8>, serde_json::Error> {
     env.sha256.clear();
     let body = serde_json::to_vec(env)?;
-    let sum = canonical::sha256_bytes_hex(&body);
+    let sum = crate::core::digest::sha256_bytes_hex(&body);
     let tail = serde_json::to_vec(&Tail { source: &env.source, version: env.version })?;
     // `tail` is `{"source":…,"version":N}`; the body ends with it minus the brace.
     let tail = tail.get(1..).unwrap_or_default();

@@ -11,7 +11,7 @@
 //!   reported a [`SheetError`] ([`DeliveryError::Reported`]). The page shows only
 //!   these, so its first-load wasm carries only their few messages.
 
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 
 /// What is wrong with a sheet, a workbook or a request to the xlsx worker.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -56,6 +56,12 @@ pub enum SheetError {
     /// The xlsx writer failed.
     #[error("writing the xlsx failed: {0}")]
     Write(String),
+}
+
+impl UserMessage for SheetError {
+    fn message(&self, lang: Lang) -> String {
+        SheetError::message(self, lang)
+    }
 }
 
 impl SheetError {
@@ -118,6 +124,12 @@ pub enum DeliveryError {
     /// A [`SheetError`] the xlsx worker reported, as [`SheetError::message`] worded it there.
     #[error("{en}")]
     Reported { zh: String, en: String },
+}
+
+impl UserMessage for DeliveryError {
+    fn message(&self, lang: Lang) -> String {
+        DeliveryError::message(self, lang)
+    }
 }
 
 impl DeliveryError {

@@ -13,7 +13,7 @@
 //! Overdue is as of the day the ledger was computed for (`as_of`).
 
 use super::sheet::{Cell, Sheet};
-use crate::core::fieldwork::date_of_ms;
+use crate::core::calendar::date_of_ms;
 use crate::core::fieldwork::ledger::LedgerRow;
 use crate::core::i18n::Lang;
 use chrono::NaiveDate;

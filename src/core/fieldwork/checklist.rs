@@ -18,11 +18,10 @@
 //!   same items.
 
 use super::error::{bounded, required, FieldworkError};
-use super::live_entities;
 use crate::core::clock::Stamp;
-use crate::core::doc::{Doc, Entity, RecordId};
+use crate::core::doc::{live_entities, Doc, Entity, RecordId};
 use crate::core::i18n::Lang;
-use crate::core::replica::{Change, Replica};
+use crate::core::replica::{live_entity, Change, Replica};
 use serde::{Deserialize, Serialize};
 
 /// Longest item title.
@@ -168,7 +167,7 @@ pub fn default_checklist() -> Vec<ChecklistItem> {
 }
 
 /// The default checklist as stored docs, stamped with the seed stamp (wall time 0,
-/// device "seed") exactly as `seed::seed_docs` stamps the plan, so every device's
+/// device "seed") exactly as `seed::plan_docs` stamps the plan, so every device's
 /// defaults are byte-identical and any real edit wins over them.
 pub fn default_checklist_docs() -> Vec<Doc> {
     let st = Stamp::seed();
@@ -243,7 +242,7 @@ pub fn stage_add_item(replica: &Replica, group: ChecklistGroup, title: &str, gui
 }
 
 fn item_of(replica: &Replica, item_id: &str) -> Result<ChecklistItem, FieldworkError> {
-    super::live_entity(replica, item_id).ok_or_else(|| FieldworkError::UnknownChecklistItem(item_id.to_owned()))
+    live_entity(replica, item_id).ok_or_else(|| FieldworkError::UnknownChecklistItem(item_id.to_owned()))
 }
 
 /// Stages renaming an item (and optionally its guidance). The id, code and version stay,

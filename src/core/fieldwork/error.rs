@@ -7,7 +7,7 @@
 //! touching the foundation's error type.
 
 use super::problem::ProblemStatus;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, UserMessage};
 use chrono::NaiveDate;
 
 /// What is wrong with a visit, an answer, a problem, a checklist edit or a
@@ -93,6 +93,12 @@ pub enum FieldworkError {
     /// Sending back to 整改中 with a verification that passed.
     #[error("a passed verification closes the problem rather than sending it back")]
     VerificationPassedCannotReopen,
+}
+
+impl UserMessage for FieldworkError {
+    fn message(&self, lang: Lang) -> String {
+        FieldworkError::message(self, lang)
+    }
 }
 
 impl FieldworkError {

@@ -11,7 +11,6 @@ use super::ledger::{LedgerSort, StatusCounts, StatusFilter};
 use super::problem::{Problem, ProblemSource, ProblemStatus};
 use super::snapshot::FieldSnapshot;
 use super::visit::{problem_draft_from_answer, GpsFix, Visit, VisitMode, VisitStatus};
-use super::{date_of_ms, CAMPAIGN_UTC_OFFSET_MS};
 use crate::core::doc::RecordId;
 use crate::core::i18n::Lang;
 use chrono::NaiveDate;
@@ -62,14 +61,6 @@ pub fn parse_optional_date(text: &str) -> Result<Option<NaiveDate>, FieldworkErr
 /// A date as forms show it.
 pub fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
-}
-
-/// A moment (ms since the Unix epoch) as "YYYY-MM-DD HH:MM" in the campaign's time zone.
-pub fn format_time_ms(ms: u64) -> String {
-    let day = date_of_ms(ms);
-    let local = i64::try_from(ms).unwrap_or(i64::MAX - CAMPAIGN_UTC_OFFSET_MS) + CAMPAIGN_UTC_OFFSET_MS;
-    let minutes = local.rem_euclid(86_400_000) / 60_000;
-    format!("{} {:02}:{:02}", date_text(day), minutes / 60, minutes % 60)
 }
 
 /// What the visit form holds, as typed. Kept as text so a half-typed entry never
@@ -412,14 +403,6 @@ mod tests {
         assert!(matches!(parse_required_date("date", "2020-02-30"), Err(FieldworkError::InvalidDate(_))));
         assert_eq!(parse_optional_date("  "), Ok(None));
         assert_eq!(parse_optional_date("2020-06-30"), Ok(Some(d(2020, 6, 30))));
-    }
-
-    #[test]
-    fn times_are_shown_in_china_standard_time() {
-        // 2020-03-04 16:30 UTC is 2020-03-05 00:30 in Chuxiong.
-        let ms = super::super::day_start_ms(d(2020, 3, 5)) + 30 * 60_000;
-        assert_eq!(format_time_ms(ms), "2020-03-05 00:30");
-        assert_eq!(format_time_ms(ms + 14 * 3_600_000 + 5 * 60_000), "2020-03-05 14:35");
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //! squad repeating a transition) that replay must skip and flag.
 
 use super::checklist::{default_checklist, default_checklist_docs};
-use super::day_start_ms;
 use super::problem::{Problem, ProblemEvent, ProblemSource, ProblemStatus, Verification};
 use super::visit::{Answer, GpsFix, Visit, VisitAnswer, VisitMode, VisitStatus, answer_id};
+use crate::core::calendar::day_start_ms;
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::{Doc, Entity};
 use crate::core::model::{County, Level, Target, TargetKind};

@@ -36,9 +36,8 @@
 //! so 杨虹 finds "杨 虹"), its target's label, or its checklist item's title.
 
 use super::checklist::ChecklistItem;
-use super::decode;
 use super::problem::{history, replay_sorted, supervises_without_fighting, HistoryEntry, Problem, ProblemEvent, ProblemSource, ProblemStatus};
-use crate::core::doc::{DecodeError, Doc, Entity, RecordId};
+use crate::core::doc::{decode, DecodeError, Doc, Entity, RecordId};
 use crate::core::model::{normalize_name, County, Target};
 use crate::core::snapshot::Snapshot;
 use chrono::{Datelike, NaiveDate};
@@ -704,7 +703,7 @@ impl LedgerIndex {
         let mut closed: Vec<(u64, &str, NaiveDate, u32)> = members
             .iter()
             .filter_map(|s| self.row(*s).map(|r| (*s, r)))
-            .filter_map(|(s, r)| r.closed_at_ms.filter(|_| r.status == ProblemStatus::Closed).map(|ms| (ms, r.p.id.as_str(), super::date_of_ms(ms), s)))
+            .filter_map(|(s, r)| r.closed_at_ms.filter(|_| r.status == ProblemStatus::Closed).map(|ms| (ms, r.p.id.as_str(), crate::core::calendar::date_of_ms(ms), s)))
             .collect();
         crate::core::sort::sort_by(&mut closed, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let results: Vec<(u32, Option<RecordId>)> = members

@@ -42,11 +42,11 @@
 
 use super::error::{bounded, required, FieldworkError};
 use super::snapshot::FieldSnapshot;
-use super::{date_of_ms, decode, live_entity};
-use crate::core::doc::{Entity, RecordId};
+use crate::core::calendar::date_of_ms;
+use crate::core::doc::{decode, Entity, RecordId};
 use crate::core::i18n::Lang;
 use crate::core::model::Target;
-use crate::core::replica::{Change, Replica};
+use crate::core::replica::{live_entity, Change, Replica};
 use crate::core::snapshot::Snapshot;
 use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use chrono::NaiveDate;

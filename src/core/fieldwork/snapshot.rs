@@ -82,7 +82,7 @@ impl FieldSnapshot {
 }
 
 fn push<E: Entity>(doc: &Doc, out: &mut Vec<E>, bad: &mut Vec<DecodeError>) {
-    match super::decode::<E>(doc) {
+    match crate::core::doc::decode::<E>(doc) {
         Ok(e) => out.push(e),
         Err(e) => bad.push(e),
     }

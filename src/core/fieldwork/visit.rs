@@ -19,10 +19,9 @@
 use super::checklist::ChecklistItem;
 use super::error::{bounded, required, FieldworkError};
 use super::problem::{Problem, ProblemSource};
-use super::{live_entity, stage_with};
 use crate::core::doc::{Doc, Entity, RecordId};
 use crate::core::i18n::Lang;
-use crate::core::replica::{Change, Replica};
+use crate::core::replica::{live_entity, stage_with, Change, Replica};
 use crate::core::snapshot::Snapshot;
 use crate::core::validate::{MAX_NAME, MAX_TEXT};
 use chrono::NaiveDate;

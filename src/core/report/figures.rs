@@ -36,7 +36,8 @@
 
 use super::month::{day_after, Month};
 use crate::core::fieldwork::problem::{recurrence_of, replay_sorted, supervises_without_fighting};
-use crate::core::fieldwork::{date_of_ms, ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, Visit, VisitMode, VisitStatus};
+use crate::core::calendar::date_of_ms;
+use crate::core::fieldwork::{ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, Visit, VisitMode, VisitStatus};
 use crate::core::model::{Metric, MilestoneStatus, Scope, Target};
 use crate::core::i18n::{metric_key, t, Lang, K};
 use crate::core::snapshot::{format_figure, Snapshot};

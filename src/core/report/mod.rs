@@ -34,9 +34,8 @@ pub use figures::{MonthFigures, MonthRollups, Period};
 pub use model::{report_id, Filing, MonthlyReport, Parties, ReportStatus, Requirement, Schedule, Subject};
 pub use month::{Month, Timeliness};
 
-use crate::core::doc::{Doc, Entity, RecordId};
-use crate::core::fieldwork::decode;
-use crate::core::i18n::Lang;
+use crate::core::doc::{decode, Doc, Entity, RecordId};
+use crate::core::i18n::{Lang, UserMessage};
 use std::collections::HashMap;
 
 /// What can be wrong with a report, feedback or filing, with what to do.
@@ -84,6 +83,12 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         ("note", _) => "Note",
         (_, Lang::Zh) => "该项",
         (_, _) => "This field",
+    }
+}
+
+impl UserMessage for ReportError {
+    fn message(&self, lang: Lang) -> String {
+        ReportError::message(self, lang)
     }
 }
 
@@ -174,7 +179,7 @@ pub fn seed_requirement_docs() -> Vec<Doc> {
 /// canonical JSON, in groups of four ("3f2a-9c41-07be"). The same data gives the
 /// same hash on every device.
 pub fn print_hash<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    let full = crate::core::bundle::canonical::sha256_hex(v).unwrap_or_default();
+    let full = crate::core::digest::sha256_hex(v).unwrap_or_default();
     let short: String = full.chars().take(12).collect();
     short.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
