@@ -1,6 +1,6 @@
 // A cold start with many field records on a slow device: the plan shows before the
 // field-work records are read (they are read after the first view, see
-// ARCHITECTURE.md "Head and bulk"); views of field records say they are loading
+// docs/storage.md "Head and bulk"); views of field records say they are loading
 // instead of showing a partial list; a save made meanwhile waits until every record
 // is read, then lands; after a reload everything is there.
 import { test } from 'node:test';
