@@ -134,6 +134,22 @@ else
     say "chromium" "installed ($(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}'), $(since "$t0"))"
 fi
 
+# --- 5b. A Chinese font (Debian) -------------------------------------------------
+# Printed pages (督战表, ledger, reports) are Chinese: without a CJK font Chromium
+# prints them with empty glyphs, and the end-to-end test that reads the printed
+# PDF's text back finds none. A field laptop has one; a bare Debian has none.
+if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+    say "chinese font" "skipped ($(fc-list :lang=zh family 2>/dev/null | head -1 | cut -d, -f1))"
+else
+    t0=$SECONDS
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else die "no Chinese font and this is not root and has no sudo."; fi
+    command -v apt-get >/dev/null 2>&1 || die "no Chinese font and apt-get is not available (Debian expected)."
+    run_logged "${sudo[@]}" apt-get update
+    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig
+    [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ] || die "apt installed fonts-wqy-microhei but fontconfig lists no Chinese font."
+    say "chinese font" "installed (fonts-wqy-microhei, $(since "$t0"))"
+fi
+
 # --- 6. npm packages (binaryen 132 = wasm-opt, playwright-core) -----------------
 [ -f package-lock.json ] || die "package-lock.json is missing; run 'npm install' once and commit it."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

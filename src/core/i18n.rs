@@ -23,6 +23,79 @@ impl Lang {
     pub fn from_code(s: &str) -> Lang {
         if s == "en" { Lang::En } else { Lang::Zh }
     }
+    /// The language's name in itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Zh => "中文",
+            Lang::En => "English",
+        }
+    }
+
+    // Compound messages are built per language: Chinese takes full-width marks
+    // with no spaces around them, English ASCII marks followed by a space.
+
+    /// Between a label and its value: "单位：州扶贫办", "Unit: …".
+    pub fn colon(self) -> &'static str {
+        match self {
+            Lang::Zh => "：",
+            Lang::En => ": ",
+        }
+    }
+
+    /// Between clauses of one sentence.
+    pub fn comma(self) -> &'static str {
+        match self {
+            Lang::Zh => "，",
+            Lang::En => ", ",
+        }
+    }
+
+    /// Between the items of a list of names or numbers.
+    pub fn list_sep(self) -> &'static str {
+        match self {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        }
+    }
+
+    /// Between two facts of one line.
+    pub fn semicolon(self) -> &'static str {
+        match self {
+            Lang::Zh => "；",
+            Lang::En => "; ",
+        }
+    }
+
+    /// `inner` in brackets after what it qualifies: "（2021）", " (2021)".
+    pub fn paren(self, inner: impl std::fmt::Display) -> String {
+        match self {
+            Lang::Zh => format!("（{inner}）"),
+            Lang::En => format!(" ({inner})"),
+        }
+    }
+
+    /// "label：value" / "label: value".
+    pub fn labelled(self, label: &str, value: impl std::fmt::Display) -> String {
+        format!("{label}{}{value}", self.colon())
+    }
+
+    /// A month on a chart's axis: "6月", "Jun".
+    pub fn month_tick(self, month: u32) -> String {
+        const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        match self {
+            Lang::Zh => format!("{month}月"),
+            Lang::En => EN.get(month.wrapping_sub(1) as usize).map_or_else(|| month.to_string(), |m| (*m).to_owned()),
+        }
+    }
+
+    /// A monthly reporting schedule: "每月报告 · 2020-06 至 2020-12 · 每月20日前".
+    pub fn monthly_schedule(self, label: &str, first: impl std::fmt::Display, last: impl std::fmt::Display, due_day: u32) -> String {
+        match self {
+            Lang::Zh => format!("{label} · {first} 至 {last} · 每月{due_day}日前"),
+            Lang::En => format!("{label} · {first} to {last} · by day {due_day}"),
+        }
+    }
+
     /// The `lang` attribute of the page.
     pub fn html_lang(self) -> &'static str {
         match self {
@@ -50,6 +123,8 @@ macro_rules! keys {
 }
 
 keys! {
+    PlanDefault => "方案默认", "plan default";
+    RollupUnit => "州扶贫开发领导小组办公室", "Prefecture Poverty Alleviation Office";
     AppTitle => "挂牌督战台账", "Supervision Ledger";
     NavTable => "督战表", "Supervision table";
     NavTargets => "督战对象", "Targets";
@@ -95,7 +170,6 @@ keys! {
     FieldMeasuredOn => "统计日期", "Measured on";
     FieldSource => "来源", "Source";
     FieldStatus => "状态", "Status";
-    FieldDue => "截止日期", "Due";
     Figures => "数据变化", "Figures over time";
     AddFigure => "录入新数据", "Add figure";
     Leaders => "州级领导", "Leaders";
@@ -117,7 +191,6 @@ keys! {
     DueToday => "今天截止", "Due today";
     DaysLeft => "剩余天数", "Days left";
     OverdueDays => "已逾期天数", "Days overdue";
-    Phase => "阶段", "Phase";
     ScopeAll => "全州", "Whole prefecture";
     SubItems => "具体任务", "Sub-goals";
     NotFound => "未找到该页面或记录，可能已被删除。", "Page or record not found; it may have been deleted.";
@@ -130,7 +203,6 @@ keys! {
     ResetDefault => "恢复默认数据", "Reset to default";
     ResetQuestion => "将把所有数据恢复为2020年方案默认数据，其他记录将被标记删除。确定吗？", "All data returns to the 2020 plan default; other records are marked deleted. Continue?";
     ResetDone => "已恢复默认数据", "Default data restored";
-    Conflict => "并发修改", "Concurrent edit";
     ConflictNote => "其他设备同时修改过此项", "Another device changed this at the same time";
     LastChanged => "最后修改", "Last changed";
     Records => "记录数", "Records";
@@ -208,7 +280,6 @@ keys! {
     Writing => "正在写入…", "Writing…";
     NeedPassphrase => "此数据包已加密，请输入导出时设置的密码。", "This bundle is encrypted; enter the passphrase it was exported with.";
     Decrypt => "解密并预览", "Decrypt and preview";
-    Count => "数量", "Count";
     // ---- field work: visits, problems, the ledger, the checklist ----
     NavLedger => "台账", "Ledger";
     LedgerTitle => "挂牌督战台账", "Problem ledger";
@@ -238,7 +309,6 @@ keys! {
     FlagConflict => "历史冲突", "History conflict";
     ClearFilters => "清除筛选", "Clear filters";
     NewProblem => "登记问题", "Log a problem";
-    ProblemTitle => "问题", "Problem";
     FieldDescription => "问题描述", "Description";
     FieldUnit => "责任单位", "Responsible unit";
     FieldPerson => "责任人", "Responsible person";
@@ -447,8 +517,6 @@ keys! {
     SeriesPending => "未开始", "Not started";
     SeriesFail => "未达标", "Fail";
     ChartEmpty => "暂无数据。", "No data yet.";
-    ExportReporting => "导出报送情况Excel", "Export reporting status (Excel)";
-    ExportRollup => "导出汇总Excel", "Export roll-up (Excel)";
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn CampaignsPanel() -> impl IntoView {
         catalog.with(|c| c.entries.clone()).into_iter().map(move |e| {
             let current = e.db == open;
             let db = e.db.clone();
-            let label = if e.name.is_empty() { e.db.clone() } else { format!("{}（{}）", e.name, e.year) };
+            let label = if e.name.is_empty() { e.db.clone() } else { format!("{}{}", e.name, state.lang.get_untracked().paren(e.year)) };
             view! {
                 <li data-testid="campaign-entry" data-db=e.db.clone() data-current=current.to_string()>
                     <span class="campaign-entry-name">{label}</span>

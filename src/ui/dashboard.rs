@@ -51,7 +51,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="charts">
                 <figure class="chart" data-testid="chart-remaining">
                     <figcaption>{move || state.t(K::ChartRemaining)}</figcaption>
-                    {move || line_chart(remaining.get())}
+                    {move || line_chart(remaining.get(), state.lang.get())}
                 </figure>
                 <figure class="chart" data-testid="chart-problems">
                     <figcaption>{move || state.t(K::ChartProblems)}</figcaption>
@@ -91,7 +91,7 @@ fn bar_chart(b: Bars, lang: crate::core::i18n::Lang) -> AnyView {
     let rects = l.rects.iter().map(|r| {
         let name = crate::core::i18n::t(lang, series_key(series.get(r.series).copied().unwrap_or("fail")));
         let code = series.get(r.series).copied().unwrap_or("fail");
-        let tip = format!("{name}：{}", value_text(r.value));
+        let tip = lang.labelled(name, value_text(r.value));
         // Stacked segments too narrow for their number show it only in the tooltip
         // (the row's numbers are in the legend order, and zero segments say nothing).
         let show = !stacked || (r.value > 0.0 && r.w >= 14.0);
@@ -114,14 +114,14 @@ fn bar_chart(b: Bars, lang: crate::core::i18n::Lang) -> AnyView {
     .into_any()
 }
 
-fn line_chart(lines: Lines) -> AnyView {
+fn line_chart(lines: Lines, lang: crate::core::i18n::Lang) -> AnyView {
     if lines.lines.is_empty() {
         return view! { <p class="muted">"—"</p> }.into_any();
     }
     let l = layout_lines(&lines, WIDTH, 240.0);
     let (left, right, top, bottom) = l.plot;
     let ticks = l.ticks.iter().map(|(x, m)| view! {
-        <text x=*x y=bottom + 16.0 text-anchor="middle" class="tick">{format!("{}月", m.month())}</text>
+        <text x=*x y=bottom + 16.0 text-anchor="middle" class="tick">{lang.month_tick(m.month())}</text>
     }).collect_view();
     let paths = l.paths.iter().enumerate().map(|(i, p)| {
         let d = p.points.iter().enumerate().map(|(j, (x, y, _))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { "L" })).collect::<Vec<_>>().join(" ");
@@ -129,7 +129,7 @@ fn line_chart(lines: Lines) -> AnyView {
         let label_y = p.label_y;
         let label = p.label.clone();
         let dots = p.points.iter().map(|(x, y, v)| view! {
-            <circle cx=*x cy=*y r="3"><title>{format!("{label}：{}", value_text(*v))}</title></circle>
+            <circle cx=*x cy=*y r="3"><title>{lang.labelled(&label, value_text(*v))}</title></circle>
         }).collect_view();
         view! {
             <g class=format!("line line-{i}") data-label=p.label.clone()>

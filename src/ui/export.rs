@@ -155,8 +155,8 @@ pub fn ExportMenu(
                     Status::Idle => String::new(),
                     Status::Loading => state.t(K::ExportLoading).to_owned(),
                     Status::Writing => state.t(K::ExportWriting).to_owned(),
-                    Status::Done(name) => format!("{}：{name}", state.t(K::ExportDone)),
-                    Status::Failed(e) => format!("{}：{}", state.t(K::ExportFailed), e.message(state.lang.get())),
+                    Status::Done(name) => state.lang.get().labelled(state.t(K::ExportDone), name),
+                    Status::Failed(e) => state.lang.get().labelled(state.t(K::ExportFailed), e.message(state.lang.get())),
                 }}
             </span>
         </div>

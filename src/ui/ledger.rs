@@ -212,7 +212,7 @@ pub fn LedgerView() -> impl IntoView {
                         {move || state.field.with(|f| f.checklist.iter().map(|i| {
                             let id = i.id.clone();
                             let sel = id.clone();
-                            let text = if i.retired { format!("{} {}（{}）", i.code, i.title, state.t(K::Retired)) } else { format!("{} {}", i.code, i.title) };
+                            let text = if i.retired { format!("{} {}{}", i.code, i.title, state.lang.get().paren(state.t(K::Retired))) } else { format!("{} {}", i.code, i.title) };
                             view! { <option value=id prop:selected=move || query.with(|q| q.filter.item.as_deref() == Some(sel.as_str()))>{text}</option> }
                         }).collect_view())}
                     </select>
@@ -281,7 +281,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
             view! {
                 <tr>
                     <td>{i + 1}</td><td>{r.target_label}</td><td>{r.description}</td><td>{r.responsible_unit}</td><td>{r.responsible_person}</td>
-                    <td>{r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join("、")}</td>
+                    <td>{r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join(lang.list_sep())}</td>
                 </tr>
             }
         })
@@ -291,8 +291,8 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
             <header class="form-header">
                 <p class="form-title">{state.t(K::LedgerTitle)}</p>
                 <p class="form-meta">
-                    <span>{format!("{}：{}", state.t(K::ReportUnit), unit)}</span>
-                    <span>{format!("{}：{}", state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
+                    <span>{lang.labelled(state.t(K::ReportUnit), unit)}</span>
+                    <span>{lang.labelled(state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
                     <span>{format!("{} {shown}/{total}", state.t(K::LedgerTotal))}</span>
                 </p>
             </header>

@@ -104,7 +104,7 @@ fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items
             <p>{text}</p>
             {(sub_items.len() > 1).then(|| view! {
                 <details>
-                    <summary>{move || state.t(K::SubItems)} {format!("（{}）", sub_items.len())}</summary>
+                    <summary>{move || state.t(K::SubItems)} {let n = sub_items.len(); move || state.lang.get().paren(n)}</summary>
                     <ul>{sub_items.into_iter().map(|x| view! { <li>{x}</li> }).collect_view()}</ul>
                 </details>
             })}

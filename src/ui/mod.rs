@@ -210,7 +210,7 @@ fn SaveIndicator() -> impl IntoView {
                 SaveStatus::Idle => String::new(),
                 SaveStatus::Saving => state.t(K::Saving).to_owned(),
                 SaveStatus::Saved => format!("✓ {}", state.t(K::Saved)),
-                SaveStatus::Failed(e) => format!("{}：{}", state.t(K::SaveFailed), e.message(state.lang.get())),
+                SaveStatus::Failed(e) => state.lang.get().labelled(state.t(K::SaveFailed), e.message(state.lang.get())),
             }}
         </div>
     }

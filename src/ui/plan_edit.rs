@@ -212,10 +212,7 @@ pub fn RequirementsPanel() -> impl IntoView {
         let lang = state.lang.get();
         state.reports.with(|r| r.requirements.clone()).into_iter().map(|q| {
             let when = match q.schedule {
-                Schedule::Monthly { due_day, first, last } => match lang {
-                    crate::core::i18n::Lang::Zh => format!("{} · {first} 至 {last} · 每月{due_day}日前", state.t(K::ReqMonthly)),
-                    crate::core::i18n::Lang::En => format!("{} · {first} to {last} · by day {due_day}", state.t(K::ReqMonthly)),
-                },
+                Schedule::Monthly { due_day, first, last } => lang.monthly_schedule(state.t(K::ReqMonthly), first, last, due_day),
                 Schedule::Once { due } => format!("{} · {due}", state.t(K::ReqOnce)),
             };
             let form = RequirementForm::of(&q);

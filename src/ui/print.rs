@@ -14,9 +14,9 @@ pub(super) fn PrintHeader(#[prop(into)] title: Signal<String>, #[prop(into)] uni
         <header class="form-header" data-testid="print-header">
             <p class="form-title">{move || title.get()}</p>
             <p class="form-meta">
-                <span>{move || format!("{}：{}", state.t(K::ReportUnit), unit.get())}</span>
-                <span>{move || format!("{}：{}", state.t(K::BoardMonth), month.label(state.lang.get()))}</span>
-                <span>{move || format!("{}：{}", state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
+                <span>{move || state.lang.get().labelled(state.t(K::ReportUnit), unit.get())}</span>
+                <span>{move || state.lang.get().labelled(state.t(K::BoardMonth), month.label(state.lang.get()))}</span>
+                <span>{move || state.lang.get().labelled(state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
             </p>
         </header>
     }
@@ -28,7 +28,7 @@ pub(super) fn PrintFooter(#[prop(into)] hash: Signal<String>) -> impl IntoView {
     let state = use_app();
     view! {
         <footer class="form-footer">
-            <span>{move || state.t(K::PrintHash)}"："</span>
+            <span>{move || state.t(K::PrintHash)}{move || state.lang.get().colon()}</span>
             <code data-testid="print-hash">{move || hash.get()}</code>
             <span class="muted">{move || format!(" · {} · {}", state.t(K::AppTitle), state.t(K::PrintHashHint))}</span>
         </footer>

@@ -164,7 +164,7 @@ fn ProblemEditor(form: ProblemForm, id: Option<String>) -> impl IntoView {
                 <input type="date" data-testid="problem-deadline" prop:value=move || deadline.get() on:input=move |ev| deadline.set(event_target_value(&ev))/>
             </label>
             {visit.get_value().map(|v| view! {
-                <p class="wide">{move || state.t(K::FieldVisit)} "：" <a data-testid="problem-visit" href=format!("#/visits/{v}")>{
+                <p class="wide">{move || state.t(K::FieldVisit)} {move || state.lang.get().colon()} <a data-testid="problem-visit" href=format!("#/visits/{v}")>{
                     state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date.format("%Y-%m-%d"), x.mode.label(state.lang.get_untracked())))).unwrap_or_else(|| v.clone())
                 }</a></p>
             })}
@@ -248,7 +248,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                     let e = entry.event;
                     let skipped = entry.skipped.as_ref().map(|err| err.message(lang));
                     let verification = e.verification.as_ref().map(|v| {
-                        format!("{}：{} · {}", state.t(K::Verifier), v.verifier, state.t(if v.passed { K::VerificationPassed } else { K::VerificationFailed }))
+                        format!("{} · {}", lang.labelled(state.t(K::Verifier), &v.verifier), state.t(if v.passed { K::VerificationPassed } else { K::VerificationFailed }))
                     });
                     let is_skipped = skipped.is_some();
                     view! {
@@ -260,7 +260,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                             </div>
                             {(!e.comment.is_empty()).then(|| view! { <p>{e.comment.clone()}</p> })}
                             {verification.map(|v| view! { <p>{v}</p> })}
-                            {skipped.map(|m| view! { <p class="warn"><strong>{state.t(K::HistorySkipped)}</strong> "：" {m}</p> })}
+                            {skipped.map(|m| view! { <p class="warn"><strong>{state.t(K::HistorySkipped)}</strong> {lang.colon()} {m}</p> })}
                         </li>
                     }
                     .into_any()
@@ -284,11 +284,11 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                     <span class="badge overdue" data-testid="flag-overdue">{move || state.t(K::FlagOverdue)}</span>
                 </Show>
                 <Show when=move || flag(|r| r.without_owner)>
-                    <span class="badge warn" data-testid="flag-no-action" title=move || state.t(K::NoActionNote)>{move || state.t(K::FlagNoAction)} "：" {move || state.t(K::NoActionNote)}</span>
+                    <span class="badge warn" data-testid="flag-no-action" title=move || state.t(K::NoActionNote)>{move || state.t(K::FlagNoAction)} {move || state.lang.get().colon()} {move || state.t(K::NoActionNote)}</span>
                 </Show>
                 <Show when=move || flag(|r| r.recurrence_of.is_some())>
                     <span class="badge overdue" data-testid="flag-recurrence">
-                        {move || state.t(K::FlagRecurrence)} "："
+                        {move || state.t(K::FlagRecurrence)} {move || state.lang.get().colon()}
                         <a data-testid="flag-recurrence-link" href=move || row.with(|r| r.as_ref().and_then(|r| r.recurrence_of.clone()).map(|p| Route::Problem(p).to_hash()).unwrap_or_default())>
                             {move || state.t(K::RecurrenceOf)}
                         </a>
@@ -355,7 +355,7 @@ fn TransitionDialog(id: String, from: ProblemStatus, to: ProblemStatus, dialog: 
     view! {
         <div class="confirm" role="dialog" aria-labelledby="transition-q" data-testid="transition-dialog">
             <p id="transition-q"><strong>{move || transition_label(from, to, state.lang.get())}</strong>
-                " （" {move || from.label(state.lang.get())} " → " {move || to.label(state.lang.get())} "）"</p>
+                {move || { let l = state.lang.get(); l.paren(format!("{} → {}", from.label(l), to.label(l))) }}</p>
             <div class="form">
                 <label>{move || state.t(K::TransitionBy)}
                     <input type="text" maxlength="100" data-testid="transition-by" prop:value=move || by.get() on:input=move |ev| by.set(event_target_value(&ev))/>

@@ -134,7 +134,7 @@ pub fn ReportBoard(month: Option<Month>) -> impl IntoView {
                 }).collect_view();
                 view! {
                     <p data-testid="board-summary" class="summary">
-                        {format!("{}：{}（{}）  ", state.t(K::DueOn), b.due.format("%Y-%m-%d"), b.month.label(lang))}
+                        {format!("{}{}  ", lang.labelled(state.t(K::DueOn), b.due.format("%Y-%m-%d")), lang.paren(b.month.label(lang)))}
                         <span>{state.t(K::BoardSummaryExpected)}" "<b data-testid="board-expected">{s.expected}</b></span>" · "
                         <span>{state.t(K::BoardSummaryReceived)}" "<b data-testid="board-received">{s.received}</b></span>" · "
                         <span>{state.t(K::BoardSummaryOnTime)}" "<b data-testid="board-on-time">{s.on_time}</b></span>" · "
@@ -210,7 +210,7 @@ fn Filings() -> impl IntoView {
                 view! {
                     <section class="filing" data-testid="filing-board" data-requirement=b.requirement.id.clone()>
                         <h4>{b.requirement.name.clone()}</h4>
-                        <p class="muted">{format!("{}：{} · {}：{} · {} {}/{}", state.t(K::DueOn), b.due.format("%Y-%m-%d"), state.t(K::OfficeContact), b.requirement.contact_phone, b.requirement.contact_email, b.summary.received, b.summary.expected)}</p>
+                        <p class="muted">{format!("{} · {} · {} {}/{}", lang.labelled(state.t(K::DueOn), b.due.format("%Y-%m-%d")), lang.labelled(state.t(K::OfficeContact), &b.requirement.contact_phone), b.requirement.contact_email, b.summary.received, b.summary.expected)}</p>
                         <p class="muted">{b.requirement.text.clone()}</p>
                         <ul class="plain">{rows}</ul>
                     </section>
@@ -290,10 +290,10 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
             <PrintHeader title=Signal::derive(move || format!("{}{}", month.label(lang()), state.t(K::ReportTitle))) unit=Signal::derive(move || unit_s.get_value()) month=month/>
             <p class="meta">
                 <span class=move || format!("badge report-{}", status.get().code()) data-testid="report-status">{move || status.get().label(lang())}</span>
-                {due.map(|d| view! { <span class="muted">{move || format!(" {}：{}", state.t(K::DueOn), d.format("%Y-%m-%d"))}</span> })}
+                {due.map(|d| view! { <span class="muted">{move || format!(" {}", lang().labelled(state.t(K::DueOn), d.format("%Y-%m-%d")))}</span> })}
                 {move || report.get().and_then(|r| r.submitted_on.map(|d| {
                     let t = due.map(|due| crate::core::report::Timeliness::judge(due, Some(d), platform::today()).label(lang())).unwrap_or_default();
-                    view! { <span data-testid="report-submitted-on">{format!(" {} {}（{}）", state.t(K::SubmittedOn), d.format("%Y-%m-%d"), t)}</span> }
+                    view! { <span data-testid="report-submitted-on">{format!(" {} {}{}", state.t(K::SubmittedOn), d.format("%Y-%m-%d"), lang().paren(t))}</span> }
                 }))}
             </p>
             <h3>{move || if status.get() == ReportStatus::Draft { state.t(K::ReportFigures) } else { state.t(K::ReportFiguresFrozen) }}</h3>
@@ -343,7 +343,7 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
                     <div class="report-text" data-testid="feedback-given">
                         <h3>{state.t(K::FieldFeedback)}</h3>
                         <p class="pre" data-testid="feedback-text-text">{move || report.get().map(|r| r.feedback).unwrap_or_default()}</p>
-                        <p class="muted">{move || report.get().map(|r| format!("{}：{} · {} {}", state.t(K::FieldFeedbackBy), r.feedback_by, state.t(K::FeedbackOn), date_text(r.feedback_on))).unwrap_or_default()}</p>
+                        <p class="muted">{move || report.get().map(|r| format!("{} · {} {}", state.lang.get().labelled(state.t(K::FieldFeedbackBy), &r.feedback_by), state.t(K::FeedbackOn), date_text(r.feedback_on))).unwrap_or_default()}</p>
                     </div>
                 }.into_any(),
             }}
@@ -365,7 +365,7 @@ fn ReportTexts(class: &'static str, #[prop(into)] analysis: Signal<String>, #[pr
             <p class="pre" data-testid="report-analysis-text">{move || analysis.get()}</p>
             <h3>{move || state.t(K::FieldReport)}</h3>
             <p class="pre" data-testid="report-text-text">{move || report.get()}</p>
-            <p class="muted">{move || format!("{}：{}", state.t(K::FieldAuthor), author.get())}</p>
+            <p class="muted">{move || state.lang.get().labelled(state.t(K::FieldAuthor), author.get())}</p>
         </div>
     }
 }
@@ -427,7 +427,7 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
                     <ExportMenu what=export/>
                 </div>
             </div>
-            <PrintHeader title=Signal::derive(move || format!("{}{}{}", scope_name(), month.label(state.lang.get()), state.t(K::RollupTitle))) unit=Signal::derive(move || "州扶贫开发领导小组办公室".to_owned()) month=month/>
+            <PrintHeader title=Signal::derive(move || format!("{}{}{}", scope_name(), month.label(state.lang.get()), state.t(K::RollupTitle))) unit=Signal::derive(move || state.t(K::RollupUnit).to_owned()) month=month/>
             <div class="table-scroll">
                 <table class="data rollup" data-testid="rollup-table">
                     <thead><tr>

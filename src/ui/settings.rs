@@ -58,8 +58,8 @@ pub fn SettingsView() -> impl IntoView {
             <super::campaigns::CampaignsPanel/>
             <label>{move || state.t(K::Language)}
                 <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
-                    <option value="zh" selected=move || state.lang.get() == Lang::Zh>"中文"</option>
-                    <option value="en" selected=move || state.lang.get() == Lang::En>"English"</option>
+                    <option value="zh" selected=move || state.lang.get() == Lang::Zh>{Lang::Zh.native_name()}</option>
+                    <option value="en" selected=move || state.lang.get() == Lang::En>{Lang::En.native_name()}</option>
                 </select>
             </label>
             // Back to the embedded 2020 plan: offered in the plan's store only (another

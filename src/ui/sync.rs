@@ -18,7 +18,7 @@ use crate::app::{Intake, Previewed, Read};
 use crate::core::bundle::warmup;
 use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
-use crate::core::i18n::{kind_name, Lang, UserMessage as _, K};
+use crate::core::i18n::{kind_name, t, UserMessage as _, K};
 use crate::core::validate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,14 +61,14 @@ fn ExportPanel() -> impl IntoView {
             let lang = state.lang.get_untracked();
             let passphrase = pass.get_untracked();
             if passphrase != pass2.get_untracked() {
-                error.set(Some(state_text(lang, K::PassphraseMismatch)));
+                error.set(Some(t(lang, K::PassphraseMismatch).to_owned()));
                 return;
             }
             let scope = match scope.get_untracked().as_str() {
                 "delta" => {
                     let r = recipient.get_untracked();
                     if r.is_empty() {
-                        error.set(Some(state_text(lang, K::ChooseRecipient)));
+                        error.set(Some(t(lang, K::ChooseRecipient).to_owned()));
                         return;
                     }
                     ExportScope::Delta { known: state.sync_ledger.with_untracked(|l| l.known_by(&DeviceId(r))) }
@@ -83,7 +83,7 @@ fn ExportPanel() -> impl IntoView {
                 "county" => {
                     let c = county.get_untracked();
                     if c.is_empty() {
-                        error.set(Some(state_text(lang, K::ChooseCounty)));
+                        error.set(Some(t(lang, K::ChooseCounty).to_owned()));
                         return;
                     }
                     ExportScope::Scoped { county_ids: vec![c], target_ids: Vec::new() }
@@ -102,9 +102,9 @@ fn ExportPanel() -> impl IntoView {
                 Ok(done) => match platform::download(&done.file.file_name, &done.bytes, JSON_MIME) {
                     Ok(()) => {
                         let total: u64 = done.file.counts.values().sum();
-                        result.set(Some(format!("{}：{}（{} {}，{:.1} KB）", state_text(lang, K::Exported), done.file.file_name, total, state_text(lang, K::ColRecords), done.bytes.len() as f64 / 1024.0)));
+                        result.set(Some(format!("{}{}", lang.labelled(t(lang, K::Exported), &done.file.file_name), lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), done.bytes.len() as f64 / 1024.0)))));
                     }
-                    Err(e) => error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed)))),
+                    Err(e) => error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e)))),
                 },
                 Err(e) => error.set(Some(e.message(lang))),
             }
@@ -163,9 +163,6 @@ fn ExportPanel() -> impl IntoView {
     }
 }
 
-fn state_text(lang: Lang, k: K) -> String {
-    crate::core::i18n::t(lang, k).to_owned()
-}
 
 /// Whether this page has rehearsed the import ([`warmup`]).
 static REHEARSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -270,7 +267,7 @@ fn ImportPanel() -> impl IntoView {
                 }
                 Err(e) => {
                     stage_text.set(None);
-                    error.set(Some(format!("{}（{e}）", state_text(lang, K::ReadFailed))));
+                    error.set(Some(format!("{}{}", t(lang, K::ReadFailed), lang.paren(e))));
                     return;
                 }
             };
@@ -285,8 +282,8 @@ fn ImportPanel() -> impl IntoView {
                     let Some(session) = state.session() else { return };
                     match session.apply_receipt(&state, &receipt).await {
                         Ok(out) => {
-                            let seqs = out.newly_acknowledged.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、");
-                            result.set(Some(format!("{} {}：{}", state_text(lang, K::ReceiptApplied), out.squad_name, if seqs.is_empty() { state_text(lang, K::NoneChosen) } else { seqs })));
+                            let seqs = out.newly_acknowledged.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(lang.list_sep());
+                            result.set(Some(format!("{} {}", t(lang, K::ReceiptApplied), lang.labelled(&out.squad_name, if seqs.is_empty() { t(lang, K::NoneChosen).to_owned() } else { seqs }))));
                         }
                         Err(e) => error.set(Some(e.message(lang))),
                     }
@@ -359,14 +356,10 @@ fn ImportPanel() -> impl IntoView {
             match outcome {
                 Ok(done) => {
                     let totals = done.totals;
-                    result.set(Some(format!(
-                        "{}：{} #{} — {} {}，{} {}，{} {}，{} {}",
-                        state_text(lang, K::Imported), done.squad_name, done.seq,
-                        state_text(lang, K::ColNew), totals.new,
-                        state_text(lang, K::ColChanged), totals.changed,
-                        state_text(lang, K::ColDeleted), totals.deleted,
-                        state_text(lang, K::ColConflicting), totals.conflicting,
-                    )));
+                    let counts = [(K::ColNew, totals.new), (K::ColChanged, totals.changed), (K::ColDeleted, totals.deleted), (K::ColConflicting, totals.conflicting)]
+                        .map(|(k, n)| format!("{} {n}", t(lang, k)))
+                        .join(lang.comma());
+                    result.set(Some(format!("{} — {counts}", lang.labelled(t(lang, K::Imported), format!("{} #{}", done.squad_name, done.seq)))));
                     receipt_for.set(Some(done.source_device));
                     reset();
                     // Restoring from a bundle answers a lost-data report.
@@ -386,7 +379,7 @@ fn ImportPanel() -> impl IntoView {
         match session.make_receipt(&state, receipt_for.get_untracked()) {
             Ok(f) => {
                 if let Err(e) = platform::download(&f.file_name, &f.bytes, JSON_MIME) {
-                    error.set(Some(format!("{}（{e}）", state_text(lang, K::DownloadFailed))));
+                    error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
                 }
             }
             Err(e) => error.set(Some(e.message(lang))),
@@ -412,7 +405,7 @@ fn ImportPanel() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="import-error">{e}</p> })}
             {move || other_campaign.get().map(|c| view! {
                 <div class="preview" data-testid="import-other-campaign">
-                    <p>{state.t(K::OtherCampaignHint)} <strong data-testid="other-campaign-name">{format!("{}（{}）", c.name, c.year)}</strong></p>
+                    <p>{state.t(K::OtherCampaignHint)} <strong data-testid="other-campaign-name">{format!("{}{}", c.name, state.lang.get_untracked().paren(c.year))}</strong></p>
                     <p class="muted">{state.t(K::OtherCampaignNote)}</p>
                     <div class="actions">
                         <button type="button" data-testid="import-open-campaign" on:click=open_other>{state.t(K::OtherCampaignAction)}</button>
@@ -436,8 +429,9 @@ fn ImportPanel() -> impl IntoView {
 fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
     let state = use_app();
     let gaps = (preview.gaps.missing > 0).then(|| {
-        let first = preview.gaps.first.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、");
-        view! { <p class="warn" data-testid="preview-gaps">{move || state.t(K::GapsNote)} {format!(" {first}（{}）", preview.gaps.missing)}</p> }
+        let lang = state.lang.get_untracked();
+        let first = preview.gaps.first.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(lang.list_sep());
+        view! { <p class="warn" data-testid="preview-gaps">{move || state.t(K::GapsNote)} {format!(" {first}{}", lang.paren(preview.gaps.missing))}</p> }
     });
     let already = preview.already_imported.map(|a| {
         let k = match a {
@@ -466,7 +460,7 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
     view! {
         <div class="preview" data-testid="import-preview">
             <h4>{move || state.t(K::ImportPreview)}</h4>
-            <p data-testid="preview-source">{move || state.t(K::FromDevice)} "：" {header.clone()}</p>
+            <p data-testid="preview-source">{move || state.t(K::FromDevice)} {move || state.lang.get().colon()} {header.clone()}</p>
             {gaps}{already}{own}
             <div class="table-scroll">
                 <table class="list">
@@ -526,7 +520,7 @@ fn DevicesPanel() -> impl IntoView {
             <h3>{move || state.t(K::ExportsDone)}</h3>
             <ul class="plain">
                 {move || state.sync_ledger.with(|l| l.exports.iter().rev().take(20).map(|(seq, e)| {
-                    let acked = e.acked_by.keys().map(|d| d.0.clone()).collect::<Vec<_>>().join("、");
+                    let acked = e.acked_by.keys().map(|d| d.0.clone()).collect::<Vec<_>>().join(state.lang.get().list_sep());
                     view! {
                         <li data-testid="export-record">
                             {format!("#{seq} · {} · {} {}", platform::format_ms(e.created_ms), e.records, crate::core::i18n::t(state.lang.get(), K::ColRecords))}
@@ -554,8 +548,8 @@ pub fn GuardianBar() -> impl IntoView {
             view! {
                 <div class=if g.remind { "guardian remind no-print" } else { "guardian no-print" } data-testid="guardian" data-remind=g.remind.to_string() role="status">
                     {g.remind.then(|| view! { <strong>{move || state.t(K::GuardianRemind)}</strong> })}
-                    <span>{move || state.t(K::GuardianChanges)} "：" <b data-testid="guardian-changes">{g.changes_since}</b></span>
-                    <span>{move || state.t(K::GuardianDays)} "：" {days.clone().unwrap_or_else(|| state.t(K::GuardianNever).to_owned())}</span>
+                    <span>{move || state.t(K::GuardianChanges)} {move || state.lang.get().colon()} <b data-testid="guardian-changes">{g.changes_since}</b></span>
+                    <span>{move || state.t(K::GuardianDays)} {move || state.lang.get().colon()} {days.clone().unwrap_or_else(|| state.t(K::GuardianNever).to_owned())}</span>
                     <a class="button" href="#/sync">{move || state.t(K::GoExport)}</a>
                 </div>
             }

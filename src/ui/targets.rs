@@ -225,7 +225,7 @@ fn TargetDetailBody(id: String) -> impl IntoView {
         let Some(t) = target.get() else { return ().into_any() };
         state.snapshot.with(|s| {
             let county = s.county(&t.county_id).map(|c| c.name.clone()).unwrap_or_default();
-            let deps = s.departments_of(&t.id).iter().map(|d| d.name.clone()).collect::<Vec<_>>().join("、");
+            let deps = s.departments_of(&t.id).iter().map(|d| d.name.clone()).collect::<Vec<_>>().join(state.lang.get().list_sep());
             let (kind, level) = (t.kind, t.level);
             let last = state.replica.with(|r| r.as_ref().and_then(|r| r.last_change(&t.id).cloned()));
             let conflicts = s.conflicts.get(&t.id).map(|c| c.len()).unwrap_or(0);
@@ -238,7 +238,7 @@ fn TargetDetailBody(id: String) -> impl IntoView {
                     <dt>{move || state.t(K::FieldTableRow)}</dt><dd>{t.table_row}</dd>
                     <dt>{move || state.t(K::Departments)}</dt><dd>{deps}</dd>
                     <dt>{move || state.t(K::LastChanged)}</dt>
-                    <dd class="muted">{last.map(|s| format!("{} · {}", s.dev, if s.wall == 0 { "方案默认".to_owned() } else { js_sys::Date::new(&(s.wall as f64).into()).to_locale_string("zh-CN", &Default::default()).as_string().unwrap_or_default() }))}</dd>
+                    <dd class="muted">{last.map(|s| format!("{} · {}", s.dev, if s.wall == 0 { state.t(K::PlanDefault).to_owned() } else { super::platform::format_ms(s.wall) }))}</dd>
                 </dl>
                 {(conflicts > 0).then(|| view! { <p class="warn" data-testid="target-conflict">{move || state.t(K::ConflictNote)}</p> })}
             }.into_any()

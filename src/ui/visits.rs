@@ -364,7 +364,7 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                         Autosave::Pending => state.t(K::AutosavePending).to_owned(),
                         Autosave::Saving => state.t(K::AutosaveSaving).to_owned(),
                         Autosave::Saved(ms) => format!("✓ {} {}", state.t(K::AutosaveSaved), format_time_ms(ms).get(11..).unwrap_or_default()),
-                        Autosave::Failed(m) => format!("{}：{m}", state.t(K::AutosaveFailed)),
+                        Autosave::Failed(m) => state.lang.get().labelled(state.t(K::AutosaveFailed), m),
                     }}
                 </span>
             </div>
