@@ -2,7 +2,7 @@
 //! has an English message too.
 
 use duzhan::core::fieldwork::{FieldworkError, ProblemStatus};
-use duzhan::core::i18n::Lang;
+use duzhan::core::i18n::{Field, Lang};
 
 fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date")
@@ -13,19 +13,19 @@ fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
 fn all() -> Vec<FieldworkError> {
     use FieldworkError::*;
     let list = vec![
-        Required { field: "description" },
-        Required { field: "verifier" },
-        Required { field: "member" },
-        TooLong { field: "findings", max: 10_000 },
+        Required { field: Field::Description },
+        Required { field: Field::Verifier },
+        Required { field: Field::Member },
+        TooLong { field: Field::Findings, max: 10_000 },
         UnknownTarget("t".into()),
         UnknownChecklistItem("i".into()),
         UnknownVisit("v".into()),
         UnknownProblem("p".into()),
         InvalidDate("2020-02-30".into()),
-        DateInFuture { field: "date", date: d(2020, 7, 1), today: d(2020, 6, 1) },
+        DateInFuture { field: Field::VisitDate, date: d(2020, 7, 1), today: d(2020, 6, 1) },
         DeadlineBeforeOpened { deadline: d(2020, 4, 1), opened_on: d(2020, 5, 1) },
         TooManyHouseholds { given: 20_000, max: 2000 },
-        NotACount { field: "households", given: "12.5".into() },
+        NotACount { field: Field::Households, given: "12.5".into() },
         TooManyMembers { max: 50 },
         NoMembers,
         LatitudeOutOfRange(91.0),
@@ -68,7 +68,7 @@ fn every_error_has_a_chinese_message_that_says_what_to_do_and_an_english_one() {
 
 #[test]
 fn messages_name_fields_and_statuses_in_the_users_words() {
-    assert_eq!(FieldworkError::Required { field: "responsible_person" }.message(Lang::Zh), "请填写“责任人”，该项不能为空。");
+    assert_eq!(FieldworkError::Required { field: Field::ResponsiblePerson }.message(Lang::Zh), "请填写“责任人”，该项不能为空。");
     let m = FieldworkError::IllegalTransition { from: ProblemStatus::Open, to: ProblemStatus::Closed }.message(Lang::Zh);
     assert!(m.contains("待整改") && m.contains("已销号"), "{m}");
     let m = FieldworkError::StaleTransition { recorded: ProblemStatus::AwaitingVerification, current: ProblemStatus::Closed }.message(Lang::Zh);
