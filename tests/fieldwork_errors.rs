@@ -76,3 +76,23 @@ fn messages_name_fields_and_statuses_in_the_users_words() {
     let m = FieldworkError::VerificationRequired { to: ProblemStatus::Closed }.message(Lang::En);
     assert!(m.contains("Closed") && m.contains("verifier"), "{m}");
 }
+
+/// Golden messages: typing the field names changed no word a user reads (these
+/// are the texts the per-module string tables produced before `Field`).
+#[test]
+fn field_names_in_messages_read_as_before() {
+    use duzhan::core::report::ReportError;
+    use duzhan::core::validate::ValidationError;
+    assert_eq!(ValidationError::Required { field: Field::SquadName }.message(Lang::Zh), "请填写“小分队/用户名称”，该项不能为空。");
+    assert_eq!(ValidationError::TooLong { field: Field::DocNo, max: 100 }.message(Lang::Zh), "“文号”过长，请缩短到100个字以内。");
+    assert_eq!(
+        FieldworkError::DateInFuture { field: Field::VisitDate, date: d(2020, 6, 4), today: d(2020, 6, 3) }.message(Lang::Zh),
+        "“督战日期”2020-06-04晚于今天（2020-06-03），请填写实际发生的日期。"
+    );
+    assert_eq!(FieldworkError::Required { field: Field::HandledBy }.message(Lang::En), "Please fill in “handled by”; it cannot be empty.");
+    assert_eq!(ReportError::Required { field: Field::Report }.message(Lang::Zh), "请填写“报告”后再提交。");
+    assert_eq!(ReportError::TooLong { field: Field::FilingNote, max: 2000 }.message(Lang::En), "“Note” must be at most 2000 characters; shorten it and save again.");
+    // Logs keep the field's code.
+    assert_eq!(ValidationError::Required { field: Field::SquadName }.to_string(), "squad_name is required");
+    assert_eq!(FieldworkError::NotACount { field: Field::Households, given: "x".into() }.to_string(), "\"x\" is not a whole number for households");
+}
