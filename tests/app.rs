@@ -16,7 +16,7 @@ use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
 use duzhan::core::bundle::{state_hash, ExportRequest, ExportScope, ImportError, Limits};
 use duzhan::core::campaigns::{db_name, stage_new_campaign, NewCampaignForm, DEFAULT_DB};
 use duzhan::core::clock::DeviceId;
-use duzhan::core::i18n::{Lang, UserMessage};
+use duzhan::core::i18n::{Field, Lang, UserMessage};
 use duzhan::core::replica::{Change, Replica};
 use duzhan::core::validate::ValidationError;
 use duzhan::storage::{MemoryStore, Store, StoreError};
@@ -72,7 +72,7 @@ fn a_save_that_waited_for_the_records_and_is_then_refused_leaves_the_status_idle
         ws.records.set(Records::Reading);
         let s = session(&store);
         let before = block_on(store.load()).unwrap();
-        let save = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: "name" })));
+        let save = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name })));
         let records_arrive = async {
             yield_once().await;
             yield_once().await;
@@ -115,7 +115,7 @@ fn a_refused_change_changes_nothing_and_says_why_in_chinese() {
         let ws = CellWorkspace::open(&store, "d-a").await;
         let s = session(&store);
         let before = block_on(store.load()).unwrap();
-        let res = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: "name" }))).await;
+        let res = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name }))).await;
         let e = res.expect_err("refused");
         assert!(e.message(Lang::Zh).contains('请'), "{}", e.message(Lang::Zh));
         assert_eq!(block_on(store.load()).unwrap(), before);

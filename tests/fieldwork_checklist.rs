@@ -9,7 +9,7 @@ use duzhan::core::fieldwork::checklist::*;
 use duzhan::core::fieldwork::visit::{answer_id, stage_answer, stage_save_visit, Answer, Visit, VisitMode};
 use duzhan::core::fieldwork::{FieldSnapshot, FieldworkError};
 use duzhan::core::clock::Stamp;
-use duzhan::core::i18n::Lang;
+use duzhan::core::i18n::{Field, Lang};
 use fieldwork_support::*;
 
 #[test]
@@ -91,14 +91,14 @@ fn adding_an_item_puts_it_last_in_its_group_in_the_next_version() {
 fn titles_are_required_bounded_and_unique_among_active_items_of_a_group() {
     let r = replica("d-a");
     let add = |t: &str| stage_add_item(&r, ChecklistGroup::TwoAssurancesThreeGuarantees, t, "", 1).map(|(_, i)| i);
-    assert_eq!(add("  ").err(), Some(FieldworkError::Required { field: "title" }));
-    assert_eq!(add(&"长".repeat(MAX_TITLE + 1)).err(), Some(FieldworkError::TooLong { field: "title", max: MAX_TITLE }));
+    assert_eq!(add("  ").err(), Some(FieldworkError::Required { field: Field::Title }));
+    assert_eq!(add(&"长".repeat(MAX_TITLE + 1)).err(), Some(FieldworkError::TooLong { field: Field::Title, max: MAX_TITLE }));
     assert_eq!(add("住房安全").err(), Some(FieldworkError::DuplicateChecklistTitle("住房安全".into())));
     // The same title in another group is fine.
     assert!(stage_add_item(&r, ChecklistGroup::JuneKeyTasks, "住房安全", "", 1).is_ok());
     assert_eq!(
         stage_add_item(&r, ChecklistGroup::JuneKeyTasks, "收入", &"长".repeat(MAX_GUIDANCE + 1), 1).err(),
-        Some(FieldworkError::TooLong { field: "guidance", max: MAX_GUIDANCE })
+        Some(FieldworkError::TooLong { field: Field::Guidance, max: MAX_GUIDANCE })
     );
 }
 

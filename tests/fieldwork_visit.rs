@@ -9,6 +9,7 @@ use duzhan::core::doc::Entity;
 use duzhan::core::fieldwork::problem::{stage_save_problem, validate_problem};
 use duzhan::core::fieldwork::visit::*;
 use duzhan::core::fieldwork::{FieldSnapshot, FieldworkError, ProblemSource};
+use duzhan::core::i18n::Field;
 use duzhan::core::replica::Replica;
 use duzhan::core::snapshot::Snapshot;
 use fieldwork_support::*;
@@ -58,8 +59,8 @@ fn draft_bounds_are_checked_with_typed_errors() {
     assert_eq!(check(&|v| v.households_visited = MAX_HOUSEHOLDS_PER_VISIT), Ok(()));
     assert_eq!(check(&|v| v.households_visited = MAX_HOUSEHOLDS_PER_VISIT + 1), Err(FieldworkError::TooManyHouseholds { given: 2001, max: 2000 }));
     assert_eq!(check(&|v| v.members = vec!["人".into(); MAX_MEMBERS + 1]), Err(FieldworkError::TooManyMembers { max: MAX_MEMBERS }));
-    assert_eq!(check(&|v| v.members = vec!["长".repeat(101)]), Err(FieldworkError::TooLong { field: "member", max: 100 }));
-    assert_eq!(check(&|v| v.findings = "字".repeat(MAX_FINDINGS + 1)), Err(FieldworkError::TooLong { field: "findings", max: MAX_FINDINGS }));
+    assert_eq!(check(&|v| v.members = vec!["长".repeat(101)]), Err(FieldworkError::TooLong { field: Field::Member, max: 100 }));
+    assert_eq!(check(&|v| v.findings = "字".repeat(MAX_FINDINGS + 1)), Err(FieldworkError::TooLong { field: Field::Findings, max: MAX_FINDINGS }));
     assert_eq!(check(&|v| v.findings = "字".repeat(MAX_FINDINGS)), Ok(()));
     let gps = |lat: f64, lon: f64, acc: f64| check(&move |v: &mut Visit| v.gps = Some(GpsFix { lat, lon, accuracy_m: acc }));
     assert_eq!(gps(90.0, -180.0, 0.0), Ok(()));
@@ -95,7 +96,7 @@ fn submitting_validates_trims_and_stamps_once() {
         x.submitted(&s, today, 1)
     };
     assert_eq!(with(&|x| x.target_id = "gone".into()).err(), Some(FieldworkError::UnknownTarget("gone".into())));
-    assert_eq!(with(&|x| x.date = date(2020, 6, 4)).err(), Some(FieldworkError::DateInFuture { field: "date", date: date(2020, 6, 4), today }));
+    assert_eq!(with(&|x| x.date = date(2020, 6, 4)).err(), Some(FieldworkError::DateInFuture { field: Field::VisitDate, date: date(2020, 6, 4), today }));
     assert_eq!(with(&|x| x.members = vec![" ".into()]).err(), Some(FieldworkError::NoMembers));
     assert_eq!(with(&|x| x.members.clear()).err(), Some(FieldworkError::NoMembers));
     assert_eq!(with(&|x| x.households_visited = 5000).err(), Some(FieldworkError::TooManyHouseholds { given: 5000, max: 2000 }));
@@ -141,7 +142,7 @@ fn answers_have_deterministic_ids_and_validate_their_references() {
     commit(&mut r, c);
     assert_eq!(stage_answer(&r, "nope", "seed-ck-water", Answer::Pass, "", 2).err(), Some(FieldworkError::UnknownVisit("nope".into())));
     assert_eq!(stage_answer(&r, "visit-1", "seed-ck-nope", Answer::Pass, "", 2).err(), Some(FieldworkError::UnknownChecklistItem("seed-ck-nope".into())));
-    assert_eq!(stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, &"字".repeat(2001), 2).err(), Some(FieldworkError::TooLong { field: "note", max: 2000 }));
+    assert_eq!(stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, &"字".repeat(2001), 2).err(), Some(FieldworkError::TooLong { field: Field::AnswerNote, max: 2000 }));
     let c = stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, " 旱季断水 ", 2).expect("ok");
     assert_eq!(c.docs[0].id, answer_id("visit-1", "seed-ck-water"));
     assert_eq!(c.docs[0].kind, VisitAnswer::KIND);
@@ -266,10 +267,10 @@ fn problems_are_validated_before_they_are_saved() {
     assert_eq!(with(&|p| p.target_id = "x".into()), Err(FieldworkError::UnknownTarget("x".into())));
     assert_eq!(with(&|p| p.item_id = Some("x".into())), Err(FieldworkError::UnknownChecklistItem("x".into())));
     assert_eq!(with(&|p| p.visit_id = Some("x".into())), Err(FieldworkError::UnknownVisit("x".into())));
-    assert_eq!(with(&|p| p.description = " ".into()), Err(FieldworkError::Required { field: "description" }));
-    assert_eq!(with(&|p| p.responsible_unit = "单".repeat(101)), Err(FieldworkError::TooLong { field: "responsible_unit", max: 100 }));
-    assert_eq!(with(&|p| p.responsible_person = "人".repeat(101)), Err(FieldworkError::TooLong { field: "responsible_person", max: 100 }));
-    assert_eq!(with(&|p| p.opened_on = date(2020, 6, 2)), Err(FieldworkError::DateInFuture { field: "opened_on", date: date(2020, 6, 2), today }));
+    assert_eq!(with(&|p| p.description = " ".into()), Err(FieldworkError::Required { field: Field::Description }));
+    assert_eq!(with(&|p| p.responsible_unit = "单".repeat(101)), Err(FieldworkError::TooLong { field: Field::ResponsibleUnit, max: 100 }));
+    assert_eq!(with(&|p| p.responsible_person = "人".repeat(101)), Err(FieldworkError::TooLong { field: Field::ResponsiblePerson, max: 100 }));
+    assert_eq!(with(&|p| p.opened_on = date(2020, 6, 2)), Err(FieldworkError::DateInFuture { field: Field::OpenedOn, date: date(2020, 6, 2), today }));
     assert_eq!(
         with(&|p| p.deadline = Some(date(2020, 4, 30))),
         Err(FieldworkError::DeadlineBeforeOpened { deadline: date(2020, 4, 30), opened_on: date(2020, 5, 1) })

@@ -12,7 +12,7 @@ use duzhan::core::fieldwork::problem::{
     check_transition, events_in, history, next_statuses, propose_event, replay, stage_save_problem, stage_transition, TransitionRequest,
 };
 use duzhan::core::fieldwork::{FieldSnapshot, FieldworkError, ProblemEvent, ProblemStatus, Verification};
-use duzhan::core::i18n::Lang;
+use duzhan::core::i18n::{Field, Lang};
 use duzhan::core::replica::Replica;
 use fieldwork_support::*;
 use proptest::prelude::*;
@@ -75,7 +75,7 @@ fn each_illegal_transition_is_rejected_with_the_error_that_says_why() {
     }
     // A closure needs to say who verified.
     let blank = Verification { verifier: "  ".to_owned(), passed: true };
-    assert_eq!(check_transition(AwaitingVerification, AwaitingVerification, Closed, Some(&blank)), Err(FieldworkError::Required { field: "verifier" }));
+    assert_eq!(check_transition(AwaitingVerification, AwaitingVerification, Closed, Some(&blank)), Err(FieldworkError::Required { field: Field::Verifier }));
     // An event made from a status the problem is no longer in is stale.
     assert_eq!(check_transition(InProgress, Open, InProgress, None), Err(FieldworkError::StaleTransition { recorded: Open, current: InProgress }));
 }
@@ -181,10 +181,10 @@ fn proposing_rejects_illegal_moves_and_incomplete_requests() {
     assert_eq!(propose_event("p", &hist, &req(InProgress, "甲", "再改", Some(false)), "x".into(), 0), Err(FieldworkError::IllegalTransition { from: Closed, to: InProgress }));
     let open: Vec<ProblemEvent> = Vec::new();
     assert_eq!(propose_event("p", &open, &req(Closed, "甲", "", Some(true)), "x".into(), 0), Err(FieldworkError::IllegalTransition { from: Open, to: Closed }));
-    assert_eq!(propose_event("p", &open, &req(InProgress, " ", "", None), "x".into(), 0), Err(FieldworkError::Required { field: "by" }));
+    assert_eq!(propose_event("p", &open, &req(InProgress, " ", "", None), "x".into(), 0), Err(FieldworkError::Required { field: Field::HandledBy }));
     // A failed verification must say what is still wrong.
     let awaiting = hist[..2].to_vec();
-    assert_eq!(propose_event("p", &awaiting, &req(InProgress, "甲", "", Some(false)), "x".into(), 0), Err(FieldworkError::Required { field: "comment" }));
+    assert_eq!(propose_event("p", &awaiting, &req(InProgress, "甲", "", Some(false)), "x".into(), 0), Err(FieldworkError::Required { field: Field::Comment }));
     assert!(propose_event("p", &awaiting, &req(InProgress, "甲", "台账仍缺2户资料", Some(false)), "x".into(), 0).is_ok());
     // Events of other problems in the slice do not count.
     let mut mixed = closing_history("other", at(2020, 2, 1));

@@ -11,6 +11,7 @@ use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::problem::ProblemStatus::*;
 use duzhan::core::fieldwork::{Answer, ChecklistGroup, FieldSnapshot, LedgerIndex, Visit, VisitAnswer, VisitMode, VisitStatus};
 use duzhan::core::model::{Figure, Metric};
+use duzhan::core::i18n::Field;
 use duzhan::core::replica::Replica;
 use duzhan::core::report::board::{monthly_board, upcoming, DeadlineWhat};
 use duzhan::core::report::month::{next_monthly_due, Month, Timeliness};
@@ -337,7 +338,7 @@ fn a_report_goes_from_draft_to_submitted_to_feedback() {
     // Submitting needs every part.
     let figures = rollups(&rep.docs().cloned().collect::<Vec<_>>(), m(2020, 3), today).targets[WUDING].clone();
     let err = stage_submit(&rep, &snap, &subject, m(2020, 3), &draft("分析", "  "), figures.clone(), today, at(2020, 3, 19)).unwrap_err();
-    assert_eq!(err, ReportError::Required { field: "report" });
+    assert_eq!(err, ReportError::Required { field: Field::Report });
     assert!(err.message(duzhan::core::i18n::Lang::Zh).contains("报告"));
     // Feedback before submission is refused.
     assert_eq!(stage_feedback(&rep, &subject, m(2020, 3), "请整改", "州扶贫办", today, at(2020, 3, 19)).unwrap_err(), ReportError::NotSubmitted);
@@ -367,7 +368,7 @@ fn reports_are_refused_for_months_not_started_and_unknown_subjects() {
     assert_eq!(err, ReportError::UnknownSubject("no-such-county".into()));
     let long = "字".repeat(duzhan::core::report::ops::MAX_REPORT_TEXT + 1);
     let err = stage_save_draft(&rep, &snap, &Subject::Target(WUDING.into()), m(2020, 3), &draft(&long, ""), date(2020, 3, 31), 1).unwrap_err();
-    assert!(matches!(err, ReportError::TooLong { field: "analysis", .. }));
+    assert!(matches!(err, ReportError::TooLong { field: Field::Analysis, .. }));
 }
 
 #[test]

@@ -19,6 +19,7 @@ use super::model::{Campaign, County, Department, Metric, Person, Thresholds};
 use super::replica::{Change, Replica};
 use super::report::{self, Requirement, Schedule};
 use super::seed;
+use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -198,10 +199,10 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 /// departments, counties, people and checklist items are copied (same ids, their
 /// current values, stamped anew: the two stores never exchange records).
 pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: DeviceId, now_ms: u64) -> Result<NewCampaign, ValidationError> {
-    let name = validate::required_text("name", &form.name, MAX_NAME)?;
+    let name = validate::required_text(Field::Name, &form.name, MAX_NAME)?;
     let year = parse_year(&form.year)?;
-    let doc_no = validate::optional_text("doc_no", &form.doc_no, MAX_NAME)?;
-    let issuer = validate::optional_text("issuer", &form.issuer, MAX_NAME)?;
+    let doc_no = validate::optional_text(Field::DocNo, &form.doc_no, MAX_NAME)?;
+    let issuer = validate::optional_text(Field::Issuer, &form.issuer, MAX_NAME)?;
     let now = campaign_of(current);
     let fresh = Replica::new(device.clone());
     let campaign_id = format!("campaign-{year}-{}", fresh.new_id("c", now_ms).trim_start_matches("c-"));
@@ -301,12 +302,12 @@ pub fn stage_campaign_info(r: &Replica, form: &CampaignInfoForm, now_ms: u64) ->
     let current = campaign_of(r).ok_or(ValidationError::NoCampaign)?;
     let c = Campaign {
         id: current.id,
-        name: validate::required_text("name", &form.name, MAX_NAME)?,
+        name: validate::required_text(Field::Name, &form.name, MAX_NAME)?,
         year: parse_year(&form.year)?,
-        doc_no: validate::optional_text("doc_no", &form.doc_no, MAX_NAME)?,
-        issuer: validate::optional_text("issuer", &form.issuer, MAX_NAME)?,
-        contact_phone: validate::optional_text("contact_phone", &form.contact_phone, MAX_NAME)?,
-        contact_email: validate::optional_text("contact_email", &form.contact_email, MAX_NAME)?,
+        doc_no: validate::optional_text(Field::DocNo, &form.doc_no, MAX_NAME)?,
+        issuer: validate::optional_text(Field::Issuer, &form.issuer, MAX_NAME)?,
+        contact_phone: validate::optional_text(Field::ContactPhone, &form.contact_phone, MAX_NAME)?,
+        contact_email: validate::optional_text(Field::ContactEmail, &form.contact_email, MAX_NAME)?,
         thresholds: Thresholds {
             remaining_poor_over: parse_people(&form.remaining_poor_over)?,
             incidence_over_pct: validate::parse_figure(Metric::IncidencePct, &form.incidence_over_pct)?,
@@ -405,13 +406,13 @@ mod tests {
         let old = seeded();
         let dev = || DeviceId("d-new".into());
         let bad = |f: NewCampaignForm| stage_new_campaign(&f, &old, dev(), 1).unwrap_err();
-        assert_eq!(bad(NewCampaignForm { name: "  ".into(), ..form(false) }), ValidationError::Required { field: "name" });
+        assert_eq!(bad(NewCampaignForm { name: "  ".into(), ..form(false) }), ValidationError::Required { field: Field::Name });
         for y in ["", "二〇二一", "21", "1999", "2101", "2021.5"] {
             let e = bad(NewCampaignForm { year: y.into(), ..form(false) });
             assert_eq!(e, ValidationError::InvalidYear(y.into()));
             assert!(e.message(crate::core::i18n::Lang::Zh).contains("年度"), "{}", e.message(crate::core::i18n::Lang::Zh));
         }
-        assert_eq!(bad(NewCampaignForm { doc_no: "号".repeat(MAX_NAME + 1), ..form(false) }), ValidationError::TooLong { field: "doc_no", max: MAX_NAME });
+        assert_eq!(bad(NewCampaignForm { doc_no: "号".repeat(MAX_NAME + 1), ..form(false) }), ValidationError::TooLong { field: Field::DocNo, max: MAX_NAME });
     }
 
     #[test]
@@ -473,7 +474,7 @@ mod tests {
         assert_eq!(bad(CampaignInfoForm { site_people_over: "-1".into(), ..form.clone() }), ValidationError::NegativeFigure(-1.0));
         assert_eq!(bad(CampaignInfoForm { site_people_over: "99999999999".into(), ..form.clone() }), ValidationError::NotANumber("99999999999".into()));
         assert_eq!(bad(CampaignInfoForm { year: "20x1".into(), ..form.clone() }), ValidationError::InvalidYear("20x1".into()));
-        assert_eq!(bad(CampaignInfoForm { name: "".into(), ..form.clone() }), ValidationError::Required { field: "name" });
+        assert_eq!(bad(CampaignInfoForm { name: "".into(), ..form.clone() }), ValidationError::Required { field: Field::Name });
         let empty = Replica::new(DeviceId("d-e".into()));
         assert_eq!(stage_campaign_info(&empty, &form, 1).unwrap_err(), ValidationError::NoCampaign);
     }

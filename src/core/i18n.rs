@@ -519,6 +519,75 @@ keys! {
     ChartEmpty => "暂无数据。", "No data yet.";
 }
 
+macro_rules! fields {
+    ($($field:ident($code:literal) => $zh:literal, $en:literal;)*) => {
+        /// A field of a form or record that an error names to the user ("请填写“名称”").
+        /// Typed so that every field has a label in both languages (the compiler checks
+        /// the `match`) and a typo cannot reach the user as a raw code name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Field { $($field),* }
+        impl Field {
+            pub const ALL: &'static [Field] = &[$(Field::$field),*];
+            /// The field's code: the struct field it names, for logs and `Display`.
+            /// Two fields of different records may share one (`note`, `date`).
+            pub fn code(self) -> &'static str {
+                match self { $(Field::$field => $code),* }
+            }
+            /// The field's name as the user sees it in a message.
+            pub fn label(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Field::$field, Lang::Zh) => $zh, (Field::$field, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+fields! {
+    // Plan, campaign and roster records (validation errors).
+    Name("name") => "名称", "name";
+    Township("township") => "乡镇", "township";
+    SquadName("squad_name") => "小分队/用户名称", "squad or user name";
+    DocNo("doc_no") => "文号", "document number";
+    Issuer("issuer") => "印发单位", "issuing office";
+    ContactPhone("contact_phone") => "联系电话", "contact phone";
+    ContactEmail("contact_email") => "联系邮箱", "contact email";
+    Text("text") => "内容", "text";
+    Label("label") => "时限", "heading";
+    Recipient("recipient") => "报送至", "report to";
+    Value("value") => "数值", "value";
+    // Field work (checklist, visits, answers, problems, rectification).
+    Title("title") => "检查项名称", "item title";
+    Guidance("guidance") => "检查要点", "what to check";
+    Member("member") => "督战人员", "member";
+    Households("households") => "走访户数", "households visited";
+    Findings("findings") => "督战发现", "findings";
+    AnswerNote("note") => "备注", "note";
+    VisitDate("date") => "督战日期", "visit date";
+    Description("description") => "问题描述", "description";
+    ResponsibleUnit("responsible_unit") => "责任单位", "responsible unit";
+    ResponsiblePerson("responsible_person") => "责任人", "responsible person";
+    OpenedOn("opened_on") => "发现日期", "date found";
+    HandledBy("by") => "办理人", "handled by";
+    Comment("comment") => "办理意见", "comment";
+    Verifier("verifier") => "核验人", "verifier";
+    // The monthly cycle (reports, feedback, filings).
+    Analysis("analysis") => "分析", "Analysis";
+    Report("report") => "报告", "Report";
+    Author("author") => "填报人", "Author";
+    Feedback("feedback") => "反馈意见", "Feedback";
+    FeedbackBy("feedback_by") => "反馈人", "Feedback by";
+    Contact("contact") => "联系人", "Contact";
+    FilingNote("note") => "备注", "Note";
+}
+
+impl std::fmt::Display for Field {
+    /// The code, as the errors' `Display` (for logs) showed it before fields were typed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,6 +597,16 @@ mod tests {
         for k in K::ALL {
             assert!(!t(Lang::Zh, *k).is_empty(), "{k:?}");
             assert!(!t(Lang::En, *k).is_empty(), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn every_field_has_a_label_in_both_languages() {
+        for f in Field::ALL {
+            let (zh, en) = (f.label(Lang::Zh), f.label(Lang::En));
+            assert!(!zh.is_empty() && !en.is_empty(), "{f:?}");
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{f:?} shows Latin letters in Chinese: {zh}");
+            assert!(!f.code().is_empty(), "{f:?}");
         }
     }
 

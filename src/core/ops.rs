@@ -5,13 +5,14 @@
 use super::doc::Doc;
 use super::model::{normalize_name, Assignment, Person, Role};
 use super::replica::{Change, Replica};
+use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME};
 
 /// Stages putting a person (by name) on a target in a role, after the people
 /// already there. The target's lead departments are copied from its other
 /// assignments, or for its first person from a target of the same kind.
 pub fn stage_assign(r: &Replica, target_id: &str, name: &str, role: Role, now_ms: u64) -> Result<Change, ValidationError> {
-    let listed = validate::required_text("name", name, MAX_NAME)?;
+    let listed = validate::required_text(Field::Name, name, MAX_NAME)?;
     let canonical = normalize_name(&listed);
     let snap = r.snapshot();
     if snap.target(target_id).is_none() {
@@ -138,7 +139,7 @@ mod tests {
     #[test]
     fn empty_names_and_unknown_targets_are_refused() {
         let r = replica();
-        assert_eq!(stage_assign(&r, "seed-target-nanhua", "  ", Role::Leader, 1).unwrap_err(), ValidationError::Required { field: "name" });
+        assert_eq!(stage_assign(&r, "seed-target-nanhua", "  ", Role::Leader, 1).unwrap_err(), ValidationError::Required { field: Field::Name });
         assert!(matches!(stage_assign(&r, "nope", "李四", Role::Leader, 1), Err(ValidationError::UnknownTarget(_))));
     }
 }

@@ -8,6 +8,7 @@
 use super::model::{County, Milestone, MilestoneStatus, Phase, Scope};
 use super::replica::{Change, Replica};
 use super::report::{Month, Parties, ReportSnapshot, Requirement, Schedule};
+use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME, MAX_TEXT};
 
 /// A county as typed. `id` is `None` for a new county.
@@ -21,7 +22,7 @@ pub struct CountyForm {
 /// Returns the change and the county's id.
 pub fn stage_save_county(r: &Replica, form: &CountyForm, now_ms: u64) -> Result<(Change, String), ValidationError> {
     let snap = r.snapshot();
-    let name = validate::required_text("name", &form.name, MAX_NAME)?;
+    let name = validate::required_text(Field::Name, &form.name, MAX_NAME)?;
     let county = match &form.id {
         Some(id) => County { name, ..snap.county(id).cloned().ok_or_else(|| ValidationError::UnknownCounty(id.clone()))? },
         None => County { id: r.new_id("county", now_ms), seq: snap.counties.iter().map(|c| c.seq).max().unwrap_or(0) + 1, name },
@@ -71,10 +72,10 @@ pub fn stage_save_phase(r: &Replica, form: &PhaseForm, now_ms: u64) -> Result<(C
     let phase = Phase {
         id,
         order,
-        name: validate::required_text("name", &form.name, MAX_NAME)?,
+        name: validate::required_text(Field::Name, &form.name, MAX_NAME)?,
         start: validate::parse_date(&form.start)?,
         end: validate::parse_date(&form.end)?,
-        description: validate::optional_text("text", &form.description, MAX_TEXT)?,
+        description: validate::optional_text(Field::Text, &form.description, MAX_TEXT)?,
     };
     snap.validate_phase(&phase)?;
     let id = phase.id.clone();
@@ -145,8 +146,8 @@ pub fn stage_save_milestone(r: &Replica, form: &MilestoneForm, now_ms: u64) -> R
         None => None,
     };
     let due = validate::parse_date(&form.due)?;
-    let label = validate::optional_text("label", &form.label, MAX_NAME)?;
-    let sub_items: Vec<String> = form.sub_items.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| validate::optional_text("text", l, MAX_TEXT)).collect::<Result<_, _>>()?;
+    let label = validate::optional_text(Field::Label, &form.label, MAX_NAME)?;
+    let sub_items: Vec<String> = form.sub_items.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| validate::optional_text(Field::Text, l, MAX_TEXT)).collect::<Result<_, _>>()?;
     let m = Milestone {
         id: existing.map(|m| m.id.clone()).unwrap_or_else(|| r.new_id("ms", now_ms)),
         phase_id: form.phase_id.clone(),
@@ -248,13 +249,13 @@ pub fn stage_save_requirement(r: &Replica, form: &RequirementForm, now_ms: u64) 
     };
     let q = Requirement {
         id: existing.map(|q| q.id.clone()).unwrap_or_else(|| r.new_id("req", now_ms)),
-        name: validate::required_text("name", &form.name, MAX_NAME)?,
-        text: validate::optional_text("text", &form.text, MAX_TEXT)?,
+        name: validate::required_text(Field::Name, &form.name, MAX_NAME)?,
+        text: validate::optional_text(Field::Text, &form.text, MAX_TEXT)?,
         schedule,
         parties: PARTIES.into_iter().find(|p| parties_code(*p) == form.parties).unwrap_or(Parties::CountiesAndPrefectureTargets),
-        recipient: validate::optional_text("recipient", &form.recipient, MAX_NAME)?,
-        contact_phone: validate::optional_text("contact_phone", &form.contact_phone, MAX_NAME)?,
-        contact_email: validate::optional_text("contact_email", &form.contact_email, MAX_NAME)?,
+        recipient: validate::optional_text(Field::Recipient, &form.recipient, MAX_NAME)?,
+        contact_phone: validate::optional_text(Field::ContactPhone, &form.contact_phone, MAX_NAME)?,
+        contact_email: validate::optional_text(Field::ContactEmail, &form.contact_email, MAX_NAME)?,
         order: existing.map(|q| q.order).unwrap_or_else(|| reports.requirements.iter().map(|q| q.order).max().unwrap_or(0) + 1),
     };
     let id = q.id.clone();
@@ -301,7 +302,7 @@ mod tests {
         let (c, _) = stage_save_county(&r, &CountyForm { id: Some(id.clone()), name: "牟定县（新）".into() }, 102).unwrap();
         apply(&mut r, c);
         assert_eq!(r.snapshot().county(&id).map(|c| (c.name.clone(), c.seq)), Some(("牟定县（新）".into(), 8)));
-        assert_eq!(stage_save_county(&r, &CountyForm { id: None, name: "".into() }, 103).unwrap_err(), ValidationError::Required { field: "name" });
+        assert_eq!(stage_save_county(&r, &CountyForm { id: None, name: "".into() }, 103).unwrap_err(), ValidationError::Required { field: Field::Name });
     }
 
     #[test]
@@ -360,7 +361,7 @@ mod tests {
         assert_eq!(bad(RequirementForm { first: "2021-2".into(), ..monthly.clone() }), ValidationError::InvalidMonth("2021-2".into()));
         assert_eq!(bad(RequirementForm { first: "2021-03".into(), last: "2021-02".into(), ..monthly.clone() }), ValidationError::MonthsReversed);
         assert_eq!(bad(RequirementForm { due: "2021-02-30".into(), ..once.clone() }), ValidationError::InvalidDate("2021-02-30".into()));
-        assert_eq!(bad(RequirementForm { name: "".into(), ..once.clone() }), ValidationError::Required { field: "name" });
+        assert_eq!(bad(RequirementForm { name: "".into(), ..once.clone() }), ValidationError::Required { field: Field::Name });
         // A filing recorded against it keeps it; without one it goes.
         let snap = r.snapshot();
         let subject = crate::core::report::Subject::Target(snap.targets.iter().find(|t| t.level == crate::core::model::Level::Prefecture).unwrap().id.clone());
@@ -395,7 +396,7 @@ mod tests {
         assert_eq!((m.text.as_str(), m.status), ("完成数据清零", MilestoneStatus::Done));
         // Wrong fields.
         let bad = |f: MilestoneForm| stage_save_milestone(&r, &f, 23).unwrap_err();
-        assert_eq!(bad(MilestoneForm { text: " ".into(), ..form.clone() }), ValidationError::Required { field: "text" });
+        assert_eq!(bad(MilestoneForm { text: " ".into(), ..form.clone() }), ValidationError::Required { field: Field::Text });
         assert_eq!(bad(MilestoneForm { due: "11/30".into(), ..form.clone() }), ValidationError::InvalidDate("11/30".into()));
         assert_eq!(bad(MilestoneForm { phase_id: "nope".into(), ..form.clone() }), ValidationError::UnknownPhase("nope".into()));
         assert_eq!(bad(MilestoneForm { scope: "target:nope".into(), ..form.clone() }), ValidationError::UnknownTarget("nope".into()));

@@ -6,6 +6,7 @@
 
 use super::doc::{DecodeError, Doc, Entity, FieldConflict};
 use super::model::*;
+use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -195,8 +196,8 @@ impl Snapshot {
     // ---- validation of records before they are saved ----
 
     pub fn validate_target(&self, t: &Target) -> Result<(), ValidationError> {
-        validate::required_text("name", &t.name, MAX_NAME)?;
-        validate::optional_text("township", &t.township, MAX_NAME)?;
+        validate::required_text(Field::Name, &t.name, MAX_NAME)?;
+        validate::optional_text(Field::Township, &t.township, MAX_NAME)?;
         if self.county(&t.county_id).is_none() {
             return Err(ValidationError::UnknownCounty(t.county_id.clone()));
         }
@@ -212,7 +213,7 @@ impl Snapshot {
     }
 
     pub fn validate_milestone(&self, m: &Milestone) -> Result<(), ValidationError> {
-        validate::required_text("text", &m.text, validate::MAX_TEXT)?;
+        validate::required_text(Field::Text, &m.text, validate::MAX_TEXT)?;
         if self.phase(&m.phase_id).is_none() {
             return Err(ValidationError::UnknownPhase(m.phase_id.clone()));
         }
@@ -225,7 +226,7 @@ impl Snapshot {
     }
 
     pub fn validate_county(&self, c: &County) -> Result<(), ValidationError> {
-        validate::required_text("name", &c.name, MAX_NAME)?;
+        validate::required_text(Field::Name, &c.name, MAX_NAME)?;
         if self.counties.iter().any(|x| x.id != c.id && x.name == c.name.trim()) {
             return Err(ValidationError::DuplicateCounty(c.name.trim().to_owned()));
         }
@@ -233,7 +234,7 @@ impl Snapshot {
     }
 
     pub fn validate_phase(&self, p: &Phase) -> Result<(), ValidationError> {
-        validate::required_text("name", &p.name, MAX_NAME)?;
+        validate::required_text(Field::Name, &p.name, MAX_NAME)?;
         if p.end < p.start {
             return Err(ValidationError::EndBeforeStart);
         }

@@ -1,7 +1,7 @@
 //! Validation (校验) with typed errors. Every error a user can cause has a message
 //! in their language that says what to do; the UI only displays it.
 
-use super::i18n::{Lang, UserMessage};
+use super::i18n::{Field, Lang, UserMessage};
 use super::model::Metric;
 use chrono::NaiveDate;
 
@@ -15,10 +15,10 @@ pub const MAX_NAME: usize = 100;
 pub enum ValidationError {
     /// A required field is empty.
     #[error("{field} is required")]
-    Required { field: &'static str },
+    Required { field: Field },
     /// Text longer than the field allows.
     #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
+    TooLong { field: Field, max: usize },
     /// A record refers to a county that does not exist (or was deleted).
     #[error("county {0} does not exist")]
     UnknownCounty(String),
@@ -92,8 +92,8 @@ impl ValidationError {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Self::Required { field } => if zh { format!("请填写“{}”，该项不能为空。", field_zh(field)) } else { format!("Please fill in “{field}”; it cannot be empty.") },
-            Self::TooLong { field, max } => if zh { format!("“{}”过长，请缩短到{}个字以内。", field_zh(field), max) } else { format!("“{field}” is too long; shorten it to at most {max} characters.") },
+            Self::Required { field } => if zh { format!("请填写“{}”，该项不能为空。", field.label(lang)) } else { format!("Please fill in “{}”; it cannot be empty.", field.label(lang)) },
+            Self::TooLong { field, max } => if zh { format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max) } else { format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang)) },
             Self::UnknownCounty(_) => if zh { "所选县市不存在或已删除，请重新选择县市。".into() } else { "The chosen county no longer exists; choose a county again.".into() },
             Self::UnknownTarget(_) => if zh { "所选督战对象不存在或已删除，请重新选择。".into() } else { "The chosen target no longer exists; choose again.".into() },
             Self::UnknownPhase(_) => if zh { "所选阶段不存在，请重新选择阶段。".into() } else { "The chosen phase does not exist; choose a phase again.".into() },
@@ -118,23 +118,6 @@ impl ValidationError {
     }
 }
 
-fn field_zh(field: &str) -> &str {
-    match field {
-        "name" => "名称",
-        "county" => "县市",
-        "text" => "内容",
-        "label" => "时限",
-        "squad_name" => "小分队/用户名称",
-        "value" => "数值",
-        "date" => "日期",
-        "doc_no" => "文号",
-        "issuer" => "印发单位",
-        "contact_phone" => "联系电话",
-        "contact_email" => "联系邮箱",
-        other => other,
-    }
-}
-
 /// Parses a date the user typed: `YYYY-MM-DD`, and the date must exist.
 pub fn parse_date(s: &str) -> Result<NaiveDate, ValidationError> {
     let t = s.trim();
@@ -145,7 +128,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, ValidationError> {
 pub fn parse_figure(metric: Metric, s: &str) -> Result<f64, ValidationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(ValidationError::Required { field: "value" });
+        return Err(ValidationError::Required { field: Field::Value });
     }
     let v: f64 = t.parse().map_err(|_| ValidationError::NotANumber(t.to_owned()))?;
     if !v.is_finite() {
@@ -168,7 +151,7 @@ pub fn check_figure(metric: Metric, v: f64) -> Result<(), ValidationError> {
 }
 
 /// Checks a required, bounded text field and returns it trimmed.
-pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String, ValidationError> {
+pub fn required_text(field: Field, s: &str, max: usize) -> Result<String, ValidationError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(ValidationError::Required { field });
@@ -177,7 +160,7 @@ pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String,
 }
 
 /// Checks a bounded optional text field and returns it trimmed.
-pub fn optional_text(field: &'static str, s: &str, max: usize) -> Result<String, ValidationError> {
+pub fn optional_text(field: Field, s: &str, max: usize) -> Result<String, ValidationError> {
     let t = s.trim();
     if t.chars().count() > max {
         return Err(ValidationError::TooLong { field, max });
@@ -212,8 +195,8 @@ mod tests {
     #[test]
     fn every_error_has_a_chinese_message_that_says_what_to_do() {
         let all = [
-            ValidationError::Required { field: "name" },
-            ValidationError::TooLong { field: "name", max: 100 },
+            ValidationError::Required { field: Field::Name },
+            ValidationError::TooLong { field: Field::Name, max: 100 },
             ValidationError::UnknownCounty("x".into()),
             ValidationError::UnknownTarget("x".into()),
             ValidationError::UnknownPhase("x".into()),

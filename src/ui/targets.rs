@@ -2,7 +2,7 @@
 //! figures over time, and the add / edit / delete forms.
 
 use super::{platform, use_app, FormError};
-use crate::core::i18n::{kind_key, level_key, metric_key, K};
+use crate::core::i18n::{kind_key, level_key, metric_key, Field, K};
 use crate::core::model::{Figure, Level, Role, Target, TargetKind};
 use crate::core::ops;
 use crate::core::route::Route;
@@ -141,8 +141,8 @@ fn TargetForm(target: Target, on_done: Callback<String>) -> impl IntoView {
                     if t.id.is_empty() {
                         t.id = r.new_id("t", now);
                     }
-                    t.name = validate::required_text("name", &name.get_untracked(), validate::MAX_NAME)?;
-                    t.township = validate::optional_text("township", &township.get_untracked(), validate::MAX_NAME)?;
+                    t.name = validate::required_text(Field::Name, &name.get_untracked(), validate::MAX_NAME)?;
+                    t.township = validate::optional_text(Field::Township, &township.get_untracked(), validate::MAX_NAME)?;
                     t.county_id = county.get_untracked();
                     t.kind = kind.get_untracked();
                     t.level = level.get_untracked();

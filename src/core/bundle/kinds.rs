@@ -15,6 +15,7 @@ use crate::core::doc::{DecodeError, Doc, Entity};
 use crate::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitAnswer};
 use crate::core::model::*;
 use crate::core::report::{Filing, MonthlyReport, Requirement, Subject};
+use crate::core::i18n::Field;
 use crate::core::validate::ValidationError;
 
 /// A reference from one record to another, by id.
@@ -262,10 +263,10 @@ impl Linked for MonthlyReport {
         subject_anchor(&self.subject)
     }
     fn check(&self) -> Result<(), ValidationError> {
-        for (field, s) in [("analysis", &self.analysis), ("report", &self.report), ("feedback", &self.feedback)] {
+        for (field, s) in [(Field::Analysis, &self.analysis), (Field::Report, &self.report), (Field::Feedback, &self.feedback)] {
             crate::core::validate::optional_text(field, s, crate::core::report::ops::MAX_REPORT_TEXT)?;
         }
-        for (field, s) in [("author", &self.author), ("feedback_by", &self.feedback_by)] {
+        for (field, s) in [(Field::Author, &self.author), (Field::FeedbackBy, &self.feedback_by)] {
             crate::core::validate::optional_text(field, s, crate::core::validate::MAX_NAME)?;
         }
         Ok(())

@@ -20,7 +20,7 @@
 use super::error::{bounded, required, FieldworkError};
 use crate::core::clock::Stamp;
 use crate::core::doc::{live_entities, Doc, Entity, RecordId};
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Field, Lang};
 use crate::core::replica::{live_entity, Change, Replica};
 use serde::{Deserialize, Serialize};
 
@@ -206,7 +206,7 @@ pub fn next_code(items: &[ChecklistItem], group: ChecklistGroup) -> String {
 }
 
 fn check_title(items: &[ChecklistItem], group: ChecklistGroup, title: &str, except_id: Option<&str>) -> Result<String, FieldworkError> {
-    required("title", title, MAX_TITLE)?;
+    required(Field::Title, title, MAX_TITLE)?;
     let t = title.trim().to_owned();
     if items.iter().any(|i| i.group == group && !i.retired && Some(i.id.as_str()) != except_id && i.title.trim() == t) {
         return Err(FieldworkError::DuplicateChecklistTitle(t));
@@ -226,7 +226,7 @@ pub fn checklist_of(replica: &Replica) -> Vec<ChecklistItem> {
 pub fn stage_add_item(replica: &Replica, group: ChecklistGroup, title: &str, guidance: &str, now_ms: u64) -> Result<(Change, ChecklistItem), FieldworkError> {
     let items = checklist_of(replica);
     let title = check_title(&items, group, title, None)?;
-    bounded("guidance", guidance, MAX_GUIDANCE)?;
+    bounded(Field::Guidance, guidance, MAX_GUIDANCE)?;
     let order = items.iter().filter(|i| i.group == group).map(|i| i.order).max().unwrap_or(0) + 1;
     let item = ChecklistItem {
         id: replica.new_id("ck", now_ms),
@@ -252,7 +252,7 @@ pub fn stage_rename_item(replica: &Replica, item_id: &str, title: &str, guidance
     let items = checklist_of(replica);
     item.title = check_title(&items, item.group, title, Some(item_id))?;
     if let Some(g) = guidance {
-        bounded("guidance", g, MAX_GUIDANCE)?;
+        bounded(Field::Guidance, g, MAX_GUIDANCE)?;
         item.guidance = g.trim().to_owned();
     }
     Ok(replica.stage_save(&[item], now_ms))

@@ -7,7 +7,7 @@
 //! touching the foundation's error type.
 
 use super::problem::ProblemStatus;
-use crate::core::i18n::{Lang, UserMessage};
+use crate::core::i18n::{Field, Lang, UserMessage};
 use chrono::NaiveDate;
 
 /// What is wrong with a visit, an answer, a problem, a checklist edit or a
@@ -16,10 +16,10 @@ use chrono::NaiveDate;
 pub enum FieldworkError {
     /// A required field is empty.
     #[error("{field} is required")]
-    Required { field: &'static str },
+    Required { field: Field },
     /// Text longer than the field allows.
     #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
+    TooLong { field: Field, max: usize },
     /// A record refers to a supervision target that does not exist (or was deleted).
     #[error("target {0} does not exist")]
     UnknownTarget(String),
@@ -37,7 +37,7 @@ pub enum FieldworkError {
     InvalidDate(String),
     /// A visit or a problem dated after today: things that happened cannot be in the future.
     #[error("{field} {date} is after today ({today})")]
-    DateInFuture { field: &'static str, date: NaiveDate, today: NaiveDate },
+    DateInFuture { field: Field, date: NaiveDate, today: NaiveDate },
     /// A rectification deadline before the day the problem was opened.
     #[error("deadline {deadline} is before the problem was opened ({opened_on})")]
     DeadlineBeforeOpened { deadline: NaiveDate, opened_on: NaiveDate },
@@ -46,7 +46,7 @@ pub enum FieldworkError {
     TooManyHouseholds { given: u32, max: u32 },
     /// A count typed into a form that is not a whole number of at least 0.
     #[error("{given:?} is not a whole number for {field}")]
-    NotACount { field: &'static str, given: String },
+    NotACount { field: Field, given: String },
     /// More squad members than a visit form takes.
     #[error("more than {max} members")]
     TooManyMembers { max: usize },
@@ -107,10 +107,10 @@ impl FieldworkError {
         let zh = lang == Lang::Zh;
         match self {
             Self::Required { field } => {
-                if zh { format!("请填写“{}”，该项不能为空。", field_zh(field)) } else { format!("Please fill in “{}”; it cannot be empty.", field_en(field)) }
+                if zh { format!("请填写“{}”，该项不能为空。", field.label(lang)) } else { format!("Please fill in “{}”; it cannot be empty.", field.label(lang)) }
             }
             Self::TooLong { field, max } => {
-                if zh { format!("“{}”过长，请缩短到{}个字以内。", field_zh(field), max) } else { format!("“{}” is too long; shorten it to at most {max} characters.", field_en(field)) }
+                if zh { format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max) } else { format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang)) }
             }
             Self::UnknownTarget(_) => {
                 if zh { "所选督战对象不存在或已删除，请重新选择督战对象。".into() } else { "The chosen target no longer exists; choose a target again.".into() }
@@ -128,7 +128,7 @@ impl FieldworkError {
                 if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-06-30。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-06-30.") }
             }
             Self::DateInFuture { field, date, today } => {
-                if zh { format!("“{}”{}晚于今天（{}），请填写实际发生的日期。", field_zh(field), date, today) } else { format!("“{}” {date} is after today ({today}); enter the date it actually happened.", field_en(field)) }
+                if zh { format!("“{}”{}晚于今天（{}），请填写实际发生的日期。", field.label(lang), date, today) } else { format!("“{}” {date} is after today ({today}); enter the date it actually happened.", field.label(lang)) }
             }
             Self::DeadlineBeforeOpened { deadline, opened_on } => {
                 if zh { format!("整改期限{deadline}早于问题发现日期{opened_on}，请重新填写整改期限。") } else { format!("The deadline {deadline} is before the problem was opened ({opened_on}); set a later deadline.") }
@@ -137,7 +137,7 @@ impl FieldworkError {
                 if zh { format!("走访户数{given}超过单次督战上限{max}户，请核对户数（是否多输了一位）。") } else { format!("{given} households is more than one visit can cover (max {max}); check the number.") }
             }
             Self::NotACount { field, given } => {
-                if zh { format!("“{}”应为0或正整数，“{given}”不是，请只填写数字。", field_zh(field)) } else { format!("“{}” must be a whole number of 0 or more, not “{given}”; enter digits only.", field_en(field)) }
+                if zh { format!("“{}”应为0或正整数，“{given}”不是，请只填写数字。", field.label(lang)) } else { format!("“{}” must be a whole number of 0 or more, not “{given}”; enter digits only.", field.label(lang)) }
             }
             Self::TooManyMembers { max } => {
                 if zh { format!("督战人员最多填写{max}人，请删去多余的人员。") } else { format!("At most {max} members; remove the extra names.") }
@@ -196,49 +196,8 @@ impl FieldworkError {
     }
 }
 
-/// Chinese names of the fields errors mention (the field codes are the struct fields).
-fn field_zh(field: &str) -> &str {
-    match field {
-        "title" => "检查项名称",
-        "guidance" => "检查要点",
-        "member" => "督战人员",
-        "households" => "走访户数",
-        "findings" => "督战发现",
-        "note" => "备注",
-        "date" => "督战日期",
-        "description" => "问题描述",
-        "responsible_unit" => "责任单位",
-        "responsible_person" => "责任人",
-        "opened_on" => "发现日期",
-        "by" => "办理人",
-        "comment" => "办理意见",
-        "verifier" => "核验人",
-        other => other,
-    }
-}
-
-fn field_en(field: &str) -> &str {
-    match field {
-        "title" => "item title",
-        "guidance" => "what to check",
-        "member" => "member",
-        "households" => "households visited",
-        "findings" => "findings",
-        "note" => "note",
-        "date" => "visit date",
-        "description" => "description",
-        "responsible_unit" => "responsible unit",
-        "responsible_person" => "responsible person",
-        "opened_on" => "date found",
-        "by" => "handled by",
-        "comment" => "comment",
-        "verifier" => "verifier",
-        other => other,
-    }
-}
-
 /// Checks a required, bounded text field.
-pub(crate) fn required(field: &'static str, s: &str, max: usize) -> Result<(), FieldworkError> {
+pub(crate) fn required(field: Field, s: &str, max: usize) -> Result<(), FieldworkError> {
     if s.trim().is_empty() {
         return Err(FieldworkError::Required { field });
     }
@@ -246,7 +205,7 @@ pub(crate) fn required(field: &'static str, s: &str, max: usize) -> Result<(), F
 }
 
 /// Checks a bounded optional text field (length counted in characters, as the user sees them).
-pub(crate) fn bounded(field: &'static str, s: &str, max: usize) -> Result<(), FieldworkError> {
+pub(crate) fn bounded(field: Field, s: &str, max: usize) -> Result<(), FieldworkError> {
     if s.trim().chars().count() > max {
         return Err(FieldworkError::TooLong { field, max });
     }

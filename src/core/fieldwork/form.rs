@@ -12,7 +12,7 @@ use super::problem::{Problem, ProblemSource, ProblemStatus};
 use super::snapshot::FieldSnapshot;
 use super::visit::{problem_draft_from_answer, GpsFix, Visit, VisitMode, VisitStatus};
 use crate::core::doc::RecordId;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Field, Lang};
 use chrono::NaiveDate;
 
 /// Separators between member names in the members field: the Chinese enumeration
@@ -32,7 +32,7 @@ pub fn members_text(members: &[String]) -> String {
 
 /// A count typed into a form: empty is 0; otherwise digits only (half- or
 /// full-width), at most `u32::MAX`.
-pub fn parse_count(field: &'static str, text: &str) -> Result<u32, FieldworkError> {
+pub fn parse_count(field: Field, text: &str) -> Result<u32, FieldworkError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(0);
@@ -46,7 +46,7 @@ pub fn parse_count(field: &'static str, text: &str) -> Result<u32, FieldworkErro
 }
 
 /// A required date field (`YYYY-MM-DD`).
-pub fn parse_required_date(field: &'static str, text: &str) -> Result<NaiveDate, FieldworkError> {
+pub fn parse_required_date(field: Field, text: &str) -> Result<NaiveDate, FieldworkError> {
     if text.trim().is_empty() {
         return Err(FieldworkError::Required { field });
     }
@@ -112,9 +112,9 @@ impl VisitForm {
         if self.target_id.trim().is_empty() {
             return Err(FieldworkError::UnknownTarget(String::new()));
         }
-        let mut v = Visit::new_draft(self.id.clone(), self.target_id.clone(), parse_required_date("date", &self.date)?, self.mode);
+        let mut v = Visit::new_draft(self.id.clone(), self.target_id.clone(), parse_required_date(Field::VisitDate, &self.date)?, self.mode);
         v.members = parse_members(&self.members);
-        v.households_visited = parse_count("households", &self.households)?;
+        v.households_visited = parse_count(Field::Households, &self.households)?;
         v.findings = self.findings.clone();
         v.gps = self.gps.clone();
         v.status = VisitStatus::Draft;
@@ -164,7 +164,7 @@ impl ProblemForm {
             responsible_person: self.responsible_person.clone(),
             deadline: parse_optional_date(&self.deadline)?,
             visit_id: self.visit_id.clone(),
-            opened_on: parse_required_date("opened_on", &self.opened_on)?,
+            opened_on: parse_required_date(Field::OpenedOn, &self.opened_on)?,
         })
     }
 }
@@ -388,19 +388,19 @@ mod tests {
 
     #[test]
     fn counts_accept_digits_and_empty_and_refuse_the_rest() {
-        assert_eq!(parse_count("households", ""), Ok(0));
-        assert_eq!(parse_count("households", " 12 "), Ok(12));
-        assert_eq!(parse_count("households", "１２"), Ok(12));
+        assert_eq!(parse_count(Field::Households, ""), Ok(0));
+        assert_eq!(parse_count(Field::Households, " 12 "), Ok(12));
+        assert_eq!(parse_count(Field::Households, "１２"), Ok(12));
         for bad in ["12.5", "-3", "abc", "99999999999"] {
-            assert!(matches!(parse_count("households", bad), Err(FieldworkError::NotACount { field: "households", .. })), "{bad}");
+            assert!(matches!(parse_count(Field::Households, bad), Err(FieldworkError::NotACount { field: Field::Households, .. })), "{bad}");
         }
     }
 
     #[test]
     fn dates_required_and_optional() {
-        assert_eq!(parse_required_date("date", ""), Err(FieldworkError::Required { field: "date" }));
-        assert_eq!(parse_required_date("date", "2020-03-05"), Ok(d(2020, 3, 5)));
-        assert!(matches!(parse_required_date("date", "2020-02-30"), Err(FieldworkError::InvalidDate(_))));
+        assert_eq!(parse_required_date(Field::VisitDate, ""), Err(FieldworkError::Required { field: Field::VisitDate }));
+        assert_eq!(parse_required_date(Field::VisitDate, "2020-03-05"), Ok(d(2020, 3, 5)));
+        assert!(matches!(parse_required_date(Field::VisitDate, "2020-02-30"), Err(FieldworkError::InvalidDate(_))));
         assert_eq!(parse_optional_date("  "), Ok(None));
         assert_eq!(parse_optional_date("2020-06-30"), Ok(Some(d(2020, 6, 30))));
     }
@@ -421,7 +421,7 @@ mod tests {
         assert!(matches!(f.to_visit(), Err(FieldworkError::NotACount { .. })));
         f.households = String::new();
         f.date = String::new();
-        assert_eq!(f.to_visit(), Err(FieldworkError::Required { field: "date" }));
+        assert_eq!(f.to_visit(), Err(FieldworkError::Required { field: Field::VisitDate }));
     }
 
     #[test]

@@ -44,7 +44,7 @@ use super::error::{bounded, required, FieldworkError};
 use super::snapshot::FieldSnapshot;
 use crate::core::calendar::date_of_ms;
 use crate::core::doc::{decode, Entity, RecordId};
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Field, Lang};
 use crate::core::model::Target;
 use crate::core::replica::{live_entity, Change, Replica};
 use crate::core::snapshot::Snapshot;
@@ -257,7 +257,7 @@ pub fn check_transition(current: ProblemStatus, from: ProblemStatus, to: Problem
         (AwaitingVerification, Closed) | (AwaitingVerification, InProgress) => {
             let v = verification.ok_or(FieldworkError::VerificationRequired { to })?;
             // Who verified is part of what makes a closure trustworthy, on every device.
-            required("verifier", &v.verifier, MAX_NAME)?;
+            required(Field::Verifier, &v.verifier, MAX_NAME)?;
             match (to, v.passed) {
                 (Closed, false) => Err(FieldworkError::VerificationFailedCannotClose),
                 (InProgress, true) => Err(FieldworkError::VerificationPassedCannotReopen),
@@ -359,11 +359,11 @@ pub struct TransitionRequest {
 pub fn propose_event(problem_id: &str, history: &[ProblemEvent], req: &TransitionRequest, event_id: RecordId, now_ms: u64) -> Result<ProblemEvent, FieldworkError> {
     let current = replay(history.iter().filter(|e| e.problem_id == problem_id));
     check_transition(current.status, current.status, req.to, req.verification.as_ref())?;
-    required("by", &req.by, MAX_NAME)?;
-    bounded("comment", &req.comment, MAX_TEXT)?;
+    required(Field::HandledBy, &req.by, MAX_NAME)?;
+    bounded(Field::Comment, &req.comment, MAX_TEXT)?;
     // A failed verification sends work back: say what is still wrong.
     if matches!(&req.verification, Some(v) if !v.passed) {
-        required("comment", &req.comment, MAX_TEXT)?;
+        required(Field::Comment, &req.comment, MAX_TEXT)?;
     }
     let at_ms = match current.last_at_ms {
         Some(last) if last >= now_ms => last.saturating_add(1),
@@ -424,11 +424,11 @@ pub fn validate_problem(p: &Problem, snapshot: &Snapshot, field: &FieldSnapshot,
             return Err(FieldworkError::UnknownVisit(v.clone()));
         }
     }
-    required("description", &p.description, MAX_TEXT)?;
-    bounded("responsible_unit", &p.responsible_unit, MAX_NAME)?;
-    bounded("responsible_person", &p.responsible_person, MAX_NAME)?;
+    required(Field::Description, &p.description, MAX_TEXT)?;
+    bounded(Field::ResponsibleUnit, &p.responsible_unit, MAX_NAME)?;
+    bounded(Field::ResponsiblePerson, &p.responsible_person, MAX_NAME)?;
     if p.opened_on > today {
-        return Err(FieldworkError::DateInFuture { field: "opened_on", date: p.opened_on, today });
+        return Err(FieldworkError::DateInFuture { field: Field::OpenedOn, date: p.opened_on, today });
     }
     if let Some(d) = p.deadline {
         if d < p.opened_on {

@@ -20,7 +20,7 @@ use super::checklist::ChecklistItem;
 use super::error::{bounded, required, FieldworkError};
 use super::problem::{Problem, ProblemSource};
 use crate::core::doc::{Doc, Entity, RecordId};
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Field, Lang};
 use crate::core::replica::{live_entity, stage_with, Change, Replica};
 use crate::core::snapshot::Snapshot;
 use crate::core::validate::{MAX_NAME, MAX_TEXT};
@@ -166,12 +166,12 @@ impl Visit {
             return Err(FieldworkError::TooManyMembers { max: MAX_MEMBERS });
         }
         for m in &self.members {
-            bounded("member", m, MAX_NAME)?;
+            bounded(Field::Member, m, MAX_NAME)?;
         }
         if self.households_visited > MAX_HOUSEHOLDS_PER_VISIT {
             return Err(FieldworkError::TooManyHouseholds { given: self.households_visited, max: MAX_HOUSEHOLDS_PER_VISIT });
         }
-        bounded("findings", &self.findings, MAX_FINDINGS)?;
+        bounded(Field::Findings, &self.findings, MAX_FINDINGS)?;
         if let Some(g) = &self.gps {
             g.validate()?;
         }
@@ -186,7 +186,7 @@ impl Visit {
             return Err(FieldworkError::UnknownTarget(self.target_id.clone()));
         }
         if self.date > today {
-            return Err(FieldworkError::DateInFuture { field: "date", date: self.date, today });
+            return Err(FieldworkError::DateInFuture { field: Field::VisitDate, date: self.date, today });
         }
         if self.members.iter().all(|m| m.trim().is_empty()) {
             return Err(FieldworkError::NoMembers);
@@ -307,7 +307,7 @@ pub fn stage_answer(replica: &Replica, visit_id: &str, item_id: &str, answer: An
     if item.retired && !answered_before {
         return Err(FieldworkError::ItemRetired(item_id.to_owned()));
     }
-    bounded("note", note, MAX_TEXT)?;
+    bounded(Field::AnswerNote, note, MAX_TEXT)?;
     let a = VisitAnswer { id: id.clone(), visit_id: visit_id.to_owned(), item_id: item_id.to_owned(), answer, note: note.trim().to_owned() };
     Ok(stage_with(replica, now_ms, |stamp| {
         let edited = Doc::edit(prev, VisitAnswer::KIND, &id, a.to_values(), stamp);
@@ -360,5 +360,5 @@ pub fn problem_draft_from_answer(visit: &Visit, answer: &VisitAnswer, item: Opti
 
 /// Checks free-text member names one by one (for a form that validates per row).
 pub fn validate_member(name: &str) -> Result<(), FieldworkError> {
-    required("member", name, MAX_NAME)
+    required(Field::Member, name, MAX_NAME)
 }

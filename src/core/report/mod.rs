@@ -35,16 +35,16 @@ pub use model::{report_id, Filing, MonthlyReport, Parties, ReportStatus, Require
 pub use month::{Month, Timeliness};
 
 use crate::core::doc::{decode, Doc, Entity, RecordId};
-use crate::core::i18n::{Lang, UserMessage};
+use crate::core::i18n::{Field, Lang, UserMessage};
 use std::collections::HashMap;
 
 /// What can be wrong with a report, feedback or filing, with what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
     #[error("{field} is required")]
-    Required { field: &'static str },
+    Required { field: Field },
     #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
+    TooLong { field: Field, max: usize },
     #[error("{0} is not a county or target of this campaign")]
     UnknownSubject(String),
     #[error("requirement {0} does not exist")]
@@ -65,27 +65,6 @@ pub enum ReportError {
     InvalidDate(String),
 }
 
-fn field_label(field: &str, lang: Lang) -> &'static str {
-    match (field, lang) {
-        ("analysis", Lang::Zh) => "分析",
-        ("analysis", _) => "Analysis",
-        ("report", Lang::Zh) => "报告",
-        ("report", _) => "Report",
-        ("author", Lang::Zh) => "填报人",
-        ("author", _) => "Author",
-        ("feedback", Lang::Zh) => "反馈意见",
-        ("feedback", _) => "Feedback",
-        ("feedback_by", Lang::Zh) => "反馈人",
-        ("feedback_by", _) => "Feedback by",
-        ("contact", Lang::Zh) => "联系人",
-        ("contact", _) => "Contact",
-        ("note", Lang::Zh) => "备注",
-        ("note", _) => "Note",
-        (_, Lang::Zh) => "该项",
-        (_, _) => "This field",
-    }
-}
-
 impl UserMessage for ReportError {
     fn message(&self, lang: Lang) -> String {
         ReportError::message(self, lang)
@@ -97,10 +76,10 @@ impl ReportError {
     pub fn message(&self, lang: Lang) -> String {
         use ReportError::*;
         match (self, lang) {
-            (Required { field }, Lang::Zh) => format!("请填写“{}”后再提交。", field_label(field, lang)),
-            (Required { field }, Lang::En) => format!("Fill in “{}” first.", field_label(field, lang)),
-            (TooLong { field, max }, Lang::Zh) => format!("“{}”不能超过{max}个字，请精简后再保存。", field_label(field, lang)),
-            (TooLong { field, max }, Lang::En) => format!("“{}” must be at most {max} characters; shorten it and save again.", field_label(field, lang)),
+            (Required { field }, Lang::Zh) => format!("请填写“{}”后再提交。", field.label(lang)),
+            (Required { field }, Lang::En) => format!("Fill in “{}” first.", field.label(lang)),
+            (TooLong { field, max }, Lang::Zh) => format!("“{}”不能超过{max}个字，请精简后再保存。", field.label(lang)),
+            (TooLong { field, max }, Lang::En) => format!("“{}” must be at most {max} characters; shorten it and save again.", field.label(lang)),
             (UnknownSubject(_), Lang::Zh) => "找不到该县市或督战对象（可能已被删除），请从报送情况页重新进入。".into(),
             (UnknownSubject(_), Lang::En) => "This county or target no longer exists (it may have been deleted); open the report again from the reporting board.".into(),
             (UnknownRequirement(_), Lang::Zh) => "找不到该报送事项，请从报送情况页重新进入。".into(),

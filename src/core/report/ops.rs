@@ -4,6 +4,7 @@ use super::figures::MonthFigures;
 use super::model::{filing_id, report_id, Filing, MonthlyReport, ReportStatus, Subject};
 use super::month::Month;
 use super::ReportError;
+use crate::core::i18n::Field;
 use crate::core::doc::{decode, Entity};
 use crate::core::replica::{Change, Replica};
 use crate::core::snapshot::Snapshot;
@@ -13,7 +14,7 @@ use chrono::NaiveDate;
 /// Longest analysis, report or feedback text (a few pages).
 pub const MAX_REPORT_TEXT: usize = 20_000;
 
-fn text(field: &'static str, s: &str, max: usize, required: bool) -> Result<String, ReportError> {
+fn text(field: Field, s: &str, max: usize, required: bool) -> Result<String, ReportError> {
     let t = s.trim();
     if required && t.is_empty() {
         return Err(ReportError::Required { field });
@@ -57,9 +58,9 @@ fn edited_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month
     if r.status() != ReportStatus::Draft {
         return Err(ReportError::AlreadySubmitted);
     }
-    r.analysis = text("analysis", &draft.analysis, MAX_REPORT_TEXT, required)?;
-    r.report = text("report", &draft.report, MAX_REPORT_TEXT, required)?;
-    r.author = text("author", &draft.author, MAX_NAME, required)?;
+    r.analysis = text(Field::Analysis, &draft.analysis, MAX_REPORT_TEXT, required)?;
+    r.report = text(Field::Report, &draft.report, MAX_REPORT_TEXT, required)?;
+    r.author = text(Field::Author, &draft.author, MAX_NAME, required)?;
     Ok(r)
 }
 
@@ -98,8 +99,8 @@ pub fn stage_feedback(replica: &Replica, subject: &Subject, month: Month, feedba
     if r.feedback_on.is_some() {
         return Err(ReportError::FeedbackAlreadyGiven);
     }
-    r.feedback = text("feedback", feedback, MAX_REPORT_TEXT, true)?;
-    r.feedback_by = text("feedback_by", by, MAX_NAME, true)?;
+    r.feedback = text(Field::Feedback, feedback, MAX_REPORT_TEXT, true)?;
+    r.feedback_by = text(Field::FeedbackBy, by, MAX_NAME, true)?;
     // Feedback answers the report: never dated before it (a device clock set back).
     r.feedback_on = Some(today.max(submitted));
     Ok(replica.stage_save(&[r], now_ms))
@@ -131,8 +132,8 @@ pub fn stage_filing(
         requirement_id: requirement_id.to_owned(),
         subject: subject.clone(),
         filed_on,
-        contact: text("contact", contact, MAX_NAME, false)?,
-        note: text("note", note, crate::core::validate::MAX_TEXT, false)?,
+        contact: text(Field::Contact, contact, MAX_NAME, false)?,
+        note: text(Field::FilingNote, note, crate::core::validate::MAX_TEXT, false)?,
     };
     Ok(replica.stage_save(&[f], now_ms))
 }
