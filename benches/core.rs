@@ -13,10 +13,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::{export_bundle, state_hash, ExportRequest, ExportScope, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc, Stamp};
+use duzhan::core::default_plan;
 use duzhan::core::doc::{Doc, DELETED};
 use duzhan::core::fieldwork::generate::generate_campaign;
 use duzhan::core::replica::Replica;
-use duzhan::core::default_plan;
 use serde_json::Value;
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,10 +47,18 @@ fn benches(c: &mut Criterion) {
     let a_edits: Vec<Doc> = a.docs().enumerate().filter(|(i, _)| i % 5 == 0).map(|(i, d)| edited(d, "d-bench-a", 1_700_000_000_000 + i as u64)).collect();
     let ch = a.stage_merge(&a_edits);
     a.apply(ch);
-    let b_docs: Vec<Doc> = base.docs().enumerate().map(|(i, d)| if i % 2 == 0 { edited(d, "d-bench-b", 1_700_000_000_500 + i as u64) } else { d.clone() }).collect();
+    let b_docs: Vec<Doc> =
+        base.docs().enumerate().map(|(i, d)| if i % 2 == 0 { edited(d, "d-bench-b", 1_700_000_000_500 + i as u64) } else { d.clone() }).collect();
     drop(a_edits);
 
-    let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "bench".into(), created_ms: 1_600_000_000_000, date: chrono::NaiveDate::from_ymd_opt(2020, 9, 30).unwrap_or_default(), bundle_id: [7; 16] };
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "bench".into(),
+        created_ms: 1_600_000_000_000,
+        date: chrono::NaiveDate::from_ymd_opt(2020, 9, 30).unwrap_or_default(),
+        bundle_id: [7; 16],
+    };
     let bundle = export_bundle(&base, &SyncLedger::default(), &req).expect("export").bytes;
     let limits = Limits::default();
     eprintln!("core bench: {n} records, bundle {:.1} MB", bundle.len() as f64 / 1_048_576.0);
@@ -70,7 +78,9 @@ fn benches(c: &mut Criterion) {
     // items), 100,000 problems with their histories — 776,931 records.
     let full = generate_campaign(2020, 1_000, 20_000, 100_000).len() as u64;
     g.throughput(Throughput::Elements(full));
-    g.bench_function("generate_issue_scale_campaign", |bch| bch.iter_batched(|| (), |()| black_box(generate_campaign(2020, 1_000, 20_000, 100_000).len()), BatchSize::PerIteration));
+    g.bench_function("generate_issue_scale_campaign", |bch| {
+        bch.iter_batched(|| (), |()| black_box(generate_campaign(2020, 1_000, 20_000, 100_000).len()), BatchSize::PerIteration)
+    });
     g.finish();
 }
 

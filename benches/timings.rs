@@ -82,7 +82,13 @@ fn seed_sized_bundles() {
     }
     let t4 = Instant::now();
     println!("  of which read_bundle {:?}/bundle", (t4 - t3) / n as u32);
-    println!("seed bundle {} bytes: export {:?}/bundle, import {:?}/bundle, state hash {:?}", files[0].bytes.len(), (t1 - t0) / n as u32, (t2 - t1) / n as u32, (t3 - t2) / n as u32);
+    println!(
+        "seed bundle {} bytes: export {:?}/bundle, import {:?}/bundle, state hash {:?}",
+        files[0].bytes.len(),
+        (t1 - t0) / n as u32,
+        (t2 - t1) / n as u32,
+        (t3 - t2) / n as u32
+    );
 }
 
 /// About 100,000 records: the embedded default plus a generated campaign (field
@@ -130,7 +136,12 @@ fn a_100k_record_bundle() {
     // A scoped bundle of one county out of the 100k.
     let t7 = Instant::now();
     let scoped = a.export(ExportScope::Scoped { county_ids: vec!["gen-county-03".into()], target_ids: vec![] }, 1_600_000_000_003);
-    println!("scoped export of one county: {:?}, {} records, {:.1} MB", t7.elapsed(), scoped.counts.values().sum::<u64>(), scoped.bytes.len() as f64 / 1048576.0);
+    println!(
+        "scoped export of one county: {:?}, {} records, {:.1} MB",
+        t7.elapsed(),
+        scoped.counts.values().sum::<u64>(),
+        scoped.bytes.len() as f64 / 1048576.0
+    );
 }
 
 /// Builds the ledger index over a generated campaign of 100,000 problems and times
@@ -177,10 +188,22 @@ fn ledger_of_100k_problems() {
     for (label, q) in [
         ("all, by deadline", LedgerQuery::default()),
         ("all, by target", LedgerQuery { sort: LedgerSort::Target, ..Default::default() }),
-        ("未销号 + overdue, by status", LedgerQuery { filter: LedgerFilter { status: StatusFilter::Unclosed, overdue: true, ..Default::default() }, sort: LedgerSort::Status, ..Default::default() }),
+        (
+            "未销号 + overdue, by status",
+            LedgerQuery {
+                filter: LedgerFilter { status: StatusFilter::Unclosed, overdue: true, ..Default::default() },
+                sort: LedgerSort::Status,
+                ..Default::default()
+            },
+        ),
         (
             "county + \"小河 李\", by target",
-            LedgerQuery { filter: LedgerFilter { county: Some("gen-county-08".into()), ..Default::default() }, search: "小河 李".into(), sort: LedgerSort::Target, ..Default::default() },
+            LedgerQuery {
+                filter: LedgerFilter { county: Some("gen-county-08".into()), ..Default::default() },
+                search: "小河 李".into(),
+                sort: LedgerSort::Target,
+                ..Default::default()
+            },
         ),
     ] {
         let ((v, rows), med, best) = timed(7, || view(&q));
@@ -202,7 +225,8 @@ fn ledger_of_100k_problems() {
         let (f, f_med, _) = timed(7, || index.query(&q));
         assert_eq!(f.total(), v.total());
         assert!(v.total() > 0);
-        report.push(format!("keystroke {typed:?}: refine + first page median {r_med:.2} ms (best {r_best:.2}); fresh query {f_med:.2} ms → {} rows", v.total()));
+        report
+            .push(format!("keystroke {typed:?}: refine + first page median {r_med:.2} ms (best {r_best:.2}); fresh query {f_med:.2} ms → {} rows", v.total()));
         prev = v;
     }
 

@@ -13,8 +13,8 @@ use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::warmup::generated_bundle;
 use duzhan::core::bundle::{preview, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
-use duzhan::core::replica::Replica;
 use duzhan::core::default_plan;
+use duzhan::core::replica::Replica;
 use std::time::Instant;
 
 fn main() -> Result<(), String> {

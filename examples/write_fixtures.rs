@@ -23,8 +23,8 @@ use bundle_support::Device;
 use chrono::NaiveDate;
 use duzhan::core::bundle::canonical::value_bytes;
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::kinds::{rules_for, KINDS};
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::{export_bundle, ExportRequest, ExportScope, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::doc::{Doc, Entity};
@@ -32,8 +32,8 @@ use duzhan::core::fieldwork::generate::generate_campaign;
 use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Visit};
 use duzhan::core::model::Target;
 use duzhan::core::replica::Replica;
-use duzhan::core::report::month::Month;
 use duzhan::core::report::model::filing_id;
+use duzhan::core::report::month::Month;
 use duzhan::core::report::{report_id, Filing, MonthRollups, MonthlyReport, Period, Subject};
 use duzhan::core::snapshot::Snapshot;
 use serde_json::{json, Value};
@@ -93,8 +93,9 @@ fn write_missing_bundle_fixtures() -> Result<(), String> {
     let enc_path = fixture("bundle-v1-full.enc.json");
     if !enc_path.exists() {
         let plain = std::fs::read(&plain_path).map_err(|e| e.to_string())?;
-        let sealed = encrypt(&plain, &EncryptParams { passphrase: PASSPHRASE, salt: *b"duzhan-fixture-s", nonce: *b"duzhan-nonce", iterations: MIN_ITERATIONS })
-            .map_err(|e| e.to_string())?;
+        let sealed =
+            encrypt(&plain, &EncryptParams { passphrase: PASSPHRASE, salt: *b"duzhan-fixture-s", nonce: *b"duzhan-nonce", iterations: MIN_ITERATIONS })
+                .map_err(|e| e.to_string())?;
         write(&enc_path, &sealed)?;
     }
     Ok(())
@@ -189,7 +190,8 @@ fn golden_records(head: &str) -> Result<Vec<u8>, String> {
         pool.push(Doc::edit(None, MonthlyReport::KIND, &r.id, r.to_values(), &stamp()).ok_or("a report doc")?);
     }
     // A filing answers a one-off requirement (a monthly one is answered by reports).
-    let requirement = pool.iter().find(|d| d.kind == "requirement" && d.values()["schedule"]["type"] == "once").ok_or("no one-off requirement in the default")?.id.clone();
+    let requirement =
+        pool.iter().find(|d| d.kind == "requirement" && d.values()["schedule"]["type"] == "once").ok_or("no one-off requirement in the default")?.id.clone();
     let filing = Filing {
         id: filing_id(&requirement, &county_subject),
         requirement_id: requirement,
@@ -244,7 +246,10 @@ fn golden_records(head: &str) -> Result<Vec<u8>, String> {
 
 /// How many fields of a record hold something (not null, "", [] or false).
 fn richness(d: &Doc) -> usize {
-    d.values().values().filter(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_array().is_none_or(|a| !a.is_empty())).count()
+    d.values()
+        .values()
+        .filter(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_array().is_none_or(|a| !a.is_empty()))
+        .count()
 }
 
 fn stamp() -> duzhan::core::clock::Stamp {

@@ -279,13 +279,26 @@ fn a_receipt_is_applied_to_the_ledger_not_imported_as_records() {
         let store = MemoryStore::new();
         let ws = CellWorkspace::open(&store, "d-squad").await;
         let s = session(&store);
-        let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [7; 16] };
+        let req = ExportRequest {
+            scope: ExportScope::Full,
+            recipient: None,
+            squad_name: "小分队".into(),
+            created_ms: T0,
+            date: s.platform().today(),
+            bundle_id: [7; 16],
+        };
         let exported = s.export(&ws, &req, None).await.expect("exported");
         let seq = exported.file.seq;
         // The office imports it and sends a receipt back.
         let mut office = bundle_support::Device::fresh("d-office");
         office.import(&exported.bytes).expect("office imports");
-        let rreq = ReceiptRequest { for_device: Some(DeviceId("d-squad".into())), squad_name: "州扶贫办".into(), created_ms: T0 + 10, date: s.platform().today(), receipt_id: [9; 16] };
+        let rreq = ReceiptRequest {
+            for_device: Some(DeviceId("d-squad".into())),
+            squad_name: "州扶贫办".into(),
+            created_ms: T0 + 10,
+            date: s.platform().today(),
+            receipt_id: [9; 16],
+        };
         let receipt = make_receipt(&office.replica, &office.ledger, &rreq).expect("receipt");
 
         let docs_before = block_on(store.load()).unwrap().docs;
@@ -305,7 +318,11 @@ fn an_encrypted_bundle_asks_for_its_passphrase_and_keeps_the_file_after_a_wrong_
         let ws = CellWorkspace::open(&store, "d-office").await;
         let s = session(&store);
         let plain = other_device_bundle(ExportScope::Full);
-        let sealed = crypto::encrypt(&plain, &EncryptParams { passphrase: "正确的口令", salt: [1; 16], nonce: [2; 12], iterations: duzhan::core::bundle::limits::MIN_ITERATIONS }).unwrap();
+        let sealed = crypto::encrypt(
+            &plain,
+            &EncryptParams { passphrase: "正确的口令", salt: [1; 16], nonce: [2; 12], iterations: duzhan::core::bundle::limits::MIN_ITERATIONS },
+        )
+        .unwrap();
         let (mut intake, read) = Intake::read(sealed, Limits::default()).expect("read");
         assert!(matches!(read, Read::Encrypted));
         assert!(!intake.is_checked());
@@ -349,7 +366,13 @@ fn a_full_bundle_of_another_campaign_is_offered_as_that_campaign() {
 }
 
 fn new_form() -> NewCampaignForm {
-    NewCampaignForm { name: "楚雄州巩固拓展脱贫攻坚成果督战".into(), year: "2021".into(), doc_no: "楚贫组发〔2021〕2号".into(), issuer: "楚雄州扶贫开发领导小组".into(), carry_over: true }
+    NewCampaignForm {
+        name: "楚雄州巩固拓展脱贫攻坚成果督战".into(),
+        year: "2021".into(),
+        doc_no: "楚贫组发〔2021〕2号".into(),
+        issuer: "楚雄州扶贫开发领导小组".into(),
+        carry_over: true,
+    }
 }
 
 fn other_campaign_bundle() -> Vec<u8> {
@@ -365,11 +388,19 @@ fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_
         let store = MemoryStore::new();
         let ws = CellWorkspace::open(&store, "d-squad").await;
         let s = session(&store);
-        let req = |id: u8| ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [id; 16] };
+        let req = |id: u8| ExportRequest {
+            scope: ExportScope::Full,
+            recipient: None,
+            squad_name: "小分队".into(),
+            created_ms: T0,
+            date: s.platform().today(),
+            bundle_id: [id; 16],
+        };
         let one = s.export(&ws, &req(1), None).await.unwrap();
         let two = s.export(&ws, &req(2), Some("口令")).await.unwrap();
         assert_eq!((one.file.seq, two.file.seq), (1, 2));
-        let stored = duzhan::core::bundle::SyncLedger::from_meta(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref()).unwrap();
+        let stored =
+            duzhan::core::bundle::SyncLedger::from_meta(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref()).unwrap();
         assert_eq!(stored.exports.keys().copied().collect::<Vec<_>>(), vec![1, 2]);
         assert_ne!(two.bytes, two.file.bytes, "a passphrase encrypts");
         assert!(matches!(Intake::read(two.bytes, Limits::default()), Ok((_, Read::Encrypted))));
@@ -437,7 +468,7 @@ fn a_lost_campaign_list_is_found_again_from_the_stores() {
         let p = FakePlatform::at(T0);
         let db = campaigns::create(&stores, &p, &ws, &new_form()).await.unwrap();
         *stores.catalog.borrow_mut() = None; // localStorage cleared on its own
-        // An empty store (an import that never committed) is not listed.
+                                             // An empty store (an import that never committed) is not listed.
         stores.store("duzhan~empty");
         let c = campaigns::list(&stores).await;
         let dbs: Vec<&str> = c.entries.iter().map(|e| e.db.as_str()).collect();

@@ -8,8 +8,8 @@
 
 use duzhan::core::clock::{DeviceId, Stamp};
 use duzhan::core::doc::Doc;
-use duzhan::storage::contract;
 use duzhan::storage::boot;
+use duzhan::storage::contract;
 use duzhan::storage::idb::{IdbStore, DB_VERSION};
 use duzhan::storage::local::LocalStore;
 use duzhan::storage::{is_bulk, Loaded, Store, StoreError, META_DOC_COUNT};
@@ -402,7 +402,13 @@ async fn indexeddb_pages_agree_with_the_memory_store_over_random_commits() {
                 m.insert(format!("f{}", next(3)), json!(next(1000)));
                 let st = Stamp { wall: 1_600_000_000_000 + next(10_000), n: 0, dev: DeviceId(format!("d{}", next(3))) };
                 // One id keeps one kind, as imports guarantee.
-                let kind = if id.ends_with('7') { "target" } else if kind == "target" { "problem" } else { kind };
+                let kind = if id.ends_with('7') {
+                    "target"
+                } else if kind == "target" {
+                    "problem"
+                } else {
+                    kind
+                };
                 Doc::edit(None, kind, &id, m, &st).expect("new doc")
             })
             .collect();
@@ -437,7 +443,9 @@ async fn bench_merge_on_write_20k() {
     let t3 = js_sys::Date::now();
     s.commit(&[], &[("k".into(), "v".into())]).await.expect("meta only");
     let t4 = js_sys::Date::now();
-    web_sys::console::log_1(&format!("merge-on-write 20k: new {} ms, over existing {} ms, 1 doc into 20k {} ms, meta only {} ms", t1 - t0, t2 - t1, t3 - t2, t4 - t3).into());
+    web_sys::console::log_1(
+        &format!("merge-on-write 20k: new {} ms, over existing {} ms, 1 doc into 20k {} ms, meta only {} ms", t1 - t0, t2 - t1, t3 - t2, t4 - t3).into(),
+    );
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
 }

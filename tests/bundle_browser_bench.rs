@@ -27,8 +27,8 @@ use duzhan::core::bundle::ledger::META_SYNC_LEDGER;
 use duzhan::core::bundle::warmup::generated_bundle;
 use duzhan::core::bundle::{preview, Limits, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
-use duzhan::core::replica::Replica;
 use duzhan::core::default_plan;
+use duzhan::core::replica::Replica;
 use duzhan::storage::boot::{clock_json, META_CLOCK};
 use duzhan::storage::idb::IdbStore;
 use duzhan::storage::Store;
@@ -156,8 +156,15 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
     // Diagnostics: the same put loop with other layouts (what limits the figure above).
     let (mut packed, mut chunked_tx) = (vec![], vec![]);
     for rep in 0..reps_fast.min(3) {
-        packed.push(plain_put_layout_ms(&format!("duzhan-bench-packed-{rep}"), &ids, &values, "packed", 256).await.expect("packed").as_f64().unwrap_or(f64::NAN));
-        chunked_tx.push(plain_put_layout_ms(&format!("duzhan-bench-chunked-{rep}"), &ids, &values, "chunkedTx", 10_000).await.expect("chunked").as_f64().unwrap_or(f64::NAN));
+        packed
+            .push(plain_put_layout_ms(&format!("duzhan-bench-packed-{rep}"), &ids, &values, "packed", 256).await.expect("packed").as_f64().unwrap_or(f64::NAN));
+        chunked_tx.push(
+            plain_put_layout_ms(&format!("duzhan-bench-chunked-{rep}"), &ids, &values, "chunkedTx", 10_000)
+                .await
+                .expect("chunked")
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
     }
     drop((ids, values));
 

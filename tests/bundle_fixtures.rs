@@ -17,15 +17,15 @@ mod bundle_support;
 use bundle_support::{test_limits, Device};
 use chrono::NaiveDate;
 use duzhan::core::bundle::import::{read_bundle, AlreadyImported, IncomingBundle};
-use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::wire::ScopeKind;
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, preview, ExportRequest, ExportScope, SyncLedger};
-use duzhan::core::digest::sha256_bytes_hex;
 use duzhan::core::clock::{DeviceId, Hlc, Stamp};
+use duzhan::core::digest::sha256_bytes_hex;
+use duzhan::core::doc::Doc;
 use duzhan::core::doc::Entity;
 use duzhan::core::model::{Campaign, County, Figure, Level, Target, TargetKind, Thresholds};
 use duzhan::core::replica::Replica;
-use duzhan::core::doc::Doc;
 use std::path::PathBuf;
 
 /// The encrypted fixture's passphrase.
@@ -165,7 +165,13 @@ fn a_small_bundle_has_the_same_canonical_bytes_on_every_device_and_build() {
         table_row: 3,
         order: 1,
     };
-    let figure = Figure { id: "f-lemo-1".into(), target_id: "t-lemo".into(), measured_on: NaiveDate::from_ymd_opt(2020, 3, 1).unwrap(), value: 3.27, source: "州扶贫办核查".into() };
+    let figure = Figure {
+        id: "f-lemo-1".into(),
+        target_id: "t-lemo".into(),
+        measured_on: NaiveDate::from_ymd_opt(2020, 3, 1).unwrap(),
+        value: 3.27,
+        source: "州扶贫办核查".into(),
+    };
     let doc = |kind, id: &str, m, s: &Stamp| Doc::edit(None, kind, id, m, s).unwrap();
     let mut docs = vec![
         doc(Campaign::KIND, &campaign.id, campaign.to_values(), &st(1_583_020_800_000, "d-a")),

@@ -19,9 +19,9 @@ mod corpus_support;
 use bundle_support::Device;
 use corpus_support::seeds;
 use duzhan::core::bundle::import::{preview, read_bundle};
-use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::receipt::read_receipt;
 use duzhan::core::bundle::wire::reseal;
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::SyncLedger;
 use duzhan::core::replica::Replica;
 use serde_json::{json, Value};
@@ -40,7 +40,11 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
     fn chance(&mut self, one_in: usize) -> bool {
         self.below(one_in) == 0
@@ -54,8 +58,36 @@ fn limits() -> Limits {
 /// Seeds: small and full bundles, concurrent edits (alt and seen), tombstones,
 /// scoped and delta scopes, a receipt and an encrypted bundle.
 const TOKENS: &[&str] = &[
-    "\"", "\\", "{", "}", "[", "]", ",", ":", "null", "true", "-1", "1e999", "0.5", "18446744073709551616", "\"_deleted\"", "\"alt\"", "\"seen\"",
-    "\"kind\"", "\"figure\"", "\"target\"", "\"county\"", "\"id\"", "\"v\"", "\"s\"", "\"wall\"", "\"dev\"", "\\u0000", "\\ud800", "中", "<script>",
+    "\"",
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "null",
+    "true",
+    "-1",
+    "1e999",
+    "0.5",
+    "18446744073709551616",
+    "\"_deleted\"",
+    "\"alt\"",
+    "\"seen\"",
+    "\"kind\"",
+    "\"figure\"",
+    "\"target\"",
+    "\"county\"",
+    "\"id\"",
+    "\"v\"",
+    "\"s\"",
+    "\"wall\"",
+    "\"dev\"",
+    "\\u0000",
+    "\\ud800",
+    "中",
+    "<script>",
 ];
 
 fn odd_value(r: &mut Rng) -> Value {

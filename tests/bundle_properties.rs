@@ -181,7 +181,13 @@ fn simulate(ops: &[Op]) -> (Vec<Device>, Vec<Vec<u8>>) {
                 if of == by {
                     continue;
                 }
-                let req = ReceiptRequest { for_device: Some(dev_id(of)), squad_name: "州扶贫办".into(), created_ms: 5, date: bundle_support::date(), receipt_id: [by as u8; 16] };
+                let req = ReceiptRequest {
+                    for_device: Some(dev_id(of)),
+                    squad_name: "州扶贫办".into(),
+                    created_ms: 5,
+                    date: bundle_support::date(),
+                    receipt_id: [by as u8; 16],
+                };
                 let Ok(r) = make_receipt(&devs[by].replica, &devs[by].ledger, &req) else { continue };
                 let receipt = read_receipt(&r.bytes, &bundle_support::test_limits()).expect("own receipt reads");
                 let out = apply_receipt(&receipt, &devs[of].replica, &devs[of].ledger).expect("receipt applies");

@@ -5,16 +5,16 @@ mod bundle_support;
 
 use bundle_support::{date, import_err, test_limits, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::export::not_yet_received;
 use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
-use duzhan::core::bundle::Limits;
+use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::{reseal, ScopeKind};
+use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{state_hash, ExportScope, ImportError, KindCounts, VersionVector};
 use duzhan::core::clock::DeviceId;
-use duzhan::core::model::Figure;
 use duzhan::core::default_plan;
+use duzhan::core::model::Figure;
 use duzhan::core::seed;
 use serde_json::Value;
 
@@ -317,7 +317,10 @@ fn an_encrypted_bundle_round_trips_and_refuses_a_wrong_passphrase() {
     assert_eq!(e.hash(), a.hash());
     assert_eq!(read_bundle(&sealed, Some("楚雄州督战2020!"), &l), Err(ImportError::WrongPassphrase));
     assert_eq!(read_bundle(&sealed, Some(""), &l), Err(ImportError::WrongPassphrase));
-    assert_eq!(encrypt(&file.bytes, &EncryptParams { passphrase: "", salt: [1; 16], nonce: [2; 12], iterations: MIN_ITERATIONS }), Err(duzhan::core::bundle::ExportError::EmptyPassphrase));
+    assert_eq!(
+        encrypt(&file.bytes, &EncryptParams { passphrase: "", salt: [1; 16], nonce: [2; 12], iterations: MIN_ITERATIONS }),
+        Err(duzhan::core::bundle::ExportError::EmptyPassphrase)
+    );
 }
 
 #[test]

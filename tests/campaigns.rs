@@ -18,7 +18,13 @@ use duzhan::storage::campaigns::{create, open_bundle_as_campaign, stored_campaig
 use duzhan::storage::{MemoryStore, Store};
 
 fn form() -> NewCampaignForm {
-    NewCampaignForm { name: "楚雄州巩固拓展脱贫攻坚成果督战".into(), year: "2021".into(), doc_no: "楚贫组发〔2021〕2号".into(), issuer: "楚雄州扶贫开发领导小组".into(), carry_over: true }
+    NewCampaignForm {
+        name: "楚雄州巩固拓展脱贫攻坚成果督战".into(),
+        year: "2021".into(),
+        doc_no: "楚贫组发〔2021〕2号".into(),
+        issuer: "楚雄州扶贫开发领导小组".into(),
+        carry_over: true,
+    }
 }
 
 fn dump(store: &MemoryStore) -> duzhan::storage::Loaded {
@@ -136,7 +142,8 @@ fn a_bundle_without_its_campaign_record_is_refused_and_writes_nothing() {
         let f = {
             // An export needs a campaign id; give the bundle one by exporting from a
             // copy that holds the campaign, then drop the campaign record from it.
-            let mut with = Device::with_docs("d-empty", empty.replica.docs().cloned().chain(default_plan::docs().into_iter().filter(|d| d.kind == "campaign")).collect());
+            let mut with =
+                Device::with_docs("d-empty", empty.replica.docs().cloned().chain(default_plan::docs().into_iter().filter(|d| d.kind == "campaign")).collect());
             with.export(ExportScope::Full, 20)
         };
         let mut incoming = read_bundle(&f.bytes, None, &test_limits()).unwrap();

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use duzhan::core::export::sheet::{column_name, formula_like, text_width, validate_sheet_name};
-use duzhan::core::export::{to_csv, Cell, DeliveryError, SheetError, ExportKind, FileFormat, Range, Sheet, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
+use duzhan::core::export::{to_csv, Cell, DeliveryError, ExportKind, FileFormat, Range, Sheet, SheetError, Workbook, XlsxRequest, XLSX_WIRE_VERSION};
 use duzhan::core::i18n::Lang;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -131,10 +131,9 @@ fn what_excel_would_refuse_is_a_typed_error() {
         (Sheet { rows: vec![vec![Cell::text("长".repeat(32_768))]], ..ok.clone() }, |e| matches!(e, SheetError::TextTooLong { .. })),
         (Sheet { merges: vec![Range::column_span(0, 1, 2)], ..ok.clone() }, |e| matches!(e, SheetError::BadMerge { .. })),
         (Sheet { merges: vec![Range::column_span(0, 0, 0)], ..ok.clone() }, |e| matches!(e, SheetError::BadMerge { .. })),
-        (
-            Sheet { merges: vec![Range::column_span(0, 0, 1), Range { first_row: 1, first_col: 0, last_row: 1, last_col: 1 }], ..ok.clone() },
-            |e| matches!(e, SheetError::MergesOverlap { .. }),
-        ),
+        (Sheet { merges: vec![Range::column_span(0, 0, 1), Range { first_row: 1, first_col: 0, last_row: 1, last_col: 1 }], ..ok.clone() }, |e| {
+            matches!(e, SheetError::MergesOverlap { .. })
+        }),
         (Sheet { widths: vec![f64::NAN], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnWidth { .. })),
         (Sheet { widths: vec![300.0], ..ok.clone() }, |e| matches!(e, SheetError::BadColumnWidth { .. })),
     ];

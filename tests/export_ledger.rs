@@ -4,6 +4,7 @@
 
 mod fieldwork_support;
 
+use duzhan::core::default_plan;
 use duzhan::core::doc::Doc;
 use duzhan::core::export::ledger::{LEDGER_HEADERS, LEDGER_TITLE};
 use duzhan::core::export::{ledger_sheet, to_csv, Cell};
@@ -11,12 +12,20 @@ use duzhan::core::fieldwork::checklist::default_checklist_docs;
 use duzhan::core::fieldwork::ledger::{LedgerIndex, LedgerQuery};
 use duzhan::core::fieldwork::problem::ProblemStatus::*;
 use duzhan::core::fieldwork::{Problem, ProblemSource};
-use duzhan::core::default_plan;
 use fieldwork_support::*;
 
 // One argument per column of the fixture table below: reads as the ledger does.
 #[allow(clippy::too_many_arguments)]
-fn problem(id: &str, target: &str, item: Option<&str>, source: ProblemSource, desc: &str, owner: (&str, &str), deadline: Option<(u32, u32)>, opened: (u32, u32)) -> Problem {
+fn problem(
+    id: &str,
+    target: &str,
+    item: Option<&str>,
+    source: ProblemSource,
+    desc: &str,
+    owner: (&str, &str),
+    deadline: Option<(u32, u32)>,
+    opened: (u32, u32),
+) -> Problem {
     Problem {
         id: id.into(),
         target_id: target.into(),
@@ -39,9 +48,27 @@ fn ledger_rows() -> Vec<duzhan::core::fieldwork::LedgerRow> {
     docs.extend(default_checklist_docs());
     let problems = [
         problem("pa", "seed-target-hongtutian", Some("housing"), ProblemSource::Audit, "危房未拆除", ("州住建局", "张三"), Some((3, 31)), (2, 20)),
-        problem("pb", "seed-target-hongtutian", Some("housing"), ProblemSource::Supervision, "旧房又有人居住，拆除不彻底", ("州住建局", "张三"), Some((7, 31)), (4, 1)),
+        problem(
+            "pb",
+            "seed-target-hongtutian",
+            Some("housing"),
+            ProblemSource::Supervision,
+            "旧房又有人居住，拆除不彻底",
+            ("州住建局", "张三"),
+            Some((7, 31)),
+            (4, 1),
+        ),
         problem("pc", "seed-target-xiaohe", Some("education"), ProblemSource::ProblemScreening, "=1+1 辍学学生, 未劝返", ("", ""), None, (5, 10)),
-        problem("pd", "seed-target-wuding", None, ProblemSource::CentralInspection, "帮扶措施与“户户清”要求不符", ("武定县扶贫办", "李四"), Some((6, 10)), (5, 1)),
+        problem(
+            "pd",
+            "seed-target-wuding",
+            None,
+            ProblemSource::CentralInspection,
+            "帮扶措施与“户户清”要求不符",
+            ("武定县扶贫办", "李四"),
+            Some((6, 10)),
+            (5, 1),
+        ),
     ];
     docs.extend(problems.iter().map(|p| doc(p, 1)));
     docs.extend(closing_history("pa", at(2020, 3, 1)).iter().map(|e| doc(e, 1)));

@@ -2,8 +2,8 @@
 //! checked cell for cell as CSV and merge for merge as the sheet Excel gets.
 
 use chrono::NaiveDate;
-use duzhan::core::export::{supervision_table_sheet, to_csv, Cell, Sheet};
 use duzhan::core::default_plan;
+use duzhan::core::export::{supervision_table_sheet, to_csv, Cell, Sheet};
 use duzhan::core::snapshot::Snapshot;
 
 fn day() -> NaiveDate {

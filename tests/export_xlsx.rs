@@ -7,8 +7,8 @@
 mod render;
 
 use chrono::NaiveDate;
-use duzhan::core::export::{ledger_sheet, supervision_table_sheet, Cell, SheetError, Sheet, Workbook};
 use duzhan::core::default_plan;
+use duzhan::core::export::{ledger_sheet, supervision_table_sheet, Cell, Sheet, SheetError, Workbook};
 use duzhan::core::snapshot::Snapshot;
 use render::write_xlsx;
 use std::io::{Cursor, Read};
@@ -52,7 +52,10 @@ fn cell<'a>(sheet_xml: &'a str, r: &str) -> &'a str {
 /// The shared strings, in index order.
 fn shared_strings(parts: &std::collections::BTreeMap<String, String>) -> Vec<String> {
     let xml = &parts["xl/sharedStrings.xml"];
-    xml.split("<si>").skip(1).map(|si| si.split("<t").nth(1).and_then(|t| t.split_once('>')).map(|(_, rest)| rest.split("</t>").next().unwrap_or("").to_owned()).unwrap_or_default()).collect()
+    xml.split("<si>")
+        .skip(1)
+        .map(|si| si.split("<t").nth(1).and_then(|t| t.split_once('>')).map(|(_, rest)| rest.split("</t>").next().unwrap_or("").to_owned()).unwrap_or_default())
+        .collect()
 }
 
 /// The text of a string cell.

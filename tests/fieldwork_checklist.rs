@@ -4,11 +4,11 @@
 
 mod fieldwork_support;
 
+use duzhan::core::clock::Stamp;
 use duzhan::core::doc::Entity;
 use duzhan::core::fieldwork::checklist::*;
 use duzhan::core::fieldwork::visit::{answer_id, stage_answer, stage_save_visit, Answer, Visit, VisitMode};
 use duzhan::core::fieldwork::{FieldSnapshot, FieldworkError};
-use duzhan::core::clock::Stamp;
 use duzhan::core::i18n::{Field, Lang};
 use fieldwork_support::*;
 
@@ -43,7 +43,8 @@ fn guidance_quotes_the_plan_where_it_says_what_to_check() {
     let plan = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/000_d755ffc77b6e3952.txt"));
     let Ok(plan) = plan else { return };
     let plan: String = plan.chars().filter(|c| !c.is_whitespace()).collect();
-    for id in ["seed-ck-who", "seed-ck-by-whom", "seed-ck-exit", "seed-ck-education", "seed-ck-medical", "seed-ck-water", "seed-ck-dibao", "seed-ck-data-zero"] {
+    for id in ["seed-ck-who", "seed-ck-by-whom", "seed-ck-exit", "seed-ck-education", "seed-ck-medical", "seed-ck-water", "seed-ck-dibao", "seed-ck-data-zero"]
+    {
         let item = default_checklist().into_iter().find(|i| i.id == id).expect("item");
         assert!(plan.contains(&item.guidance), "{id}: {}", item.guidance);
     }

@@ -44,11 +44,32 @@ fn all() -> Vec<FieldworkError> {
     ];
     for e in &list {
         match e {
-            Required { .. } | TooLong { .. } | UnknownTarget(_) | UnknownChecklistItem(_) | UnknownVisit(_) | UnknownProblem(_) | InvalidDate(_)
-            | DateInFuture { .. } | DeadlineBeforeOpened { .. } | TooManyHouseholds { .. } | NotACount { .. } | TooManyMembers { .. } | NoMembers
-            | LatitudeOutOfRange(_) | LongitudeOutOfRange(_) | AccuracyOutOfRange(_) | AlreadySubmitted | NotAFailAnswer | ItemRetired(_)
-            | DuplicateChecklistTitle(_) | StaleTransition { .. } | IllegalTransition { .. } | VerificationRequired { .. }
-            | VerificationNotExpected { .. } | VerificationFailedCannotClose | VerificationPassedCannotReopen => {}
+            Required { .. }
+            | TooLong { .. }
+            | UnknownTarget(_)
+            | UnknownChecklistItem(_)
+            | UnknownVisit(_)
+            | UnknownProblem(_)
+            | InvalidDate(_)
+            | DateInFuture { .. }
+            | DeadlineBeforeOpened { .. }
+            | TooManyHouseholds { .. }
+            | NotACount { .. }
+            | TooManyMembers { .. }
+            | NoMembers
+            | LatitudeOutOfRange(_)
+            | LongitudeOutOfRange(_)
+            | AccuracyOutOfRange(_)
+            | AlreadySubmitted
+            | NotAFailAnswer
+            | ItemRetired(_)
+            | DuplicateChecklistTitle(_)
+            | StaleTransition { .. }
+            | IllegalTransition { .. }
+            | VerificationRequired { .. }
+            | VerificationNotExpected { .. }
+            | VerificationFailedCannotClose
+            | VerificationPassedCannotReopen => {}
         }
     }
     list
@@ -91,7 +112,10 @@ fn field_names_in_messages_read_as_before() {
     );
     assert_eq!(FieldworkError::Required { field: Field::HandledBy }.message(Lang::En), "Please fill in “handled by”; it cannot be empty.");
     assert_eq!(ReportError::Required { field: Field::Report }.message(Lang::Zh), "请填写“报告”后再提交。");
-    assert_eq!(ReportError::TooLong { field: Field::FilingNote, max: 2000 }.message(Lang::En), "“Note” must be at most 2000 characters; shorten it and save again.");
+    assert_eq!(
+        ReportError::TooLong { field: Field::FilingNote, max: 2000 }.message(Lang::En),
+        "“Note” must be at most 2000 characters; shorten it and save again."
+    );
     // Logs keep the field's code.
     assert_eq!(ValidationError::Required { field: Field::SquadName }.to_string(), "squad_name is required");
     assert_eq!(FieldworkError::NotACount { field: Field::Households, given: "x".into() }.to_string(), "\"x\" is not a whole number for households");

@@ -3,8 +3,8 @@
 
 mod fieldwork_support;
 
-use duzhan::core::fieldwork::problem::{is_overdue, recurrence_of, supervises_without_fighting};
 use duzhan::core::calendar::{date_of_ms, day_start_ms};
+use duzhan::core::fieldwork::problem::{is_overdue, recurrence_of, supervises_without_fighting};
 use duzhan::core::fieldwork::{Problem, ProblemStatus};
 use fieldwork_support::*;
 use ProblemStatus::*;
@@ -83,7 +83,11 @@ fn a_problem_recurs_when_the_same_item_at_the_same_target_was_already_closed() {
     let elsewhere = problem("elsewhere", "t2", Some("housing"), date(2020, 3, 1));
     let other_item = problem("other", "t1", Some("water"), date(2020, 3, 1));
     let no_item = problem("noitem", "t1", None, date(2020, 3, 1));
-    let cands = [closed_at(&elsewhere, closed_on(date(2020, 4, 1))), closed_at(&other_item, closed_on(date(2020, 4, 1))), closed_at(&no_item, closed_on(date(2020, 4, 1)))];
+    let cands = [
+        closed_at(&elsewhere, closed_on(date(2020, 4, 1))),
+        closed_at(&other_item, closed_on(date(2020, 4, 1))),
+        closed_at(&no_item, closed_on(date(2020, 4, 1))),
+    ];
     assert_eq!(recurrence_of(&later, cands), None);
     let later_no_item = problem("later-noitem", "t1", None, date(2020, 5, 1));
     assert_eq!(recurrence_of(&later_no_item, [closed_at(&no_item, closed_on(date(2020, 4, 1)))]), None);

@@ -76,21 +76,101 @@ fn fixture() -> Vec<Doc> {
     push(doc(&target("t-gantang", TargetKind::RelocationSite, "c-yuanmou", "", "元谋县甘塘易地扶贫搬迁安置点"), wall()));
     let problems = [
         // Closed on 4/10 (verified by 核验人).
-        P { id: "p01", target: "t-xiaohe", item: Some("housing"), source: Supervision, desc: "3户危房未拆除仍有人居住", unit: "州住房城乡建设局", person: "杨 虹", deadline: Some((5, 31)), opened: (3, 2) },
+        P {
+            id: "p01",
+            target: "t-xiaohe",
+            item: Some("housing"),
+            source: Supervision,
+            desc: "3户危房未拆除仍有人居住",
+            unit: "州住房城乡建设局",
+            person: "杨 虹",
+            deadline: Some((5, 31)),
+            opened: (3, 2),
+        },
         // In progress, overdue (6/10), 屡改屡犯 of p01 (closed 4/10, before 5/20).
-        P { id: "p02", target: "t-xiaohe", item: Some("housing"), source: Supervision, desc: "2户住房存在安全隐患", unit: "州住房城乡建设局", person: "李林波", deadline: Some((6, 10)), opened: (5, 20) },
+        P {
+            id: "p02",
+            target: "t-xiaohe",
+            item: Some("housing"),
+            source: Supervision,
+            desc: "2户住房存在安全隐患",
+            unit: "州住房城乡建设局",
+            person: "李林波",
+            deadline: Some((6, 10)),
+            opened: (5, 20),
+        },
         // Open, 只督不战 (no person, no deadline).
-        P { id: "p03", target: "t-wuding", item: Some("education"), source: Audit, desc: "控辍保学台账与实际不符", unit: "州教育体育局", person: "", deadline: None, opened: (4, 1) },
+        P {
+            id: "p03",
+            target: "t-wuding",
+            item: Some("education"),
+            source: Audit,
+            desc: "控辍保学台账与实际不符",
+            unit: "州教育体育局",
+            person: "",
+            deadline: None,
+            opened: (4, 1),
+        },
         // Awaiting verification; deadline is today, so not overdue.
-        P { id: "p04", target: "t-gantang", item: Some("water"), source: CentralInspection, desc: "集中供水点水质未检测（COD超标）", unit: "州水务局", person: "赵建华", deadline: Some((6, 15)), opened: (5, 1) },
+        P {
+            id: "p04",
+            target: "t-gantang",
+            item: Some("water"),
+            source: CentralInspection,
+            desc: "集中供水点水质未检测（COD超标）",
+            unit: "州水务局",
+            person: "赵建华",
+            deadline: Some((6, 15)),
+            opened: (5, 1),
+        },
         // In progress after a failed verification; one stale concurrent event.
-        P { id: "p05", target: "t-gantang", item: Some("water"), source: Supervision, desc: "旱季断水", unit: "州水务局", person: "黎明俊", deadline: Some((7, 31)), opened: (4, 20) },
+        P {
+            id: "p05",
+            target: "t-gantang",
+            item: Some("water"),
+            source: Supervision,
+            desc: "旱季断水",
+            unit: "州水务局",
+            person: "黎明俊",
+            deadline: Some((7, 31)),
+            opened: (4, 20),
+        },
         // Closed; deadline passed but closed, so not overdue. No item: never 屡改屡犯.
-        P { id: "p06", target: "t-wuding", item: None, source: DelistingFeedback, desc: "摘帽反馈：部分户收入测算不准确", unit: "县扶贫办", person: "罗文慧", deadline: Some((5, 1)), opened: (3, 1) },
+        P {
+            id: "p06",
+            target: "t-wuding",
+            item: None,
+            source: DelistingFeedback,
+            desc: "摘帽反馈：部分户收入测算不准确",
+            unit: "县扶贫办",
+            person: "罗文慧",
+            deadline: Some((5, 1)),
+            opened: (3, 1),
+        },
         // Open; opened 4/05, before p01 closed (4/10): not a recurrence.
-        P { id: "p07", target: "t-xiaohe", item: Some("housing"), source: ProblemScreening, desc: "危房改造资料不全", unit: "州住房城乡建设局", person: "马国雄", deadline: Some((6, 30)), opened: (4, 5) },
+        P {
+            id: "p07",
+            target: "t-xiaohe",
+            item: Some("housing"),
+            source: ProblemScreening,
+            desc: "危房改造资料不全",
+            unit: "州住房城乡建设局",
+            person: "马国雄",
+            deadline: Some((6, 30)),
+            opened: (4, 5),
+        },
         // Open; opened the day p01 closed: a recurrence.
-        P { id: "p08", target: "t-xiaohe", item: Some("housing"), source: Supervision, desc: "1户旧房屋顶漏雨", unit: "村委会", person: "林昆", deadline: Some((6, 20)), opened: (4, 10) },
+        P {
+            id: "p08",
+            target: "t-xiaohe",
+            item: Some("housing"),
+            source: Supervision,
+            desc: "1户旧房屋顶漏雨",
+            unit: "村委会",
+            person: "林昆",
+            deadline: Some((6, 20)),
+            opened: (4, 10),
+        },
     ];
     for p in problems {
         push(doc(&mk(p), wall()));
@@ -325,7 +405,17 @@ fn incremental_updates_change_exactly_what_they_touch() {
     let p02 = index.get("p02").expect("p02");
     assert_eq!((p02.status, p02.overdue), (Closed, false));
     // A new housing problem at the village now recurs the latest closure (p02, 6/17).
-    let p09 = mk(P { id: "p09", target: "t-xiaohe", item: Some("housing"), source: ProblemSource::Supervision, desc: "又发现危房", unit: "村委会", person: "林昆", deadline: None, opened: (6, 18) });
+    let p09 = mk(P {
+        id: "p09",
+        target: "t-xiaohe",
+        item: Some("housing"),
+        source: ProblemSource::Supervision,
+        desc: "又发现危房",
+        unit: "村委会",
+        person: "林昆",
+        deadline: None,
+        opened: (6, 18),
+    });
     let c = r.stage_save(&[p09], 300);
     r.apply(c.clone());
     index.apply(&c.docs);
@@ -555,7 +645,9 @@ fn run(r: &mut Replica, e: &Edit, n: u64, today: &mut chrono::NaiveDate) -> Vec<
             x.name = format!("{}{n}", x.name);
             r.stage_save(&[x], now)
         }),
-        Edit::RenameItem { item } => pick(&items, *item).map(|id| stage_rename_item(r, id, &format!("检查项{n}"), None, now).unwrap_or_else(|_| r.stage_save::<ChecklistItem>(&[], now))),
+        Edit::RenameItem { item } => {
+            pick(&items, *item).map(|id| stage_rename_item(r, id, &format!("检查项{n}"), None, now).unwrap_or_else(|_| r.stage_save::<ChecklistItem>(&[], now)))
+        }
         Edit::Today { day } => {
             *today = base + chrono::Days::new(*day as u64);
             None

@@ -115,10 +115,15 @@ fn on_the_same_day_the_later_submission_is_the_current_answer() {
 fn the_timeline_lists_a_targets_visits_newest_first_with_their_rates() {
     let f = fixture();
     let tl = visit_timeline(&f, "t");
-    let got: Vec<(&str, VisitStatus, usize, String)> = tl.iter().map(|e| (e.visit.id.as_str(), e.visit.status, e.answered, e.rate.overall.percent_text())).collect();
+    let got: Vec<(&str, VisitStatus, usize, String)> =
+        tl.iter().map(|e| (e.visit.id.as_str(), e.visit.status, e.answered, e.rate.overall.percent_text())).collect();
     assert_eq!(
         got,
-        [("v3", VisitStatus::Draft, 2, "0%".to_owned()), ("v2", VisitStatus::Submitted, 3, "66.7%".to_owned()), ("v1", VisitStatus::Submitted, 5, "50%".to_owned())]
+        [
+            ("v3", VisitStatus::Draft, 2, "0%".to_owned()),
+            ("v2", VisitStatus::Submitted, 3, "66.7%".to_owned()),
+            ("v1", VisitStatus::Submitted, 5, "50%".to_owned())
+        ]
     );
     assert!(visit_timeline(&f, "nobody").is_empty());
 }

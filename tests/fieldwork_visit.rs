@@ -142,7 +142,10 @@ fn answers_have_deterministic_ids_and_validate_their_references() {
     commit(&mut r, c);
     assert_eq!(stage_answer(&r, "nope", "seed-ck-water", Answer::Pass, "", 2).err(), Some(FieldworkError::UnknownVisit("nope".into())));
     assert_eq!(stage_answer(&r, "visit-1", "seed-ck-nope", Answer::Pass, "", 2).err(), Some(FieldworkError::UnknownChecklistItem("seed-ck-nope".into())));
-    assert_eq!(stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, &"字".repeat(2001), 2).err(), Some(FieldworkError::TooLong { field: Field::AnswerNote, max: 2000 }));
+    assert_eq!(
+        stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, &"字".repeat(2001), 2).err(),
+        Some(FieldworkError::TooLong { field: Field::AnswerNote, max: 2000 })
+    );
     let c = stage_answer(&r, "visit-1", "seed-ck-water", Answer::Fail, " 旱季断水 ", 2).expect("ok");
     assert_eq!(c.docs[0].id, answer_id("visit-1", "seed-ck-water"));
     assert_eq!(c.docs[0].kind, VisitAnswer::KIND);
@@ -175,7 +178,10 @@ fn two_squad_members_answering_different_items_both_keep_their_answers() {
     let fa = FieldSnapshot::from_docs(a.docs());
     let fb = FieldSnapshot::from_docs(b.docs());
     let got: Vec<(&str, Answer)> = fa.answers_of("visit-1").iter().map(|x| (x.item_id.as_str(), x.answer)).collect();
-    assert_eq!(got, [("seed-ck-education", Answer::NotApplicable), ("seed-ck-housing", Answer::Fail), ("seed-ck-medical", Answer::Pass), ("seed-ck-water", Answer::Pass)]);
+    assert_eq!(
+        got,
+        [("seed-ck-education", Answer::NotApplicable), ("seed-ck-housing", Answer::Fail), ("seed-ck-medical", Answer::Pass), ("seed-ck-water", Answer::Pass)]
+    );
     assert_eq!(fa, fb);
     assert!(a.snapshot().conflicts.is_empty());
 }

@@ -29,7 +29,12 @@ fn verification(v: Option<bool>) -> Option<Verification> {
 /// The complete table: (from, to, verification) → allowed?  Exactly four entries pass.
 #[test]
 fn exactly_the_four_workflow_transitions_are_legal() {
-    let legal = [(Open, InProgress, None), (InProgress, AwaitingVerification, None), (AwaitingVerification, Closed, Some(true)), (AwaitingVerification, InProgress, Some(false))];
+    let legal = [
+        (Open, InProgress, None),
+        (InProgress, AwaitingVerification, None),
+        (AwaitingVerification, Closed, Some(true)),
+        (AwaitingVerification, InProgress, Some(false)),
+    ];
     let mut checked = 0;
     for from in ProblemStatus::ALL {
         for to in ProblemStatus::ALL {
@@ -83,8 +88,10 @@ fn each_illegal_transition_is_rejected_with_the_error_that_says_why() {
 #[test]
 fn next_statuses_lists_exactly_the_legal_targets() {
     for from in ProblemStatus::ALL {
-        let legal: Vec<ProblemStatus> =
-            ProblemStatus::ALL.into_iter().filter(|to| [None, Some(true), Some(false)].iter().any(|v| check_transition(from, from, *to, verification(*v).as_ref()).is_ok())).collect();
+        let legal: Vec<ProblemStatus> = ProblemStatus::ALL
+            .into_iter()
+            .filter(|to| [None, Some(true), Some(false)].iter().any(|v| check_transition(from, from, *to, verification(*v).as_ref()).is_ok()))
+            .collect();
         let mut listed = next_statuses(from).to_vec();
         listed.sort();
         assert_eq!(listed, legal, "{from:?}");
@@ -159,7 +166,9 @@ fn a_verification_racing_another_verification_the_earlier_one_wins_everywhere() 
 #[test]
 fn proposing_a_transition_uses_the_replayed_status_and_appends_after_the_known_history() {
     let hist = closing_history("p", at(2020, 3, 1))[..2].to_vec();
-    let req = TransitionRequest { to: Closed, by: "州扶贫办督战小分队".to_owned(), comment: " 核验通过 ".to_owned(), verification: verification(Some(true)) };
+    let req = TransitionRequest {
+        to: Closed, by: "州扶贫办督战小分队".to_owned(), comment: " 核验通过 ".to_owned(), verification: verification(Some(true))
+    };
     // The device's clock is behind the history it acts on: the event still goes last.
     let e = propose_event("p", &hist, &req, "new".to_owned(), at(2020, 1, 1)).expect("legal");
     assert_eq!(e.from, AwaitingVerification);
@@ -178,7 +187,10 @@ fn proposing_rejects_illegal_moves_and_incomplete_requests() {
     let hist = closing_history("p", at(2020, 3, 1));
     let req = |to, by: &str, comment: &str, v| TransitionRequest { to, by: by.to_owned(), comment: comment.to_owned(), verification: verification(v) };
     // Closed is final.
-    assert_eq!(propose_event("p", &hist, &req(InProgress, "甲", "再改", Some(false)), "x".into(), 0), Err(FieldworkError::IllegalTransition { from: Closed, to: InProgress }));
+    assert_eq!(
+        propose_event("p", &hist, &req(InProgress, "甲", "再改", Some(false)), "x".into(), 0),
+        Err(FieldworkError::IllegalTransition { from: Closed, to: InProgress })
+    );
     let open: Vec<ProblemEvent> = Vec::new();
     assert_eq!(propose_event("p", &open, &req(Closed, "甲", "", Some(true)), "x".into(), 0), Err(FieldworkError::IllegalTransition { from: Open, to: Closed }));
     assert_eq!(propose_event("p", &open, &req(InProgress, " ", "", None), "x".into(), 0), Err(FieldworkError::Required { field: Field::HandledBy }));
@@ -201,7 +213,10 @@ fn staging_transitions_on_a_replica_appends_one_event_each_and_nothing_else() {
     let c = stage_save_problem(&r, &snap, &field, &p, date(2020, 6, 1), at(2020, 5, 1)).expect("valid");
     commit(&mut r, c);
     let go = |to, v: Option<bool>| TransitionRequest { to, by: "黎明俊".to_owned(), comment: "已复核".to_owned(), verification: verification(v) };
-    for (i, (to, v)) in [(InProgress, None), (AwaitingVerification, None), (InProgress, Some(false)), (AwaitingVerification, None), (Closed, Some(true))].into_iter().enumerate() {
+    for (i, (to, v)) in [(InProgress, None), (AwaitingVerification, None), (InProgress, Some(false)), (AwaitingVerification, None), (Closed, Some(true))]
+        .into_iter()
+        .enumerate()
+    {
         let c = stage_transition(&r, "problem-1", &go(to, v), at(2020, 5, 2 + i as u32)).expect("legal step");
         assert_eq!(c.docs.len(), 1);
         assert_eq!(c.docs[0].kind, "problem_event");
@@ -209,7 +224,10 @@ fn staging_transitions_on_a_replica_appends_one_event_each_and_nothing_else() {
         assert_eq!(replay(&events_in(&r, "problem-1")).status, to);
     }
     assert_eq!(events_in(&r, "problem-1").len(), 5);
-    assert_eq!(stage_transition(&r, "problem-1", &go(InProgress, Some(false)), at(2020, 6, 1)), Err(FieldworkError::IllegalTransition { from: Closed, to: InProgress }));
+    assert_eq!(
+        stage_transition(&r, "problem-1", &go(InProgress, Some(false)), at(2020, 6, 1)),
+        Err(FieldworkError::IllegalTransition { from: Closed, to: InProgress })
+    );
     assert_eq!(stage_transition(&r, "nope", &go(InProgress, None), 0), Err(FieldworkError::UnknownProblem("nope".into())));
 }
 

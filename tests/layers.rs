@@ -220,7 +220,11 @@ fn named_modules(rest: &str) -> Vec<String> {
         items.iter().map(|i| i.trim().chars().take_while(|c| is_ident(*c)).collect::<String>()).filter(|s| !s.is_empty() && s != "self").collect()
     } else {
         let first: String = rest.chars().take_while(|c| is_ident(*c)).collect();
-        if first.is_empty() { Vec::new() } else { vec![first] }
+        if first.is_empty() {
+            Vec::new()
+        } else {
+            vec![first]
+        }
     }
 }
 
@@ -293,7 +297,8 @@ fn no_core_module_imports_one_on_its_own_floor_or_higher() {
         })
         .collect();
     wrong.dedup();
-    let unknown: Vec<String> = all.iter().filter(|i| floor_of(&i.to).is_none()).map(|i| format!("src/core/{}:{}: {} is not a core module", i.file, i.line, i.to)).collect();
+    let unknown: Vec<String> =
+        all.iter().filter(|i| floor_of(&i.to).is_none()).map(|i| format!("src/core/{}:{}: {} is not a core module", i.file, i.line, i.to)).collect();
     assert!(unknown.is_empty(), "{}", unknown.join("\n"));
     assert!(wrong.is_empty(), "upward imports (move the code to the floor it belongs to, see the table at the top of tests/layers.rs):\n{}", wrong.join("\n"));
 }

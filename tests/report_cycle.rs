@@ -2,16 +2,16 @@
 //! on a fixed fixture (exact numbers), roll-ups, the reporting board, filings,
 //! deadlines, staging reports, and reports travelling in bundles.
 
-#[path = "fieldwork_support/mod.rs"]
-mod fw;
 #[path = "bundle_support/mod.rs"]
 mod bs;
+#[path = "fieldwork_support/mod.rs"]
+mod fw;
 
 use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::problem::ProblemStatus::*;
 use duzhan::core::fieldwork::{Answer, ChecklistGroup, FieldSnapshot, LedgerIndex, Visit, VisitAnswer, VisitMode, VisitStatus};
-use duzhan::core::model::{Figure, Metric};
 use duzhan::core::i18n::Field;
+use duzhan::core::model::{Figure, Metric};
 use duzhan::core::replica::Replica;
 use duzhan::core::report::board::{monthly_board, upcoming, DeadlineWhat};
 use duzhan::core::report::month::{next_monthly_due, Month, Timeliness};
@@ -342,7 +342,8 @@ fn a_report_goes_from_draft_to_submitted_to_feedback() {
     assert!(err.message(duzhan::core::i18n::Lang::Zh).contains("报告"));
     // Feedback before submission is refused.
     assert_eq!(stage_feedback(&rep, &subject, m(2020, 3), "请整改", "州扶贫办", today, at(2020, 3, 19)).unwrap_err(), ReportError::NotSubmitted);
-    let c = stage_submit(&rep, &snap, &subject, m(2020, 3), &draft("分析：问题集中在政策落实", "本月督战2次"), figures.clone(), today, at(2020, 3, 19)).expect("submit");
+    let c = stage_submit(&rep, &snap, &subject, m(2020, 3), &draft("分析：问题集中在政策落实", "本月督战2次"), figures.clone(), today, at(2020, 3, 19))
+        .expect("submit");
     rep.apply(c);
     let s = ReportSnapshot::from_docs(rep.docs());
     let r = s.report(&subject, m(2020, 3)).expect("report");
@@ -404,9 +405,11 @@ fn with_reports() -> (Replica, duzhan::core::snapshot::Snapshot) {
     rep.apply(c);
     let c = d(&Subject::Target("seed-target-nanhua".into()), 21, &rep);
     rep.apply(c);
-    let c = stage_save_draft(&rep, &snap, &Subject::Target("seed-target-yaoan".into()), m(2020, 3), &draft("草稿", ""), date(2020, 3, 21), at(2020, 3, 21)).unwrap();
+    let c = stage_save_draft(&rep, &snap, &Subject::Target("seed-target-yaoan".into()), m(2020, 3), &draft("草稿", ""), date(2020, 3, 21), at(2020, 3, 21))
+        .unwrap();
     rep.apply(c);
-    let c = stage_feedback(&rep, &Subject::County("seed-county-wuding".into()), m(2020, 3), "已阅，请继续", "州扶贫办", date(2020, 3, 24), at(2020, 3, 24)).unwrap();
+    let c = stage_feedback(&rep, &Subject::County("seed-county-wuding".into()), m(2020, 3), "已阅，请继续", "州扶贫办", date(2020, 3, 24), at(2020, 3, 24))
+        .unwrap();
     rep.apply(c);
     (rep, snap)
 }
@@ -446,7 +449,8 @@ fn filings_are_tracked_per_party_against_their_dates() {
     let t = Subject::Target(WUDING.into());
     let c = stage_filing(&rep, &snap, "seed-req-liaison", &t, Some(date(2020, 2, 5)), "张三 13800000000", "", date(2020, 2, 10), 1).unwrap();
     rep.apply(c);
-    let c = stage_filing(&rep, &snap, "seed-req-plan", &Subject::County("seed-county-nanhua".into()), Some(date(2020, 2, 9)), "", "", date(2020, 2, 10), 2).unwrap();
+    let c = stage_filing(&rep, &snap, "seed-req-plan", &Subject::County("seed-county-nanhua".into()), Some(date(2020, 2, 9)), "", "", date(2020, 2, 10), 2)
+        .unwrap();
     rep.apply(c);
     assert!(matches!(
         stage_filing(&rep, &snap, "seed-req-plan", &Subject::County("seed-county-nanhua".into()), Some(date(2020, 2, 11)), "", "", date(2020, 2, 10), 3),
@@ -553,7 +557,9 @@ fn a_report_record_decodes_and_inspects_as_a_known_kind() {
 
 // ---- the dashboard ----
 
-use duzhan::core::report::dashboard::{failures_by_item, layout_bars, layout_lines, milestones_by_phase, problems_by_county, remaining_poor_by_county, Bars, Row};
+use duzhan::core::report::dashboard::{
+    failures_by_item, layout_bars, layout_lines, milestones_by_phase, problems_by_county, remaining_poor_by_county, Bars, Row,
+};
 
 #[test]
 fn dashboard_series_are_computed_from_the_records() {
@@ -562,21 +568,17 @@ fn dashboard_series_are_computed_from_the_records() {
     let lines = remaining_poor_by_county(&snap, m(2020, 2), m(2020, 4));
     assert_eq!(lines.x, vec![m(2020, 2), m(2020, 3), m(2020, 4)]);
     let names: Vec<_> = lines.lines.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-    assert_eq!(
-        names,
-        vec![
-            ("武定县", vec![Some(3071.0), Some(2500.0), Some(2000.0)]),
-            ("南华县", vec![Some(1189.0); 3]),
-            ("姚安县", vec![Some(1072.0); 3]),
-        ]
-    );
+    assert_eq!(names, vec![("武定县", vec![Some(3071.0), Some(2500.0), Some(2000.0)]), ("南华县", vec![Some(1189.0); 3]), ("姚安县", vec![Some(1072.0); 3]),]);
     let ledger = LedgerIndex::build(&docs, date(2020, 5, 1));
     let bars = problems_by_county(&snap, ledger.problems_with_status());
     assert_eq!(bars.series, vec!["open", "closed", "overdue"]);
     assert_eq!(bars.rows[0], Row { label: "武定县".into(), values: vec![3.0, 3.0, 2.0] });
     assert!(bars.rows[1..].iter().all(|r| r.values == vec![0.0, 0.0, 0.0]));
     let ms = milestones_by_phase(&snap, date(2020, 3, 15));
-    assert_eq!(ms.rows.iter().map(|r| r.values.clone()).collect::<Vec<_>>(), vec![vec![0.0, 0.0, 0.0, 1.0], vec![0.0, 0.0, 2.0, 1.0], vec![0.0, 0.0, 3.0, 0.0]]);
+    assert_eq!(
+        ms.rows.iter().map(|r| r.values.clone()).collect::<Vec<_>>(),
+        vec![vec![0.0, 0.0, 0.0, 1.0], vec![0.0, 0.0, 2.0, 1.0], vec![0.0, 0.0, 3.0, 0.0]]
+    );
     let field = FieldSnapshot::from_docs(&docs);
     let f = failures_by_item(&field, 10);
     assert_eq!(f.rows, vec![Row { label: "1.2 政策落实".into(), values: vec![2.0] }, Row { label: "1.1 责任落实".into(), values: vec![1.0] }]);
@@ -611,4 +613,3 @@ fn bar_geometry_scales_to_the_largest_value_and_labels_every_bar() {
     assert!(ys[1] - ys[0] >= duzhan::core::report::dashboard::LABEL_GAP, "{ys:?}");
     assert!(ys[2] < ys[0], "the largest value's label is on top");
 }
-

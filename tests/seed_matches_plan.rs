@@ -3,11 +3,11 @@
 //! attachment 州级定点挂牌督战表).
 
 use chrono::NaiveDate;
+use duzhan::core::bundle::state_hash;
+use duzhan::core::clock::DeviceId;
+use duzhan::core::default_plan;
 use duzhan::core::model::*;
 use duzhan::core::replica::Replica;
-use duzhan::core::clock::DeviceId;
-use duzhan::core::bundle::state_hash;
-use duzhan::core::default_plan;
 use duzhan::core::seed;
 use duzhan::core::snapshot::{format_figure, Snapshot};
 
@@ -89,20 +89,26 @@ fn the_supervision_table_reproduces_the_attachment_row_by_row() {
     // (county, [(remaining poor, villages, relocation, hydropower, leaders, squad leads)])
     type Row = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str);
     let expect: [(&str, &[Row]); 7] = [
-        ("武定县", &[
-            ("3071人", "", "武定县城红土田安置点", "", "杨斌 李林波", "马国雄 罗文慧"),
-            ("", "高桥镇小河村委会", "", "", "迟中华 杨虹 李林波", "罗文慧 林昆"),
-            ("", "", "", "狮山镇西河安置点", "赵克义", "向勇"),
-        ]),
+        (
+            "武定县",
+            &[
+                ("3071人", "", "武定县城红土田安置点", "", "杨斌 李林波", "马国雄 罗文慧"),
+                ("", "高桥镇小河村委会", "", "", "迟中华 杨虹 李林波", "罗文慧 林昆"),
+                ("", "", "", "狮山镇西河安置点", "赵克义", "向勇"),
+            ],
+        ),
         ("南华县", &[("1189人", "", "", "", "赵克义", "起绍祥")]),
         ("姚安县", &[("1072人", "", "", "", "张士金", "袁莹")]),
         ("大姚县", &[("", "", "大姚县城集中安置点", "", "徐东", "罗志清")]),
         ("双柏县", &[("", "", "双柏县西城社区安置点", "", "李明", "金正东")]),
-        ("元谋县", &[
-            ("", "", "元谋县甘塘易地扶贫搬迁安置点", "元谋县甘塘水电移民安置点", "赵建华 李林波", "黎明俊"),
-            ("", "", "", "江边乡启宪安置点", "周兴国", "马炳尧"),
-            ("", "", "", "瓦渣箐安置点", "王建雄", "张积昆"),
-        ]),
+        (
+            "元谋县",
+            &[
+                ("", "", "元谋县甘塘易地扶贫搬迁安置点", "元谋县甘塘水电移民安置点", "赵建华 李林波", "黎明俊"),
+                ("", "", "", "江边乡启宪安置点", "周兴国", "马炳尧"),
+                ("", "", "", "瓦渣箐安置点", "王建雄", "张积昆"),
+            ],
+        ),
         ("禄丰县", &[("", "", "禄丰县城思源小区安置点", "", "潘红伟 杨虹", "尹豪")]),
     ];
     assert_eq!(table.len(), 7);
@@ -145,26 +151,45 @@ fn stray_spaces_in_names_are_the_same_person() {
 fn three_phases_with_every_dated_milestone_of_section_two() {
     let s = snap();
     let phases: Vec<(&str, NaiveDate, NaiveDate)> = s.phases.iter().map(|p| (p.name.as_str(), p.start, p.end)).collect();
-    assert_eq!(phases, vec![
-        ("组织启动阶段", d(2020, 1, 1), d(2020, 1, 31)),
-        ("打歼灭战阶段", d(2020, 2, 1), d(2020, 6, 30)),
-        ("巩固提升阶段", d(2020, 7, 1), d(2020, 12, 31)),
-    ]);
+    assert_eq!(
+        phases,
+        vec![
+            ("组织启动阶段", d(2020, 1, 1), d(2020, 1, 31)),
+            ("打歼灭战阶段", d(2020, 2, 1), d(2020, 6, 30)),
+            ("巩固提升阶段", d(2020, 7, 1), d(2020, 12, 31)),
+        ]
+    );
     let ms: Vec<(NaiveDate, &str, usize)> = s.milestones.iter().map(|m| (m.due, m.label.as_str(), m.sub_items.len())).collect();
-    assert_eq!(ms, vec![
-        (d(2020, 1, 31), "1月份", 3),
-        (d(2020, 2, 29), "2月底前", 1),
-        (d(2020, 3, 31), "3月底前", 4),
-        (d(2020, 6, 30), "6月底前", 12),
-        (d(2020, 8, 31), "8月底前", 1),
-        (d(2020, 10, 31), "10月底前", 3),
-        (d(2020, 12, 31), "12月底前", 2),
-    ]);
+    assert_eq!(
+        ms,
+        vec![
+            (d(2020, 1, 31), "1月份", 3),
+            (d(2020, 2, 29), "2月底前", 1),
+            (d(2020, 3, 31), "3月底前", 4),
+            (d(2020, 6, 30), "6月底前", 12),
+            (d(2020, 8, 31), "8月底前", 1),
+            (d(2020, 10, 31), "10月底前", 3),
+            (d(2020, 12, 31), "12月底前", 2),
+        ]
+    );
     let feb = s.milestone("seed-ms-02").unwrap();
     assert_eq!(feb.scope, Scope::County("seed-county-wuding".into()));
     assert!(feb.text.contains("武定县申请摘帽检查评估并退出"));
     let june = s.milestone("seed-ms-04").unwrap();
-    for item in ["产业就业“应扶尽扶”", "旧房“应拆尽拆”", "控辍保学", "基本医疗", "危房不住人", "安全饮水", "农村低保", "人居环境", "内生动力", "收入持续稳定", "动态管理信息问题数据实现“清零”", "账账相符"] {
+    for item in [
+        "产业就业“应扶尽扶”",
+        "旧房“应拆尽拆”",
+        "控辍保学",
+        "基本医疗",
+        "危房不住人",
+        "安全饮水",
+        "农村低保",
+        "人居环境",
+        "内生动力",
+        "收入持续稳定",
+        "动态管理信息问题数据实现“清零”",
+        "账账相符",
+    ] {
         assert!(june.sub_items.iter().any(|x| x.contains(item)), "June lacks {item}");
         assert!(june.text.contains(item));
     }

@@ -151,7 +151,8 @@ fn default_records_of_a_new_kind_reach_old_devices_but_never_a_deleted_or_other_
         // A device whose plan campaign is deleted runs another campaign: nothing is added.
         let mut other = dump.clone();
         other.docs.retain(|d| d.kind != "requirement");
-        let c = Replica::from_parts(other.docs.clone(), duzhan::core::clock::Hlc::new(DeviceId("d-c".into()))).stage_delete(&[duzhan::core::seed::CAMPAIGN_ID], 20_000);
+        let c = Replica::from_parts(other.docs.clone(), duzhan::core::clock::Hlc::new(DeviceId("d-c".into())))
+            .stage_delete(&[duzhan::core::seed::CAMPAIGN_ID], 20_000);
         let other_store = MemoryStore::from_dump(&other);
         other_store.commit(&c.docs, &[]).await.expect("delete campaign");
         let (r3, _) = boot::open(&other_store, || DeviceId("d-c".into())).await.expect("open");

@@ -40,7 +40,8 @@ fn members(required: Vec<(&'static str, BoxedStrategy<String>)>) -> BoxedStrateg
 }
 
 fn wrong() -> BoxedStrategy<String> {
-    prop_oneof![Just("null".to_owned()), Just("\"x\"".to_owned()), Just("[]".to_owned()), Just("-1".to_owned()), Just("1.5".to_owned()), Just("{}".to_owned())].boxed()
+    prop_oneof![Just("null".to_owned()), Just("\"x\"".to_owned()), Just("[]".to_owned()), Just("-1".to_owned()), Just("1.5".to_owned()), Just("{}".to_owned())]
+        .boxed()
 }
 
 fn or_wrong(s: BoxedStrategy<String>) -> BoxedStrategy<String> {
@@ -60,7 +61,13 @@ fn stamp() -> BoxedStrategy<String> {
 }
 
 fn value() -> BoxedStrategy<String> {
-    let leaf = prop_oneof![Just("null".to_owned()), Just("true".to_owned()), "[a-c]{0,3}".prop_map(|s| format!("\"{s}\"")), (-5i64..5).prop_map(|n| n.to_string()), Just("2.5e3".to_owned())];
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        "[a-c]{0,3}".prop_map(|s| format!("\"{s}\"")),
+        (-5i64..5).prop_map(|n| n.to_string()),
+        Just("2.5e3".to_owned())
+    ];
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(","))),

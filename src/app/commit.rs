@@ -265,7 +265,8 @@ impl<S: Store, P: Platform> Session<S, P> {
 
     /// Stores the squad/user name (a device setting that travels with exports).
     pub async fn save_squad_name<W: Workspace>(&self, ws: &W, name: &str) -> Result<(), CommitError<crate::core::validate::ValidationError>> {
-        let name = crate::core::validate::required_text(crate::core::i18n::Field::SquadName, name, crate::core::validate::MAX_NAME).map_err(CommitError::Refused)?;
+        let name =
+            crate::core::validate::required_text(crate::core::i18n::Field::SquadName, name, crate::core::validate::MAX_NAME).map_err(CommitError::Refused)?;
         let _turn = self.turn().await;
         ws.set_status(SaveStatus::Saving);
         match boot::set_squad_name(&self.store, &name).await {

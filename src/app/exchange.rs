@@ -171,7 +171,12 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// handed over: a file that exists is always in the ledger, so sequence numbers
     /// are never reused). With a passphrase the bytes are encrypted.
     pub async fn export<W: Workspace>(&self, ws: &W, req: &ExportRequest, passphrase: Option<&str>) -> Result<Exported, CommitError<ExportError>> {
-        let params = passphrase.map(|p| EncryptParams { passphrase: p, salt: self.platform().random_bytes(), nonce: self.platform().random_bytes(), iterations: crate::core::bundle::limits::MIN_ITERATIONS });
+        let params = passphrase.map(|p| EncryptParams {
+            passphrase: p,
+            salt: self.platform().random_bytes(),
+            nonce: self.platform().random_bytes(),
+            iterations: crate::core::bundle::limits::MIN_ITERATIONS,
+        });
         self.save_with_ledger(ws, |r, ledger, _| {
             let file = export_bundle(r, ledger, req)?;
             let bytes = match &params {

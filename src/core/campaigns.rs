@@ -15,11 +15,11 @@
 use super::clock::{DeviceId, Hlc};
 use super::doc::{Doc, Entity as _};
 use super::fieldwork::checklist::ChecklistItem;
+use super::i18n::Field;
 use super::model::{Campaign, County, Department, Metric, Person, Thresholds};
 use super::replica::{Change, Replica};
 use super::report::{self, Requirement, Schedule};
 use super::seed;
-use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,11 @@ pub fn db_name(campaign_id: &str) -> String {
 /// A key kept per store in localStorage (e.g. the data marker): the plain key
 /// for the first store, `key~<db>` for the others.
 pub fn key_for(db: &str, key: &str) -> String {
-    if db == DEFAULT_DB { key.to_owned() } else { format!("{key}~{db}") }
+    if db == DEFAULT_DB {
+        key.to_owned()
+    } else {
+        format!("{key}~{db}")
+    }
 }
 
 /// One campaign store on this device.
@@ -212,7 +216,11 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
         year,
         doc_no,
         issuer,
-        thresholds: now.as_ref().map(|c| c.thresholds.clone()).unwrap_or(Thresholds { remaining_poor_over: 1000, incidence_over_pct: 10.0, site_people_over: 1000 }),
+        thresholds: now.as_ref().map(|c| c.thresholds.clone()).unwrap_or(Thresholds {
+            remaining_poor_over: 1000,
+            incidence_over_pct: 10.0,
+            site_people_over: 1000,
+        }),
         contact_phone: now.as_ref().map(|c| c.contact_phone.clone()).unwrap_or_default(),
         contact_email: now.as_ref().map(|c| c.contact_email.clone()).unwrap_or_default(),
     };
@@ -328,7 +336,13 @@ mod tests {
     }
 
     fn form(carry_over: bool) -> NewCampaignForm {
-        NewCampaignForm { name: " 楚雄州巩固脱贫成果督战 ".into(), year: "2021".into(), doc_no: "楚贫组发〔2021〕1号".into(), issuer: "楚雄州扶贫开发领导小组".into(), carry_over }
+        NewCampaignForm {
+            name: " 楚雄州巩固脱贫成果督战 ".into(),
+            year: "2021".into(),
+            doc_no: "楚贫组发〔2021〕1号".into(),
+            issuer: "楚雄州扶贫开发领导小组".into(),
+            carry_over,
+        }
     }
 
     #[test]
@@ -367,7 +381,12 @@ mod tests {
         // Field for field the records they copy, and nothing more (no `id` field, no tombstone).
         for d in n.docs.iter().filter(|d| CARRY_OVER_KINDS.contains(&d.kind.as_str())) {
             let was = old.doc(&d.id).unwrap();
-            assert_eq!(d.fields.keys().collect::<Vec<_>>(), was.fields.keys().filter(|k| k.as_str() != crate::core::doc::DELETED).collect::<Vec<_>>(), "{}", d.id);
+            assert_eq!(
+                d.fields.keys().collect::<Vec<_>>(),
+                was.fields.keys().filter(|k| k.as_str() != crate::core::doc::DELETED).collect::<Vec<_>>(),
+                "{}",
+                d.id
+            );
             assert_eq!(d.values(), was.values());
         }
         let r = Replica::from_parts(n.docs, n.clock);
@@ -461,12 +480,20 @@ mod tests {
         let plan = campaign_of(&r).unwrap();
         let form = CampaignInfoForm::of(&plan);
         assert!(stage_campaign_info(&r, &form, 10).unwrap().is_empty(), "an unchanged form writes nothing");
-        let edited = CampaignInfoForm { name: "楚雄州脱贫攻坚挂牌督战（修订）".into(), incidence_over_pct: " 8.5 ".into(), site_people_over: "800".into(), ..form.clone() };
+        let edited = CampaignInfoForm {
+            name: "楚雄州脱贫攻坚挂牌督战（修订）".into(),
+            incidence_over_pct: " 8.5 ".into(),
+            site_people_over: "800".into(),
+            ..form.clone()
+        };
         let change = stage_campaign_info(&r, &edited, 10).unwrap();
         assert_eq!(change.docs.len(), 1);
         r.apply(change);
         let c = campaign_of(&r).unwrap();
-        assert_eq!((c.id.as_str(), c.name.as_str(), c.thresholds.incidence_over_pct, c.thresholds.site_people_over), (seed::CAMPAIGN_ID, "楚雄州脱贫攻坚挂牌督战（修订）", 8.5, 800));
+        assert_eq!(
+            (c.id.as_str(), c.name.as_str(), c.thresholds.incidence_over_pct, c.thresholds.site_people_over),
+            (seed::CAMPAIGN_ID, "楚雄州脱贫攻坚挂牌督战（修订）", 8.5, 800)
+        );
         assert_eq!(c.doc_no, plan.doc_no);
         let bad = |f: CampaignInfoForm| stage_campaign_info(&r, &f, 11).unwrap_err();
         assert_eq!(bad(CampaignInfoForm { incidence_over_pct: "101".into(), ..form.clone() }), ValidationError::PercentOutOfRange(101.0));

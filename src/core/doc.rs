@@ -72,10 +72,7 @@ impl Field {
     pub fn merge(a: &Field, b: &Field) -> Field {
         // Every device's latest known write.
         let mut latest: BTreeMap<&DeviceId, (&Stamp, &Value)> = BTreeMap::new();
-        let candidates = [(&a.s, &a.v), (&b.s, &b.v)]
-            .into_iter()
-            .chain(a.alt.values().map(|x| (&x.s, &x.v)))
-            .chain(b.alt.values().map(|x| (&x.s, &x.v)));
+        let candidates = [(&a.s, &a.v), (&b.s, &b.v)].into_iter().chain(a.alt.values().map(|x| (&x.s, &x.v))).chain(b.alt.values().map(|x| (&x.s, &x.v)));
         for (s, v) in candidates {
             match latest.get(&s.dev) {
                 Some((cur, _)) if *cur >= s => {}
@@ -215,11 +212,7 @@ impl Doc {
             .iter()
             .filter_map(|(name, f)| {
                 let others: Vec<Alt> = f.conflicts().cloned().collect();
-                (!others.is_empty()).then(|| FieldConflict {
-                    field: name.clone(),
-                    winner: Alt { s: f.s.clone(), v: f.v.clone() },
-                    others,
-                })
+                (!others.is_empty()).then(|| FieldConflict { field: name.clone(), winner: Alt { s: f.s.clone(), v: f.v.clone() }, others })
             })
             .collect()
     }

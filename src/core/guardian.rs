@@ -50,7 +50,18 @@ mod tests {
 
     fn exported_at(ms: u64) -> SyncLedger {
         let mut l = SyncLedger::default();
-        l.exports.insert(1, ExportRecord { bundle_id: "b".into(), created_ms: ms, scope: ScopeKind::Full, recipient: None, covers: None, records: 1, acked_by: Default::default() });
+        l.exports.insert(
+            1,
+            ExportRecord {
+                bundle_id: "b".into(),
+                created_ms: ms,
+                scope: ScopeKind::Full,
+                recipient: None,
+                covers: None,
+                records: 1,
+                acked_by: Default::default(),
+            },
+        );
         l
     }
 

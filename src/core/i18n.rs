@@ -21,7 +21,11 @@ impl Lang {
         }
     }
     pub fn from_code(s: &str) -> Lang {
-        if s == "en" { Lang::En } else { Lang::Zh }
+        if s == "en" {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
     /// The language's name in itself, for the language switch.
     pub fn native_name(self) -> &'static str {
@@ -695,7 +699,13 @@ pub const KIND_NAMES: [(&str, &str, &str); 17] = [
 /// version does not know (written by a newer app) is shown as its tag.
 pub fn kind_name(lang: Lang, kind: &str) -> &str {
     match KIND_NAMES.iter().find(|(k, _, _)| *k == kind) {
-        Some((_, zh, en)) => if lang == Lang::Zh { zh } else { en },
+        Some((_, zh, en)) => {
+            if lang == Lang::Zh {
+                zh
+            } else {
+                en
+            }
+        }
         None => kind,
     }
 }

@@ -3,9 +3,9 @@
 //! only when no one of that name exists ("杨 虹" finds 杨虹).
 
 use super::doc::Doc;
+use super::i18n::Field;
 use super::model::{normalize_name, Assignment, Person, Role};
 use super::replica::{Change, Replica};
-use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME};
 
 /// Stages putting a person (by name) on a target in a role, after the people
@@ -43,7 +43,12 @@ pub fn stage_assign(r: &Replica, target_id: &str, name: &str, role: Role, now_ms
         Some(a) => a.department_ids.clone(),
         None => {
             let kind = snap.target(target_id).map(|t| t.kind);
-            snap.assignments.iter().filter(|a| !a.department_ids.is_empty() && snap.target(&a.target_id).map(|t| t.kind) == kind).map(|a| a.department_ids.clone()).next().unwrap_or_default()
+            snap.assignments
+                .iter()
+                .filter(|a| !a.department_ids.is_empty() && snap.target(&a.target_id).map(|t| t.kind) == kind)
+                .map(|a| a.department_ids.clone())
+                .next()
+                .unwrap_or_default()
         }
     };
     // The id must differ from the person's even when both are minted in one millisecond.
@@ -108,7 +113,16 @@ mod tests {
         use crate::core::model::{Level, Target, TargetKind};
         let mut r = replica();
         for (id, kind) in [("t-hydro", TargetKind::HydropowerSite), ("t-village", TargetKind::Village)] {
-            let t = Target { id: id.into(), kind, level: Level::Prefecture, county_id: "seed-county-yuanmou".into(), township: String::new(), name: id.into(), table_row: 1, order: 9 };
+            let t = Target {
+                id: id.into(),
+                kind,
+                level: Level::Prefecture,
+                county_id: "seed-county-yuanmou".into(),
+                township: String::new(),
+                name: id.into(),
+                table_row: 1,
+                order: 9,
+            };
             let c = r.stage_save(&[t], 10);
             r.apply(c);
             let c = stage_assign(&r, id, "李四", Role::SquadLead, 11).unwrap();

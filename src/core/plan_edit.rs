@@ -5,10 +5,10 @@
 //! deletes those first), so a reference never dangles. Deletes are tombstones
 //! and travel in bundles like every edit.
 
+use super::i18n::Field;
 use super::model::{County, Milestone, MilestoneStatus, Phase, Scope};
 use super::replica::{Change, Replica};
 use super::report::{Month, Parties, ReportSnapshot, Requirement, Schedule};
-use super::i18n::Field;
 use super::validate::{self, ValidationError, MAX_NAME, MAX_TEXT};
 
 /// A county as typed. `id` is `None` for a new county.
@@ -147,11 +147,14 @@ pub fn stage_save_milestone(r: &Replica, form: &MilestoneForm, now_ms: u64) -> R
     };
     let due = validate::parse_date(&form.due)?;
     let label = validate::optional_text(Field::Label, &form.label, MAX_NAME)?;
-    let sub_items: Vec<String> = form.sub_items.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| validate::optional_text(Field::Text, l, MAX_TEXT)).collect::<Result<_, _>>()?;
+    let sub_items: Vec<String> =
+        form.sub_items.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| validate::optional_text(Field::Text, l, MAX_TEXT)).collect::<Result<_, _>>()?;
     let m = Milestone {
         id: existing.map(|m| m.id.clone()).unwrap_or_else(|| r.new_id("ms", now_ms)),
         phase_id: form.phase_id.clone(),
-        order: existing.map(|m| m.order).unwrap_or_else(|| snap.milestones.iter().filter(|m| m.phase_id == form.phase_id).map(|m| m.order).max().unwrap_or(0) + 1),
+        order: existing
+            .map(|m| m.order)
+            .unwrap_or_else(|| snap.milestones.iter().filter(|m| m.phase_id == form.phase_id).map(|m| m.order).max().unwrap_or(0) + 1),
         due,
         // The plan's headings name the month ("2月底前"); a typed-in one may be left empty.
         label: if label.is_empty() { format!("{}月{}日前", due.format("%-m"), due.format("%-d")) } else { label },
@@ -327,7 +330,10 @@ mod tests {
         apply(&mut r, c);
         assert_eq!(r.snapshot().phases.last().map(|p| (p.id.clone(), p.order)), Some((id.clone(), 4)));
         assert_eq!(stage_save_phase(&r, &PhaseForm { end: "2020-12-31".into(), ..form.clone() }, 11).unwrap_err(), ValidationError::EndBeforeStart);
-        assert_eq!(stage_save_phase(&r, &PhaseForm { start: "2021-02-30".into(), ..form.clone() }, 11).unwrap_err(), ValidationError::InvalidDate("2021-02-30".into()));
+        assert_eq!(
+            stage_save_phase(&r, &PhaseForm { start: "2021-02-30".into(), ..form.clone() }, 11).unwrap_err(),
+            ValidationError::InvalidDate("2021-02-30".into())
+        );
         let edit = PhaseForm { name: "巩固拓展".into(), ..PhaseForm::of(r.snapshot().phase(&id).unwrap()) };
         let (c, same) = stage_save_phase(&r, &edit, 12).unwrap();
         assert_eq!(same, id);
@@ -348,12 +354,18 @@ mod tests {
         r.apply(c);
         let q = ReportSnapshot::from_docs(r.docs()).requirements.into_iter().find(|q| q.id == same).unwrap();
         assert_eq!(q.monthly().map(|m| m.0), Some(25));
-        let once = RequirementForm { id: None, name: "2021年联络员名单".into(), due: "2021-02-06".into(), parties: "prefecture_targets".into(), ..Default::default() };
+        let once =
+            RequirementForm {
+                id: None, name: "2021年联络员名单".into(), due: "2021-02-06".into(), parties: "prefecture_targets".into(), ..Default::default()
+            };
         let (c, id) = stage_save_requirement(&r, &once, 2).unwrap();
         r.apply(c);
         let reqs = ReportSnapshot::from_docs(r.docs()).requirements;
         let q = reqs.iter().find(|q| q.id == id).unwrap();
-        assert_eq!((q.schedule.clone(), q.parties, q.order), (Schedule::Once { due: chrono::NaiveDate::from_ymd_opt(2021, 2, 6).unwrap() }, Parties::PrefectureTargets, 4));
+        assert_eq!(
+            (q.schedule.clone(), q.parties, q.order),
+            (Schedule::Once { due: chrono::NaiveDate::from_ymd_opt(2021, 2, 6).unwrap() }, Parties::PrefectureTargets, 4)
+        );
         assert_eq!(reqs.last().map(|q| q.id.clone()), Some(id.clone()), "last in the list");
         // Wrong fields.
         let bad = |f: RequirementForm| stage_save_requirement(&r, &f, 3).unwrap_err();
@@ -379,18 +391,30 @@ mod tests {
     #[test]
     fn milestones_are_added_edited_keeping_their_status_and_deleted() {
         let mut r = plan();
-        let form = MilestoneForm { id: None, phase_id: "seed-phase-3".into(), label: "".into(), due: "2020-11-30".into(), text: "完成动态管理数据清零".into(), sub_items: " 一 \n\n 二 ".into(), scope: "county:seed-county-wuding".into() };
+        let form = MilestoneForm {
+            id: None,
+            phase_id: "seed-phase-3".into(),
+            label: "".into(),
+            due: "2020-11-30".into(),
+            text: "完成动态管理数据清零".into(),
+            sub_items: " 一 \n\n 二 ".into(),
+            scope: "county:seed-county-wuding".into(),
+        };
         let (c, id) = stage_save_milestone(&r, &form, 20).unwrap();
         apply(&mut r, c);
         let m = r.snapshot().milestone(&id).cloned().unwrap();
-        assert_eq!((m.label.as_str(), m.sub_items.clone(), m.scope.clone(), m.status), ("11月30日前", vec!["一".to_owned(), "二".to_owned()], Scope::County("seed-county-wuding".into()), MilestoneStatus::Pending));
+        assert_eq!(
+            (m.label.as_str(), m.sub_items.clone(), m.scope.clone(), m.status),
+            ("11月30日前", vec!["一".to_owned(), "二".to_owned()], Scope::County("seed-county-wuding".into()), MilestoneStatus::Pending)
+        );
         assert_eq!(MilestoneForm::of(&m).scope, "county:seed-county-wuding");
         // Its status, set on the timeline, survives an edit of its text.
         let mut done = m.clone();
         done.status = MilestoneStatus::Done;
         let c = r.stage_save(&[done], 21);
         apply(&mut r, c);
-        let (c, _) = stage_save_milestone(&r, &MilestoneForm { text: "完成数据清零".into(), ..MilestoneForm::of(r.snapshot().milestone(&id).unwrap()) }, 22).unwrap();
+        let (c, _) =
+            stage_save_milestone(&r, &MilestoneForm { text: "完成数据清零".into(), ..MilestoneForm::of(r.snapshot().milestone(&id).unwrap()) }, 22).unwrap();
         apply(&mut r, c);
         let m = r.snapshot().milestone(&id).cloned().unwrap();
         assert_eq!((m.text.as_str(), m.status), ("完成数据清零", MilestoneStatus::Done));

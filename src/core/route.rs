@@ -45,7 +45,9 @@ pub enum Route {
     /// One visit (`#/visits/<id>`), draft or submitted.
     Visit(String),
     /// A new visit (`#/visits/new?target=<id>`); it gets its own address once autosaved.
-    NewVisit { target: Option<String> },
+    NewVisit {
+        target: Option<String>,
+    },
     /// The checklist editor (`#/checklist`).
     Checklist,
     /// 数据交换: export and import bundles (`#/sync`).
@@ -53,9 +55,15 @@ pub enum Route {
     /// Who has reported for a month (`#/reports?month=2020-03`; no month: the default month).
     Reports(Option<Month>),
     /// One subject's report for a month (`#/reports/target/<id>/2020-03`).
-    Report { subject: Subject, month: Month },
+    Report {
+        subject: Subject,
+        month: Month,
+    },
     /// A month's roll-up: the prefecture's (`#/rollup/2020-03`) or a county's (`#/rollup/2020-03/<county>`).
-    Rollup { month: Month, county: Option<String> },
+    Rollup {
+        month: Month,
+        county: Option<String>,
+    },
     /// The dashboard's charts (`#/dashboard`).
     Dashboard,
     NotFound(String),
@@ -110,7 +118,14 @@ impl Route {
     pub fn needs_records(&self) -> bool {
         matches!(
             self,
-            Route::Sync | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard
+            Route::Sync
+                | Route::Problem(_)
+                | Route::NewProblem(_)
+                | Route::Visit(_)
+                | Route::NewVisit { .. }
+                | Route::Report { .. }
+                | Route::Rollup { .. }
+                | Route::Dashboard
         )
     }
 
@@ -120,7 +135,14 @@ impl Route {
     pub fn code_group(&self) -> Option<CodeGroup> {
         Some(match self {
             Route::Table | Route::NotFound(_) => return None,
-            Route::Targets(_) | Route::NewTarget | Route::Target(_) | Route::Ledger(_) | Route::Problem(_) | Route::NewProblem(_) | Route::Visit(_) | Route::NewVisit { .. } => CodeGroup::Field,
+            Route::Targets(_)
+            | Route::NewTarget
+            | Route::Target(_)
+            | Route::Ledger(_)
+            | Route::Problem(_)
+            | Route::NewProblem(_)
+            | Route::Visit(_)
+            | Route::NewVisit { .. } => CodeGroup::Field,
             Route::Reports(_) | Route::Report { .. } | Route::Rollup { .. } | Route::Dashboard => CodeGroup::Reports,
             Route::Sync => CodeGroup::Exchange,
             Route::Milestones | Route::Checklist | Route::Settings => CodeGroup::Plan,
@@ -162,7 +184,11 @@ impl Route {
                 if let Some(l) = f.level {
                     q.push(format!("level={}", l.code()));
                 }
-                if q.is_empty() { "#/targets".into() } else { format!("#/targets?{}", q.join("&")) }
+                if q.is_empty() {
+                    "#/targets".into()
+                } else {
+                    format!("#/targets?{}", q.join("&"))
+                }
             }
             Route::NewTarget => "#/targets/new".into(),
             Route::Target(id) => format!("#/targets/{id}"),
@@ -196,7 +222,11 @@ impl Route {
 }
 
 fn with_query(path: &str, q: Vec<String>) -> String {
-    if q.is_empty() { path.to_owned() } else { format!("{path}?{}", q.join("&")) }
+    if q.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    }
 }
 
 /// The value of a query parameter, percent-decoded.
@@ -392,12 +422,19 @@ mod tests {
 
     #[test]
     fn ledger_addresses_are_readable_and_tolerate_what_browsers_hand_back() {
-        let q = LedgerQuery { filter: LedgerFilter { status: StatusFilter::Only(ProblemStatus::Open), ..Default::default() }, search: "住房".into(), ..Default::default() };
+        let q = LedgerQuery {
+            filter: LedgerFilter { status: StatusFilter::Only(ProblemStatus::Open), ..Default::default() },
+            search: "住房".into(),
+            ..Default::default()
+        };
         assert_eq!(Route::Ledger(q.clone()).to_hash(), "#/ledger?status=open&q=%E4%BD%8F%E6%88%BF");
         // Typed into the address bar, the fragment may come back undecoded.
         assert_eq!(Route::parse("#/ledger?status=open&q=住房"), Route::Ledger(q));
         // Unknown or malformed parameters fall back to the defaults.
-        assert_eq!(Route::parse("#/ledger?status=bogus&sort=x&county=<b>&q=%E4%2"), Route::Ledger(LedgerQuery { search: "\u{FFFD}%2".into(), ..Default::default() }));
+        assert_eq!(
+            Route::parse("#/ledger?status=bogus&sort=x&county=<b>&q=%E4%2"),
+            Route::Ledger(LedgerQuery { search: "\u{FFFD}%2".into(), ..Default::default() })
+        );
         let long = "长".repeat(500);
         let Route::Ledger(q) = Route::parse(&format!("#/ledger?q={long}")) else { panic!("ledger") };
         assert_eq!(q.search.chars().count(), MAX_SEARCH);

@@ -72,7 +72,11 @@ const TABLE_ROWS: [(&[&str], &[&str], &[&str]); 11] = [
 
 /// Lead departments of section 四: (id, name, duty).
 const DEPARTMENTS: [(&str, &str, &str); 5] = [
-    ("seed-dept-fpb", "州扶贫办", "州级领导定点督战由州扶贫办制定督战方案；与州发改委牵头组织州级挂牌督战3个县和5个千人以上易地扶贫搬迁集中安置点的督战小分队，负责日常督战工作。"),
+    (
+        "seed-dept-fpb",
+        "州扶贫办",
+        "州级领导定点督战由州扶贫办制定督战方案；与州发改委牵头组织州级挂牌督战3个县和5个千人以上易地扶贫搬迁集中安置点的督战小分队，负责日常督战工作。",
+    ),
     ("seed-dept-fgw", "州发改委", "与州扶贫办牵头组织督战小分队，负责日常督战工作；5个千人以上易地扶贫搬迁集中安置点由州发改委牵头负责制定督战方案。"),
     ("seed-dept-bqaz", "州搬迁安置办", "牵头组织州级行业部门参与的督战小分队，负责4个千人以上乌东德水电移民安置点日常督战工作。"),
     ("seed-dept-zwdcs", "州委督查室", "牵头组织开展暗访督战，州级暗访督战情况及时报州委、州政府。"),
@@ -228,11 +232,7 @@ pub fn seed() -> Seed {
             source: s(PLAN_SOURCE),
         })
         .collect();
-    let departments = DEPARTMENTS
-        .iter()
-        .zip(1..)
-        .map(|((id, name, duty), order)| Department { id: s(id), name: s(name), duty: s(duty), order })
-        .collect();
+    let departments = DEPARTMENTS.iter().zip(1..).map(|((id, name, duty), order)| Department { id: s(id), name: s(name), duty: s(duty), order }).collect();
 
     // People in order of first appearance; spellings with stray spaces become aliases.
     let mut people: Vec<Person> = Vec::new();

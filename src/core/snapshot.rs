@@ -5,8 +5,8 @@
 //! `undecodable`, kept in storage untouched, and never dropped.
 
 use super::doc::{DecodeError, Doc, Entity, FieldConflict};
-use super::model::*;
 use super::i18n::Field;
+use super::model::*;
 use super::validate::{self, ValidationError, MAX_NAME};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -111,11 +111,7 @@ impl Snapshot {
 
     /// The people in a role on a target, in table order.
     pub fn people_on(&self, target_id: &str, role: Role) -> Vec<&Person> {
-        self.assignments
-            .iter()
-            .filter(|a| a.target_id == target_id && a.role == role)
-            .filter_map(|a| self.person(&a.person_id))
-            .collect()
+        self.assignments.iter().filter(|a| a.target_id == target_id && a.role == role).filter_map(|a| self.person(&a.person_id)).collect()
     }
 
     /// The department names of a target's assignments, deduplicated.
@@ -165,11 +161,8 @@ impl Snapshot {
                 let mut rows: BTreeMap<u32, TableRow> = BTreeMap::new();
                 for t in self.targets.iter().filter(|t| t.county_id == c.id && t.level == Level::Prefecture) {
                     let row = rows.entry(t.table_row).or_default();
-                    let cell = TableCell {
-                        target_id: t.id.clone(),
-                        label: format!("{}{}", t.township, t.name),
-                        figure: self.latest_figure(&t.id).map(|f| f.value),
-                    };
+                    let cell =
+                        TableCell { target_id: t.id.clone(), label: format!("{}{}", t.township, t.name), figure: self.latest_figure(&t.id).map(|f| f.value) };
                     match t.kind {
                         TargetKind::County => row.remaining_poor.push(cell),
                         TargetKind::Village => row.villages.push(cell),

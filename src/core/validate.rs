@@ -92,28 +92,160 @@ impl ValidationError {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Self::Required { field } => if zh { format!("请填写“{}”，该项不能为空。", field.label(lang)) } else { format!("Please fill in “{}”; it cannot be empty.", field.label(lang)) },
-            Self::TooLong { field, max } => if zh { format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max) } else { format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang)) },
-            Self::UnknownCounty(_) => if zh { "所选县市不存在或已删除，请重新选择县市。".into() } else { "The chosen county no longer exists; choose a county again.".into() },
-            Self::UnknownTarget(_) => if zh { "所选督战对象不存在或已删除，请重新选择。".into() } else { "The chosen target no longer exists; choose again.".into() },
-            Self::UnknownPhase(_) => if zh { "所选阶段不存在，请重新选择阶段。".into() } else { "The chosen phase does not exist; choose a phase again.".into() },
-            Self::NotANumber(s) => if zh { format!("“{s}”不是数字，请只输入数字，例如 3071 或 15.93。") } else { format!("“{s}” is not a number; enter digits only, e.g. 3071 or 15.93.") },
-            Self::NegativeFigure(_) => if zh { "数值不能为负数，请输入0或正数。".into() } else { "The figure cannot be negative; enter 0 or more.".into() },
-            Self::NotWholePeople(_) => if zh { "人数必须是整数，请去掉小数部分。".into() } else { "A head count must be a whole number; remove the decimals.".into() },
-            Self::PercentOutOfRange(_) => if zh { "百分比必须在0到100之间，请检查后重新输入。".into() } else { "A percentage must be between 0 and 100.".into() },
-            Self::InvalidDate(s) => if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.") },
-            Self::EndBeforeStart => if zh { "结束日期早于开始日期，请调整日期。".into() } else { "The end date is before the start date; adjust the dates.".into() },
-            Self::InvalidYear(s) => if zh { format!("“{s}”不是有效的年度，请填写四位数字的年份，例如 2021。") } else { format!("“{s}” is not a valid year; enter four digits, e.g. 2021.") },
-            Self::UnknownMilestone(_) => if zh { "该时间节点不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into() } else { "That milestone no longer exists (it may have been deleted on another device); reload and retry.".into() },
-            Self::CountyInUse(n) => if zh { format!("还有{n}个督战对象或时间节点属于该县市，不能删除。请先将它们改到其他县市或删除，再删除该县市。") } else { format!("{n} targets or milestones still belong to this county; move or delete them first.") },
-            Self::PhaseInUse(n) => if zh { format!("该阶段还有{n}个时间节点，不能删除。请先删除或移走这些时间节点，再删除该阶段。") } else { format!("This phase still holds {n} milestones; delete or move them first.") },
-            Self::InvalidMonth(s) => if zh { format!("“{s}”不是有效月份，请按“年-月”填写，例如 2021-02。") } else { format!("“{s}” is not a month; use YYYY-MM, e.g. 2021-02.") },
-            Self::MonthsReversed => if zh { "结束月份早于起始月份，请调整月份。".into() } else { "The last month is before the first; adjust the months.".into() },
-            Self::InvalidDueDay(s) => if zh { format!("“{s}”不是有效的每月截止日，请填写1到31之间的整数，例如 20（月份较短时为当月最后一天）。") } else { format!("“{s}” is not a day of the month; enter 1 to 31, e.g. 20 (the month's last day when it is shorter).") },
-            Self::RequirementInUse(n) => if zh { format!("该报送事项已有{n}条报送登记，不能删除，以免登记记录失去依据。如不再需要，请修改其名称或截止日期。") } else { format!("{n} filings were recorded for this requirement, so it cannot be deleted; edit its name or due date instead.") },
-            Self::UnknownRequirement(_) => if zh { "该报送事项不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into() } else { "That requirement no longer exists (it may have been deleted on another device); reload and retry.".into() },
-            Self::NoCampaign => if zh { "本机当前没有工作方案，无法编辑方案信息。请先在“设置”中新建工作方案，或导入州扶贫办下发的完整数据包。".into() } else { "There is no campaign on this device to edit. Start one in Settings or import the office's full bundle first.".into() },
-            Self::DuplicateCounty(n) => if zh { format!("已有名为“{n}”的县市，请使用其他名称。") } else { format!("A county named “{n}” already exists; use another name.") },
+            Self::Required { field } => {
+                if zh {
+                    format!("请填写“{}”，该项不能为空。", field.label(lang))
+                } else {
+                    format!("Please fill in “{}”; it cannot be empty.", field.label(lang))
+                }
+            }
+            Self::TooLong { field, max } => {
+                if zh {
+                    format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max)
+                } else {
+                    format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang))
+                }
+            }
+            Self::UnknownCounty(_) => {
+                if zh {
+                    "所选县市不存在或已删除，请重新选择县市。".into()
+                } else {
+                    "The chosen county no longer exists; choose a county again.".into()
+                }
+            }
+            Self::UnknownTarget(_) => {
+                if zh {
+                    "所选督战对象不存在或已删除，请重新选择。".into()
+                } else {
+                    "The chosen target no longer exists; choose again.".into()
+                }
+            }
+            Self::UnknownPhase(_) => {
+                if zh {
+                    "所选阶段不存在，请重新选择阶段。".into()
+                } else {
+                    "The chosen phase does not exist; choose a phase again.".into()
+                }
+            }
+            Self::NotANumber(s) => {
+                if zh {
+                    format!("“{s}”不是数字，请只输入数字，例如 3071 或 15.93。")
+                } else {
+                    format!("“{s}” is not a number; enter digits only, e.g. 3071 or 15.93.")
+                }
+            }
+            Self::NegativeFigure(_) => {
+                if zh {
+                    "数值不能为负数，请输入0或正数。".into()
+                } else {
+                    "The figure cannot be negative; enter 0 or more.".into()
+                }
+            }
+            Self::NotWholePeople(_) => {
+                if zh {
+                    "人数必须是整数，请去掉小数部分。".into()
+                } else {
+                    "A head count must be a whole number; remove the decimals.".into()
+                }
+            }
+            Self::PercentOutOfRange(_) => {
+                if zh {
+                    "百分比必须在0到100之间，请检查后重新输入。".into()
+                } else {
+                    "A percentage must be between 0 and 100.".into()
+                }
+            }
+            Self::InvalidDate(s) => {
+                if zh {
+                    format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。")
+                } else {
+                    format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-02-29.")
+                }
+            }
+            Self::EndBeforeStart => {
+                if zh {
+                    "结束日期早于开始日期，请调整日期。".into()
+                } else {
+                    "The end date is before the start date; adjust the dates.".into()
+                }
+            }
+            Self::InvalidYear(s) => {
+                if zh {
+                    format!("“{s}”不是有效的年度，请填写四位数字的年份，例如 2021。")
+                } else {
+                    format!("“{s}” is not a valid year; enter four digits, e.g. 2021.")
+                }
+            }
+            Self::UnknownMilestone(_) => {
+                if zh {
+                    "该时间节点不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into()
+                } else {
+                    "That milestone no longer exists (it may have been deleted on another device); reload and retry.".into()
+                }
+            }
+            Self::CountyInUse(n) => {
+                if zh {
+                    format!("还有{n}个督战对象或时间节点属于该县市，不能删除。请先将它们改到其他县市或删除，再删除该县市。")
+                } else {
+                    format!("{n} targets or milestones still belong to this county; move or delete them first.")
+                }
+            }
+            Self::PhaseInUse(n) => {
+                if zh {
+                    format!("该阶段还有{n}个时间节点，不能删除。请先删除或移走这些时间节点，再删除该阶段。")
+                } else {
+                    format!("This phase still holds {n} milestones; delete or move them first.")
+                }
+            }
+            Self::InvalidMonth(s) => {
+                if zh {
+                    format!("“{s}”不是有效月份，请按“年-月”填写，例如 2021-02。")
+                } else {
+                    format!("“{s}” is not a month; use YYYY-MM, e.g. 2021-02.")
+                }
+            }
+            Self::MonthsReversed => {
+                if zh {
+                    "结束月份早于起始月份，请调整月份。".into()
+                } else {
+                    "The last month is before the first; adjust the months.".into()
+                }
+            }
+            Self::InvalidDueDay(s) => {
+                if zh {
+                    format!("“{s}”不是有效的每月截止日，请填写1到31之间的整数，例如 20（月份较短时为当月最后一天）。")
+                } else {
+                    format!("“{s}” is not a day of the month; enter 1 to 31, e.g. 20 (the month's last day when it is shorter).")
+                }
+            }
+            Self::RequirementInUse(n) => {
+                if zh {
+                    format!("该报送事项已有{n}条报送登记，不能删除，以免登记记录失去依据。如不再需要，请修改其名称或截止日期。")
+                } else {
+                    format!("{n} filings were recorded for this requirement, so it cannot be deleted; edit its name or due date instead.")
+                }
+            }
+            Self::UnknownRequirement(_) => {
+                if zh {
+                    "该报送事项不存在或已被删除（可能已在其他设备上删除），请刷新后重试。".into()
+                } else {
+                    "That requirement no longer exists (it may have been deleted on another device); reload and retry.".into()
+                }
+            }
+            Self::NoCampaign => {
+                if zh {
+                    "本机当前没有工作方案，无法编辑方案信息。请先在“设置”中新建工作方案，或导入州扶贫办下发的完整数据包。".into()
+                } else {
+                    "There is no campaign on this device to edit. Start one in Settings or import the office's full bundle first.".into()
+                }
+            }
+            Self::DuplicateCounty(n) => {
+                if zh {
+                    format!("已有名为“{n}”的县市，请使用其他名称。")
+                } else {
+                    format!("A county named “{n}” already exists; use another name.")
+                }
+            }
         }
     }
 }

@@ -10,10 +10,10 @@
 //! write leaves the stored data exactly as it was, at its old version.
 
 use super::{migrate_with, Loaded, Step, Store, StoreError, META_DOC_COUNT, MIGRATIONS, SCHEMA_VERSION};
-use crate::core::doc::Doc;
 use crate::core::clock::{DeviceId, Hlc};
-use crate::core::replica::{Change, Replica};
 use crate::core::default_plan;
+use crate::core::doc::Doc;
+use crate::core::replica::{Change, Replica};
 use crate::core::seed;
 
 pub const META_DEVICE: &str = "device_id";

@@ -38,7 +38,13 @@ impl CampaignStoreError {
         match self {
             Self::Store(e) => e.message(lang),
             Self::Import(e) => e.message(lang),
-            Self::Occupied { .. } => if lang == Lang::Zh { "本机用于该工作方案的存储中已有另一个工作方案的数据，未作任何修改。请联系州扶贫办技术人员。".into() } else { "This campaign's storage on this device already holds another campaign; nothing was changed. Contact support.".into() },
+            Self::Occupied { .. } => {
+                if lang == Lang::Zh {
+                    "本机用于该工作方案的存储中已有另一个工作方案的数据，未作任何修改。请联系州扶贫办技术人员。".into()
+                } else {
+                    "This campaign's storage on this device already holds another campaign; nothing was changed. Contact support.".into()
+                }
+            }
         }
     }
 }
@@ -66,7 +72,13 @@ pub struct Opened {
 /// earlier try — with the sync ledger, in one atomic commit. The bundle must hold
 /// its campaign's record (a full export): anything else is refused before
 /// anything is written. Importing the same bundle again changes nothing.
-pub async fn open_bundle_as_campaign<S: Store>(store: &S, device: DeviceId, squad_name: &str, incoming: IncomingBundle, now_ms: u64) -> Result<Opened, CampaignStoreError> {
+pub async fn open_bundle_as_campaign<S: Store>(
+    store: &S,
+    device: DeviceId,
+    squad_name: &str,
+    incoming: IncomingBundle,
+    now_ms: u64,
+) -> Result<Opened, CampaignStoreError> {
     let id = incoming.header.campaign_id.clone();
     let campaign = bundle_campaign(&incoming).ok_or_else(|| ImportError::NoCampaignRecord { campaign: id.clone() })?;
     let (replica, info) = boot::open_campaign(store, device, Vec::new(), squad_name).await?;

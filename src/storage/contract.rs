@@ -9,9 +9,9 @@
 use super::boot::{self, META_CLOCK, META_DEVICE};
 use super::{Store, BULK_KINDS, BULK_PAGE, META_DOC_COUNT, SCHEMA_VERSION};
 use crate::core::clock::{DeviceId, Stamp};
+use crate::core::default_plan;
 use crate::core::doc::Doc;
 use crate::core::model::{Figure, MilestoneStatus};
-use crate::core::default_plan;
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 use std::future::Future;

@@ -61,7 +61,6 @@ const DOCS: &str = "docs";
 const BULK: &str = "bulk";
 const META: &str = "meta";
 
-
 /// A connection to one IndexedDB database.
 pub struct IdbStore {
     db: Database,
@@ -389,7 +388,11 @@ impl Store for IdbStore {
             // (requests run in order), whose request rides along on it.
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
-                let head = Reflect::get(&req, &JsValue::from_str(HEAD_COUNT)).and_then(|h| Reflect::get(&h, &JsValue::from_str("result"))).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let head = Reflect::get(&req, &JsValue::from_str(HEAD_COUNT))
+                    .and_then(|h| Reflect::get(&h, &JsValue::from_str("result")))
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
                 let pages: Vec<JsValue> = target_result(&ev).dyn_into::<Array>().map(|a| a.to_vec()).unwrap_or_default();
                 let mut bulk = 0u64;
                 for p in &pages {
@@ -450,7 +453,8 @@ impl Store for IdbStore {
             })
         };
         let on_get = {
-            let (stores, raw_tx, state, head, head_at, part_done) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&head), head_at.clone(), part_done.clone());
+            let (stores, raw_tx, state, head, head_at, part_done) =
+                (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&head), head_at.clone(), part_done.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 if state.borrow().error.is_some() {
                     return;
@@ -539,14 +543,19 @@ impl Store for IdbStore {
         // First request for the bulk docs: the key of the page holding the smallest id
         // (the greatest key not above it), if any.
         let on_first_page = {
-            let (stores, raw_tx, state, on_pages, bulk_range) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), on_pages.as_ref().clone(), bulk_range.clone());
+            let (stores, raw_tx, state, on_pages, bulk_range) =
+                (stores.clone(), raw_tx.clone(), Rc::clone(&state), on_pages.as_ref().clone(), bulk_range.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 if state.borrow().error.is_some() {
                     return;
                 }
                 let Some((lo, hi)) = &bulk_range else { return };
                 let cursor = target_result(&ev);
-                let from = if cursor.is_null() || cursor.is_undefined() { JsValue::from_str(lo) } else { Reflect::get(&cursor, &JsValue::from_str("key")).unwrap_or_else(|_| JsValue::from_str(lo)) };
+                let from = if cursor.is_null() || cursor.is_undefined() {
+                    JsValue::from_str(lo)
+                } else {
+                    Reflect::get(&cursor, &JsValue::from_str("key")).unwrap_or_else(|_| JsValue::from_str(lo))
+                };
                 let queued = (|| -> Result<(), JsValue> {
                     let range = key_range("bound", &[from, JsValue::from_str(hi)])?;
                     let keys = call(&stores.bulk, "getAllKeys", &[range.clone()])?;
@@ -635,12 +644,15 @@ fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
     if has(DOCS) && !has(BULK) {
         // Layout ≤ 2 → 3 (see `move_to_layout_3`): the old `docs` steps aside first.
         let raw = JsValue::from(event.clone());
-        let tx = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("transaction"))).map_err(idb::Error::UpdateFailed)?;
+        let tx = Reflect::get(&raw, &JsValue::from_str("target"))
+            .and_then(|t| Reflect::get(&t, &JsValue::from_str("transaction")))
+            .map_err(idb::Error::UpdateFailed)?;
         let old = call(&tx, "objectStore", &[JsValue::from_str(DOCS)]).map_err(idb::Error::UpdateFailed)?;
         Reflect::set(&old, &JsValue::from_str("name"), &JsValue::from_str(DOCS_V2)).map_err(idb::Error::UpdateFailed)?;
         db.create_object_store(DOCS, ObjectStoreParams::new())?;
         db.create_object_store(BULK, ObjectStoreParams::new())?;
-        let raw_db = Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("result"))).map_err(idb::Error::UpdateFailed)?;
+        let raw_db =
+            Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("result"))).map_err(idb::Error::UpdateFailed)?;
         move_to_layout_3(&tx, &raw_db).map_err(idb::Error::UpdateFailed)?;
     }
     for store in [DOCS, BULK, META] {

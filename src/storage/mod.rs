@@ -78,12 +78,48 @@ impl StoreError {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Self::Unavailable(_) => if zh { "浏览器不允许本应用保存数据（可能处于无痕/隐私模式或存储被禁用）。请改用普通窗口打开，或在浏览器设置中允许本网站存储数据。".into() } else { "The browser does not let this app store data (private mode or storage disabled). Open it in a normal window or allow site storage.".into() },
-            Self::QuotaExceeded => if zh { "设备存储空间已满，本次修改未保存。请导出数据备份后清理设备空间，再重试。".into() } else { "Device storage is full; this change was not saved. Export a backup, free space, then retry.".into() },
-            Self::Blocked => if zh { "本应用在另一个标签页中以旧版本打开，数据库无法升级。请关闭其他标签页后刷新本页。".into() } else { "Another tab runs an older version; close other tabs and reload.".into() },
-            Self::NewerSchema { .. } => if zh { "本机数据由更新版本的应用写入，当前版本无法读取。请刷新页面以加载最新版本，数据不会丢失。".into() } else { "Local data was written by a newer app version. Reload to get the latest version; no data is lost.".into() },
-            Self::Corrupt(_) => if zh { "本机数据已损坏，无法读取。请不要清除浏览器数据，并联系州扶贫办技术人员协助恢复。".into() } else { "Local data is damaged and cannot be read. Do not clear browser data; contact support to recover it.".into() },
-            Self::WriteFailed(_) => if zh { "保存失败，本次修改未写入（已有数据不受影响）。请重试；如多次失败，请导出数据备份。".into() } else { "Saving failed; this change was not written (existing data is intact). Retry; if it keeps failing, export a backup.".into() },
+            Self::Unavailable(_) => {
+                if zh {
+                    "浏览器不允许本应用保存数据（可能处于无痕/隐私模式或存储被禁用）。请改用普通窗口打开，或在浏览器设置中允许本网站存储数据。".into()
+                } else {
+                    "The browser does not let this app store data (private mode or storage disabled). Open it in a normal window or allow site storage.".into()
+                }
+            }
+            Self::QuotaExceeded => {
+                if zh {
+                    "设备存储空间已满，本次修改未保存。请导出数据备份后清理设备空间，再重试。".into()
+                } else {
+                    "Device storage is full; this change was not saved. Export a backup, free space, then retry.".into()
+                }
+            }
+            Self::Blocked => {
+                if zh {
+                    "本应用在另一个标签页中以旧版本打开，数据库无法升级。请关闭其他标签页后刷新本页。".into()
+                } else {
+                    "Another tab runs an older version; close other tabs and reload.".into()
+                }
+            }
+            Self::NewerSchema { .. } => {
+                if zh {
+                    "本机数据由更新版本的应用写入，当前版本无法读取。请刷新页面以加载最新版本，数据不会丢失。".into()
+                } else {
+                    "Local data was written by a newer app version. Reload to get the latest version; no data is lost.".into()
+                }
+            }
+            Self::Corrupt(_) => {
+                if zh {
+                    "本机数据已损坏，无法读取。请不要清除浏览器数据，并联系州扶贫办技术人员协助恢复。".into()
+                } else {
+                    "Local data is damaged and cannot be read. Do not clear browser data; contact support to recover it.".into()
+                }
+            }
+            Self::WriteFailed(_) => {
+                if zh {
+                    "保存失败，本次修改未写入（已有数据不受影响）。请重试；如多次失败，请导出数据备份。".into()
+                } else {
+                    "Saving failed; this change was not written (existing data is intact). Retry; if it keeps failing, export a backup.".into()
+                }
+            }
         }
     }
 }
@@ -301,11 +337,7 @@ impl Store for MemoryStore {
 
     async fn load(&self) -> Result<Loaded, StoreError> {
         let inner = self.inner.borrow();
-        let docs = inner
-            .docs
-            .values()
-            .map(|s| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect::<Result<Vec<Doc>, _>>()?;
+        let docs = inner.docs.values().map(|s| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))).collect::<Result<Vec<Doc>, _>>()?;
         Ok(Loaded { docs, meta: inner.meta.clone() })
     }
 

@@ -4,8 +4,8 @@
 //! then opens the chosen store as a cold start does: nothing of the old campaign
 //! stays in memory to be written to the new one.
 
-use super::widgets::text_input;
 use super::platform::{self, BrowserStores, WebPlatform};
+use super::widgets::text_input;
 use super::{use_app, AppState, FormError};
 use crate::app::campaigns as use_case;
 use crate::app::campaigns::Stores as _;
@@ -144,13 +144,20 @@ fn NewCampaignForm(switching: RwSignal<bool>) -> impl IntoView {
     let doc_no = RwSignal::new(String::new());
     let issuer = RwSignal::new(state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.issuer.clone()).unwrap_or_default()));
     let carry_over = RwSignal::new(true);
-    let next_year = state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.year + 1)).filter(|y| YEARS.contains(y)).map(|y| y.to_string()).unwrap_or_default();
+    let next_year =
+        state.snapshot.with_untracked(|s| s.campaign.as_ref().map(|c| c.year + 1)).filter(|y| YEARS.contains(y)).map(|y| y.to_string()).unwrap_or_default();
     let next_year = StoredValue::new(next_year);
     let error = RwSignal::new(None::<String>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let form = NewCampaignForm { name: name.get_untracked(), year: year.get_untracked(), doc_no: doc_no.get_untracked(), issuer: issuer.get_untracked(), carry_over: carry_over.get_untracked() };
+        let form = NewCampaignForm {
+            name: name.get_untracked(),
+            year: year.get_untracked(),
+            doc_no: doc_no.get_untracked(),
+            issuer: issuer.get_untracked(),
+            carry_over: carry_over.get_untracked(),
+        };
         error.set(None);
         switching.set(true);
         spawn_local(async move {

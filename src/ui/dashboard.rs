@@ -5,7 +5,9 @@
 
 use super::{platform, use_app};
 use crate::core::i18n::K;
-use crate::core::report::dashboard::{failures_by_item, layout_bars, layout_lines, milestones_by_phase, problems_by_county, remaining_poor_by_county, value_text, Bars, Lines};
+use crate::core::report::dashboard::{
+    failures_by_item, layout_bars, layout_lines, milestones_by_phase, problems_by_county, remaining_poor_by_county, value_text, Bars, Lines,
+};
 use crate::core::report::Month;
 use leptos::prelude::*;
 
@@ -84,24 +86,35 @@ fn bar_chart(b: Bars, lang: crate::core::i18n::Lang) -> AnyView {
     }
     let l = layout_bars(&b, WIDTH);
     let series = b.series.clone();
-    let labels = b.rows.iter().zip(&l.row_label_y).map(|(r, y)| view! {
-        <text x=l.plot_x - 6.0 y=*y text-anchor="end" class="row-label">{r.label.clone()}</text>
-    }).collect_view();
+    let labels = b
+        .rows
+        .iter()
+        .zip(&l.row_label_y)
+        .map(|(r, y)| {
+            view! {
+                <text x=l.plot_x - 6.0 y=*y text-anchor="end" class="row-label">{r.label.clone()}</text>
+            }
+        })
+        .collect_view();
     let stacked = b.stacked;
-    let rects = l.rects.iter().map(|r| {
-        let name = crate::core::i18n::t(lang, series_key(series.get(r.series).copied().unwrap_or("fail")));
-        let code = series.get(r.series).copied().unwrap_or("fail");
-        let tip = lang.labelled(name, value_text(r.value));
-        // Stacked segments too narrow for their number show it only in the tooltip
-        // (the row's numbers are in the legend order, and zero segments say nothing).
-        let show = !stacked || (r.value > 0.0 && r.w >= 14.0);
-        view! {
-            <g class=format!("bar series-{code}") data-value=value_text(r.value)>
-                <rect x=r.x y=r.y width=r.w.max(0.0) height=r.h><title>{tip}</title></rect>
-                {show.then(|| view! { <text x=r.label_x y=r.label_y class=if stacked { "value inside" } else { "value" }>{value_text(r.value)}</text> })}
-            </g>
-        }
-    }).collect_view();
+    let rects = l
+        .rects
+        .iter()
+        .map(|r| {
+            let name = crate::core::i18n::t(lang, series_key(series.get(r.series).copied().unwrap_or("fail")));
+            let code = series.get(r.series).copied().unwrap_or("fail");
+            let tip = lang.labelled(name, value_text(r.value));
+            // Stacked segments too narrow for their number show it only in the tooltip
+            // (the row's numbers are in the legend order, and zero segments say nothing).
+            let show = !stacked || (r.value > 0.0 && r.w >= 14.0);
+            view! {
+                <g class=format!("bar series-{code}") data-value=value_text(r.value)>
+                    <rect x=r.x y=r.y width=r.w.max(0.0) height=r.h><title>{tip}</title></rect>
+                    {show.then(|| view! { <text x=r.label_x y=r.label_y class=if stacked { "value inside" } else { "value" }>{value_text(r.value)}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
     view! {
         <div>
             {legend(&b.series, lang)}
@@ -120,25 +133,42 @@ fn line_chart(lines: Lines, lang: crate::core::i18n::Lang) -> AnyView {
     }
     let l = layout_lines(&lines, WIDTH, 240.0);
     let (left, right, top, bottom) = l.plot;
-    let ticks = l.ticks.iter().map(|(x, m)| view! {
-        <text x=*x y=bottom + 16.0 text-anchor="middle" class="tick">{lang.month_tick(m.month())}</text>
-    }).collect_view();
-    let paths = l.paths.iter().enumerate().map(|(i, p)| {
-        let d = p.points.iter().enumerate().map(|(j, (x, y, _))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { "L" })).collect::<Vec<_>>().join(" ");
-        let last = p.points.last().copied();
-        let label_y = p.label_y;
-        let label = p.label.clone();
-        let dots = p.points.iter().map(|(x, y, v)| view! {
-            <circle cx=*x cy=*y r="3"><title>{lang.labelled(&label, value_text(*v))}</title></circle>
-        }).collect_view();
-        view! {
-            <g class=format!("line line-{i}") data-label=p.label.clone()>
-                <path d=d fill="none"/>
-                {dots}
-                {last.map(|(x, _, v)| view! { <text x=x + 6.0 y=label_y class="value">{format!("{} {}", p.label, value_text(v))}</text> })}
-            </g>
-        }
-    }).collect_view();
+    let ticks = l
+        .ticks
+        .iter()
+        .map(|(x, m)| {
+            view! {
+                <text x=*x y=bottom + 16.0 text-anchor="middle" class="tick">{lang.month_tick(m.month())}</text>
+            }
+        })
+        .collect_view();
+    let paths = l
+        .paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let d = p.points.iter().enumerate().map(|(j, (x, y, _))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { "L" })).collect::<Vec<_>>().join(" ");
+            let last = p.points.last().copied();
+            let label_y = p.label_y;
+            let label = p.label.clone();
+            let dots = p
+                .points
+                .iter()
+                .map(|(x, y, v)| {
+                    view! {
+                        <circle cx=*x cy=*y r="3"><title>{lang.labelled(&label, value_text(*v))}</title></circle>
+                    }
+                })
+                .collect_view();
+            view! {
+                <g class=format!("line line-{i}") data-label=p.label.clone()>
+                    <path d=d fill="none"/>
+                    {dots}
+                    {last.map(|(x, _, v)| view! { <text x=x + 6.0 y=label_y class="value">{format!("{} {}", p.label, value_text(v))}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
     view! {
         <svg viewBox=format!("0 0 {} {}", l.width, l.height) width="100%" role="img">
             <line x1=left y1=bottom x2=right y2=bottom class="axis"/>

@@ -23,7 +23,9 @@
 
 use super::print::PrintFooter;
 use super::{platform, use_app, ExportMenu, ExportWhat};
-use crate::core::fieldwork::form::{list_window, sort_code, sort_from_code, sort_label, status_filter_code, status_filter_label, status_tab_count, SORTS, STATUS_TABS};
+use crate::core::fieldwork::form::{
+    list_window, sort_code, sort_from_code, sort_label, status_filter_code, status_filter_label, status_tab_count, SORTS, STATUS_TABS,
+};
 use crate::core::fieldwork::ledger::{LedgerQuery, LedgerView as View};
 use crate::core::fieldwork::{LedgerRow, ProblemSource};
 use crate::core::i18n::K;
@@ -260,7 +262,8 @@ pub fn LedgerView() -> impl IntoView {
 fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
     let state = use_app();
     let lang = state.lang.get_untracked();
-    let key: Vec<_> = rows.iter().map(|r| (&r.id, r.status.code(), &r.description, &r.responsible_unit, &r.responsible_person, r.deadline, r.overdue)).collect();
+    let key: Vec<_> =
+        rows.iter().map(|r| (&r.id, r.status.code(), &r.description, &r.responsible_unit, &r.responsible_person, r.deadline, r.overdue)).collect();
     let hash = crate::core::report::print_hash(&key);
     let unit = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
     let shown = rows.len();

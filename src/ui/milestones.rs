@@ -3,9 +3,9 @@
 
 use super::plan_edit::{Editing, MilestoneEditor, PhaseEditor};
 use super::{platform, use_app, FormError};
-use crate::core::plan_edit::{MilestoneForm, PhaseForm};
 use crate::core::i18n::{status_key, K};
 use crate::core::model::{MilestoneStatus, Scope};
+use crate::core::plan_edit::{MilestoneForm, PhaseForm};
 use crate::core::snapshot::{milestone_timing, Timing};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -66,7 +66,17 @@ pub fn MilestonesView() -> impl IntoView {
 }
 
 #[component]
-fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items: Vec<String>, scope: Option<String>, timing: Timing, status: MilestoneStatus, on_edit: Callback<()>) -> impl IntoView {
+fn MilestoneItem(
+    id: String,
+    label: String,
+    due: String,
+    text: String,
+    sub_items: Vec<String>,
+    scope: Option<String>,
+    timing: Timing,
+    status: MilestoneStatus,
+    on_edit: Callback<()>,
+) -> impl IntoView {
     let state = use_app();
     let error = RwSignal::new(None::<String>);
     let mid = StoredValue::new(id.clone());
@@ -76,7 +86,8 @@ fn MilestoneItem(id: String, label: String, due: String, text: String, sub_items
             let res = state
                 .save(|r, now| {
                     let snap = r.snapshot();
-                    let mut m = snap.milestone(&mid.get_value()).cloned().ok_or_else(|| crate::core::validate::ValidationError::UnknownPhase(mid.get_value()))?;
+                    let mut m =
+                        snap.milestone(&mid.get_value()).cloned().ok_or_else(|| crate::core::validate::ValidationError::UnknownPhase(mid.get_value()))?;
                     m.status = new_status;
                     snap.validate_milestone(&m)?;
                     Ok(r.stage_save(&[m], now))

@@ -60,11 +60,19 @@ pub fn DataLossBanner() -> impl IntoView {
     move || {
         state.lost.get().map(|lost| {
             let (text, facts) = match lost {
-                LostData::Evicted { records, last_commit_ms } => (
-                    K::LostEvicted,
-                    { let l = state.lang.get(); format!("{}{}{}", l.labelled(state.t(K::LostBefore), records), l.semicolon(), l.labelled(state.t(K::LostLastSave), platform::format_ms(last_commit_ms))) },
-                ),
-                LostData::Missing { recorded, found } => (K::LostMissing, { let l = state.lang.get(); format!("{}{}{}", l.labelled(state.t(K::LostBefore), recorded), l.semicolon(), l.labelled(state.t(K::LostNow), found)) }),
+                LostData::Evicted { records, last_commit_ms } => (K::LostEvicted, {
+                    let l = state.lang.get();
+                    format!(
+                        "{}{}{}",
+                        l.labelled(state.t(K::LostBefore), records),
+                        l.semicolon(),
+                        l.labelled(state.t(K::LostLastSave), platform::format_ms(last_commit_ms))
+                    )
+                }),
+                LostData::Missing { recorded, found } => (K::LostMissing, {
+                    let l = state.lang.get();
+                    format!("{}{}{}", l.labelled(state.t(K::LostBefore), recorded), l.semicolon(), l.labelled(state.t(K::LostNow), found))
+                }),
             };
             view! {
                 <div class="banner error no-print" role="alert" data-testid="data-lost">

@@ -5,14 +5,14 @@
 use super::widgets::{text_input, EditorActions};
 use super::{use_app, AppState, FormError};
 use crate::app::UserError;
-use crate::core::replica::{Change, Replica};
-use crate::core::validate::ValidationError;
 use crate::core::i18n::K;
 use crate::core::plan_edit::{
-    parties_code, stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_delete_requirement, stage_save_county, stage_save_milestone, stage_save_phase,
-    stage_save_requirement, CountyForm, MilestoneForm, PhaseForm, RequirementForm, PARTIES,
+    parties_code, stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_delete_requirement, stage_save_county, stage_save_milestone,
+    stage_save_phase, stage_save_requirement, CountyForm, MilestoneForm, PhaseForm, RequirementForm, PARTIES,
 };
+use crate::core::replica::{Change, Replica};
 use crate::core::report::{Parties, Schedule};
+use crate::core::validate::ValidationError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -83,7 +83,13 @@ fn editor<F: Clone + Send + Sync + 'static>(form: F, id: Option<String>, on_done
     }
 }
 
-fn text_area<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
+fn text_area<F: Clone + Send + Sync + 'static>(
+    form: RwSignal<F>,
+    key: K,
+    testid: &'static str,
+    get: fn(&F) -> &String,
+    set: fn(&mut F, String),
+) -> impl IntoView {
     let state = use_app();
     view! {
         <label class="wide">{move || state.t(key)}
@@ -126,17 +132,24 @@ pub fn MilestoneEditor(form: MilestoneForm, on_done: Callback<()>) -> impl IntoV
             (o, state.t(K::ScopeAll).to_owned())
         });
         opts.insert(0, (String::new(), all));
-        opts.into_iter().map(|(code, name)| {
-            let sel = code == chosen;
-            view! { <option value=code selected=sel>{name}</option> }
-        }).collect_view()
+        opts.into_iter()
+            .map(|(code, name)| {
+                let sel = code == chosen;
+                view! { <option value=code selected=sel>{name}</option> }
+            })
+            .collect_view()
     };
     let phases = move || {
         let chosen = form.with(|f| f.phase_id.clone());
-        state.snapshot.with(|s| s.phases.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>()).into_iter().map(|(id, name)| {
-            let sel = id == chosen;
-            view! { <option value=id selected=sel>{name}</option> }
-        }).collect_view()
+        state
+            .snapshot
+            .with(|s| s.phases.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>())
+            .into_iter()
+            .map(|(id, name)| {
+                let sel = id == chosen;
+                view! { <option value=id selected=sel>{name}</option> }
+            })
+            .collect_view()
     };
     view! {
         <form class="form editor" data-testid="milestone-form" on:submit=ed.on_submit()>
@@ -244,14 +257,17 @@ fn RequirementEditor(form: RequirementForm, on_done: Callback<()>) -> impl IntoV
     let Editor { form, error, is_new, .. } = ed;
     let parties = move || {
         let chosen = form.with(|f| f.parties.clone());
-        PARTIES.into_iter().map(|p| {
-            let key = match p {
-                Parties::Counties => K::PartiesCounties,
-                Parties::PrefectureTargets => K::PartiesTargets,
-                Parties::CountiesAndPrefectureTargets => K::PartiesBoth,
-            };
-            view! { <option value=parties_code(p) selected=parties_code(p) == chosen>{move || state.t(key)}</option> }
-        }).collect_view()
+        PARTIES
+            .into_iter()
+            .map(|p| {
+                let key = match p {
+                    Parties::Counties => K::PartiesCounties,
+                    Parties::PrefectureTargets => K::PartiesTargets,
+                    Parties::CountiesAndPrefectureTargets => K::PartiesBoth,
+                };
+                view! { <option value=parties_code(p) selected=parties_code(p) == chosen>{move || state.t(key)}</option> }
+            })
+            .collect_view()
     };
     let monthly = move || form.with(|f| f.monthly);
     view! {

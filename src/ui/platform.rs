@@ -175,10 +175,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 fn fill_random(buf: &mut [u8]) {
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(buf).ok())
-        .is_some();
+    let filled = web_sys::window().and_then(|w| w.crypto().ok()).and_then(|c| c.get_random_values_with_u8_array(buf).ok()).is_some();
     if !filled {
         for b in buf.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;

@@ -96,7 +96,11 @@ pub fn ReportBoard(month: Option<Month>) -> impl IntoView {
         let empty = || crate::core::report::Board { month, due: month.due_date(20), rows: Vec::new(), summary: Default::default() };
         board.with_untracked(|b| reporting_status_sheet(&b.clone().unwrap_or_else(empty), today))
     });
-    let hash = Signal::derive(move || board.with(|b| b.as_ref().map(|b| print_hash(&b.rows.iter().map(|r| (&r.report_id, r.submitted_on, r.feedback_on)).collect::<Vec<_>>())).unwrap_or_default()));
+    let hash = Signal::derive(move || {
+        board.with(|b| {
+            b.as_ref().map(|b| print_hash(&b.rows.iter().map(|r| (&r.report_id, r.submitted_on, r.feedback_on)).collect::<Vec<_>>())).unwrap_or_default()
+        })
+    });
     view! {
         <section class="view print-landscape" data-testid="view-reports">
             <div class="view-head">
@@ -243,7 +247,8 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let status = Memo::new(move |_| report.with(|r| r.as_ref().map_or(ReportStatus::Draft, |r| r.status())));
     // Submitted reports show the figures they were submitted with.
-    let figures = Signal::derive(move || report.with(|r| r.as_ref().and_then(|r| r.figures.clone())).or_else(|| figures_now.with(|f| f.of(&subj.get_value()).cloned())));
+    let figures =
+        Signal::derive(move || report.with(|r| r.as_ref().and_then(|r| r.figures.clone())).or_else(|| figures_now.with(|f| f.of(&subj.get_value()).cloned())));
     let hash = Signal::derive(move || report.with(|r| figures.with(|f| print_hash(&(subj.get_value(), month, r, f)))));
     let draft = move || ReportDraft { analysis: analysis.get_untracked(), report: text.get_untracked(), author: author.get_untracked() };
 
@@ -357,7 +362,12 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
 /// A report's analysis, report and author as read-only text (a submitted report, or a
 /// draft on paper).
 #[component]
-fn ReportTexts(class: &'static str, #[prop(into)] analysis: Signal<String>, #[prop(into)] report: Signal<String>, #[prop(into)] author: Signal<String>) -> impl IntoView {
+fn ReportTexts(
+    class: &'static str,
+    #[prop(into)] analysis: Signal<String>,
+    #[prop(into)] report: Signal<String>,
+    #[prop(into)] author: Signal<String>,
+) -> impl IntoView {
     let state = use_app();
     view! {
         <div class=class>
@@ -393,7 +403,9 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
                     .targets
                     .iter()
                     .filter(|t| t.county_id == c)
-                    .filter_map(|t| r.targets.get(&t.id).map(|f| (s.target_label(t), Route::Report { subject: Subject::Target(t.id.clone()), month }.to_hash(), f.clone())))
+                    .filter_map(|t| {
+                        r.targets.get(&t.id).map(|f| (s.target_label(t), Route::Report { subject: Subject::Target(t.id.clone()), month }.to_hash(), f.clone()))
+                    })
                     .collect::<Vec<_>>(),
                 None => s
                     .counties
@@ -403,14 +415,23 @@ pub fn RollupPage(month: Month, county: Option<String>) -> impl IntoView {
             })
         })
     });
-    let total = Signal::derive(move || figs.with(|r| match county.get_value() {
-        Some(c) => r.counties.get(&c).cloned(),
-        None => Some(r.prefecture.clone()),
-    }));
-    let export = ExportWhat::sheet("rollup", ExportKind::Rollup, move || figs.with_untracked(|r| state.snapshot.with_untracked(|s| rollup_sheet(r, s, county.get_value().as_deref()))));
+    let total = Signal::derive(move || {
+        figs.with(|r| match county.get_value() {
+            Some(c) => r.counties.get(&c).cloned(),
+            None => Some(r.prefecture.clone()),
+        })
+    });
+    let export = ExportWhat::sheet("rollup", ExportKind::Rollup, move || {
+        figs.with_untracked(|r| state.snapshot.with_untracked(|s| rollup_sheet(r, s, county.get_value().as_deref())))
+    });
     let hash = Signal::derive(move || lines.with(|l| print_hash(&(month, l.iter().map(|(n, _, f)| (n, f)).collect::<Vec<_>>()))));
     let cells = |f: &MonthFigures| {
-        let remaining = f.population.iter().find(|l| l.metric == Metric::RemainingPoor).map(|l| format!("{} → {}", format_figure(l.metric, l.then), format_figure(l.metric, l.now))).unwrap_or_else(|| "—".to_owned());
+        let remaining = f
+            .population
+            .iter()
+            .find(|l| l.metric == Metric::RemainingPoor)
+            .map(|l| format!("{} → {}", format_figure(l.metric, l.then), format_figure(l.metric, l.now)))
+            .unwrap_or_else(|| "—".to_owned());
         view! {
             <td>{f.visits.total}</td><td>{f.visits.households}</td><td>{f.checks.percent_text()}</td>
             <td>{f.problems.opened}</td><td>{f.problems.closed}</td><td>{f.problems.open_at_end}</td><td>{f.problems.overdue}</td>

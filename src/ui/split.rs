@@ -17,7 +17,7 @@
 //!
 //! On a native target the macro calls the functions directly (nothing to load).
 
-use super::{checklist, dashboard, milestones, problems, reports, settings, sync, targets, use_app, visits, ledger};
+use super::{checklist, dashboard, ledger, milestones, problems, reports, settings, sync, targets, use_app, visits};
 use crate::core::i18n::K;
 use crate::core::route::{CodeGroup, Route};
 use leptos::prelude::*;

@@ -94,7 +94,14 @@ fn ExportPanel() -> impl IntoView {
             let squad_name = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
             busy.set(Some(if passphrase.is_empty() { K::Writing } else { K::Encrypting }));
             platform::yield_to_browser().await;
-            let req = ExportRequest { scope, recipient: recipient_id, squad_name, created_ms: platform::now_ms(), date: platform::today(), bundle_id: platform::random_bytes() };
+            let req = ExportRequest {
+                scope,
+                recipient: recipient_id,
+                squad_name,
+                created_ms: platform::now_ms(),
+                date: platform::today(),
+                bundle_id: platform::random_bytes(),
+            };
             let Some(session) = state.session() else { return busy.set(None) };
             let outcome = session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await;
             busy.set(None);
@@ -102,7 +109,11 @@ fn ExportPanel() -> impl IntoView {
                 Ok(done) => match platform::download(&done.file.file_name, &done.bytes, JSON_MIME) {
                     Ok(()) => {
                         let total: u64 = done.file.counts.values().sum();
-                        result.set(Some(format!("{}{}", lang.labelled(t(lang, K::Exported), &done.file.file_name), lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), done.bytes.len() as f64 / 1024.0)))));
+                        result.set(Some(format!(
+                            "{}{}",
+                            lang.labelled(t(lang, K::Exported), &done.file.file_name),
+                            lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), done.bytes.len() as f64 / 1024.0))
+                        )));
                     }
                     Err(e) => error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e)))),
                 },
@@ -162,7 +173,6 @@ fn ExportPanel() -> impl IntoView {
         </section>
     }
 }
-
 
 /// Whether this page has rehearsed the import ([`warmup`]).
 static REHEARSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -283,7 +293,11 @@ fn ImportPanel() -> impl IntoView {
                     match session.apply_receipt(&state, &receipt).await {
                         Ok(out) => {
                             let seqs = out.newly_acknowledged.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(lang.list_sep());
-                            result.set(Some(format!("{} {}", t(lang, K::ReceiptApplied), lang.labelled(&out.squad_name, if seqs.is_empty() { t(lang, K::NoneChosen).to_owned() } else { seqs }))));
+                            result.set(Some(format!(
+                                "{} {}",
+                                t(lang, K::ReceiptApplied),
+                                lang.labelled(&out.squad_name, if seqs.is_empty() { t(lang, K::NoneChosen).to_owned() } else { seqs })
+                            )));
                         }
                         Err(e) => error.set(Some(e.message(lang))),
                     }
@@ -356,9 +370,10 @@ fn ImportPanel() -> impl IntoView {
             match outcome {
                 Ok(done) => {
                     let totals = done.totals;
-                    let counts = [(K::ColNew, totals.new), (K::ColChanged, totals.changed), (K::ColDeleted, totals.deleted), (K::ColConflicting, totals.conflicting)]
-                        .map(|(k, n)| format!("{} {n}", t(lang, k)))
-                        .join(lang.comma());
+                    let counts =
+                        [(K::ColNew, totals.new), (K::ColChanged, totals.changed), (K::ColDeleted, totals.deleted), (K::ColConflicting, totals.conflicting)]
+                            .map(|(k, n)| format!("{} {n}", t(lang, k)))
+                            .join(lang.comma());
                     result.set(Some(format!("{} — {counts}", lang.labelled(t(lang, K::Imported), format!("{} #{}", done.squad_name, done.seq)))));
                     receipt_for.set(Some(done.source_device));
                     reset();
@@ -446,7 +461,10 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         .kinds
         .iter()
         .map(|(kind, c)| {
-            let name = { let kind = kind.clone(); move || kind_name(state.lang.get(), &kind).to_owned() };
+            let name = {
+                let kind = kind.clone();
+                move || kind_name(state.lang.get(), &kind).to_owned()
+            };
             view! {
                 <tr data-testid=format!("preview-kind-{kind}")>
                     <th scope="row">{name}</th>

@@ -22,7 +22,9 @@ pub fn TargetList(filter: TargetFilter) -> impl IntoView {
         platform::navigate(&Route::Targets(nf).to_hash());
     };
     let county_opts = move || {
-        state.snapshot.with(|s| s.counties.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>())
+        state
+            .snapshot
+            .with(|s| s.counties.iter().map(|c| (c.id.clone(), c.name.clone())).collect::<Vec<_>>())
             .into_iter()
             .map(|(id, name)| {
                 let sel = f.with_value(|f| f.county.as_deref() == Some(id.as_str()));
@@ -364,7 +366,13 @@ fn FiguresPanel(id: String) -> impl IntoView {
                     let t = snap.target(&id.get_value()).ok_or_else(|| ValidationError::UnknownTarget(id.get_value()))?;
                     let v = validate::parse_figure(t.kind.metric(), &value.get_untracked())?;
                     let on = validate::parse_date(&date.get_untracked())?;
-                    let f = Figure { id: r.new_id("f", now), target_id: t.id.clone(), measured_on: on, value: v, source: state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default()) };
+                    let f = Figure {
+                        id: r.new_id("f", now),
+                        target_id: t.id.clone(),
+                        measured_on: on,
+                        value: v,
+                        source: state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default()),
+                    };
                     snap.validate_figure(&f)?;
                     Ok(r.stage_save(&[f], now))
                 })

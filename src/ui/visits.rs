@@ -22,8 +22,8 @@
 //!   data-status), `pass-rate-overall`, `pass-rate-<group code>`
 
 use super::{platform, use_app, AppState, FormError};
-use crate::core::fieldwork::checklist::items_for_visit;
 use crate::core::calendar::format_time_ms;
+use crate::core::fieldwork::checklist::items_for_visit;
 use crate::core::fieldwork::form::{gps_text, GpsError, VisitForm};
 use crate::core::fieldwork::target_page::{target_pass_rate, visit_timeline};
 use crate::core::fieldwork::visit::{stage_answer, stage_clear_answer, stage_save_visit, stage_submit_visit};

@@ -90,7 +90,14 @@ pub fn EditorActions(prefix: &'static str, is_new: bool, delete_label: K, on_can
 }
 
 /// A text input bound to one field of a form signal.
-pub fn text_input<F: Clone + Send + Sync + 'static>(form: RwSignal<F>, key: K, testid: &'static str, kind: &'static str, get: fn(&F) -> &String, set: fn(&mut F, String)) -> impl IntoView {
+pub fn text_input<F: Clone + Send + Sync + 'static>(
+    form: RwSignal<F>,
+    key: K,
+    testid: &'static str,
+    kind: &'static str,
+    get: fn(&F) -> &String,
+    set: fn(&mut F, String),
+) -> impl IntoView {
     let state = use_app();
     view! {
         <label>{move || state.t(key)}

@@ -7,10 +7,10 @@ use duzhan::core::bundle::import::{preview_counts, read_bundle};
 use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
+use duzhan::core::default_plan;
 use duzhan::core::doc::Doc;
 use duzhan::core::replica::Replica;
 use std::sync::OnceLock;
-use duzhan::core::default_plan;
 
 /// A device as the tests see it: its replica, ledger and a counter for randomness.
 #[derive(Clone, Debug)]
@@ -32,7 +32,9 @@ impl Device {
 
     /// A device holding the given docs (from the embedded default) as after first run.
     pub fn with_docs(id: &str, docs: Vec<Doc>) -> Device {
-        Device { replica: Replica::from_parts(docs, Hlc::new(DeviceId(id.to_owned()))), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
+        Device {
+            replica: Replica::from_parts(docs, Hlc::new(DeviceId(id.to_owned()))), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0
+        }
     }
 
     /// A device with no data at all.

@@ -67,98 +67,252 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
     c.push(("not-utf8.json", [&small[..40], &[0xff, 0xfe, 0x00][..], &small[40..]].concat(), "not_utf8", None));
     c.push(("truncated-half.json", small[..small.len() / 2].to_vec(), "truncated", None));
     c.push(("truncated-last-byte.json", small[..small.len() - 1].to_vec(), "truncated", None));
-    c.push(("truncated-mid-character.json", {
-        let i = small.windows(3).position(|w| std::str::from_utf8(w).is_ok_and(|s| s.chars().count() == 1 && s.len() == 3)).unwrap();
-        small[..i + 1].to_vec()
-    }, "truncated", None));
-    c.push(("malformed.json", { let mut b = small.clone(); let i = b.iter().position(|x| *x == b':').unwrap(); b[i] = b';'; b }, "malformed", None));
+    c.push((
+        "truncated-mid-character.json",
+        {
+            let i = small.windows(3).position(|w| std::str::from_utf8(w).is_ok_and(|s| s.chars().count() == 1 && s.len() == 3)).unwrap();
+            small[..i + 1].to_vec()
+        },
+        "truncated",
+        None,
+    ));
+    c.push((
+        "malformed.json",
+        {
+            let mut b = small.clone();
+            let i = b.iter().position(|x| *x == b':').unwrap();
+            b[i] = b';';
+            b
+        },
+        "malformed",
+        None,
+    ));
     c.push(("trailing-garbage.json", [&small[..], b"}"].concat(), "malformed", None));
     c.push(("deep-nesting.json", "[".repeat(10_000).into_bytes(), "too_deep", None));
-    c.push(("deep-nesting-in-a-value.json", {
-        let mut v = sv.clone();
-        doc_mut(&mut v, "fig-a-1")["fields"]["source"]["v"] = serde_json::from_str(&format!("{}{}", "[".repeat(100), "]".repeat(100))).unwrap();
-        text(&v)
-    }, "too_deep", None));
+    c.push((
+        "deep-nesting-in-a-value.json",
+        {
+            let mut v = sv.clone();
+            doc_mut(&mut v, "fig-a-1")["fields"]["source"]["v"] = serde_json::from_str(&format!("{}{}", "[".repeat(100), "]".repeat(100))).unwrap();
+            text(&v)
+        },
+        "too_deep",
+        None,
+    ));
     c.push(("top-level-array.json", b"[1,2,3]".to_vec(), "not_duzhan_file", None));
     c.push(("not-duzhan.json", br#"{"hello":"world"}"#.to_vec(), "not_duzhan_file", None));
-    c.push(("unknown-format.json", { let mut v = sv.clone(); v["format"] = "duzhan-backup".into(); text(&v) }, "unknown_format", None));
+    c.push((
+        "unknown-format.json",
+        {
+            let mut v = sv.clone();
+            v["format"] = "duzhan-backup".into();
+            text(&v)
+        },
+        "unknown_format",
+        None,
+    ));
     c.push(("wrong-version.json", edit(&small, |v| v["version"] = 2.into()), "unsupported_version", None));
-    c.push(("version-as-text.json", { let mut v = sv.clone(); v["version"] = "1".into(); text(&v) }, "unsupported_version", None));
-    c.push(("version-missing.json", { let mut v = sv.clone(); v.as_object_mut().unwrap().remove("version"); text(&v) }, "schema", None));
-    c.push(("unknown-member.json", { let mut v = sv.clone(); v["comment"] = "hand edited".into(); text(&v) }, "schema", None));
-    c.push(("missing-member.json", { let mut v = sv.clone(); v.as_object_mut().unwrap().remove("seq"); text(&v) }, "schema", None));
-    c.push(("checksum-mismatch.json", { let mut v = sv.clone(); v["sha256"] = "0".repeat(64).into(); text(&v) }, "checksum_mismatch", None));
+    c.push((
+        "version-as-text.json",
+        {
+            let mut v = sv.clone();
+            v["version"] = "1".into();
+            text(&v)
+        },
+        "unsupported_version",
+        None,
+    ));
+    c.push((
+        "version-missing.json",
+        {
+            let mut v = sv.clone();
+            v.as_object_mut().unwrap().remove("version");
+            text(&v)
+        },
+        "schema",
+        None,
+    ));
+    c.push((
+        "unknown-member.json",
+        {
+            let mut v = sv.clone();
+            v["comment"] = "hand edited".into();
+            text(&v)
+        },
+        "schema",
+        None,
+    ));
+    c.push((
+        "missing-member.json",
+        {
+            let mut v = sv.clone();
+            v.as_object_mut().unwrap().remove("seq");
+            text(&v)
+        },
+        "schema",
+        None,
+    ));
+    c.push((
+        "checksum-mismatch.json",
+        {
+            let mut v = sv.clone();
+            v["sha256"] = "0".repeat(64).into();
+            text(&v)
+        },
+        "checksum_mismatch",
+        None,
+    ));
     c.push(("hand-edited-value.json", String::from_utf8(small.clone()).unwrap().replace("入户核查", "入户核査").into_bytes(), "checksum_mismatch", None));
     c.push(("hand-edited-header.json", String::from_utf8(small.clone()).unwrap().replace("小分队d-a", "小分队d-b").into_bytes(), "checksum_mismatch", None));
-    c.push(("counts-mismatch.json", { let mut v = sv.clone(); v["counts"]["figure"] = 5.into(); reseal(&v.to_string()).unwrap() }, "counts_mismatch", None));
+    c.push((
+        "counts-mismatch.json",
+        {
+            let mut v = sv.clone();
+            v["counts"]["figure"] = 5.into();
+            reseal(&v.to_string()).unwrap()
+        },
+        "counts_mismatch",
+        None,
+    ));
     c.push(("long-string.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["source"]["v"] = "长".repeat(30_000).into()), "string_too_long", None));
     c.push(("invalid-id.json", edit(&small, |v| doc_mut(v, "fig-a-1")["id"] = "<script>alert(1)</script>".into()), "invalid_id", None));
     c.push(("invalid-kind.json", edit(&small, |v| doc_mut(v, "fig-a-1")["kind"] = "Figure!".into()), "invalid_id", None));
     c.push(("invalid-device-id.json", edit(&small, |v| v["source"]["device_id"] = "d a".into()), "invalid_id", None));
-    c.push(("duplicate-id.json", edit(&small, |v| {
-        let d = doc_mut(v, "fig-a-1").clone();
-        v["payload"]["docs"].as_array_mut().unwrap().push(d);
-    }), "duplicate_id", None));
+    c.push((
+        "duplicate-id.json",
+        edit(&small, |v| {
+            let d = doc_mut(v, "fig-a-1").clone();
+            v["payload"]["docs"].as_array_mut().unwrap().push(d);
+        }),
+        "duplicate_id",
+        None,
+    ));
     c.push(("future-stamp.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["s"]["wall"] = json!(9_999_999_999_999u64)), "invalid_stamp", None));
-    c.push(("impossible-merge-state.json", edit(&small, |v| {
-        let f = &mut doc_mut(v, "fig-a-1")["fields"]["value"];
-        let mut newer = f["s"].clone();
-        newer["dev"] = "d-zzz".into();
-        newer["wall"] = json!(newer["wall"].as_u64().unwrap() + 1);
-        f["alt"] = json!({"d-zzz": {"s": newer, "v": 1.0}});
-    }), "invalid_stamp", None));
+    c.push((
+        "impossible-merge-state.json",
+        edit(&small, |v| {
+            let f = &mut doc_mut(v, "fig-a-1")["fields"]["value"];
+            let mut newer = f["s"].clone();
+            newer["dev"] = "d-zzz".into();
+            newer["wall"] = json!(newer["wall"].as_u64().unwrap() + 1);
+            f["alt"] = json!({"d-zzz": {"s": newer, "v": 1.0}});
+        }),
+        "invalid_stamp",
+        None,
+    ));
     c.push(("invalid-date.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = "2020-02-30".into()), "invalid_record", None));
     c.push(("wrong-type.json", edit(&small, |v| doc_mut(v, "seed-target-xiaohe")["fields"]["table_row"]["v"] = "二".into()), "invalid_record", None));
-    c.push(("deleted-not-boolean.json", edit(&small, |v| {
-        let s = doc_mut(v, "fig-a-1")["fields"]["value"]["s"].clone();
-        doc_mut(v, "fig-a-1")["fields"]["_deleted"] = json!({"s": s, "v": "yes"});
-    }), "invalid_record", None));
+    c.push((
+        "deleted-not-boolean.json",
+        edit(&small, |v| {
+            let s = doc_mut(v, "fig-a-1")["fields"]["value"]["s"].clone();
+            doc_mut(v, "fig-a-1")["fields"]["_deleted"] = json!({"s": s, "v": "yes"});
+        }),
+        "invalid_record",
+        None,
+    ));
     c.push(("negative-figure.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(-3.0)), "invalid_value", None));
     c.push(("nan-figure.json", String::from_utf8(small.clone()).unwrap().replace("\"v\":12.5", "\"v\":NaN").into_bytes(), "malformed", None));
     c.push(("infinite-figure.json", String::from_utf8(small.clone()).unwrap().replace("\"v\":12.5", "\"v\":1e999").into_bytes(), "malformed", None));
     c.push(("nan-text-figure.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = "NaN".into()), "invalid_record", None));
-    c.push(("dangling-reference.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["target_id"]["v"] = "seed-target-nowhere".into()), "dangling_reference", None));
-    c.push(("dangling-county.json", edit(&small, |v| doc_mut(v, "seed-target-xiaohe")["fields"]["county_id"]["v"] = "seed-county-atlantis".into()), "dangling_reference", None));
-    c.push(("reference-to-wrong-kind.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["target_id"]["v"] = "seed-county-wuding".into()), "dangling_reference", None));
+    c.push((
+        "dangling-reference.json",
+        edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["target_id"]["v"] = "seed-target-nowhere".into()),
+        "dangling_reference",
+        None,
+    ));
+    c.push((
+        "dangling-county.json",
+        edit(&small, |v| doc_mut(v, "seed-target-xiaohe")["fields"]["county_id"]["v"] = "seed-county-atlantis".into()),
+        "dangling_reference",
+        None,
+    ));
+    c.push((
+        "reference-to-wrong-kind.json",
+        edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["target_id"]["v"] = "seed-county-wuding".into()),
+        "dangling_reference",
+        None,
+    ));
     c.push(("kind-mismatch.json", edit(&small, |v| doc_mut(v, "fig-a-1")["id"] = "seed-person-01".into()), "kind_mismatch", None));
-    c.push(("wrong-campaign.json", edit(&full, |v| {
-        v["campaign_id"] = "campaign-2021".into();
-        doc_mut(v, "seed-campaign-2020")["id"] = "campaign-2021".into();
-    }), "wrong_campaign", None));
-    c.push(("receipt.json", {
-        let o = office();
-        make_receipt(&o.replica, &o.ledger, &ReceiptRequest { for_device: None, squad_name: "州扶贫办".into(), created_ms: 1, date: date(), receipt_id: [3; 16] }).unwrap().bytes
-    }, "receipt_not_bundle", None));
+    c.push((
+        "wrong-campaign.json",
+        edit(&full, |v| {
+            v["campaign_id"] = "campaign-2021".into();
+            doc_mut(v, "seed-campaign-2020")["id"] = "campaign-2021".into();
+        }),
+        "wrong_campaign",
+        None,
+    ));
+    c.push((
+        "receipt.json",
+        {
+            let o = office();
+            make_receipt(
+                &o.replica,
+                &o.ledger,
+                &ReceiptRequest { for_device: None, squad_name: "州扶贫办".into(), created_ms: 1, date: date(), receipt_id: [3; 16] },
+            )
+            .unwrap()
+            .bytes
+        },
+        "receipt_not_bundle",
+        None,
+    ));
     let params = |p| EncryptParams { passphrase: p, salt: [4; 16], nonce: [5; 12], iterations: 1000 };
     let sealed = encrypt(&small, &params("正确的密码")).unwrap();
     c.push(("encrypted-no-passphrase.json", sealed.clone(), "passphrase_required", None));
     c.push(("encrypted-wrong-passphrase.json", sealed.clone(), "wrong_passphrase", Some("错误的密码")));
-    c.push(("encrypted-tampered-nonce.json", {
-        let mut v: Value = serde_json::from_slice(&sealed).unwrap();
-        v["cipher"]["nonce"] = "BQUFBQUFBQUFBQUG".into();
-        text(&v)
-    }, "tampered", Some("正确的密码")));
-    c.push(("encrypted-unknown-cipher.json", {
-        let mut v: Value = serde_json::from_slice(&sealed).unwrap();
-        v["cipher"]["alg"] = "rot13".into();
-        text(&v)
-    }, "unsupported_cipher", Some("正确的密码")));
-    c.push(("encrypted-too-many-iterations.json", {
-        let mut v: Value = serde_json::from_slice(&sealed).unwrap();
-        v["kdf"]["iterations"] = json!(4_000_000_000u64);
-        text(&v)
-    }, "weak_kdf", Some("正确的密码")));
+    c.push((
+        "encrypted-tampered-nonce.json",
+        {
+            let mut v: Value = serde_json::from_slice(&sealed).unwrap();
+            v["cipher"]["nonce"] = "BQUFBQUFBQUFBQUG".into();
+            text(&v)
+        },
+        "tampered",
+        Some("正确的密码"),
+    ));
+    c.push((
+        "encrypted-unknown-cipher.json",
+        {
+            let mut v: Value = serde_json::from_slice(&sealed).unwrap();
+            v["cipher"]["alg"] = "rot13".into();
+            text(&v)
+        },
+        "unsupported_cipher",
+        Some("正确的密码"),
+    ));
+    c.push((
+        "encrypted-too-many-iterations.json",
+        {
+            let mut v: Value = serde_json::from_slice(&sealed).unwrap();
+            v["kdf"]["iterations"] = json!(4_000_000_000u64);
+            text(&v)
+        },
+        "weak_kdf",
+        Some("正确的密码"),
+    ));
     c.push(("encrypted-correct.json", sealed, "ok", Some("正确的密码")));
     c.push(("html-in-every-text-field.json", html_everywhere(&full), "ok", None));
-    c.push(("unknown-kind-from-a-newer-app.json", edit(&small, |v| {
-        let mut d = doc_mut(v, "fig-a-1").clone();
-        d["id"] = "drone-photo-a-1".into();
-        d["kind"] = "drone_photo".into();
-        d["fields"]["notes"] = json!({"s": d["fields"]["value"]["s"].clone(), "v": {"deep": [1, {"x": null}]}});
-        v["payload"]["docs"].as_array_mut().unwrap().push(d);
-    }), "ok", None));
+    c.push((
+        "unknown-kind-from-a-newer-app.json",
+        edit(&small, |v| {
+            let mut d = doc_mut(v, "fig-a-1").clone();
+            d["id"] = "drone-photo-a-1".into();
+            d["kind"] = "drone_photo".into();
+            d["fields"]["notes"] = json!({"s": d["fields"]["value"]["s"].clone(), "v": {"deep": [1, {"x": null}]}});
+            v["payload"]["docs"].as_array_mut().unwrap().push(d);
+        }),
+        "ok",
+        None,
+    ));
     c.push(("byte-order-mark.json", [&b"\xEF\xBB\xBF"[..], &small[..]].concat(), "ok", None));
-    c.push(("re-indented-by-an-editor.json", serde_json::to_vec_pretty(&sv).unwrap().iter().flat_map(|b| if *b == b'\n' { vec![b'\r', b'\n'] } else { vec![*b] }).collect(), "ok", None));
+    c.push((
+        "re-indented-by-an-editor.json",
+        serde_json::to_vec_pretty(&sv).unwrap().iter().flat_map(|b| if *b == b'\n' { vec![b'\r', b'\n'] } else { vec![*b] }).collect(),
+        "ok",
+        None,
+    ));
     c
 }
 
@@ -230,7 +384,9 @@ pub fn seeds() -> Vec<Vec<u8>> {
     let c = w.replica.stage_merge(&duzhan::core::fieldwork::generate::generate_campaign(5, 2, 2, 3));
     w.replica.apply(c);
     out.push(w.export(ExportScope::Delta { known: VersionVector::new() }, 400).bytes);
-    let receipt = make_receipt(&a.replica, &a.ledger, &ReceiptRequest { for_device: None, squad_name: "州".into(), created_ms: 1, date: date(), receipt_id: [1; 16] }).unwrap();
+    let receipt =
+        make_receipt(&a.replica, &a.ledger, &ReceiptRequest { for_device: None, squad_name: "州".into(), created_ms: 1, date: date(), receipt_id: [1; 16] })
+            .unwrap();
     out.push(receipt.bytes);
     let small = out[0].clone();
     out.push(encrypt(&small, &EncryptParams { passphrase: "pw", salt: [2; 16], nonce: [3; 12], iterations: 2 }).unwrap());

@@ -1,15 +1,15 @@
 //! Shared fixtures of the field-work tests (not a test target itself).
 #![allow(dead_code)]
 
+use chrono::NaiveDate;
+use duzhan::core::calendar::day_start_ms;
 use duzhan::core::clock::{DeviceId, Hlc, Stamp};
+use duzhan::core::default_plan;
 use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::checklist::default_checklist_docs;
 use duzhan::core::fieldwork::problem::{ProblemEvent, ProblemStatus, Verification};
-use duzhan::core::calendar::day_start_ms;
 use duzhan::core::fieldwork::{Problem, ProblemSource};
 use duzhan::core::replica::{Change, Replica};
-use duzhan::core::default_plan;
-use chrono::NaiveDate;
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("test date")

@@ -22,7 +22,7 @@
 //! is a function of its request.
 
 use duzhan::core::export::sheet::formula_like;
-use duzhan::core::export::{Cell, SheetError, Range, Sheet, Workbook};
+use duzhan::core::export::{Cell, Range, Sheet, SheetError, Workbook};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 use std::collections::{HashMap, HashSet};
 

@@ -24,10 +24,10 @@
 //! checks the structs against the generic rule.
 
 use super::wire::DocRef;
+use crate::core::digest::HashWriter;
 use crate::core::doc::Doc;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use crate::core::digest::HashWriter;
 use serde_json::Value;
 
 /// A JSON value that serialises with object members sorted by key.

@@ -165,36 +165,248 @@ impl ImportError {
         let zh = lang == Lang::Zh;
         let mb = |b: usize| (b as f64) / (1024.0 * 1024.0);
         match self {
-            Self::TooLarge { size, max } => if zh { format!("文件过大（{:.1} MB，上限 {:.0} MB），未导入。请让对方按县市或督战对象分批导出（“按范围导出”），再逐个导入。", mb(*size), mb(*max)) } else { format!("The file is too large ({:.1} MB, limit {:.0} MB); nothing was imported. Ask the sender to export by county or target in smaller parts.", mb(*size), mb(*max)) },
-            Self::Empty => if zh { "文件是空的，未导入。请向对方重新索取数据包文件。".into() } else { "The file is empty; nothing was imported. Ask the sender for the bundle again.".into() },
-            Self::Truncated => if zh { "文件不完整（在中途被截断，可能是拷贝或下载未完成），未导入。请向对方重新索取完整的数据包文件。".into() } else { "The file is incomplete (cut off, e.g. an unfinished copy or download); nothing was imported. Ask the sender for the complete file.".into() },
-            Self::NotUtf8 { .. } => if zh { "文件内容不是本应用导出的文本（可能已损坏或不是数据包），未导入。请确认选择的是“duzhan-…json”数据包文件，或向对方重新索取。".into() } else { "The file is not text exported by this app (damaged or not a bundle); nothing was imported. Choose a duzhan-….json bundle or ask for it again.".into() },
-            Self::TooDeep { .. } => if zh { "文件结构异常（嵌套层级过深），不是本应用导出的数据包，未导入。请向对方重新索取由本应用导出的文件。".into() } else { "The file's structure is abnormal (nested too deep); it is not a bundle from this app. Nothing was imported; ask for a file exported by the app.".into() },
-            Self::Malformed { line, column, .. } => if zh { format!("文件格式损坏（第{line}行第{column}列附近），可能被手工修改或传输出错，未导入。请向对方重新索取原始文件，不要用其他软件打开后保存。") } else { format!("The file is damaged near line {line}, column {column} (edited or corrupted in transit); nothing was imported. Ask for the original file and do not re-save it in other programs.") },
-            Self::NotDuzhanFile => if zh { "这不是本应用的数据包文件，未导入。请选择文件名为“duzhan-…json”的数据包。".into() } else { "This is not a duzhan bundle; nothing was imported. Choose a file named duzhan-….json.".into() },
-            Self::UnknownFormat { .. } => if zh { "无法识别的文件类型，未导入。请选择本应用导出的数据包或回执文件。".into() } else { "Unknown file type; nothing was imported. Choose a bundle or receipt exported by this app.".into() },
-            Self::ReceiptNotBundle => if zh { "这是一份回执文件，不是数据包，未导入。请在“导入回执”处导入回执。".into() } else { "This is a receipt, not a bundle; nothing was imported. Import it under “Import receipt”.".into() },
-            Self::BundleNotReceipt => if zh { "这是一份数据包，不是回执，未导入。请在“导入数据包”处导入数据包。".into() } else { "This is a bundle, not a receipt; nothing was imported. Import it under “Import bundle”.".into() },
-            Self::UnsupportedVersion { found, supported, .. } => if zh { format!("该文件的格式版本（{found}）与本应用（版本{supported}）不符，可能由更新版本的应用导出，未导入。请刷新页面更新本应用后再导入。") } else { format!("The file's format version ({found}) differs from this app's ({supported}); it may come from a newer app. Nothing was imported; reload to update the app, then import again.") },
-            Self::PassphraseRequired => if zh { "该数据包已加密，请输入导出时设置的密码后再导入。".into() } else { "This bundle is encrypted; enter the passphrase set when it was exported.".into() },
-            Self::WrongPassphrase => if zh { "密码不正确，无法打开该数据包，未导入。请向导出人核对密码（区分大小写，注意空格）后重试。".into() } else { "Wrong passphrase; nothing was imported. Check the passphrase with the sender (case and spaces matter) and retry.".into() },
-            Self::Tampered => if zh { "加密数据包已被修改或损坏（密码正确但内容校验失败），未导入。请向对方重新索取原始文件。".into() } else { "The encrypted bundle was altered or damaged (the passphrase is right but the content fails its check); nothing was imported. Ask for the original file.".into() },
-            Self::WeakKdf { min, .. } => if zh { format!("该加密数据包的密钥强度不符合要求（需至少{min}次迭代），未导入。请让对方使用本应用的最新版本重新加密导出。") } else { format!("The encrypted bundle's key derivation is weaker than required (at least {min} iterations); nothing was imported. Ask the sender to re-export with the current app.") },
-            Self::UnsupportedCipher { .. } => if zh { "该加密数据包使用了本应用不支持的加密方式，未导入。请刷新页面更新本应用，或让对方用本应用重新导出。".into() } else { "The bundle uses an encryption this app does not support; nothing was imported. Reload to update, or ask the sender to re-export.".into() },
-            Self::Schema { .. } => if zh { "文件结构不符合数据包格式（缺少或多出内容），可能被手工修改，未导入。请向对方重新索取由本应用导出的原始文件。".into() } else { "The file's structure does not match the bundle format (missing or extra parts, maybe edited by hand); nothing was imported. Ask for the original file.".into() },
-            Self::TooManyRecords { max } => if zh { format!("数据包记录过多（超过{max}条），未导入。请让对方按县市或督战对象分批导出后再逐个导入。") } else { format!("The bundle has too many records (over {max}); nothing was imported. Ask the sender to export in smaller parts (by county or target).") },
-            Self::ChecksumMismatch { .. } => if zh { "文件校验失败：内容在传输中损坏或被修改过，未导入。请向对方重新索取原始文件（不要手工编辑数据包）。".into() } else { "Checksum mismatch: the file was damaged in transit or edited; nothing was imported. Ask for the original file (do not edit bundles by hand).".into() },
-            Self::CountsMismatch { kind, declared, actual } => if zh { format!("文件声明的“{kind}”记录数（{declared}）与实际（{actual}）不符，文件可能不完整或被修改，未导入。请向对方重新索取原始文件。") } else { format!("The file declares {declared} “{kind}” records but holds {actual}; it may be incomplete or edited. Nothing was imported; ask for the original file.") },
-            Self::StringTooLong { id, max } => if zh { format!("记录“{}”中有超长文字（超过{}字节），未导入。请让对方检查该记录、缩短内容后重新导出。", short(id), max) } else { format!("Record “{}” holds a text longer than {} bytes; nothing was imported. Ask the sender to shorten it and export again.", short(id), max) },
-            Self::InvalidId { what, id } => if zh { format!("文件中的{}“{}”格式不正确（只能用字母、数字和 - _ . : ~），文件可能被修改，未导入。请向对方重新索取原始文件。", what_zh(what), short(id)) } else { format!("The file's {what} “{}” is malformed (letters, digits and - _ . : ~ only); it may have been edited. Nothing was imported; ask for the original file.", short(id)) },
-            Self::DuplicateId { id } => if zh { format!("记录“{}”在文件中出现了两次，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id)) } else { format!("Record “{}” appears twice; the file may have been edited. Nothing was imported; ask for the original file.", short(id)) },
-            Self::InvalidStamp { id, .. } => if zh { format!("记录“{}”的修改时间信息异常（不可能由设备产生），未导入。请向对方重新索取原始文件；如对方设备时间错误，请先校正其系统时间。", short(id)) } else { format!("Record “{}” carries impossible change stamps; nothing was imported. Ask for the original file; if the sender's clock is wrong, fix it first.", short(id)) },
-            Self::InvalidRecord { id, kind, .. } => if zh { format!("{}记录“{}”的内容不完整或格式错误（如日期不存在、缺少必填项），未导入。请让对方检查该记录后重新导出。", kind_name(lang, kind), short(id)) } else { format!("The {kind} record “{}” is incomplete or malformed (e.g. a date that does not exist); nothing was imported. Ask the sender to check it and export again.", short(id)) },
-            Self::InvalidValue { id, kind, error } => if zh { format!("{}记录“{}”的数值不合理：{}未导入，请让对方修正后重新导出。", kind_name(lang, kind), short(id), error.message(lang)) } else { format!("The {kind} record “{}” has an invalid value: {} Nothing was imported; ask the sender to correct it and export again.", short(id), error.message(lang)) },
-            Self::WrongCampaign { .. } => if zh { "该数据包属于另一个督战工作方案，与本机的工作方案不一致，未导入。请确认文件来源，只导入本方案小分队导出的数据包。".into() } else { "This bundle belongs to another campaign than this device's; nothing was imported. Check where it came from and import only this campaign's bundles.".into() },
-            Self::NoCampaignRecord { .. } => if zh { "该数据包不是完整数据包，不含工作方案本身，无法据此在本机新建工作方案，未导入。请向对方索取该方案的“全部数据”数据包。".into() } else { "This bundle is not a full export and does not hold its campaign, so it cannot start a campaign on this device; nothing was imported. Ask for a full export of that campaign.".into() },
-            Self::KindMismatch { id, .. } => if zh { format!("记录“{}”在本机与文件中的类型不同，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id)) } else { format!("Record “{}” has a different type here and in the file; it may have been edited. Nothing was imported; ask for the original file.", short(id)) },
-            Self::DanglingReference { id, kind, missing, expected_kind, .. } => if zh { format!("{}记录“{}”引用的{}“{}”在文件和本机中都不存在，未导入。请先导入对方较早的数据包（或请对方导出“全部数据”），再导入本文件。", kind_name(lang, kind), short(id), kind_name(lang, expected_kind), short(missing)) } else { format!("The {kind} record “{}” refers to {expected_kind} “{}”, which is neither in the file nor on this device; nothing was imported. Import the sender's earlier bundles first (or ask for a full export), then this one.", short(id), short(missing)) },
+            Self::TooLarge { size, max } => {
+                if zh {
+                    format!("文件过大（{:.1} MB，上限 {:.0} MB），未导入。请让对方按县市或督战对象分批导出（“按范围导出”），再逐个导入。", mb(*size), mb(*max))
+                } else {
+                    format!("The file is too large ({:.1} MB, limit {:.0} MB); nothing was imported. Ask the sender to export by county or target in smaller parts.", mb(*size), mb(*max))
+                }
+            }
+            Self::Empty => {
+                if zh {
+                    "文件是空的，未导入。请向对方重新索取数据包文件。".into()
+                } else {
+                    "The file is empty; nothing was imported. Ask the sender for the bundle again.".into()
+                }
+            }
+            Self::Truncated => {
+                if zh {
+                    "文件不完整（在中途被截断，可能是拷贝或下载未完成），未导入。请向对方重新索取完整的数据包文件。".into()
+                } else {
+                    "The file is incomplete (cut off, e.g. an unfinished copy or download); nothing was imported. Ask the sender for the complete file.".into()
+                }
+            }
+            Self::NotUtf8 { .. } => {
+                if zh {
+                    "文件内容不是本应用导出的文本（可能已损坏或不是数据包），未导入。请确认选择的是“duzhan-…json”数据包文件，或向对方重新索取。".into()
+                } else {
+                    "The file is not text exported by this app (damaged or not a bundle); nothing was imported. Choose a duzhan-….json bundle or ask for it again.".into()
+                }
+            }
+            Self::TooDeep { .. } => {
+                if zh {
+                    "文件结构异常（嵌套层级过深），不是本应用导出的数据包，未导入。请向对方重新索取由本应用导出的文件。".into()
+                } else {
+                    "The file's structure is abnormal (nested too deep); it is not a bundle from this app. Nothing was imported; ask for a file exported by the app.".into()
+                }
+            }
+            Self::Malformed { line, column, .. } => {
+                if zh {
+                    format!(
+                        "文件格式损坏（第{line}行第{column}列附近），可能被手工修改或传输出错，未导入。请向对方重新索取原始文件，不要用其他软件打开后保存。"
+                    )
+                } else {
+                    format!("The file is damaged near line {line}, column {column} (edited or corrupted in transit); nothing was imported. Ask for the original file and do not re-save it in other programs.")
+                }
+            }
+            Self::NotDuzhanFile => {
+                if zh {
+                    "这不是本应用的数据包文件，未导入。请选择文件名为“duzhan-…json”的数据包。".into()
+                } else {
+                    "This is not a duzhan bundle; nothing was imported. Choose a file named duzhan-….json.".into()
+                }
+            }
+            Self::UnknownFormat { .. } => {
+                if zh {
+                    "无法识别的文件类型，未导入。请选择本应用导出的数据包或回执文件。".into()
+                } else {
+                    "Unknown file type; nothing was imported. Choose a bundle or receipt exported by this app.".into()
+                }
+            }
+            Self::ReceiptNotBundle => {
+                if zh {
+                    "这是一份回执文件，不是数据包，未导入。请在“导入回执”处导入回执。".into()
+                } else {
+                    "This is a receipt, not a bundle; nothing was imported. Import it under “Import receipt”.".into()
+                }
+            }
+            Self::BundleNotReceipt => {
+                if zh {
+                    "这是一份数据包，不是回执，未导入。请在“导入数据包”处导入数据包。".into()
+                } else {
+                    "This is a bundle, not a receipt; nothing was imported. Import it under “Import bundle”.".into()
+                }
+            }
+            Self::UnsupportedVersion { found, supported, .. } => {
+                if zh {
+                    format!("该文件的格式版本（{found}）与本应用（版本{supported}）不符，可能由更新版本的应用导出，未导入。请刷新页面更新本应用后再导入。")
+                } else {
+                    format!("The file's format version ({found}) differs from this app's ({supported}); it may come from a newer app. Nothing was imported; reload to update the app, then import again.")
+                }
+            }
+            Self::PassphraseRequired => {
+                if zh {
+                    "该数据包已加密，请输入导出时设置的密码后再导入。".into()
+                } else {
+                    "This bundle is encrypted; enter the passphrase set when it was exported.".into()
+                }
+            }
+            Self::WrongPassphrase => {
+                if zh {
+                    "密码不正确，无法打开该数据包，未导入。请向导出人核对密码（区分大小写，注意空格）后重试。".into()
+                } else {
+                    "Wrong passphrase; nothing was imported. Check the passphrase with the sender (case and spaces matter) and retry.".into()
+                }
+            }
+            Self::Tampered => {
+                if zh {
+                    "加密数据包已被修改或损坏（密码正确但内容校验失败），未导入。请向对方重新索取原始文件。".into()
+                } else {
+                    "The encrypted bundle was altered or damaged (the passphrase is right but the content fails its check); nothing was imported. Ask for the original file.".into()
+                }
+            }
+            Self::WeakKdf { min, .. } => {
+                if zh {
+                    format!("该加密数据包的密钥强度不符合要求（需至少{min}次迭代），未导入。请让对方使用本应用的最新版本重新加密导出。")
+                } else {
+                    format!("The encrypted bundle's key derivation is weaker than required (at least {min} iterations); nothing was imported. Ask the sender to re-export with the current app.")
+                }
+            }
+            Self::UnsupportedCipher { .. } => {
+                if zh {
+                    "该加密数据包使用了本应用不支持的加密方式，未导入。请刷新页面更新本应用，或让对方用本应用重新导出。".into()
+                } else {
+                    "The bundle uses an encryption this app does not support; nothing was imported. Reload to update, or ask the sender to re-export.".into()
+                }
+            }
+            Self::Schema { .. } => {
+                if zh {
+                    "文件结构不符合数据包格式（缺少或多出内容），可能被手工修改，未导入。请向对方重新索取由本应用导出的原始文件。".into()
+                } else {
+                    "The file's structure does not match the bundle format (missing or extra parts, maybe edited by hand); nothing was imported. Ask for the original file.".into()
+                }
+            }
+            Self::TooManyRecords { max } => {
+                if zh {
+                    format!("数据包记录过多（超过{max}条），未导入。请让对方按县市或督战对象分批导出后再逐个导入。")
+                } else {
+                    format!(
+                        "The bundle has too many records (over {max}); nothing was imported. Ask the sender to export in smaller parts (by county or target)."
+                    )
+                }
+            }
+            Self::ChecksumMismatch { .. } => {
+                if zh {
+                    "文件校验失败：内容在传输中损坏或被修改过，未导入。请向对方重新索取原始文件（不要手工编辑数据包）。".into()
+                } else {
+                    "Checksum mismatch: the file was damaged in transit or edited; nothing was imported. Ask for the original file (do not edit bundles by hand).".into()
+                }
+            }
+            Self::CountsMismatch { kind, declared, actual } => {
+                if zh {
+                    format!("文件声明的“{kind}”记录数（{declared}）与实际（{actual}）不符，文件可能不完整或被修改，未导入。请向对方重新索取原始文件。")
+                } else {
+                    format!("The file declares {declared} “{kind}” records but holds {actual}; it may be incomplete or edited. Nothing was imported; ask for the original file.")
+                }
+            }
+            Self::StringTooLong { id, max } => {
+                if zh {
+                    format!("记录“{}”中有超长文字（超过{}字节），未导入。请让对方检查该记录、缩短内容后重新导出。", short(id), max)
+                } else {
+                    format!(
+                        "Record “{}” holds a text longer than {} bytes; nothing was imported. Ask the sender to shorten it and export again.",
+                        short(id),
+                        max
+                    )
+                }
+            }
+            Self::InvalidId { what, id } => {
+                if zh {
+                    format!(
+                        "文件中的{}“{}”格式不正确（只能用字母、数字和 - _ . : ~），文件可能被修改，未导入。请向对方重新索取原始文件。",
+                        what_zh(what),
+                        short(id)
+                    )
+                } else {
+                    format!("The file's {what} “{}” is malformed (letters, digits and - _ . : ~ only); it may have been edited. Nothing was imported; ask for the original file.", short(id))
+                }
+            }
+            Self::DuplicateId { id } => {
+                if zh {
+                    format!("记录“{}”在文件中出现了两次，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id))
+                } else {
+                    format!("Record “{}” appears twice; the file may have been edited. Nothing was imported; ask for the original file.", short(id))
+                }
+            }
+            Self::InvalidStamp { id, .. } => {
+                if zh {
+                    format!(
+                        "记录“{}”的修改时间信息异常（不可能由设备产生），未导入。请向对方重新索取原始文件；如对方设备时间错误，请先校正其系统时间。",
+                        short(id)
+                    )
+                } else {
+                    format!("Record “{}” carries impossible change stamps; nothing was imported. Ask for the original file; if the sender's clock is wrong, fix it first.", short(id))
+                }
+            }
+            Self::InvalidRecord { id, kind, .. } => {
+                if zh {
+                    format!(
+                        "{}记录“{}”的内容不完整或格式错误（如日期不存在、缺少必填项），未导入。请让对方检查该记录后重新导出。",
+                        kind_name(lang, kind),
+                        short(id)
+                    )
+                } else {
+                    format!("The {kind} record “{}” is incomplete or malformed (e.g. a date that does not exist); nothing was imported. Ask the sender to check it and export again.", short(id))
+                }
+            }
+            Self::InvalidValue { id, kind, error } => {
+                if zh {
+                    format!("{}记录“{}”的数值不合理：{}未导入，请让对方修正后重新导出。", kind_name(lang, kind), short(id), error.message(lang))
+                } else {
+                    format!(
+                        "The {kind} record “{}” has an invalid value: {} Nothing was imported; ask the sender to correct it and export again.",
+                        short(id),
+                        error.message(lang)
+                    )
+                }
+            }
+            Self::WrongCampaign { .. } => {
+                if zh {
+                    "该数据包属于另一个督战工作方案，与本机的工作方案不一致，未导入。请确认文件来源，只导入本方案小分队导出的数据包。".into()
+                } else {
+                    "This bundle belongs to another campaign than this device's; nothing was imported. Check where it came from and import only this campaign's bundles.".into()
+                }
+            }
+            Self::NoCampaignRecord { .. } => {
+                if zh {
+                    "该数据包不是完整数据包，不含工作方案本身，无法据此在本机新建工作方案，未导入。请向对方索取该方案的“全部数据”数据包。".into()
+                } else {
+                    "This bundle is not a full export and does not hold its campaign, so it cannot start a campaign on this device; nothing was imported. Ask for a full export of that campaign.".into()
+                }
+            }
+            Self::KindMismatch { id, .. } => {
+                if zh {
+                    format!("记录“{}”在本机与文件中的类型不同，文件可能被修改，未导入。请向对方重新索取原始文件。", short(id))
+                } else {
+                    format!(
+                        "Record “{}” has a different type here and in the file; it may have been edited. Nothing was imported; ask for the original file.",
+                        short(id)
+                    )
+                }
+            }
+            Self::DanglingReference { id, kind, missing, expected_kind, .. } => {
+                if zh {
+                    format!(
+                        "{}记录“{}”引用的{}“{}”在文件和本机中都不存在，未导入。请先导入对方较早的数据包（或请对方导出“全部数据”），再导入本文件。",
+                        kind_name(lang, kind),
+                        short(id),
+                        kind_name(lang, expected_kind),
+                        short(missing)
+                    )
+                } else {
+                    format!("The {kind} record “{}” refers to {expected_kind} “{}”, which is neither in the file nor on this device; nothing was imported. Import the sender's earlier bundles first (or ask for a full export), then this one.", short(id), short(missing))
+                }
+            }
         }
     }
 }
@@ -259,13 +471,56 @@ impl ExportError {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Self::NoCampaign => if zh { "本机没有督战工作方案数据，无法导出。请先在“设置”中恢复默认数据，或导入州扶贫办下发的完整数据包。".into() } else { "This device holds no campaign, so nothing can be exported. Restore the default data in Settings or import the office's full bundle first.".into() },
-            Self::UnknownScope { id } => if zh { format!("所选县市或督战对象“{}”不存在或已删除，请重新选择导出范围。", short(id)) } else { format!("The chosen county or target “{}” does not exist; choose the export scope again.", short(id)) },
-            Self::EmptyScope => if zh { "未选择导出范围，请至少选择一个县市或督战对象。".into() } else { "Nothing is chosen; choose at least one county or target.".into() },
-            Self::TooManyRecords { max, .. } => if zh { format!("要导出的记录超过{max}条，一个数据包放不下。请改为按县市或督战对象分批导出。") } else { format!("More than {max} records to export; export by county or target in parts.") },
-            Self::EmptyPassphrase => if zh { "请设置加密密码（不能为空），或选择不加密导出。".into() } else { "Set a passphrase (it cannot be empty), or export without encryption.".into() },
-            Self::WeakKdf { min, .. } => if zh { format!("加密强度不足（至少{min}次迭代），请使用默认设置重新导出。") } else { format!("Key derivation too weak (at least {min} iterations); export again with the default settings.") },
-            Self::Encode(_) => if zh { "导出失败（内部错误），未生成文件。请重试；如仍失败，请联系技术人员。".into() } else { "Export failed (internal error); no file was made. Retry, and report it if it persists.".into() },
+            Self::NoCampaign => {
+                if zh {
+                    "本机没有督战工作方案数据，无法导出。请先在“设置”中恢复默认数据，或导入州扶贫办下发的完整数据包。".into()
+                } else {
+                    "This device holds no campaign, so nothing can be exported. Restore the default data in Settings or import the office's full bundle first."
+                        .into()
+                }
+            }
+            Self::UnknownScope { id } => {
+                if zh {
+                    format!("所选县市或督战对象“{}”不存在或已删除，请重新选择导出范围。", short(id))
+                } else {
+                    format!("The chosen county or target “{}” does not exist; choose the export scope again.", short(id))
+                }
+            }
+            Self::EmptyScope => {
+                if zh {
+                    "未选择导出范围，请至少选择一个县市或督战对象。".into()
+                } else {
+                    "Nothing is chosen; choose at least one county or target.".into()
+                }
+            }
+            Self::TooManyRecords { max, .. } => {
+                if zh {
+                    format!("要导出的记录超过{max}条，一个数据包放不下。请改为按县市或督战对象分批导出。")
+                } else {
+                    format!("More than {max} records to export; export by county or target in parts.")
+                }
+            }
+            Self::EmptyPassphrase => {
+                if zh {
+                    "请设置加密密码（不能为空），或选择不加密导出。".into()
+                } else {
+                    "Set a passphrase (it cannot be empty), or export without encryption.".into()
+                }
+            }
+            Self::WeakKdf { min, .. } => {
+                if zh {
+                    format!("加密强度不足（至少{min}次迭代），请使用默认设置重新导出。")
+                } else {
+                    format!("Key derivation too weak (at least {min} iterations); export again with the default settings.")
+                }
+            }
+            Self::Encode(_) => {
+                if zh {
+                    "导出失败（内部错误），未生成文件。请重试；如仍失败，请联系技术人员。".into()
+                } else {
+                    "Export failed (internal error); no file was made. Retry, and report it if it persists.".into()
+                }
+            }
         }
     }
 }

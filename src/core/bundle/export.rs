@@ -37,11 +37,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub enum ExportScope {
     Full,
     /// Records with a write not covered by what the recipient is known to have.
-    Delta { known: VersionVector },
+    Delta {
+        known: VersionVector,
+    },
     /// Records with a write stamped at or after this time (ms).
     DeltaSinceMs(u64),
     /// Records of these counties and targets (and what they refer to).
-    Scoped { county_ids: Vec<String>, target_ids: Vec<String> },
+    Scoped {
+        county_ids: Vec<String>,
+        target_ids: Vec<String>,
+    },
 }
 
 impl ExportScope {
@@ -98,7 +103,11 @@ pub fn sanitize_name(name: &str) -> String {
         }
     }
     let t = out.trim_end_matches('_');
-    if t.is_empty() { "device".to_owned() } else { t.to_owned() }
+    if t.is_empty() {
+        "device".to_owned()
+    } else {
+        t.to_owned()
+    }
 }
 
 /// `duzhan-<squad>-<YYYYMMDD>-<seq>.json`, the sequence number zero-padded to 4
@@ -213,7 +222,14 @@ impl Place<'_> {
 }
 
 fn wire_scope(scope: &ExportScope, recipient: Option<&DeviceId>) -> WireScope {
-    let mut w = WireScope { county_ids: Vec::new(), kind: ScopeKind::Full, recipient: recipient.map(|r| r.0.clone()), since_ms: None, since_vv: BTreeMap::new(), target_ids: Vec::new() };
+    let mut w = WireScope {
+        county_ids: Vec::new(),
+        kind: ScopeKind::Full,
+        recipient: recipient.map(|r| r.0.clone()),
+        since_ms: None,
+        since_vv: BTreeMap::new(),
+        target_ids: Vec::new(),
+    };
     match scope {
         ExportScope::Full => {}
         ExportScope::Delta { known } => {
@@ -276,7 +292,18 @@ pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
     };
     let bytes = wire::seal(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let mut ledger = ledger.clone();
-    ledger.record_export(seq, ExportRecord { bundle_id: bundle_id.clone(), created_ms: req.created_ms, scope: scope_kind, recipient: req.recipient.clone(), covers, records, acked_by: BTreeMap::new() });
+    ledger.record_export(
+        seq,
+        ExportRecord {
+            bundle_id: bundle_id.clone(),
+            created_ms: req.created_ms,
+            scope: scope_kind,
+            recipient: req.recipient.clone(),
+            covers,
+            records,
+            acked_by: BTreeMap::new(),
+        },
+    );
     Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, ledger })
 }
 
@@ -306,7 +333,14 @@ mod tests {
         rename(&mut r, "seed-target-xiaohe", day_start_ms(june) - 60_000);
         rename(&mut r, "seed-target-gantang", day_start_ms(june) + 30 * 60_000);
         assert_eq!(day_start_ms(june), 1_590_940_800_000, "2020-05-31T16:00:00Z");
-        let req = ExportRequest { scope: ExportScope::since_date(june), recipient: None, squad_name: "t".into(), created_ms: day_start_ms(june) + 3_600_000, date: june, bundle_id: [1; 16] };
+        let req = ExportRequest {
+            scope: ExportScope::since_date(june),
+            recipient: None,
+            squad_name: "t".into(),
+            created_ms: day_start_ms(june) + 3_600_000,
+            date: june,
+            bundle_id: [1; 16],
+        };
         let file = export_bundle(&r, &SyncLedger::default(), &req).unwrap();
         let back = super::super::import::read_bundle(&file.bytes, None, &super::super::Limits::default()).unwrap();
         let targets: Vec<&str> = back.docs.iter().filter(|d| d.kind == Target::KIND).map(|d| d.id.as_str()).collect();

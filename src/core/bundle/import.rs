@@ -37,9 +37,9 @@ use super::ledger::{Gaps, LedgerError, Received, SyncLedger, VersionVector, META
 use super::limits::{json_error, Limits};
 use super::wire::{self, CoreDocs, Probe, ScopeKind, WireScope, FORMAT, FORMAT_ENCRYPTED, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::{DeviceId, Stamp};
+use crate::core::doc::Entity;
 use crate::core::doc::{Doc, DELETED};
 use crate::core::model::Campaign;
-use crate::core::doc::Entity;
 use crate::core::replica::{Change, Replica};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -637,7 +637,13 @@ fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<Ve
         let found = in_bundle.get(r.id.as_str()).copied().or_else(|| replica.doc(&r.id).map(|d| d.kind.as_str()));
         if found != Some(r.kind) {
             let d = &docs[*i];
-            return Err(ImportError::DanglingReference { id: d.id.clone(), kind: d.kind.clone(), field: r.field, missing: r.id.clone(), expected_kind: r.kind });
+            return Err(ImportError::DanglingReference {
+                id: d.id.clone(),
+                kind: d.kind.clone(),
+                field: r.field,
+                missing: r.id.clone(),
+                expected_kind: r.kind,
+            });
         }
     }
     Ok((!own_bundle_of(header, replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(docs)))
@@ -717,7 +723,15 @@ pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &Syn
 
 /// The rest of a preview: unchanged counts, gaps, already imported, the ledger after
 /// (`changes`: whether the import changes any record here). Nothing staged yet.
-fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes: bool, vv_holds: Option<VersionVector>, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Preview {
+fn finish(
+    header: BundleHeader,
+    mut kinds: BTreeMap<String, KindCounts>,
+    changes: bool,
+    vv_holds: Option<VersionVector>,
+    replica: &Replica,
+    ledger: &SyncLedger,
+    now_ms: u64,
+) -> Preview {
     for c in kinds.values_mut() {
         c.unchanged = c.records.saturating_sub(c.new + c.changed + c.deleted);
     }
@@ -758,7 +772,14 @@ fn finish(header: BundleHeader, mut kinds: BTreeMap<String, KindCounts>, changes
 }
 
 /// Steps 1–10 in one call.
-pub fn prepare_import(bytes: &[u8], passphrase: Option<&str>, replica: &Replica, ledger: &SyncLedger, limits: &Limits, now_ms: u64) -> Result<Preview, ImportError> {
+pub fn prepare_import(
+    bytes: &[u8],
+    passphrase: Option<&str>,
+    replica: &Replica,
+    ledger: &SyncLedger,
+    limits: &Limits,
+    now_ms: u64,
+) -> Result<Preview, ImportError> {
     let incoming = read_bundle(bytes, passphrase, limits)?;
     preview(incoming, replica, ledger, now_ms)
 }

@@ -13,9 +13,9 @@
 
 use crate::core::doc::{DecodeError, Doc, Entity};
 use crate::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitAnswer};
+use crate::core::i18n::Field;
 use crate::core::model::*;
 use crate::core::report::{Filing, MonthlyReport, Requirement, Subject};
-use crate::core::i18n::Field;
 use crate::core::validate::ValidationError;
 
 /// A reference from one record to another, by id.

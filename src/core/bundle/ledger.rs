@@ -294,7 +294,13 @@ impl SyncLedger {
             .iter()
             .filter_map(|(id, log)| {
                 let (seq, last) = log.bundles.iter().next_back()?;
-                Some(KnownDevice { device_id: id.clone(), squad_name: log.squad_name.clone(), last_seq: *seq, last_created_ms: last.created_ms, last_imported_ms: last.imported_ms })
+                Some(KnownDevice {
+                    device_id: id.clone(),
+                    squad_name: log.squad_name.clone(),
+                    last_seq: *seq,
+                    last_created_ms: last.created_ms,
+                    last_imported_ms: last.imported_ms,
+                })
             })
             .collect()
     }

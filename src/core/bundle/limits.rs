@@ -32,7 +32,14 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 200 * 1024 * 1024, max_depth: 64, max_records: wire::MAX_RECORDS, max_string_bytes: 64 * 1024, max_fields: 256, min_kdf_iterations: MIN_ITERATIONS }
+        Limits {
+            max_bytes: 200 * 1024 * 1024,
+            max_depth: 64,
+            max_records: wire::MAX_RECORDS,
+            max_string_bytes: 64 * 1024,
+            max_fields: 256,
+            min_kdf_iterations: MIN_ITERATIONS,
+        }
     }
 }
 

@@ -13,8 +13,8 @@
 
 use super::error::{ExportError, ImportError};
 use super::import::{check_text, probe, valid_id, FileKind, MAX_DEVICE_ID, MAX_ID};
-use super::limits::{json_error, Limits};
 use super::ledger::SyncLedger;
+use super::limits::{json_error, Limits};
 use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
 use crate::core::clock::DeviceId;
 use crate::core::digest::{self, hex};
@@ -152,7 +152,14 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
         }
         received.push((DeviceId(r.device_id), r.seq, r.bundle_id));
     }
-    Ok(Receipt { receipt_id: env.receipt_id, by: DeviceId(env.by.device_id), squad_name: env.by.squad_name, campaign_id: env.campaign_id, created_ms: env.created_ms, received })
+    Ok(Receipt {
+        receipt_id: env.receipt_id,
+        by: DeviceId(env.by.device_id),
+        squad_name: env.by.squad_name,
+        campaign_id: env.campaign_id,
+        created_ms: env.created_ms,
+        received,
+    })
 }
 
 /// What importing a receipt does.

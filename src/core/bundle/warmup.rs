@@ -17,9 +17,9 @@ use super::import::{preview_counts, read_bundle};
 use super::limits::Limits;
 use super::{export_bundle, ExportError, ExportRequest, ExportScope, ImportError, SyncLedger};
 use crate::core::clock::{DeviceId, Hlc};
+use crate::core::default_plan;
 use crate::core::fieldwork::generate::generate_campaign;
 use crate::core::replica::Replica;
-use crate::core::default_plan;
 
 /// A bundle of the embedded default plus a small generated campaign (every record
 /// kind an import checks: targets, visits, answers, problems and their events),

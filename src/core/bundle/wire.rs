@@ -556,8 +556,25 @@ mod tests {
     use serde_json::json;
 
     fn sample() -> Envelope {
-        let d = Doc::edit(None, "target", "t1", json!({"name": "<b>甘塘</b>", "n": 1.5, "o": {"z": 1, "a": [null]}}).as_object().cloned().unwrap_or_default(), &Stamp { wall: 7, n: 1, dev: DeviceId("d-a".into()) }).unwrap();
-        let d2 = Doc::merge(&d, &Doc::edit(Some(&d), "target", "t1", json!({"name": "x", "n": 2, "o": {}}).as_object().cloned().unwrap_or_default(), &Stamp { wall: 9, n: 0, dev: DeviceId("d-b".into()) }).unwrap());
+        let d = Doc::edit(
+            None,
+            "target",
+            "t1",
+            json!({"name": "<b>甘塘</b>", "n": 1.5, "o": {"z": 1, "a": [null]}}).as_object().cloned().unwrap_or_default(),
+            &Stamp { wall: 7, n: 1, dev: DeviceId("d-a".into()) },
+        )
+        .unwrap();
+        let d2 = Doc::merge(
+            &d,
+            &Doc::edit(
+                Some(&d),
+                "target",
+                "t1",
+                json!({"name": "x", "n": 2, "o": {}}).as_object().cloned().unwrap_or_default(),
+                &Stamp { wall: 9, n: 0, dev: DeviceId("d-b".into()) },
+            )
+            .unwrap(),
+        );
         let mut since_vv = BTreeMap::new();
         since_vv.insert("d-a".to_owned(), WireStamp { dev: "d-a".into(), n: 0, wall: 3 });
         Envelope {
@@ -567,7 +584,14 @@ mod tests {
             created_ms: 5,
             format: FORMAT.into(),
             payload: Payload { docs: vec![doc_to_wire(&d2)] },
-            scope: WireScope { county_ids: vec!["x".into()], kind: ScopeKind::Delta, recipient: Some("d-b".into()), since_ms: Some(1), since_vv, target_ids: vec!["t".into()] },
+            scope: WireScope {
+                county_ids: vec!["x".into()],
+                kind: ScopeKind::Delta,
+                recipient: Some("d-b".into()),
+                since_ms: Some(1),
+                since_vv,
+                target_ids: vec!["t".into()],
+            },
             seq: 1,
             sha256: "ab".into(),
             source: WireSource { device_id: "d-a".into(), squad_name: "武定".into() },

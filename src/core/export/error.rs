@@ -91,7 +91,9 @@ impl SheetError {
                 BadColumnCount { sheet, columns } => format!("Sheet {sheet:?} has {columns} columns, which Excel does not allow."),
                 TooManyRows { sheet, rows, max } => format!("Sheet {sheet:?} has {rows} rows, over Excel's limit of {max}; filter first, then export."),
                 RowTooWide { sheet, row, cells, columns } => format!("Row {row} of sheet {sheet:?} has {cells} cells for {columns} header columns."),
-                TextTooLong { sheet, row, max } => format!("Row {row} of sheet {sheet:?} holds text over {max} characters, which Excel cannot store; shorten it and export again."),
+                TextTooLong { sheet, row, max } => {
+                    format!("Row {row} of sheet {sheet:?} holds text over {max} characters, which Excel cannot store; shorten it and export again.")
+                }
                 BadMerge { sheet, range } => format!("Merged area {range} of sheet {sheet:?} lies outside the table."),
                 MergesOverlap { sheet, a, b } => format!("Merged areas {a} and {b} of sheet {sheet:?} overlap."),
                 BadColumnWidth { sheet } => format!("A column width of sheet {sheet:?} is out of range."),

@@ -140,10 +140,7 @@ pub fn rollup_sheet(r: &MonthRollups, snapshot: &Snapshot, county: Option<&str>)
     }
     let mut sheet = Sheet {
         name: "汇总".to_owned(),
-        title: vec![
-            format!("{}{}督战情况汇总", scope, r.period.month.label(Lang::Zh)),
-            format!("数据截至{}", r.period.as_of.format("%Y-%m-%d")),
-        ],
+        title: vec![format!("{}{}督战情况汇总", scope, r.period.month.label(Lang::Zh)), format!("数据截至{}", r.period.as_of.format("%Y-%m-%d"))],
         header: ROLLUP_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
         merges: Vec::new(),

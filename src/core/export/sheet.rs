@@ -95,7 +95,10 @@ pub enum Cell {
     Text(String),
     /// A number shown with a unit after it (`unit` may be empty): Excel keeps the
     /// number and displays the unit through the number format.
-    Number { value: f64, unit: String },
+    Number {
+        value: f64,
+        unit: String,
+    },
     /// A calendar day: a real date in Excel.
     Date(NaiveDate),
 }
@@ -310,10 +313,7 @@ impl Sheet {
             }
         }
         for (i, m) in self.merges.iter().enumerate() {
-            let inside = m.first_row <= m.last_row
-                && m.first_col <= m.last_col
-                && (m.last_row as usize) < self.rows.len()
-                && (m.last_col as usize) < cols;
+            let inside = m.first_row <= m.last_row && m.first_col <= m.last_col && (m.last_row as usize) < self.rows.len() && (m.last_col as usize) < cols;
             if !inside || m.is_single() {
                 return Err(SheetError::BadMerge { sheet: self.name.clone(), range: m.a1() });
             }

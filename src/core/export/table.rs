@@ -21,8 +21,8 @@
 
 use super::sheet::{Cell, Range, Sheet};
 use crate::core::i18n::{t, Lang, K};
-use crate::core::snapshot::{format_figure, Snapshot, TableCell};
 use crate::core::model::Metric;
+use crate::core::snapshot::{format_figure, Snapshot, TableCell};
 use chrono::NaiveDate;
 
 /// The footer label of the export day.

@@ -196,12 +196,7 @@ pub fn items_for_visit<'a>(items: &'a [ChecklistItem], answered_item_ids: &[&str
 /// the highest item number used in the group, retired ones included (codes are never reused).
 pub fn next_code(items: &[ChecklistItem], group: ChecklistGroup) -> String {
     let prefix = format!("{}.", group.number());
-    let max = items
-        .iter()
-        .filter(|i| i.group == group)
-        .filter_map(|i| i.code.strip_prefix(&prefix).and_then(|n| n.parse::<u32>().ok()))
-        .max()
-        .unwrap_or(0);
+    let max = items.iter().filter(|i| i.group == group).filter_map(|i| i.code.strip_prefix(&prefix).and_then(|n| n.parse::<u32>().ok())).max().unwrap_or(0);
     format!("{prefix}{}", max + 1)
 }
 

@@ -107,90 +107,194 @@ impl FieldworkError {
         let zh = lang == Lang::Zh;
         match self {
             Self::Required { field } => {
-                if zh { format!("请填写“{}”，该项不能为空。", field.label(lang)) } else { format!("Please fill in “{}”; it cannot be empty.", field.label(lang)) }
+                if zh {
+                    format!("请填写“{}”，该项不能为空。", field.label(lang))
+                } else {
+                    format!("Please fill in “{}”; it cannot be empty.", field.label(lang))
+                }
             }
             Self::TooLong { field, max } => {
-                if zh { format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max) } else { format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang)) }
+                if zh {
+                    format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max)
+                } else {
+                    format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang))
+                }
             }
             Self::UnknownTarget(_) => {
-                if zh { "所选督战对象不存在或已删除，请重新选择督战对象。".into() } else { "The chosen target no longer exists; choose a target again.".into() }
+                if zh {
+                    "所选督战对象不存在或已删除，请重新选择督战对象。".into()
+                } else {
+                    "The chosen target no longer exists; choose a target again.".into()
+                }
             }
             Self::UnknownChecklistItem(_) => {
-                if zh { "所选检查项不存在或已删除，请重新选择检查项。".into() } else { "The chosen checklist item no longer exists; choose an item again.".into() }
+                if zh {
+                    "所选检查项不存在或已删除，请重新选择检查项。".into()
+                } else {
+                    "The chosen checklist item no longer exists; choose an item again.".into()
+                }
             }
             Self::UnknownVisit(_) => {
-                if zh { "关联的督战记录不存在或已删除，请重新选择或清空关联。".into() } else { "The linked visit no longer exists; choose another or clear the link.".into() }
+                if zh {
+                    "关联的督战记录不存在或已删除，请重新选择或清空关联。".into()
+                } else {
+                    "The linked visit no longer exists; choose another or clear the link.".into()
+                }
             }
             Self::UnknownProblem(_) => {
-                if zh { "该问题不存在或已删除，请返回台账重新选择。".into() } else { "This problem no longer exists; go back to the ledger and choose again.".into() }
+                if zh {
+                    "该问题不存在或已删除，请返回台账重新选择。".into()
+                } else {
+                    "This problem no longer exists; go back to the ledger and choose again.".into()
+                }
             }
             Self::InvalidDate(s) => {
-                if zh { format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-06-30。") } else { format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-06-30.") }
+                if zh {
+                    format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-06-30。")
+                } else {
+                    format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-06-30.")
+                }
             }
             Self::DateInFuture { field, date, today } => {
-                if zh { format!("“{}”{}晚于今天（{}），请填写实际发生的日期。", field.label(lang), date, today) } else { format!("“{}” {date} is after today ({today}); enter the date it actually happened.", field.label(lang)) }
+                if zh {
+                    format!("“{}”{}晚于今天（{}），请填写实际发生的日期。", field.label(lang), date, today)
+                } else {
+                    format!("“{}” {date} is after today ({today}); enter the date it actually happened.", field.label(lang))
+                }
             }
             Self::DeadlineBeforeOpened { deadline, opened_on } => {
-                if zh { format!("整改期限{deadline}早于问题发现日期{opened_on}，请重新填写整改期限。") } else { format!("The deadline {deadline} is before the problem was opened ({opened_on}); set a later deadline.") }
+                if zh {
+                    format!("整改期限{deadline}早于问题发现日期{opened_on}，请重新填写整改期限。")
+                } else {
+                    format!("The deadline {deadline} is before the problem was opened ({opened_on}); set a later deadline.")
+                }
             }
             Self::TooManyHouseholds { given, max } => {
-                if zh { format!("走访户数{given}超过单次督战上限{max}户，请核对户数（是否多输了一位）。") } else { format!("{given} households is more than one visit can cover (max {max}); check the number.") }
+                if zh {
+                    format!("走访户数{given}超过单次督战上限{max}户，请核对户数（是否多输了一位）。")
+                } else {
+                    format!("{given} households is more than one visit can cover (max {max}); check the number.")
+                }
             }
             Self::NotACount { field, given } => {
-                if zh { format!("“{}”应为0或正整数，“{given}”不是，请只填写数字。", field.label(lang)) } else { format!("“{}” must be a whole number of 0 or more, not “{given}”; enter digits only.", field.label(lang)) }
+                if zh {
+                    format!("“{}”应为0或正整数，“{given}”不是，请只填写数字。", field.label(lang))
+                } else {
+                    format!("“{}” must be a whole number of 0 or more, not “{given}”; enter digits only.", field.label(lang))
+                }
             }
             Self::TooManyMembers { max } => {
-                if zh { format!("督战人员最多填写{max}人，请删去多余的人员。") } else { format!("At most {max} members; remove the extra names.") }
+                if zh {
+                    format!("督战人员最多填写{max}人，请删去多余的人员。")
+                } else {
+                    format!("At most {max} members; remove the extra names.")
+                }
             }
             Self::NoMembers => {
-                if zh { "请至少填写一名督战人员后再提交。".into() } else { "Please name at least one member before submitting.".into() }
+                if zh {
+                    "请至少填写一名督战人员后再提交。".into()
+                } else {
+                    "Please name at least one member before submitting.".into()
+                }
             }
             Self::LatitudeOutOfRange(_) => {
-                if zh { "纬度应在-90到90之间，请重新获取定位或清除定位。".into() } else { "Latitude must be between −90 and 90; locate again or clear the position.".into() }
+                if zh {
+                    "纬度应在-90到90之间，请重新获取定位或清除定位。".into()
+                } else {
+                    "Latitude must be between −90 and 90; locate again or clear the position.".into()
+                }
             }
             Self::LongitudeOutOfRange(_) => {
-                if zh { "经度应在-180到180之间，请重新获取定位或清除定位。".into() } else { "Longitude must be between −180 and 180; locate again or clear the position.".into() }
+                if zh {
+                    "经度应在-180到180之间，请重新获取定位或清除定位。".into()
+                } else {
+                    "Longitude must be between −180 and 180; locate again or clear the position.".into()
+                }
             }
             Self::AccuracyOutOfRange(_) => {
-                if zh { "定位精度无效，请重新获取定位或清除定位。".into() } else { "The position accuracy is invalid; locate again or clear the position.".into() }
+                if zh {
+                    "定位精度无效，请重新获取定位或清除定位。".into()
+                } else {
+                    "The position accuracy is invalid; locate again or clear the position.".into()
+                }
             }
             Self::AlreadySubmitted => {
-                if zh { "该督战记录已提交，无需重复提交；如需更正请直接修改内容。".into() } else { "This visit is already submitted; edit it directly to correct it.".into() }
+                if zh {
+                    "该督战记录已提交，无需重复提交；如需更正请直接修改内容。".into()
+                } else {
+                    "This visit is already submitted; edit it directly to correct it.".into()
+                }
             }
             Self::NotAFailAnswer => {
-                if zh { "只有“未达标”的检查项才能生成问题，请先将该项标为未达标。".into() } else { "Only a “fail” answer opens a problem; mark the item as failed first.".into() }
+                if zh {
+                    "只有“未达标”的检查项才能生成问题，请先将该项标为未达标。".into()
+                } else {
+                    "Only a “fail” answer opens a problem; mark the item as failed first.".into()
+                }
             }
             Self::ItemRetired(_) => {
-                if zh { "该检查项已停用，请在当前清单中选择其他检查项。".into() } else { "This checklist item is retired; choose an item of the current checklist.".into() }
+                if zh {
+                    "该检查项已停用，请在当前清单中选择其他检查项。".into()
+                } else {
+                    "This checklist item is retired; choose an item of the current checklist.".into()
+                }
             }
             Self::DuplicateChecklistTitle(t) => {
-                if zh { format!("本组已有名为“{t}”的检查项，请使用其他名称。") } else { format!("This group already has an item named “{t}”; use another name.") }
+                if zh {
+                    format!("本组已有名为“{t}”的检查项，请使用其他名称。")
+                } else {
+                    format!("This group already has an item named “{t}”; use another name.")
+                }
             }
             Self::StaleTransition { recorded, current } => {
                 if zh {
                     format!("该问题当前状态为“{}”，不是操作时的“{}”（可能已被他人处理），请按当前状态重新操作。", current.label(lang), recorded.label(lang))
                 } else {
-                    format!("The problem is now “{}”, not “{}” (someone else may have acted on it); act again from its current status.", current.label(lang), recorded.label(lang))
+                    format!(
+                        "The problem is now “{}”, not “{}” (someone else may have acted on it); act again from its current status.",
+                        current.label(lang),
+                        recorded.label(lang)
+                    )
                 }
             }
             Self::IllegalTransition { from, to } => {
                 if zh {
                     format!("不能从“{}”直接改为“{}”，请按“待整改→整改中→已整改待核验→已销号”的顺序办理。", from.label(lang), to.label(lang))
                 } else {
-                    format!("A problem cannot go from “{}” to “{}”; follow open → in progress → awaiting verification → closed.", from.label(lang), to.label(lang))
+                    format!(
+                        "A problem cannot go from “{}” to “{}”; follow open → in progress → awaiting verification → closed.",
+                        from.label(lang),
+                        to.label(lang)
+                    )
                 }
             }
             Self::VerificationRequired { to } => {
-                if zh { format!("改为“{}”需要核验，请填写核验人和核验结果。", to.label(lang)) } else { format!("Moving to “{}” needs a verification; enter the verifier and the result.", to.label(lang)) }
+                if zh {
+                    format!("改为“{}”需要核验，请填写核验人和核验结果。", to.label(lang))
+                } else {
+                    format!("Moving to “{}” needs a verification; enter the verifier and the result.", to.label(lang))
+                }
             }
             Self::VerificationNotExpected { to } => {
-                if zh { format!("改为“{}”不需要核验，请清除核验信息后再保存。", to.label(lang)) } else { format!("Moving to “{}” takes no verification; clear the verification and save again.", to.label(lang)) }
+                if zh {
+                    format!("改为“{}”不需要核验，请清除核验信息后再保存。", to.label(lang))
+                } else {
+                    format!("Moving to “{}” takes no verification; clear the verification and save again.", to.label(lang))
+                }
             }
             Self::VerificationFailedCannotClose => {
-                if zh { "核验未通过，不能销号，请改为退回“整改中”。".into() } else { "The verification failed, so the problem cannot be closed; send it back to “in progress”.".into() }
+                if zh {
+                    "核验未通过，不能销号，请改为退回“整改中”。".into()
+                } else {
+                    "The verification failed, so the problem cannot be closed; send it back to “in progress”.".into()
+                }
             }
             Self::VerificationPassedCannotReopen => {
-                if zh { "核验已通过，请直接办理销号，而不是退回整改。".into() } else { "The verification passed; close the problem instead of sending it back.".into() }
+                if zh {
+                    "核验已通过，请直接办理销号，而不是退回整改。".into()
+                } else {
+                    "The verification passed; close the problem instead of sending it back.".into()
+                }
             }
         }
     }

@@ -55,7 +55,11 @@ pub fn parse_required_date(field: Field, text: &str) -> Result<NaiveDate, Fieldw
 
 /// An optional date field: empty is `None`.
 pub fn parse_optional_date(text: &str) -> Result<Option<NaiveDate>, FieldworkError> {
-    if text.trim().is_empty() { Ok(None) } else { parse_date(text).map(Some) }
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date(text).map(Some)
+    }
 }
 
 /// A date as forms show it.
@@ -239,7 +243,9 @@ impl GpsError {
     pub fn message(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Self::PermissionDenied, Lang::Zh) => "未获得定位权限：请在浏览器设置中允许本页面使用位置信息后重试；不定位也可以保存督战记录。",
-            (Self::PermissionDenied, Lang::En) => "Location permission denied: allow this page to use your location in the browser settings and try again; the visit saves without it.",
+            (Self::PermissionDenied, Lang::En) => {
+                "Location permission denied: allow this page to use your location in the browser settings and try again; the visit saves without it."
+            }
             (Self::Unavailable, Lang::Zh) => "暂时无法获取位置：请到室外或打开设备定位服务后重试；不定位也可以保存督战记录。",
             (Self::Unavailable, Lang::En) => "No position available: go outdoors or turn on location services and try again; the visit saves without it.",
             (Self::Timeout, Lang::Zh) => "定位超时：请稍后重试；不定位也可以保存督战记录。",

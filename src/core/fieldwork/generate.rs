@@ -10,7 +10,7 @@
 
 use super::checklist::{default_checklist, default_checklist_docs};
 use super::problem::{Problem, ProblemEvent, ProblemSource, ProblemStatus, Verification};
-use super::visit::{Answer, GpsFix, Visit, VisitAnswer, VisitMode, VisitStatus, answer_id};
+use super::visit::{answer_id, Answer, GpsFix, Visit, VisitAnswer, VisitMode, VisitStatus};
 use crate::core::calendar::day_start_ms;
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::{Doc, Entity};
@@ -29,7 +29,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
     }
     /// True with probability `pct` percent.
     fn chance(&mut self, pct: u64) -> bool {
@@ -46,15 +50,45 @@ impl Rng {
 const COUNTIES: [&str; 10] = ["楚雄市", "双柏县", "牟定县", "南华县", "姚安县", "大姚县", "永仁县", "元谋县", "武定县", "禄丰县"];
 const TOWNSHIPS: [&str; 12] = ["高桥镇", "狮山镇", "江边乡", "猫街镇", "插甸镇", "东坡乡", "发窝乡", "万德镇", "白路镇", "己衣镇", "环州乡", "田心乡"];
 const PLACES: [&str; 20] = [
-    "小河", "大平地", "麻栗", "石板", "岔河", "新村", "马鞍山", "松林", "龙潭", "白沙", "干海子", "者纳", "大坪", "罗家", "平掌", "木厂", "以诺", "迤纳", "乌龙", "古普",
+    "小河",
+    "大平地",
+    "麻栗",
+    "石板",
+    "岔河",
+    "新村",
+    "马鞍山",
+    "松林",
+    "龙潭",
+    "白沙",
+    "干海子",
+    "者纳",
+    "大坪",
+    "罗家",
+    "平掌",
+    "木厂",
+    "以诺",
+    "迤纳",
+    "乌龙",
+    "古普",
 ];
 const SURNAMES: [&str; 15] = ["李", "王", "张", "刘", "杨", "赵", "陈", "罗", "马", "周", "黄", "起", "普", "者", "鲁"];
-const GIVEN: [&str; 20] = [
-    "国雄", "文慧", "林", "勇", "绍祥", "莹", "志清", "正东", "明俊", "炳尧", "积昆", "豪", "虹", "建华", "兴国", "丽", "红梅", "卫东", "晓燕", "春花",
-];
+const GIVEN: [&str; 20] =
+    ["国雄", "文慧", "林", "勇", "绍祥", "莹", "志清", "正东", "明俊", "炳尧", "积昆", "豪", "虹", "建华", "兴国", "丽", "红梅", "卫东", "晓燕", "春花"];
 const UNITS: [&str; 14] = [
-    "州扶贫办", "州发改委", "州搬迁安置办", "州教育体育局", "州卫生健康委", "州住房城乡建设局", "州水务局", "州人力资源社会保障局", "州民政局", "州农业农村局", "县扶贫办", "乡镇人民政府",
-    "村委会", "驻村工作队",
+    "州扶贫办",
+    "州发改委",
+    "州搬迁安置办",
+    "州教育体育局",
+    "州卫生健康委",
+    "州住房城乡建设局",
+    "州水务局",
+    "州人力资源社会保障局",
+    "州民政局",
+    "州农业农村局",
+    "县扶贫办",
+    "乡镇人民政府",
+    "村委会",
+    "驻村工作队",
 ];
 const SQUADS: [&str; 4] = ["州扶贫办督战小分队", "州发改委督战小分队", "州搬迁安置办督战小分队", "县级督战组"];
 
@@ -156,7 +190,11 @@ pub fn generate_campaign(seed: u64, targets: usize, visits: usize, problems: usi
         let date = day(start, rng.below(300));
         let members = (0..2 + rng.below(3)).map(|_| person(&mut rng)).collect();
         let submitted = rng.chance(90);
-        let gps = rng.chance(70).then(|| GpsFix { lat: 25.0 + (rng.unit() - 0.5) * 1.6, lon: 101.5 + (rng.unit() - 0.5) * 1.6, accuracy_m: 5.0 + rng.below(45) as f64 });
+        let gps = rng.chance(70).then(|| GpsFix {
+            lat: 25.0 + (rng.unit() - 0.5) * 1.6,
+            lon: 101.5 + (rng.unit() - 0.5) * 1.6,
+            accuracy_m: 5.0 + rng.below(45) as f64,
+        });
         let v = Visit {
             id: format!("gen-visit-{i:06}"),
             target_id: tgts[ti].id.clone(),
@@ -164,7 +202,11 @@ pub fn generate_campaign(seed: u64, targets: usize, visits: usize, problems: usi
             mode: *rng.pick(&VisitMode::ALL),
             members,
             households_visited: rng.below(40) as u32,
-            findings: format!("走访{}户，{}", 1 + rng.below(30), rng.pick(&["总体情况良好", "发现问题已现场交办", "部分户政策知晓率不高", "安置点配套仍需完善"])),
+            findings: format!(
+                "走访{}户，{}",
+                1 + rng.below(30),
+                rng.pick(&["总体情况良好", "发现问题已现场交办", "部分户政策知晓率不高", "安置点配套仍需完善"])
+            ),
             gps,
             status: if submitted { VisitStatus::Submitted } else { VisitStatus::Draft },
             submitted_ms: submitted.then(|| day_start_ms(date) + 18 * 3_600_000),

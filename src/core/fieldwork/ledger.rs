@@ -439,9 +439,8 @@ impl LedgerIndex {
                         Some(c) => self.counties.insert(d.id.clone(), c),
                         None => self.counties.remove(&d.id),
                     };
-                    let affected: Vec<u32> = (0..self.targets.len() as u32)
-                        .filter(|ix| self.targets[*ix as usize].target.as_ref().is_some_and(|t| t.county_id == d.id))
-                        .collect();
+                    let affected: Vec<u32> =
+                        (0..self.targets.len() as u32).filter(|ix| self.targets[*ix as usize].target.as_ref().is_some_and(|t| t.county_id == d.id)).collect();
                     for ix in affected {
                         self.relabel_target(ix);
                     }
@@ -703,7 +702,9 @@ impl LedgerIndex {
         let mut closed: Vec<(u64, &str, NaiveDate, u32)> = members
             .iter()
             .filter_map(|s| self.row(*s).map(|r| (*s, r)))
-            .filter_map(|(s, r)| r.closed_at_ms.filter(|_| r.status == ProblemStatus::Closed).map(|ms| (ms, r.p.id.as_str(), crate::core::calendar::date_of_ms(ms), s)))
+            .filter_map(|(s, r)| {
+                r.closed_at_ms.filter(|_| r.status == ProblemStatus::Closed).map(|ms| (ms, r.p.id.as_str(), crate::core::calendar::date_of_ms(ms), s))
+            })
             .collect();
         crate::core::sort::sort_by(&mut closed, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let results: Vec<(u32, Option<RecordId>)> = members
@@ -809,8 +810,7 @@ impl LedgerIndex {
     pub fn query(&self, q: &LedgerQuery) -> LedgerView {
         let terms = search_terms(&q.search);
         let m = self.matcher(&q.filter, &terms);
-        let base: Vec<u32> =
-            self.rows.iter().enumerate().filter_map(|(s, r)| r.as_ref().filter(|r| m.matches(self, r)).map(|_| s as u32)).collect();
+        let base: Vec<u32> = self.rows.iter().enumerate().filter_map(|(s, r)| r.as_ref().filter(|r| m.matches(self, r)).map(|_| s as u32)).collect();
         let mut view = self.finish(q, terms, base, None);
         self.sort(&mut view.slots, q.sort, q.descending);
         view

@@ -356,7 +356,13 @@ pub struct TransitionRequest {
 ///
 /// `at_ms` is `now_ms`, or one millisecond after the latest known event if the
 /// device's clock is behind it, so the new event replays after what it acted on.
-pub fn propose_event(problem_id: &str, history: &[ProblemEvent], req: &TransitionRequest, event_id: RecordId, now_ms: u64) -> Result<ProblemEvent, FieldworkError> {
+pub fn propose_event(
+    problem_id: &str,
+    history: &[ProblemEvent],
+    req: &TransitionRequest,
+    event_id: RecordId,
+    now_ms: u64,
+) -> Result<ProblemEvent, FieldworkError> {
     let current = replay(history.iter().filter(|e| e.problem_id == problem_id));
     check_transition(current.status, current.status, req.to, req.verification.as_ref())?;
     required(Field::HandledBy, &req.by, MAX_NAME)?;
@@ -439,7 +445,14 @@ pub fn validate_problem(p: &Problem, snapshot: &Snapshot, field: &FieldSnapshot,
 }
 
 /// Stages saving a problem (new or edited), with its text fields trimmed.
-pub fn stage_save_problem(replica: &Replica, snapshot: &Snapshot, field: &FieldSnapshot, problem: &Problem, today: NaiveDate, now_ms: u64) -> Result<Change, FieldworkError> {
+pub fn stage_save_problem(
+    replica: &Replica,
+    snapshot: &Snapshot,
+    field: &FieldSnapshot,
+    problem: &Problem,
+    today: NaiveDate,
+    now_ms: u64,
+) -> Result<Change, FieldworkError> {
     validate_problem(problem, snapshot, field, today)?;
     let mut p = problem.clone();
     p.description = p.description.trim().to_owned();

@@ -136,7 +136,5 @@ pub struct TimelineEntry<'a> {
 pub fn visit_timeline<'a>(field: &'a FieldSnapshot, target_id: &str) -> Vec<TimelineEntry<'a>> {
     let mut vs: Vec<&Visit> = field.visits_of(target_id).collect();
     crate::core::sort::sort_by(&mut vs, |a, b| visit_key(b).cmp(&visit_key(a)));
-    vs.into_iter()
-        .map(|v| TimelineEntry { visit: v, rate: visit_pass_rate(field, &v.id), answered: field.answers_of(&v.id).len() })
-        .collect()
+    vs.into_iter().map(|v| TimelineEntry { visit: v, rate: visit_pass_rate(field, &v.id), answered: field.answers_of(&v.id).len() }).collect()
 }

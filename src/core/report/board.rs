@@ -1,7 +1,7 @@
 //! Who has reported (报送情况): the office's board for a month, the one-off filings,
 //! and the deadlines coming up (倒计时).
 
-use super::model::{Filing, MonthlyReport, Parties, Requirement, ReportStatus, Schedule, Subject};
+use super::model::{Filing, MonthlyReport, Parties, ReportStatus, Requirement, Schedule, Subject};
 use super::month::{next_monthly_due, Month, Timeliness};
 use crate::core::i18n::Lang;
 use crate::core::model::{Level, MilestoneStatus};
@@ -222,7 +222,9 @@ pub fn upcoming(requirements: &[Requirement], snapshot: &Snapshot, filings: &Has
             out.push(Deadline { what: DeadlineWhat::Filing { requirement: b.requirement.name.clone(), missing }, due: b.due, days_left: days(b.due) });
         }
     }
-    if let Some(m) = snapshot.milestones.iter().filter(|m| m.status != MilestoneStatus::Done).min_by(|a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id))) {
+    if let Some(m) =
+        snapshot.milestones.iter().filter(|m| m.status != MilestoneStatus::Done).min_by(|a, b| (a.due, a.order, &a.id).cmp(&(b.due, b.order, &b.id)))
+    {
         out.push(Deadline { what: DeadlineWhat::Milestone { id: m.id.clone(), label: m.label.clone() }, due: m.due, days_left: days(m.due) });
     }
     crate::core::sort::sort_by(&mut out, |a, b| a.due.cmp(&b.due));

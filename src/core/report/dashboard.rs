@@ -84,7 +84,8 @@ pub fn problems_by_county<'a>(snapshot: &Snapshot, problems: impl IntoIterator<I
             }
         }
     }
-    let rows = snapshot.counties.iter().map(|c| Row { label: c.name.clone(), values: counts.get(c.id.as_str()).copied().unwrap_or_default().to_vec() }).collect();
+    let rows =
+        snapshot.counties.iter().map(|c| Row { label: c.name.clone(), values: counts.get(c.id.as_str()).copied().unwrap_or_default().to_vec() }).collect();
     Bars { series: vec!["open", "closed", "overdue"], rows, stacked: false }
 }
 
@@ -240,7 +241,9 @@ pub fn layout_lines(l: &Lines, width: f64, height: f64) -> LineLayout {
     let mut paths = paths;
     // Labels top to bottom, each at least LABEL_GAP below the one above it.
     let mut order: Vec<usize> = (0..paths.len()).filter(|i| !paths[*i].points.is_empty()).collect();
-    crate::core::sort::sort_by(&mut order, |a, b| paths[*a].points.last().map(|p| p.1).unwrap_or(0.0).total_cmp(&paths[*b].points.last().map(|p| p.1).unwrap_or(0.0)));
+    crate::core::sort::sort_by(&mut order, |a, b| {
+        paths[*a].points.last().map(|p| p.1).unwrap_or(0.0).total_cmp(&paths[*b].points.last().map(|p| p.1).unwrap_or(0.0))
+    });
     let mut prev = f64::NEG_INFINITY;
     for i in order {
         let want = paths[i].points.last().map(|p| p.1 + 4.0).unwrap_or(0.0);
@@ -253,5 +256,9 @@ pub fn layout_lines(l: &Lines, width: f64, height: f64) -> LineLayout {
 
 /// A value as a chart label: whole numbers without decimals.
 pub fn value_text(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.1}") }
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.1}")
+    }
 }

@@ -35,11 +35,11 @@
 //! not thirteen.
 
 use super::month::{day_after, Month};
-use crate::core::fieldwork::problem::{recurrence_of, replay_sorted, supervises_without_fighting};
 use crate::core::calendar::date_of_ms;
+use crate::core::fieldwork::problem::{recurrence_of, replay_sorted, supervises_without_fighting};
 use crate::core::fieldwork::{ChecklistGroup, FieldSnapshot, Problem, ProblemEvent, ProblemStatus, Visit, VisitMode, VisitStatus};
-use crate::core::model::{Metric, MilestoneStatus, Scope, Target};
 use crate::core::i18n::{metric_key, t, Lang, K};
+use crate::core::model::{Metric, MilestoneStatus, Scope, Target};
 use crate::core::snapshot::{format_figure, Snapshot};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -218,11 +218,7 @@ impl MonthFigures {
         for l in &self.population {
             let (then, now) = l.shown();
             let name = t(Lang::Zh, metric_key(l.metric));
-            out.push_str(&format!(
-                "{name}由{}变为{}。",
-                format_figure(l.metric, then),
-                format_figure(l.metric, now)
-            ));
+            out.push_str(&format!("{name}由{}变为{}。", format_figure(l.metric, then), format_figure(l.metric, now)));
         }
         let missed: Vec<&str> = self.milestones.iter().filter(|m| m.missed).map(|m| m.label.as_str()).collect();
         if !missed.is_empty() {
@@ -243,7 +239,11 @@ impl MonthFigures {
                 format!("{}{avg}：{} → {}", t(lang, metric_key(l.metric)), format_figure(l.metric, then), format_figure(l.metric, now))
             })
             .collect();
-        if lines.is_empty() { "—".to_owned() } else { lines.join("；") }
+        if lines.is_empty() {
+            "—".to_owned()
+        } else {
+            lines.join("；")
+        }
     }
 
     /// The month's milestones as one text: "3月底前（03-31）未按期完成；…"; "—" when none.
@@ -252,11 +252,21 @@ impl MonthFigures {
             .milestones
             .iter()
             .map(|m| {
-                let k = if m.done { K::FigMilestoneDone } else if m.missed { K::FigMilestoneMissed } else { K::FigMilestoneNotDue };
+                let k = if m.done {
+                    K::FigMilestoneDone
+                } else if m.missed {
+                    K::FigMilestoneMissed
+                } else {
+                    K::FigMilestoneNotDue
+                };
                 format!("{}（{}）{}", m.label, m.due.format("%m-%d"), t(lang, k))
             })
             .collect();
-        if lines.is_empty() { "—".to_owned() } else { lines.join("；") }
+        if lines.is_empty() {
+            "—".to_owned()
+        } else {
+            lines.join("；")
+        }
     }
 
     /// The overall pass rate with the rate of every group that was checked:
@@ -268,7 +278,11 @@ impl MonthFigures {
             .filter(|(_, c)| c.pass + c.fail + c.not_applicable > 0)
             .map(|(g, c)| format!("{} {}", g.label(lang), c.percent_text()))
             .collect();
-        if groups.is_empty() { self.checks.percent_text() } else { format!("{}（{}）", self.checks.percent_text(), groups.join("；")) }
+        if groups.is_empty() {
+            self.checks.percent_text()
+        } else {
+            format!("{}（{}）", self.checks.percent_text(), groups.join("；"))
+        }
     }
 
     pub fn milestones_missed(&self) -> usize {

@@ -81,13 +81,17 @@ impl ReportError {
             (TooLong { field, max }, Lang::Zh) => format!("“{}”不能超过{max}个字，请精简后再保存。", field.label(lang)),
             (TooLong { field, max }, Lang::En) => format!("“{}” must be at most {max} characters; shorten it and save again.", field.label(lang)),
             (UnknownSubject(_), Lang::Zh) => "找不到该县市或督战对象（可能已被删除），请从报送情况页重新进入。".into(),
-            (UnknownSubject(_), Lang::En) => "This county or target no longer exists (it may have been deleted); open the report again from the reporting board.".into(),
+            (UnknownSubject(_), Lang::En) => {
+                "This county or target no longer exists (it may have been deleted); open the report again from the reporting board.".into()
+            }
             (UnknownRequirement(_), Lang::Zh) => "找不到该报送事项，请从报送情况页重新进入。".into(),
             (UnknownRequirement(_), Lang::En) => "This filing requirement no longer exists; open it again from the reporting board.".into(),
             (MonthInFuture { month, .. }, Lang::Zh) => format!("{}尚未开始，不能填写该月报告。请检查月份或本机日期。", month.label(lang)),
             (MonthInFuture { month, .. }, Lang::En) => format!("{} has not started; check the month or this device's date.", month.label(lang)),
             (AlreadySubmitted, Lang::Zh) => "该报告已报送，内容不能再修改。如需更正，请在反馈或下月报告中说明。".into(),
-            (AlreadySubmitted, Lang::En) => "This report was submitted and can no longer be changed; note corrections in the feedback or next month's report.".into(),
+            (AlreadySubmitted, Lang::En) => {
+                "This report was submitted and can no longer be changed; note corrections in the feedback or next month's report.".into()
+            }
             (NotSubmitted, Lang::Zh) => "报告尚未报送，报送后才能反馈。".into(),
             (NotSubmitted, Lang::En) => "The report has not been submitted; feedback comes after submission.".into(),
             (FeedbackAlreadyGiven, Lang::Zh) => "已经反馈过，不能重复反馈。".into(),

@@ -4,8 +4,8 @@ use super::figures::MonthFigures;
 use super::model::{filing_id, report_id, Filing, MonthlyReport, ReportStatus, Subject};
 use super::month::Month;
 use super::ReportError;
-use crate::core::i18n::Field;
 use crate::core::doc::{decode, Entity};
+use crate::core::i18n::Field;
 use crate::core::replica::{Change, Replica};
 use crate::core::snapshot::Snapshot;
 use crate::core::validate::MAX_NAME;
@@ -30,7 +30,11 @@ fn check_subject(subject: &Subject, snapshot: &Snapshot) -> Result<(), ReportErr
         Subject::County(id) => snapshot.county(id).is_some(),
         Subject::Target(id) => snapshot.target(id).is_some(),
     };
-    if known { Ok(()) } else { Err(ReportError::UnknownSubject(subject.id().to_owned())) }
+    if known {
+        Ok(())
+    } else {
+        Err(ReportError::UnknownSubject(subject.id().to_owned()))
+    }
 }
 
 /// The stored report of a subject and month, if any (tombstoned ones count as none).
@@ -49,7 +53,15 @@ pub struct ReportDraft {
 /// The report a draft edit or a submission writes to: the stored draft, or a new one.
 /// Refuses a month not started yet, an unknown subject, and a submitted report (its
 /// texts are what was sent). `required`: whether every text must be filled in.
-fn edited_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month: Month, draft: &ReportDraft, required: bool, today: NaiveDate) -> Result<MonthlyReport, ReportError> {
+fn edited_draft(
+    replica: &Replica,
+    snapshot: &Snapshot,
+    subject: &Subject,
+    month: Month,
+    draft: &ReportDraft,
+    required: bool,
+    today: NaiveDate,
+) -> Result<MonthlyReport, ReportError> {
     check_subject(subject, snapshot)?;
     if month.first_day() > today {
         return Err(ReportError::MonthInFuture { month, today });
@@ -66,7 +78,15 @@ fn edited_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month
 
 /// Saves the draft texts of a report (creating it on first save). A submitted
 /// report's texts are what was sent: they can no longer be changed here.
-pub fn stage_save_draft(replica: &Replica, snapshot: &Snapshot, subject: &Subject, month: Month, draft: &ReportDraft, today: NaiveDate, now_ms: u64) -> Result<Change, ReportError> {
+pub fn stage_save_draft(
+    replica: &Replica,
+    snapshot: &Snapshot,
+    subject: &Subject,
+    month: Month,
+    draft: &ReportDraft,
+    today: NaiveDate,
+    now_ms: u64,
+) -> Result<Change, ReportError> {
     let r = edited_draft(replica, snapshot, subject, month, draft, false, today)?;
     Ok(replica.stage_save(&[r], now_ms))
 }
@@ -91,7 +111,15 @@ pub fn stage_submit(
 }
 
 /// Records the feedback to the target (反馈) on a submitted report.
-pub fn stage_feedback(replica: &Replica, subject: &Subject, month: Month, feedback: &str, by: &str, today: NaiveDate, now_ms: u64) -> Result<Change, ReportError> {
+pub fn stage_feedback(
+    replica: &Replica,
+    subject: &Subject,
+    month: Month,
+    feedback: &str,
+    by: &str,
+    today: NaiveDate,
+    now_ms: u64,
+) -> Result<Change, ReportError> {
     let mut r = stored_report(replica, subject, month).ok_or(ReportError::NotSubmitted)?;
     let Some(submitted) = r.submitted_on else {
         return Err(ReportError::NotSubmitted);
