@@ -64,6 +64,15 @@ else
     say "wasm32 target" "installed ($(since "$t0"))"
 fi
 
+# --- 2b. rustfmt (the format check in scripts/test.sh) ---------------------------
+if cargo fmt --version >/dev/null 2>&1; then
+    say "rustfmt" "skipped ($(cargo fmt --version))"
+else
+    t0=$SECONDS
+    run_logged rustup component add rustfmt
+    say "rustfmt" "installed ($(since "$t0"))"
+fi
+
 # --- 3. Trunk 0.21 -----------------------------------------------------------
 trunk_version="$(trunk --version 2>/dev/null || true)"
 if [[ "$trunk_version" =~ ^trunk\ ${TRUNK_SERIES//./\\.}\. ]]; then

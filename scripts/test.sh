@@ -6,7 +6,7 @@
 #
 # Sections:
 #   a. setup         scripts/setup.sh (installs only what is missing)
-#   b. native        cargo test                      pure core + memory-store contract
+#   b. native        cargo fmt --all --check, then cargo test: core, app layer, memory-store contract
 #   c. browser       cargo test --target wasm32-unknown-unknown --no-default-features --test browser
 #                    (IndexedDB/localStorage stores in headless Chromium via chromedriver)
 #   d. build         trunk build --release           -> dist/
@@ -87,6 +87,11 @@ end
 
 # ---- b. native tests ------------------------------------------------------------------
 begin "b. native"
+# Formatting first: it takes a second, and a diff is easier to read before the tests.
+cargo fmt --all --check || {
+    echo "[test] the code is not formatted: run 'cargo fmt --all' (rules in rustfmt.toml)" >&2
+    exit 1
+}
 cargo test "${cargo_flags[@]}"
 end
 
