@@ -665,6 +665,24 @@ pub fn status_key(s: MilestoneStatus) -> K {
     }
 }
 
+impl Field {
+    /// A form left this field empty: what is wrong and what to do.
+    pub fn required_message(self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => format!("请填写“{}”，该项不能为空。", self.label(lang)),
+            Lang::En => format!("Please fill in “{}”; it cannot be empty.", self.label(lang)),
+        }
+    }
+
+    /// A form's text in this field is longer than `max` characters.
+    pub fn too_long_message(self, lang: Lang, max: usize) -> String {
+        match lang {
+            Lang::Zh => format!("“{}”过长，请缩短到{}个字以内。", self.label(lang), max),
+            Lang::En => format!("“{}” is too long; shorten it to at most {max} characters.", self.label(lang)),
+        }
+    }
+}
+
 /// An error a user can cause, with a message in their language that says what to do.
 /// A save accepts a staging step failing with any of them (see `ui::AppState::save`).
 /// Each error type implements it beside its own definition.

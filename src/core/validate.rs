@@ -92,20 +92,8 @@ impl ValidationError {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Self::Required { field } => {
-                if zh {
-                    format!("请填写“{}”，该项不能为空。", field.label(lang))
-                } else {
-                    format!("Please fill in “{}”; it cannot be empty.", field.label(lang))
-                }
-            }
-            Self::TooLong { field, max } => {
-                if zh {
-                    format!("“{}”过长，请缩短到{}个字以内。", field.label(lang), max)
-                } else {
-                    format!("“{}” is too long; shorten it to at most {max} characters.", field.label(lang))
-                }
-            }
+            Self::Required { field } => field.required_message(lang),
+            Self::TooLong { field, max } => field.too_long_message(lang, *max),
             Self::UnknownCounty(_) => {
                 if zh {
                     "所选县市不存在或已删除，请重新选择县市。".into()
