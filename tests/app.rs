@@ -53,7 +53,7 @@ fn a_save_is_durable_before_it_is_applied_and_then_says_saved() {
         let store = MemoryStore::new();
         let ws = CellWorkspace::open(&store, "d-a").await;
         let s = session(&store);
-        s.save(&ws, |r, now| rename(r, now, "武定县新名")).await.expect("saved");
+        s.save(&ws, |c| rename(c.replica, c.now_ms, "武定县新名")).await.expect("saved");
         assert_eq!(stored_target(&store).name, "武定县新名");
         assert_eq!(ws.replica().snapshot().target("seed-target-wuding").map(|t| t.name.clone()).as_deref(), Some("武定县新名"));
         assert_eq!(*ws.statuses.borrow(), vec![SaveStatus::Saving, SaveStatus::Saved]);
@@ -72,7 +72,7 @@ fn a_save_that_waited_for_the_records_and_is_then_refused_leaves_the_status_idle
         ws.records.set(Records::Reading);
         let s = session(&store);
         let before = block_on(store.load()).unwrap();
-        let save = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name })));
+        let save = s.save(&ws, |_| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name })));
         let records_arrive = async {
             yield_once().await;
             yield_once().await;
@@ -96,7 +96,7 @@ fn a_save_waiting_for_records_that_fail_to_load_writes_nothing_and_restores_the_
         ws.set_status(SaveStatus::Saved);
         ws.records.set(Records::Reading);
         let s = session(&store);
-        let save = s.save(&ws, |r, now| rename(r, now, "不应保存"));
+        let save = s.save(&ws, |c| rename(c.replica, c.now_ms, "不应保存"));
         let fail = async {
             yield_once().await;
             ws.records.set(Records::Failed);
@@ -115,7 +115,7 @@ fn a_refused_change_changes_nothing_and_says_why_in_chinese() {
         let ws = CellWorkspace::open(&store, "d-a").await;
         let s = session(&store);
         let before = block_on(store.load()).unwrap();
-        let res = s.save(&ws, |_, _| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name }))).await;
+        let res = s.save(&ws, |_| Err::<Change, _>(UserError::from(ValidationError::Required { field: Field::Name }))).await;
         let e = res.expect_err("refused");
         assert!(e.message(Lang::Zh).contains('请'), "{}", e.message(Lang::Zh));
         assert_eq!(block_on(store.load()).unwrap(), before);
@@ -132,14 +132,14 @@ fn a_failed_write_shows_the_storage_error_and_leaves_the_replica_as_it_was() {
         let s = session(&store);
         let hash = state_hash(ws.replica().docs());
         store.fail_next_commit(StoreError::QuotaExceeded);
-        let res = s.save(&ws, |r, now| rename(r, now, "存储已满")).await;
+        let res = s.save(&ws, |c| rename(c.replica, c.now_ms, "存储已满")).await;
         assert_eq!(res.unwrap_err().message(Lang::Zh), StoreError::QuotaExceeded.message(Lang::Zh));
         assert_eq!(ws.status(), SaveStatus::Failed(StoreError::QuotaExceeded));
         assert_eq!(state_hash(ws.replica().docs()), hash, "the replica is not changed by a failed write");
         assert!(ws.applied.borrow().is_empty());
         assert!(s.platform().marker.borrow().is_none());
         // The next save goes through.
-        s.save(&ws, |r, now| rename(r, now, "再试一次")).await.expect("saved");
+        s.save(&ws, |c| rename(c.replica, c.now_ms, "再试一次")).await.expect("saved");
         assert_eq!(stored_target(&store).name, "再试一次");
     });
 }
@@ -152,10 +152,11 @@ fn a_stale_tabs_save_keeps_the_other_tabs_field_and_never_reuses_its_stamp() {
         let tab_b = CellWorkspace::open(&store, "d-never-used").await;
         let (sa, sb) = (session(&store), session(&store));
         // Both tabs' clocks read the same wall time.
-        sa.save(&tab_a, |r, now| rename(r, now, "甲标签页的名称")).await.expect("a");
+        sa.save(&tab_a, |c| rename(c.replica, c.now_ms, "甲标签页的名称")).await.expect("a");
         let a_stamp = stored_doc_stamp(&store);
         // Tab B has not heard of A's commit.
-        sb.save(&tab_b, |r, now| {
+        sb.save(&tab_b, |c| {
+            let (r, now) = (c.replica, c.now_ms);
             let mut t = r.snapshot().target("seed-target-wuding").cloned().expect("target");
             t.township = "乙标签页的乡镇".into();
             Ok::<_, UserError>(r.stage_save(&[t], now))
@@ -184,7 +185,7 @@ fn another_tabs_commit_reaches_this_tab_by_the_ids_it_announced() {
         let tab_b = CellWorkspace::open(&store, "d-one").await;
         let (sa, sb) = (session(&store), session(&store));
         sa.save_squad_name(&tab_a, "武定县督战小分队").await.expect("named");
-        sa.save(&tab_a, |r, now| rename(r, now, "甲标签页的名称")).await.expect("a");
+        sa.save(&tab_a, |c| rename(c.replica, c.now_ms, "甲标签页的名称")).await.expect("a");
         let ids = sa.platform().announced.borrow().last().cloned();
         sb.refresh(&tab_b, ids).await.expect("refresh");
         assert_eq!(tab_b.replica().snapshot().target("seed-target-wuding").map(|t| t.name.clone()).as_deref(), Some("甲标签页的名称"));
@@ -260,7 +261,8 @@ fn an_edit_made_while_the_preview_was_open_is_kept_by_the_import() {
         let s = session(&store);
         let (mut intake, _) = Intake::read(other_device_bundle(ExportScope::Full), Limits::default()).unwrap();
         intake.preview(&ws, T0).unwrap();
-        s.save(&ws, |r, now| {
+        s.save(&ws, |c| {
+            let (r, now) = (c.replica, c.now_ms);
             let mut t = r.snapshot().target("seed-target-wuding").cloned().expect("target");
             t.township = "预览期间改的乡镇".into();
             Ok::<_, UserError>(r.stage_save(&[t], now))
@@ -480,5 +482,65 @@ fn a_lost_campaign_list_is_found_again_from_the_stores() {
         assert_eq!(stores.read_catalog().active_db(), db);
         stores.refuse_catalog.set(true);
         assert!(campaigns::switch(&stores, DEFAULT_DB).is_err(), "a list that cannot be stored is said");
+    });
+}
+
+/// The workspace's read models, kept up to date by every commit, equal the ones
+/// built from scratch from its replica.
+fn assert_models_follow(ws: &CellWorkspace, after: &str) {
+    let r = ws.replica();
+    let fresh = duzhan::core::read_model::ReadModels::build(&r, app_support::models_today());
+    let kept = ws.models.borrow();
+    assert!(kept.plan == fresh.plan, "after {after}: the plan's read model");
+    assert!(kept.field == fresh.field, "after {after}: the field work's read model");
+    assert!(kept.reports == fresh.reports, "after {after}: the monthly cycle's read model");
+    assert_eq!(kept.ledger.rows_by_id(), fresh.ledger.rows_by_id(), "after {after}: the ledger index");
+}
+
+#[test]
+fn the_read_models_follow_saves_status_changes_imports_and_another_tabs_commits() {
+    use duzhan::core::fieldwork::problem::{stage_transition_after, TransitionRequest};
+    use duzhan::core::fieldwork::{ProblemEvent, ProblemStatus};
+    block_on(async {
+        let store = MemoryStore::new();
+        let tab_a = CellWorkspace::open(&store, "d-one").await;
+        let tab_b = CellWorkspace::open(&store, "d-one").await;
+        let (sa, sb) = (session(&store), session(&store));
+        sa.save(&tab_a, |c| rename(c.replica, c.now_ms, "武定县新名")).await.expect("saved");
+        assert_models_follow(&tab_a, "a save of a target");
+        let field = duzhan::core::fieldwork::generate::generate_campaign(3, 4, 2, 20);
+        sa.save(&tab_a, |c| Ok::<_, UserError>(c.replica.stage_merge(&field))).await.expect("merged");
+        assert_models_follow(&tab_a, "visits, answers and problems merged");
+        // A status change reads the problem's history from the index.
+        let (pid, before) = {
+            let m = tab_a.models.borrow();
+            let (p, evs) =
+                m.ledger.problems_with_events().find(|(_, e)| e.last().is_some_and(|e| e.to == ProblemStatus::InProgress)).expect("a problem in progress");
+            (p.id.clone(), evs.len())
+        };
+        let req = TransitionRequest { to: ProblemStatus::AwaitingVerification, by: "督战小分队".into(), comment: "已整改".into(), verification: None };
+        sa.save(&tab_a, |c| {
+            assert!(c.ledger.is_some(), "the ledger is complete: staging reads it");
+            Ok::<_, UserError>(stage_transition_after(c.replica, &c.events_of(&pid), &pid, &req, c.now_ms)?)
+        })
+        .await
+        .expect("status changed");
+        assert_models_follow(&tab_a, "a status change");
+        let after: Vec<ProblemEvent> = tab_a.models.borrow().ledger.events_of(&pid).to_vec();
+        assert_eq!(after.len(), before + 1);
+        assert_eq!(tab_a.models.borrow().ledger.get(&pid).map(|r| r.status), Some(ProblemStatus::AwaitingVerification));
+        // The other tab hears of it.
+        sb.refresh(&tab_b, None).await.expect("refresh");
+        assert_models_follow(&tab_b, "another tab's commits");
+        assert_eq!(tab_b.models.borrow().ledger.get(&pid).map(|r| r.status), Some(ProblemStatus::AwaitingVerification));
+        // An import.
+        let (mut intake, _) = Intake::read(other_device_bundle(ExportScope::Full), Limits::default()).unwrap();
+        intake.preview(&tab_a, T0).unwrap();
+        sa.import(&tab_a, &mut intake).await.expect("imported");
+        assert_models_follow(&tab_a, "an import");
+        // The later rename (ours) wins; the squad's concurrent one stays visible.
+        let m = tab_a.models.borrow();
+        assert_eq!(m.plan.target("seed-target-wuding").map(|t| t.name.as_str()), Some("武定县新名"));
+        assert!(m.plan.conflicts.get("seed-target-wuding").is_some_and(|c| !c.is_empty()), "the concurrent rename is shown");
     });
 }

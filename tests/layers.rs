@@ -12,7 +12,7 @@
 //! | 6 | `replica` | the device's docs and clock; staging changes |
 //! | 7 | `ops`, `fieldwork` | plan operations; field work |
 //! | 8 | `report` | the monthly cycle |
-//! | 9 | `default_plan`, `export`, `plan_edit`, `route` | the whole embedded default; sheets; plan editing; view addresses |
+//! | 9 | `default_plan`, `export`, `plan_edit`, `read_model`, `route` | the whole embedded default; sheets; plan editing; the read models; view addresses |
 //! | 10 | `bundle` | sync by files |
 //! | 11 | `campaigns`, `guardian` | several campaigns on a device; the data guardian |
 //!
@@ -47,7 +47,7 @@ const FLOORS: &[&[&str]] = &[
     &["replica"],
     &["ops", "fieldwork"],
     &["report"],
-    &["default_plan", "export", "plan_edit", "route"],
+    &["default_plan", "export", "plan_edit", "read_model", "route"],
     &["bundle"],
     &["campaigns", "guardian"],
 ];

@@ -19,6 +19,7 @@ use super::{not_loaded_message, DataMarker, Platform, Records, SaveStatus, Works
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
 use crate::core::bundle::SyncLedger;
 use crate::core::i18n::{Lang, UserMessage};
+use crate::core::read_model::Stage;
 use crate::core::replica::{Change, Replica};
 use crate::storage::boot;
 use crate::storage::{Loaded, Store, StoreError};
@@ -148,10 +149,11 @@ impl<S: Store, P: Platform> Session<S, P> {
         Turn { _all_tabs: self.platform.lock().await, _tab: tab }
     }
 
-    /// A plain save: stages a change against the current replica (with the time
-    /// in ms), commits it durably, and only then applies it.
-    pub async fn save<W: Workspace, E>(&self, ws: &W, stage: impl FnOnce(&Replica, u64) -> Result<Change, E>) -> Result<(), CommitError<E>> {
-        self.run(ws, |r, _, now| stage(r, now).map(|c| (c, None, ()))).await
+    /// A plain save: stages a change against the current replica and its read
+    /// models ([`Stage`]: with today and the commit's time), commits it durably,
+    /// and only then applies it.
+    pub async fn save<W: Workspace, E>(&self, ws: &W, stage: impl FnOnce(&Stage) -> Result<Change, E>) -> Result<(), CommitError<E>> {
+        self.run(ws, |c, _| stage(c).map(|c| (c, None, ()))).await
     }
 
     /// A save that records the sync ledger too (an export, an import, a receipt):
@@ -160,15 +162,15 @@ impl<S: Store, P: Platform> Session<S, P> {
     pub async fn save_with_ledger<W: Workspace, T, E>(
         &self,
         ws: &W,
-        stage: impl FnOnce(&Replica, &SyncLedger, u64) -> Result<LedgerChange<T>, E>,
+        stage: impl FnOnce(&Stage, &SyncLedger) -> Result<LedgerChange<T>, E>,
     ) -> Result<T, CommitError<E>> {
-        self.run(ws, |r, l, now| stage(r, l, now).map(|s| (s.change, Some(s.ledger), s.out))).await
+        self.run(ws, |c, l| stage(c, l).map(|s| (s.change, Some(s.ledger), s.out))).await
     }
 
     async fn run<W: Workspace, T, E>(
         &self,
         ws: &W,
-        stage: impl FnOnce(&Replica, &SyncLedger, u64) -> Result<(Change, Option<SyncLedger>, T), E>,
+        stage: impl FnOnce(&Stage, &SyncLedger) -> Result<(Change, Option<SyncLedger>, T), E>,
     ) -> Result<T, CommitError<E>> {
         let before = ws.status();
         // Whether this save showed "正在保存…" while it waited: a refusal then puts
@@ -208,7 +210,7 @@ impl<S: Store, P: Platform> Session<S, P> {
         }
         let ledger = ws.sync_ledger();
         let now = self.platform.now_ms();
-        let staged = match ws.with_replica(|r| stage(r, &ledger, now)) {
+        let staged = match ws.with_stage(self.platform.today(), now, |c| stage(c, &ledger)) {
             None => {
                 restore(ws);
                 return Err(CommitError::NotLoaded);

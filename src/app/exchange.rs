@@ -149,8 +149,8 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// replica as it is now, and committed with the sync ledger in one write.
     pub async fn import<W: Workspace>(&self, ws: &W, intake: &mut Intake) -> Result<Imported, CommitError<ImportError>> {
         let incoming = intake.take().map_err(CommitError::Refused)?;
-        self.save_with_ledger(ws, move |r, ledger, now| {
-            let pv = merge_preview(incoming, r, ledger, now)?;
+        self.save_with_ledger(ws, move |c, ledger| {
+            let pv = merge_preview(incoming, c.replica, ledger, c.now_ms)?;
             let out = Imported { totals: pv.totals(), source_device: pv.source_device.clone(), squad_name: pv.squad_name.clone(), seq: pv.seq };
             Ok(LedgerChange { change: pv.change, ledger: pv.ledger, out })
         })
@@ -160,9 +160,9 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// Applies a receipt: the ledger learns which of this device's bundles the
     /// other side holds. No record changes.
     pub async fn apply_receipt<W: Workspace>(&self, ws: &W, receipt: &Receipt) -> Result<ReceiptOutcome, CommitError<ImportError>> {
-        self.save_with_ledger(ws, |r, ledger, _| {
-            let out = apply_receipt(receipt, r, ledger)?;
-            Ok(LedgerChange::ledger_only(r, out.ledger.clone(), out))
+        self.save_with_ledger(ws, |c, ledger| {
+            let out = apply_receipt(receipt, c.replica, ledger)?;
+            Ok(LedgerChange::ledger_only(c.replica, out.ledger.clone(), out))
         })
         .await
     }
@@ -177,13 +177,13 @@ impl<S: Store, P: Platform> Session<S, P> {
             nonce: self.platform().random_bytes(),
             iterations: crate::core::bundle::limits::MIN_ITERATIONS,
         });
-        self.save_with_ledger(ws, |r, ledger, _| {
-            let file = export_bundle(r, ledger, req)?;
+        self.save_with_ledger(ws, |c, ledger| {
+            let file = export_bundle(c.replica, ledger, req)?;
             let bytes = match &params {
                 None => file.bytes.clone(),
                 Some(p) => crypto::encrypt(&file.bytes, p)?,
             };
-            Ok(LedgerChange::ledger_only(r, file.ledger.clone(), Exported { file, bytes }))
+            Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
         })
         .await
     }

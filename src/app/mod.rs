@@ -29,6 +29,7 @@ pub use exchange::{Imported, Intake, Previewed, Read};
 
 use crate::core::bundle::SyncLedger;
 use crate::core::clock::DeviceId;
+use crate::core::read_model::Stage;
 use crate::core::replica::{Change, Replica};
 use crate::storage::boot::DeviceInfo;
 use crate::storage::StoreError;
@@ -123,6 +124,9 @@ impl SaveStatus {
 pub trait Workspace {
     /// Reads the replica; `None` while the store is still opening.
     fn with_replica<T>(&self, f: impl FnOnce(&Replica) -> T) -> Option<T>;
+    /// What a staging function reads: the replica and its read models, with today
+    /// and the commit's time; `None` while the store is still opening.
+    fn with_stage<T>(&self, today: NaiveDate, now_ms: u64, f: impl FnOnce(&Stage) -> T) -> Option<T>;
     /// Changes the replica without telling the views (moving its clock only).
     fn update_quietly(&self, f: impl FnOnce(&mut Replica));
     /// A change storage has committed, as stored: into the replica and every read

@@ -249,7 +249,7 @@ pub fn stage_new_campaign(form: &NewCampaignForm, current: &Replica, device: Dev
 
 /// The live monthly reporting requirements of a store.
 fn monthly_requirements(r: &Replica) -> Vec<Requirement> {
-    report::ReportSnapshot::from_docs(r.docs()).requirements.into_iter().filter(|q| q.monthly().is_some()).collect()
+    report::ReportSnapshot::from_docs(r.head_docs()).requirements.into_iter().filter(|q| q.monthly().is_some()).collect()
 }
 
 /// A monthly requirement with its months `years` later (Feb–Dec 2020 → Feb–Dec 2021).

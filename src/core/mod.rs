@@ -21,7 +21,7 @@
 //! | 6 | `replica` |
 //! | 7 | `ops`, `fieldwork` |
 //! | 8 | `report` |
-//! | 9 | `default_plan` (the whole embedded default), `export`, `plan_edit`, `route` |
+//! | 9 | `default_plan` (the whole embedded default), `export`, `plan_edit`, `read_model` (what views and staging read), `route` |
 //! | 10 | `bundle` |
 //! | 11 | `campaigns`, `guardian` |
 //!
@@ -57,6 +57,7 @@ pub mod i18n;
 pub mod model;
 pub mod ops;
 pub mod plan_edit;
+pub mod read_model;
 pub mod replica;
 pub mod report;
 pub mod route;

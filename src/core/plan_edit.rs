@@ -234,7 +234,7 @@ fn parse_month(s: &str) -> Result<Month, ValidationError> {
 
 /// Stages adding (last in the list) or editing a reporting requirement. Returns the change and its id.
 pub fn stage_save_requirement(r: &Replica, form: &RequirementForm, now_ms: u64) -> Result<(Change, String), ValidationError> {
-    let reports = ReportSnapshot::from_docs(r.docs());
+    let reports = ReportSnapshot::from_docs(r.head_docs());
     let existing = match &form.id {
         Some(id) => Some(reports.requirements.iter().find(|q| &q.id == id).ok_or_else(|| ValidationError::UnknownRequirement(id.clone()))?),
         None => None,
@@ -267,7 +267,7 @@ pub fn stage_save_requirement(r: &Replica, form: &RequirementForm, now_ms: u64) 
 
 /// Stages deleting a requirement no filing was recorded against.
 pub fn stage_delete_requirement(r: &Replica, id: &str, now_ms: u64) -> Result<Change, ValidationError> {
-    let reports = ReportSnapshot::from_docs(r.docs());
+    let reports = ReportSnapshot::from_docs(r.head_docs());
     if !reports.requirements.iter().any(|q| q.id == id) {
         return Err(ValidationError::UnknownRequirement(id.to_owned()));
     }

@@ -6,10 +6,10 @@
 //! exactly what is durable.
 
 use super::clock::{DeviceId, Hlc, Stamp};
-use super::doc::{decode, Doc, Entity};
+use super::doc::{decode, is_bulk, Doc, Entity};
 use super::model::Campaign;
 use super::snapshot::Snapshot;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A set of doc states to write atomically, with the clock state after them.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,25 +27,36 @@ impl Change {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replica {
     docs: BTreeMap<String, Doc>,
+    /// The ids of the head docs (every kind not in [`BULK_KINDS`](super::doc::BULK_KINDS)):
+    /// what the plan's and the monthly cycle's read models are rebuilt from, a few
+    /// thousand ids next to the bulk's hundreds of thousands.
+    head: BTreeSet<String>,
     clock: Hlc,
 }
 
 impl Replica {
     /// An empty replica for a device.
     pub fn new(device: DeviceId) -> Self {
-        Replica { docs: BTreeMap::new(), clock: Hlc::new(device) }
+        Replica { docs: BTreeMap::new(), head: BTreeSet::new(), clock: Hlc::new(device) }
     }
 
     /// A replica from stored docs and the stored clock.
     pub fn from_parts(docs: Vec<Doc>, clock: Hlc) -> Self {
-        let mut r = Replica { docs: BTreeMap::new(), clock };
+        let mut r = Replica { docs: BTreeMap::new(), head: BTreeSet::new(), clock };
         for d in docs {
             if let Some(s) = d.last_change() {
                 r.clock.observe(s);
             }
-            r.docs.insert(d.id.clone(), d);
+            r.insert(d);
         }
         r
+    }
+
+    fn insert(&mut self, d: Doc) {
+        if !is_bulk(&d.kind) {
+            self.head.insert(d.id.clone());
+        }
+        self.docs.insert(d.id.clone(), d);
     }
 
     pub fn device(&self) -> &DeviceId {
@@ -64,6 +75,12 @@ impl Replica {
         self.docs.values()
     }
 
+    /// The head docs (every kind but the bulk ones), by id: what the plan, the
+    /// checklist and the monthly cycle are read from, without walking the bulk.
+    pub fn head_docs(&self) -> impl Iterator<Item = &Doc> {
+        self.head.iter().filter_map(|id| self.docs.get(id))
+    }
+
     pub fn len(&self) -> usize {
         self.docs.len()
     }
@@ -77,11 +94,12 @@ impl Replica {
     /// building a snapshot. What bundles, receipts and campaign stores are checked
     /// against.
     pub fn campaign_id(&self) -> Option<&str> {
-        self.docs.values().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
+        self.head_docs().find(|d| d.kind == Campaign::KIND && !d.is_deleted()).map(|d| d.id.as_str())
     }
 
+    /// The plan's read model, built from the head docs (the plan has no bulk kind).
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot::from_docs(self.docs.values())
+        Snapshot::from_docs(self.head_docs())
     }
 
     /// A new stable record id, unique across devices: the device id plus a fresh stamp.
@@ -139,7 +157,7 @@ impl Replica {
             self.clock.n = change.clock.n;
         }
         for d in change.docs {
-            self.docs.insert(d.id.clone(), d);
+            self.insert(d);
         }
     }
 

@@ -11,6 +11,10 @@ use super::validate::{self, ValidationError, MAX_NAME};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
+/// The kinds the plan's read model is made of (all head kinds: see [`crate::core::doc::BULK_KINDS`]).
+pub const PLAN_KINDS: [&str; 9] =
+    [Campaign::KIND, Department::KIND, Phase::KIND, Milestone::KIND, County::KIND, Target::KIND, Figure::KIND, Person::KIND, Assignment::KIND];
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub campaign: Option<Campaign>,
@@ -23,7 +27,7 @@ pub struct Snapshot {
     pub people: Vec<Person>,
     pub assignments: Vec<Assignment>,
     pub undecodable: Vec<DecodeError>,
-    /// Records with concurrent values still visible, by id.
+    /// The plan's records with concurrent values still visible, by id.
     pub conflicts: BTreeMap<String, Vec<FieldConflict>>,
 }
 
@@ -42,6 +46,11 @@ impl Snapshot {
             if d.is_deleted() {
                 continue;
             }
+            if !PLAN_KINDS.contains(&d.kind.as_str()) {
+                // Kinds from a newer version are kept in storage and ignored here,
+                // as are the other read models' kinds.
+                continue;
+            }
             let c = d.conflicts();
             if !c.is_empty() {
                 s.conflicts.insert(d.id.clone(), c);
@@ -57,7 +66,6 @@ impl Snapshot {
                 Figure::KIND => push(d, &mut s.figures, bad),
                 Person::KIND => push(d, &mut s.people, bad),
                 Assignment::KIND => push(d, &mut s.assignments, bad),
-                // Kinds from a newer version are kept in storage and ignored here.
                 _ => {}
             }
         }

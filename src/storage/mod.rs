@@ -26,7 +26,7 @@ pub mod idb;
 #[cfg(target_arch = "wasm32")]
 pub mod local;
 
-use crate::core::doc::{Doc, Entity as _};
+use crate::core::doc::Doc;
 use crate::core::i18n::{Lang, UserMessage};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -142,27 +142,12 @@ impl Loaded {
     }
 }
 
-/// The bulk kinds (现场记录): field-work records, whose number grows with every visit
-/// and problem (hundreds of thousands in a large campaign). Everything else — the
-/// plan, the checklist, reports, filings — is the *head*: a few thousand records at
-/// most, all the first view needs. A cold start reads the head, shows the app, and
-/// reads the bulk after ([`Store::load_head`], [`Store::load_bulk`]). A record's kind
-/// never changes (imports refuse a kind change), so a record is always on one side.
-pub const BULK_KINDS: [&str; 4] = [
-    crate::core::fieldwork::visit::Visit::KIND,
-    crate::core::fieldwork::visit::VisitAnswer::KIND,
-    crate::core::fieldwork::problem::Problem::KIND,
-    crate::core::fieldwork::problem::ProblemEvent::KIND,
-];
+/// The bulk kinds and the test for them live with the record ([`crate::core::doc::BULK_KINDS`]).
+pub use crate::core::doc::{is_bulk, BULK_KINDS};
 
 /// Bulk docs a paging store (IndexedDB) reads per request in `load_bulk`, letting
 /// the page run in between, so the app stays responsive while they are read.
 pub const BULK_PAGE: u32 = 8_000;
-
-/// Whether records of `kind` are bulk (see [`BULK_KINDS`]).
-pub fn is_bulk(kind: &str) -> bool {
-    BULK_KINDS.contains(&kind)
-}
 
 /// A place the replica is kept. Futures are not `Send`: browsers are single-threaded.
 #[allow(async_fn_in_trait)]

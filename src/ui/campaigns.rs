@@ -98,7 +98,7 @@ fn CampaignInfo() -> impl IntoView {
         ev.prevent_default();
         let f = form.get_untracked();
         spawn_local(async move {
-            let res = state.save(move |r, now| Ok(stage_campaign_info(r, &f, now)?)).await;
+            let res = state.save(move |c| Ok(stage_campaign_info(c.replica, &f, c.now_ms)?)).await;
             if res.is_ok() {
                 // The campaign list shows the new name.
                 state.note_campaign();

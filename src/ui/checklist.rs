@@ -28,7 +28,7 @@ pub fn ChecklistEditor() -> impl IntoView {
         ev.prevent_default();
         spawn_local(async move {
             let (g, t, gd) = (group.get_untracked(), title.get_untracked(), guidance.get_untracked());
-            let res = state.save(|r, now| Ok(stage_add_item(r, g, &t, &gd, now).map(|(change, _)| change)?)).await;
+            let res = state.save(|c| Ok(stage_add_item(c.replica, g, &t, &gd, c.now_ms).map(|(change, _)| change)?)).await;
             if res.is_ok() {
                 title.set(String::new());
                 guidance.set(String::new());
@@ -101,7 +101,7 @@ fn ItemRow(id: String) -> impl IntoView {
     let run = move |op: fn(&crate::core::replica::Replica, &str, &str, u64) -> Result<crate::core::replica::Change, crate::core::fieldwork::FieldworkError>| {
         let (id, t) = (iid.get_value(), title.get_untracked());
         spawn_local(async move {
-            let res = state.save(|r, now| Ok(op(r, &id, &t, now)?)).await;
+            let res = state.save(|c| Ok(op(c.replica, &id, &t, c.now_ms)?)).await;
             if res.is_ok() {
                 editing.set(false);
             }

@@ -84,13 +84,12 @@ fn MilestoneItem(
         let Some(new_status) = MilestoneStatus::from_code(&event_target_value(&ev)) else { return };
         spawn_local(async move {
             let res = state
-                .save(|r, now| {
-                    let snap = r.snapshot();
+                .save(|c| {
                     let mut m =
-                        snap.milestone(&mid.get_value()).cloned().ok_or_else(|| crate::core::validate::ValidationError::UnknownPhase(mid.get_value()))?;
+                        c.plan.milestone(&mid.get_value()).cloned().ok_or_else(|| crate::core::validate::ValidationError::UnknownPhase(mid.get_value()))?;
                     m.status = new_status;
-                    snap.validate_milestone(&m)?;
-                    Ok(r.stage_save(&[m], now))
+                    c.plan.validate_milestone(&m)?;
+                    Ok(c.replica.stage_save(&[m], c.now_ms))
                 })
                 .await;
             error.set(res.err());

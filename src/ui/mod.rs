@@ -84,7 +84,7 @@ fn App() -> impl IntoView {
                 state.sync_ledger.set(opened.sync_ledger);
                 state.lost.set(offline::check_lost(&opened.info));
                 state.device.set(Some(opened.info));
-                state.replica.set(Some(opened.replica));
+                state.set_replica(opened.replica);
                 // The campaign list names this store's campaign (the first store's too).
                 state.note_campaign();
                 platform::mark("duzhan:head-ready");
@@ -181,7 +181,7 @@ async fn bench_setup(state: AppState) -> Vec<crate::core::doc::Doc> {
             let n = platform::query_param("problems").and_then(|v| v.parse::<usize>().ok()).filter(|n| (1..=100_000).contains(n)).unwrap_or(100_000);
             let docs = split::bench_campaign(n).await.unwrap_or_default();
             if let Some(s) = state.session() {
-                let _ = s.save(&state, |r, _| Ok::<_, std::convert::Infallible>(r.stage_merge(&docs))).await;
+                let _ = s.save(&state, |c| Ok::<_, std::convert::Infallible>(c.replica.stage_merge(&docs))).await;
             }
         } else if state.with_replica(|r| r.doc("gen-problem-000000").is_none()).unwrap_or(false) {
             leptos::logging::warn!("?bench=store100k ignored: this profile holds real data; use a fresh browser profile");

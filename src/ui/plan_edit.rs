@@ -10,6 +10,7 @@ use crate::core::plan_edit::{
     parties_code, stage_delete_county, stage_delete_milestone, stage_delete_phase, stage_delete_requirement, stage_save_county, stage_save_milestone,
     stage_save_phase, stage_save_requirement, CountyForm, MilestoneForm, PhaseForm, RequirementForm, PARTIES,
 };
+use crate::core::read_model::Stage;
 use crate::core::replica::{Change, Replica};
 use crate::core::report::{Parties, Schedule};
 use crate::core::validate::ValidationError;
@@ -25,7 +26,7 @@ pub enum Editing {
 
 /// Saves a staged edit through the one commit path: `on_done` after it is stored,
 /// the user's message in `error` otherwise.
-fn run_save(state: AppState, error: RwSignal<Option<String>>, on_done: Callback<()>, stage: impl FnOnce(&Replica, u64) -> Result<Change, UserError> + 'static) {
+fn run_save(state: AppState, error: RwSignal<Option<String>>, on_done: Callback<()>, stage: impl FnOnce(&Stage) -> Result<Change, UserError> + 'static) {
     spawn_local(async move {
         match state.save(stage).await {
             Ok(()) => on_done.run(()),
@@ -77,9 +78,9 @@ fn editor<F: Clone + Send + Sync + 'static>(form: F, id: Option<String>, on_done
         is_new,
         save: Callback::new(move |_| {
             let f = form.get_untracked();
-            run_save(state, error, on_done, move |r, now| Ok(save(r, &f, now)?.0));
+            run_save(state, error, on_done, move |c| Ok(save(c.replica, &f, c.now_ms)?.0));
         }),
-        delete: Callback::new(move |_| run_save(state, error, on_done, move |r, now| Ok(delete(r, &id.get_value(), now)?))),
+        delete: Callback::new(move |_| run_save(state, error, on_done, move |c| Ok(delete(c.replica, &id.get_value(), c.now_ms)?))),
     }
 }
 

@@ -22,7 +22,7 @@
 use super::{platform, use_app, FormError};
 use crate::core::calendar::format_time_ms;
 use crate::core::fieldwork::form::{blank_problem, is_verification, prefill_from_answer, transition_label, ProblemForm};
-use crate::core::fieldwork::problem::{next_statuses, stage_save_problem, stage_transition, TransitionRequest};
+use crate::core::fieldwork::problem::{next_statuses, stage_save_problem, stage_transition_after, TransitionRequest};
 use crate::core::fieldwork::{ProblemSource, ProblemStatus, Verification};
 use crate::core::i18n::K;
 use crate::core::route::{NewProblem, Route};
@@ -99,11 +99,10 @@ fn ProblemEditor(form: ProblemForm, id: Option<String>) -> impl IntoView {
             let mut saved = String::new();
             let is_new = existing.is_none();
             let res = state
-                .save(|r, now| {
-                    let id = existing.unwrap_or_else(|| r.new_id("p", now));
+                .save(|c| {
+                    let id = existing.unwrap_or_else(|| c.replica.new_id("p", c.now_ms));
                     let p = f.to_problem(id.clone())?;
-                    let today = platform::today();
-                    let change = state.snapshot.with_untracked(|s| state.field.with_untracked(|fs| stage_save_problem(r, s, fs, &p, today, now)))?;
+                    let change = stage_save_problem(c.replica, c.plan, c.field, &p, c.today, c.now_ms)?;
                     saved = id;
                     Ok(change)
                 })
@@ -346,7 +345,7 @@ fn TransitionDialog(id: String, from: ProblemStatus, to: ProblemStatus, dialog: 
         };
         let id = pid.get_value();
         spawn_local(async move {
-            match state.save(|r, now| Ok(stage_transition(r, &id, &req, now)?)).await {
+            match state.save(|c| Ok(stage_transition_after(c.replica, &c.events_of(&id), &id, &req, c.now_ms)?)).await {
                 Ok(()) => dialog.set(None),
                 Err(m) => error.set(Some(m)),
             }

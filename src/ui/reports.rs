@@ -5,6 +5,7 @@
 //! clicks into staged changes.
 
 use super::print::{PrintFooter, PrintHeader};
+use super::state::ModelView;
 use super::{platform, use_app, AppState, ExportMenu, ExportWhat, FormError, MissingRecord};
 use crate::core::export::{reporting_status_sheet, rollup_sheet, ExportKind};
 use crate::core::i18n::K;
@@ -17,8 +18,8 @@ use crate::core::snapshot::format_figure;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The reporting records, typed (the app's one memo of them).
-fn report_data(state: AppState) -> Memo<ReportSnapshot> {
+/// The reporting records, typed (the app's one read model of them).
+fn report_data(state: AppState) -> ModelView<ReportSnapshot> {
     state.reports
 }
 
@@ -191,10 +192,9 @@ fn Filings() -> impl IntoView {
                     let error = RwSignal::new(None::<String>);
                     let record = move |_| {
                         spawn_local(async move {
-                            let res = state.save(move |rep, now| {
+                            let res = state.save(move |c| {
                                 let d = crate::core::validate::parse_date(&day.get_untracked()).map_err(|_| ReportError::InvalidDate(day.get_untracked()))?;
-                                let snap = rep.snapshot();
-                                Ok(stage_filing(rep, &snap, &req_id.get_value(), &subject.get_value(), Some(d), &contact.get_untracked(), "", platform::today(), now)?)
+                                Ok(stage_filing(c.replica, c.plan, &req_id.get_value(), &subject.get_value(), Some(d), &contact.get_untracked(), "", c.today, c.now_ms)?)
                             }).await;
                             error.set(res.err());
                         });
@@ -255,7 +255,7 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
     let save_draft = move |_| {
         spawn_local(async move {
             let d = draft();
-            let res = state.save(move |rep, now| Ok(stage_save_draft(rep, &rep.snapshot(), &subj.get_value(), month, &d, platform::today(), now)?)).await;
+            let res = state.save(move |c| Ok(stage_save_draft(c.replica, c.plan, &subj.get_value(), month, &d, c.today, c.now_ms)?)).await;
             error.set(res.err());
         });
     };
@@ -264,9 +264,9 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
             let d = draft();
             let figs = figures_now.with_untracked(|f| f.of(&subj.get_value()).cloned());
             let res = state
-                .save(move |rep, now| {
+                .save(move |c| {
                     let figs = figs.ok_or_else(|| ReportError::UnknownSubject(subj.get_value().id().to_owned()))?;
-                    Ok(stage_submit(rep, &rep.snapshot(), &subj.get_value(), month, &d, figs, platform::today(), now)?)
+                    Ok(stage_submit(c.replica, c.plan, &subj.get_value(), month, &d, figs, c.today, c.now_ms)?)
                 })
                 .await;
             error.set(res.err());
@@ -275,7 +275,7 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
     let give_feedback = move |_| {
         spawn_local(async move {
             let (f, by) = (feedback.get_untracked(), feedback_by.get_untracked());
-            let res = state.save(move |rep, now| Ok(stage_feedback(rep, &subj.get_value(), month, &f, &by, platform::today(), now)?)).await;
+            let res = state.save(move |c| Ok(stage_feedback(c.replica, &subj.get_value(), month, &f, &by, c.today, c.now_ms)?)).await;
             error.set(res.err());
         });
     };

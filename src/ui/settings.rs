@@ -24,7 +24,7 @@ pub fn SettingsView() -> impl IntoView {
     };
     let reset = move |_| {
         spawn_local(async move {
-            let res = state.save(|r, now| Ok(r.stage_reset_to(&crate::core::default_plan::docs(), now))).await;
+            let res = state.save(|c| Ok(c.replica.stage_reset_to(&crate::core::default_plan::docs(), c.now_ms))).await;
             reset_done.set(res.is_ok());
             reset_error.set(res.err());
             confirming.set(false);

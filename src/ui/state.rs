@@ -2,9 +2,11 @@
 //! [`Workspace`](crate::app::Workspace) the application layer reads and changes.
 //!
 //! The replica is only ever changed by applying a change *after* storage
-//! confirmed it (`app::commit`). Field work adds the ledger index (one per app,
-//! built in chunks when the replica loads and updated by every committed change
-//! through [`AppState::after_commit`]) and the field snapshot.
+//! confirmed it (`app::commit`). What views read are the read models
+//! (`core::read_model`), kept up to date by every committed change through
+//! [`AppState::after_commit`], each with its own version signal (a [`ModelView`]):
+//! a save of a target re-renders what reads the plan, not the ledger. The ledger
+//! index is built in chunks once the records are read.
 
 use super::offline;
 use super::platform::{self, BrowserStores, WebPlatform};
@@ -12,6 +14,7 @@ use crate::app::{Records, SaveStatus, Session, UserError, Workspace};
 use crate::core::bundle::SyncLedger;
 use crate::core::fieldwork::{FieldSnapshot, LedgerIndex};
 use crate::core::i18n::{t, Lang, UserMessage as _, K};
+use crate::core::read_model::{ReadModels, Stage, Touched};
 use crate::core::replica::{Change, Replica};
 use crate::core::route::Route;
 use crate::core::snapshot::Snapshot;
@@ -28,21 +31,66 @@ pub type UiSession = Session<BrowserStore, WebPlatform>;
 /// browser paints and handles input.
 const LEDGER_CHUNK: usize = 10_000;
 
+/// A read model as the views read it: tracking its version (bumped only when a
+/// commit touched that read model), then borrowing it from the one
+/// [`ReadModels`] the app keeps. `Copy`, and read like a signal (`with`,
+/// `with_untracked`), so a view depends on exactly the read model it reads.
+pub struct ModelView<T: 'static> {
+    version: RwSignal<u64>,
+    models: StoredValue<ReadModels, LocalStorage>,
+    pick: fn(&ReadModels) -> &T,
+}
+
+impl<T> Clone for ModelView<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ModelView<T> {}
+
+impl<T> ModelView<T> {
+    /// Reads the model and re-runs the caller when it changes.
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.version.track();
+        self.with_untracked(f)
+    }
+
+    /// Reads the model without depending on it.
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let pick = self.pick;
+        self.models.with_value(|m| f(pick(m)))
+    }
+
+    /// The same as [`with_untracked`](Self::with_untracked) (the ledger's callers
+    /// track `ledger_version` themselves).
+    pub fn with_value<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.with_untracked(f)
+    }
+
+    /// Bumped whenever the model changed.
+    pub fn version(&self) -> RwSignal<u64> {
+        self.version
+    }
+}
+
 /// Everything the components share. All fields are arena handles, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct AppState {
     /// `None` while storage is loading.
     pub replica: RwSignal<Option<Replica>>,
-    pub snapshot: Memo<Snapshot>,
+    /// The read models (`core::read_model`), kept up to date by every committed change
+    /// ([`AppState::after_commit`]); each view reads one through its [`ModelView`].
+    models: StoredValue<ReadModels, LocalStorage>,
+    /// The plan's read model.
+    pub snapshot: ModelView<Snapshot>,
     /// Checklist, visits and answers, typed.
-    pub field: Memo<FieldSnapshot>,
-    /// The monthly cycle's records (requirements, reports, filings), typed; one memo
-    /// for every view that needs them, computed only while one is shown.
-    pub reports: Memo<crate::core::report::ReportSnapshot>,
-    /// The ledger (every problem with derived status and flags). One per app, never
-    /// rebuilt per view: built when the replica loads, then updated by `after_commit`.
-    /// Read it after tracking `ledger_version`.
-    pub ledger: StoredValue<LedgerIndex, LocalStorage>,
+    pub field: ModelView<FieldSnapshot>,
+    /// The monthly cycle's records (requirements, reports, filings), typed.
+    pub reports: ModelView<crate::core::report::ReportSnapshot>,
+    /// The ledger (every problem with derived status and flags). Built in chunks
+    /// when the records are read, then kept up to date by `after_commit`. Read it
+    /// after tracking `ledger_version`.
+    pub ledger: ModelView<LedgerIndex>,
     /// Bumped whenever `ledger` changed.
     pub ledger_version: RwSignal<u64>,
     /// False until the ledger index holds every stored doc.
@@ -73,14 +121,16 @@ pub struct AppState {
 
 impl AppState {
     pub(super) fn new() -> Self {
-        let replica = RwSignal::new(None::<Replica>);
+        let models = StoredValue::new_local(ReadModels::empty(platform::today()));
+        let ledger_version = RwSignal::new(0);
         AppState {
-            replica,
-            snapshot: Memo::new(move |_| replica.with(|r| r.as_ref().map(Replica::snapshot).unwrap_or_default())),
-            field: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| FieldSnapshot::from_docs(r.docs())).unwrap_or_default())),
-            reports: Memo::new(move |_| replica.with(|r| r.as_ref().map(|r| crate::core::report::ReportSnapshot::from_docs(r.docs())).unwrap_or_default())),
-            ledger: StoredValue::new_local(LedgerIndex::new(platform::today())),
-            ledger_version: RwSignal::new(0),
+            replica: RwSignal::new(None::<Replica>),
+            models,
+            snapshot: ModelView { version: RwSignal::new(0), models, pick: |m| &m.plan },
+            field: ModelView { version: RwSignal::new(0), models, pick: |m| &m.field },
+            reports: ModelView { version: RwSignal::new(0), models, pick: |m| &m.reports },
+            ledger: ModelView { version: ledger_version, models, pick: |m| &m.ledger },
+            ledger_version,
             ledger_ready: RwSignal::new(false),
             records_ready: RwSignal::new(false),
             records_progress: RwSignal::new((0, None)),
@@ -94,6 +144,32 @@ impl AppState {
             load_error: RwSignal::new(None),
             session: StoredValue::new_local(None),
             lost: RwSignal::new(None),
+        }
+    }
+
+    /// The replica the store opened with (its head): the plan's, the monthly cycle's
+    /// and the field work's read models are built from it, and every view told.
+    pub(super) fn set_replica(&self, replica: Replica) {
+        let today = platform::today();
+        self.models.update_value(|m| {
+            let ledger = std::mem::replace(&mut m.ledger, LedgerIndex::new(today));
+            *m = ReadModels { ledger, ..ReadModels::without_ledger(&replica, today) };
+        });
+        self.replica.set(Some(replica));
+        self.told(Touched { plan: true, field: true, reports: true, ledger: false });
+    }
+
+    /// Bumps the version of each read model `touched` names.
+    fn told(&self, touched: Touched) {
+        for (yes, v) in [
+            (touched.plan, self.snapshot.version),
+            (touched.field, self.field.version),
+            (touched.reports, self.reports.version),
+            (touched.ledger, self.ledger_version),
+        ] {
+            if yes {
+                v.update(|n| *n += 1);
+            }
         }
     }
 
@@ -118,7 +194,7 @@ impl AppState {
     /// A plain save through the commit pipeline (`app::commit`): stages against the
     /// current replica, commits durably, and only then applies. The refusal or
     /// failure comes back as the message the form shows, in the user's language.
-    pub async fn save(self, stage: impl FnOnce(&Replica, u64) -> Result<Change, UserError>) -> Result<(), String> {
+    pub async fn save(self, stage: impl FnOnce(&Stage) -> Result<Change, UserError>) -> Result<(), String> {
         let lang = self.lang.get_untracked();
         let Some(s) = self.session() else { return Err(t(lang, K::Loading).to_owned()) };
         s.save(&self, stage).await.map_err(|e| e.message(lang))
@@ -140,17 +216,20 @@ impl AppState {
         }
     }
 
-    /// Updates the incrementally maintained read models with a committed change's
-    /// docs: the ledger index (only the rows they touch), then tells the views.
-    pub fn after_commit(&self, change: &Change) {
-        if change.docs.is_empty() {
+    /// Brings the read models up to date with the docs a committed change wrote
+    /// (`ids`, applied to the replica already), then tells the views of each read
+    /// model it touched.
+    fn after_commit(&self, ids: &[String]) {
+        if ids.is_empty() {
             return;
         }
-        self.ledger.update_value(|ix| {
-            ix.set_today(platform::today());
-            ix.apply(&change.docs);
+        let today = platform::today();
+        let touched = self.replica.with_untracked(|r| {
+            let r = r.as_ref()?;
+            let changed: Vec<&crate::core::doc::Doc> = ids.iter().filter_map(|id| r.doc(id)).collect();
+            self.models.try_update_value(|m| m.update(r, &changed, today))
         });
-        self.ledger_version.update(|v| *v += 1);
+        self.told(touched.unwrap_or_default());
     }
 
     /// Records in the campaign list what this page's store holds.
@@ -182,6 +261,14 @@ impl AppState {
                     crate::storage::boot::absorb(r, bulk);
                 }
             });
+            // Visits and answers are bulk: the field work's read model is built once
+            // they are in (the ledger, in chunks, by `build_ledger`).
+            self.replica.with_untracked(|r| {
+                if let Some(r) = r {
+                    self.models.update_value(|m| m.field = FieldSnapshot::from_docs(r.docs()));
+                }
+            });
+            self.told(Touched { field: true, ..Touched::default() });
         }
         if let Some(missing) = missing {
             self.device.update(|d| {
@@ -210,16 +297,18 @@ impl AppState {
         while offset < total {
             self.replica.with_untracked(|r| {
                 if let Some(r) = r {
-                    self.ledger.update_value(|ix| ix.apply(r.docs().skip(offset).take(LEDGER_CHUNK)));
+                    self.models.update_value(|m| m.ledger.apply(r.docs().skip(offset).take(LEDGER_CHUNK)));
                 }
             });
             offset += LEDGER_CHUNK;
             platform::yield_to_browser().await;
         }
         for chunk in extra.chunks(LEDGER_CHUNK) {
-            self.ledger.update_value(|ix| ix.apply(chunk));
+            self.models.update_value(|m| m.ledger.apply(chunk));
             platform::yield_to_browser().await;
         }
+        // Staging reads the problems' histories from the index from now on.
+        self.models.update_value(|m| m.ledger_complete = true);
         self.ledger_ready.set(true);
         self.ledger_version.update(|v| *v += 1);
         platform::mark("duzhan:ledger-ready");
@@ -236,6 +325,10 @@ impl Workspace for AppState {
         self.replica.with_untracked(|r| r.as_ref().map(f))
     }
 
+    fn with_stage<T>(&self, today: chrono::NaiveDate, now_ms: u64, f: impl FnOnce(&Stage) -> T) -> Option<T> {
+        self.replica.with_untracked(|r| r.as_ref().map(|r| self.models.with_value(|m| f(&m.stage(r, today, now_ms)))))
+    }
+
     fn update_quietly(&self, f: impl FnOnce(&mut Replica)) {
         self.replica.update_untracked(|r| {
             if let Some(r) = r {
@@ -245,12 +338,17 @@ impl Workspace for AppState {
     }
 
     fn apply_committed(&self, change: Change) {
-        self.after_commit(&change);
-        self.replica.update(|r| {
+        // The replica takes the change; the read models then read its docs there;
+        // only then are the views told (those of the replica, and of each read model
+        // the change touched).
+        let ids: Vec<String> = change.docs.iter().map(|d| d.id.clone()).collect();
+        self.replica.update_untracked(|r| {
             if let Some(r) = r {
                 r.apply(change);
             }
         });
+        self.after_commit(&ids);
+        self.replica.notify();
     }
 
     fn sync_ledger(&self) -> SyncLedger {

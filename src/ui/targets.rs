@@ -138,10 +138,10 @@ fn TargetForm(target: Target, on_done: Callback<String>) -> impl IntoView {
         spawn_local(async move {
             let mut saved_id = String::new();
             let res = state
-                .save(|r, now| {
+                .save(|c| {
                     let mut t = base.get_value();
                     if t.id.is_empty() {
-                        t.id = r.new_id("t", now);
+                        t.id = c.replica.new_id("t", c.now_ms);
                     }
                     t.name = validate::required_text(Field::Name, &name.get_untracked(), validate::MAX_NAME)?;
                     t.township = validate::optional_text(Field::Township, &township.get_untracked(), validate::MAX_NAME)?;
@@ -149,9 +149,9 @@ fn TargetForm(target: Target, on_done: Callback<String>) -> impl IntoView {
                     t.kind = kind.get_untracked();
                     t.level = level.get_untracked();
                     t.table_row = row.get_untracked().trim().parse::<u32>().map_err(|_| ValidationError::NotANumber(row.get_untracked()))?.max(1);
-                    r.snapshot().validate_target(&t)?;
+                    c.plan.validate_target(&t)?;
                     saved_id = t.id.clone();
-                    Ok(r.stage_save(&[t], now))
+                    Ok(c.replica.stage_save(&[t], c.now_ms))
                 })
                 .await;
             match res {
@@ -250,7 +250,7 @@ fn TargetDetailBody(id: String) -> impl IntoView {
     let on_delete = move |_| {
         spawn_local(async move {
             let tid = id.get_value();
-            match state.save(|r, now| Ok(r.stage_delete(&[tid.as_str()], now))).await {
+            match state.save(|c| Ok(c.replica.stage_delete(&[tid.as_str()], c.now_ms))).await {
                 Ok(()) => platform::navigate(&Route::Targets(TargetFilter::default()).to_hash()),
                 Err(m) => delete_error.set(Some(m)),
             }
@@ -305,7 +305,7 @@ fn PeoplePanel(id: String, role: Role) -> impl IntoView {
         ev.prevent_default();
         spawn_local(async move {
             let n = name.get_untracked();
-            let res = state.save(|r, now| Ok(ops::stage_assign(r, &id.get_value(), &n, role, now)?)).await;
+            let res = state.save(|c| Ok(ops::stage_assign(c.replica, &id.get_value(), &n, role, c.now_ms)?)).await;
             if res.is_ok() {
                 name.set(String::new());
             }
@@ -314,7 +314,7 @@ fn PeoplePanel(id: String, role: Role) -> impl IntoView {
     };
     let remove = move |assignment_id: String| {
         spawn_local(async move {
-            error.set(state.save(|r, now| Ok(ops::stage_unassign(r, &assignment_id, now))).await.err());
+            error.set(state.save(|c| Ok(ops::stage_unassign(c.replica, &assignment_id, c.now_ms))).await.err());
         });
     };
     view! {
@@ -361,20 +361,19 @@ fn FiguresPanel(id: String) -> impl IntoView {
         ev.prevent_default();
         spawn_local(async move {
             let res = state
-                .save(|r, now| {
-                    let snap = r.snapshot();
-                    let t = snap.target(&id.get_value()).ok_or_else(|| ValidationError::UnknownTarget(id.get_value()))?;
+                .save(|c| {
+                    let t = c.plan.target(&id.get_value()).ok_or_else(|| ValidationError::UnknownTarget(id.get_value()))?;
                     let v = validate::parse_figure(t.kind.metric(), &value.get_untracked())?;
                     let on = validate::parse_date(&date.get_untracked())?;
                     let f = Figure {
-                        id: r.new_id("f", now),
+                        id: c.replica.new_id("f", c.now_ms),
                         target_id: t.id.clone(),
                         measured_on: on,
                         value: v,
                         source: state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default()),
                     };
-                    snap.validate_figure(&f)?;
-                    Ok(r.stage_save(&[f], now))
+                    c.plan.validate_figure(&f)?;
+                    Ok(c.replica.stage_save(&[f], c.now_ms))
                 })
                 .await;
             match res {

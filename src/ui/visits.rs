@@ -191,9 +191,9 @@ impl Draft {
             let Some(form) = self.form() else { return Ok(()) };
             let res = self
                 .state
-                .save(|r, now| {
+                .save(|c| {
                     let v = form.to_visit()?;
-                    Ok(stage_save_visit(r, &v, now)?)
+                    Ok(stage_save_visit(c.replica, &v, c.now_ms)?)
                 })
                 .await;
             if let Err(m) = res {
@@ -214,9 +214,9 @@ impl Draft {
         for (item, edit) in edits {
             let res = self
                 .state
-                .save(|r, now| match &edit {
-                    AnswerEdit::Set(a, note) => Ok(stage_answer(r, &visit_id, &item, *a, note, now)?),
-                    AnswerEdit::Clear => Ok(stage_clear_answer(r, &visit_id, &item, now)),
+                .save(|c| match &edit {
+                    AnswerEdit::Set(a, note) => Ok(stage_answer(c.replica, &visit_id, &item, *a, note, c.now_ms)?),
+                    AnswerEdit::Clear => Ok(stage_clear_answer(c.replica, &visit_id, &item, c.now_ms)),
                 })
                 .await;
             if let Err(m) = res {
@@ -324,12 +324,7 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                 return;
             }
             let vid = d.id();
-            let res = state
-                .save(|r, now| {
-                    let today = platform::today();
-                    Ok(state.snapshot.with_untracked(|s| stage_submit_visit(r, s, &vid, today, now))?)
-                })
-                .await;
+            let res = state.save(|c| Ok(stage_submit_visit(c.replica, c.plan, &vid, c.today, c.now_ms)?)).await;
             submit_error.set(res.err());
         });
     };

@@ -9,6 +9,7 @@ use duzhan::app::{DataMarker, Platform, Records, SaveStatus, Workspace};
 use duzhan::core::bundle::SyncLedger;
 use duzhan::core::campaigns::{Catalog, DEFAULT_DB};
 use duzhan::core::clock::DeviceId;
+use duzhan::core::read_model::{ReadModels, Stage};
 use duzhan::core::replica::{Change, Replica};
 use duzhan::storage::boot::{self, DeviceInfo};
 use duzhan::storage::{MemoryStore, StoreError};
@@ -58,6 +59,11 @@ pub fn yield_once() -> YieldOnce {
     YieldOnce(false)
 }
 
+/// The day the workspace's read models count overdue problems from.
+pub fn models_today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 6, 1).expect("a date")
+}
+
 impl Platform for FakePlatform {
     type Lock = ();
     fn now_ms(&self) -> u64 {
@@ -91,6 +97,8 @@ impl Platform for FakePlatform {
 /// The app's state in plain cells; `statuses` keeps every status it was set to.
 pub struct CellWorkspace {
     pub replica: RefCell<Option<Replica>>,
+    /// Kept up to date by `apply_committed`, as the browser's are.
+    pub models: RefCell<ReadModels>,
     pub ledger: RefCell<SyncLedger>,
     pub records: Cell<Records>,
     pub status: RefCell<SaveStatus>,
@@ -103,7 +111,9 @@ pub struct CellWorkspace {
 impl CellWorkspace {
     pub fn new(replica: Replica, device: DeviceInfo) -> CellWorkspace {
         let ledger = SyncLedger::from_meta(device.sync_ledger.as_deref()).unwrap_or_default();
+        let models = ReadModels::build(&replica, models_today());
         CellWorkspace {
+            models: RefCell::new(models),
             replica: RefCell::new(Some(replica)),
             ledger: RefCell::new(ledger),
             records: Cell::new(Records::Ready),
@@ -136,10 +146,17 @@ impl Workspace for CellWorkspace {
             f(r)
         }
     }
+    fn with_stage<T>(&self, today: NaiveDate, now_ms: u64, f: impl FnOnce(&Stage) -> T) -> Option<T> {
+        let models = self.models.borrow();
+        self.replica.borrow().as_ref().map(|r| f(&models.stage(r, today, now_ms)))
+    }
     fn apply_committed(&self, change: Change) {
         self.applied.borrow_mut().push(change.clone());
+        let ids: Vec<String> = change.docs.iter().map(|d| d.id.clone()).collect();
         if let Some(r) = self.replica.borrow_mut().as_mut() {
-            r.apply(change)
+            r.apply(change);
+            let changed: Vec<&duzhan::core::doc::Doc> = ids.iter().filter_map(|id| r.doc(id)).collect();
+            self.models.borrow_mut().update(r, &changed, models_today());
         }
     }
     fn sync_ledger(&self) -> SyncLedger {

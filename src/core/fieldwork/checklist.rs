@@ -211,7 +211,7 @@ fn check_title(items: &[ChecklistItem], group: ChecklistGroup, title: &str, exce
 
 /// The checklist items the replica holds (live, decodable), in display order.
 pub fn checklist_of(replica: &Replica) -> Vec<ChecklistItem> {
-    let mut items: Vec<ChecklistItem> = live_entities(replica.docs());
+    let mut items: Vec<ChecklistItem> = live_entities(replica.head_docs());
     sort_items(&mut items);
     items
 }

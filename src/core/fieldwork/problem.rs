@@ -404,12 +404,25 @@ pub fn events_in(replica: &Replica, problem_id: &str) -> Vec<ProblemEvent> {
 
 /// Stages a transition of a problem: validates it against the replica's history and
 /// appends one event. The problem record itself is not touched.
+/// Finds the history by scanning the replica ([`events_in`]); the app passes the
+/// ledger index's copy to [`stage_transition_after`] instead.
 pub fn stage_transition(replica: &Replica, problem_id: &str, req: &TransitionRequest, now_ms: u64) -> Result<Change, FieldworkError> {
+    stage_transition_after(replica, &events_in(replica, problem_id), problem_id, req, now_ms)
+}
+
+/// [`stage_transition`] given the problem's live events in history order (the
+/// ledger index holds them: [`LedgerIndex::events_of`](super::ledger::LedgerIndex::events_of)).
+pub fn stage_transition_after(
+    replica: &Replica,
+    history: &[ProblemEvent],
+    problem_id: &str,
+    req: &TransitionRequest,
+    now_ms: u64,
+) -> Result<Change, FieldworkError> {
     if live_entity::<Problem>(replica, problem_id).is_none() {
         return Err(FieldworkError::UnknownProblem(problem_id.to_owned()));
     }
-    let history = events_in(replica, problem_id);
-    let ev = propose_event(problem_id, &history, req, replica.new_id("ev", now_ms), now_ms)?;
+    let ev = propose_event(problem_id, history, req, replica.new_id("ev", now_ms), now_ms)?;
     Ok(replica.stage_save(&[ev], now_ms))
 }
 

@@ -1,5 +1,11 @@
-//! The field-work read model (现场工作快照): checklist, visits and answers, typed,
-//! built from the live docs — the field-work counterpart of `core::snapshot`.
+//! The field-work read model (现场工作快照): checklist, visits and answers, typed —
+//! the field-work counterpart of `core::snapshot`.
+//!
+//! Visits and answers are bulk records (thousands in a large campaign), so this read
+//! model is kept up to date doc by doc ([`FieldSnapshot::apply`]) rather than rebuilt:
+//! a commit's docs replace what the snapshot held for their ids. Building it is the
+//! same thing done for every doc ([`FieldSnapshot::from_docs`]), so "updated
+//! incrementally = rebuilt from scratch" is one code path, checked by a property test.
 //!
 //! Problems and their events are *not* here: there may be 100,000 of them, and they
 //! live in the incrementally maintained [`LedgerIndex`](super::ledger::LedgerIndex).
@@ -9,44 +15,103 @@
 use super::checklist::{sort_items, ChecklistItem};
 use super::visit::{Visit, VisitAnswer, VisitStatus};
 use crate::core::doc::{DecodeError, Doc, Entity, RecordId};
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+
+/// The kinds this read model is made of.
+pub const FIELD_KINDS: [&str; 3] = [ChecklistItem::KIND, Visit::KIND, VisitAnswer::KIND];
+
+/// Where a visit sits in display order: by target, then date, then id.
+type VisitKey = (RecordId, NaiveDate, RecordId);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldSnapshot {
     /// Every checklist item, retired ones included, in display order.
     pub checklist: Vec<ChecklistItem>,
-    /// Every visit, by target, then date, then id.
-    pub visits: Vec<Visit>,
-    answers: BTreeMap<RecordId, Vec<VisitAnswer>>,
+    visits: BTreeMap<VisitKey, Visit>,
+    visit_key: HashMap<RecordId, VisitKey>,
+    /// By visit; each visit's answers by item, then id.
+    answers: HashMap<RecordId, Vec<VisitAnswer>>,
+    /// Answer id → its visit.
+    answer_visit: HashMap<RecordId, RecordId>,
     item_ix: HashMap<RecordId, usize>,
-    visit_ix: HashMap<RecordId, usize>,
-    pub undecodable: Vec<DecodeError>,
+    undecodable: BTreeMap<RecordId, DecodeError>,
 }
 
 impl FieldSnapshot {
     pub fn from_docs<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> FieldSnapshot {
         let mut s = FieldSnapshot::default();
-        let mut answers: Vec<VisitAnswer> = Vec::new();
+        s.apply(docs);
+        s
+    }
+
+    /// Brings the snapshot up to date with docs as they now are (a committed change's
+    /// docs, as stored): each replaces what the snapshot held for its id; a tombstone
+    /// removes it. Other kinds are ignored. Returns whether anything here changed.
+    pub fn apply<'a>(&mut self, docs: impl IntoIterator<Item = &'a Doc>) -> bool {
+        let mut touched = false;
+        let mut checklist_touched = false;
         for d in docs {
-            if d.is_deleted() {
+            if !FIELD_KINDS.contains(&d.kind.as_str()) {
                 continue;
             }
+            touched = true;
+            self.undecodable.remove(&d.id);
             match d.kind.as_str() {
-                ChecklistItem::KIND => push(d, &mut s.checklist, &mut s.undecodable),
-                Visit::KIND => push(d, &mut s.visits, &mut s.undecodable),
-                VisitAnswer::KIND => push(d, &mut answers, &mut s.undecodable),
-                _ => {}
+                ChecklistItem::KIND => {
+                    checklist_touched = true;
+                    self.checklist.retain(|i| i.id != d.id);
+                    if let Some(item) = self.decode(d) {
+                        self.checklist.push(item);
+                    }
+                }
+                Visit::KIND => {
+                    if let Some(key) = self.visit_key.remove(&d.id) {
+                        self.visits.remove(&key);
+                    }
+                    if let Some(v) = self.decode::<Visit>(d) {
+                        let key = (v.target_id.clone(), v.date, v.id.clone());
+                        self.visit_key.insert(v.id.clone(), key.clone());
+                        self.visits.insert(key, v);
+                    }
+                }
+                _ => {
+                    if let Some(visit) = self.answer_visit.remove(&d.id) {
+                        if let Some(list) = self.answers.get_mut(&visit) {
+                            list.retain(|a| a.id != d.id);
+                            if list.is_empty() {
+                                self.answers.remove(&visit);
+                            }
+                        }
+                    }
+                    if let Some(a) = self.decode::<VisitAnswer>(d) {
+                        self.answer_visit.insert(a.id.clone(), a.visit_id.clone());
+                        let list = self.answers.entry(a.visit_id.clone()).or_default();
+                        let at = list.partition_point(|x| (&x.item_id, &x.id) < (&a.item_id, &a.id));
+                        list.insert(at, a);
+                    }
+                }
             }
         }
-        sort_items(&mut s.checklist);
-        crate::core::sort::sort_by(&mut s.visits, |a, b| (&a.target_id, a.date, &a.id).cmp(&(&b.target_id, b.date, &b.id)));
-        crate::core::sort::sort_by(&mut answers, |a, b| (&a.visit_id, &a.item_id, &a.id).cmp(&(&b.visit_id, &b.item_id, &b.id)));
-        for a in answers {
-            s.answers.entry(a.visit_id.clone()).or_default().push(a);
+        if checklist_touched {
+            sort_items(&mut self.checklist);
+            self.item_ix = self.checklist.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
         }
-        s.item_ix = s.checklist.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
-        s.visit_ix = s.visits.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
-        s
+        touched
+    }
+
+    /// A live doc decoded, or `None` (tombstoned, or undecodable and so noted).
+    fn decode<E: Entity>(&mut self, d: &Doc) -> Option<E> {
+        if d.is_deleted() {
+            return None;
+        }
+        match crate::core::doc::decode::<E>(d) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.undecodable.insert(d.id.clone(), e);
+                None
+            }
+        }
     }
 
     pub fn item(&self, id: &str) -> Option<&ChecklistItem> {
@@ -54,7 +119,17 @@ impl FieldSnapshot {
     }
 
     pub fn visit(&self, id: &str) -> Option<&Visit> {
-        self.visit_ix.get(id).and_then(|i| self.visits.get(*i))
+        self.visit_key.get(id).and_then(|k| self.visits.get(k))
+    }
+
+    /// Every visit, by target, then date, then id.
+    pub fn visits(&self) -> impl Iterator<Item = &Visit> {
+        self.visits.values()
+    }
+
+    /// Records of this read model's kinds that did not decode, by id.
+    pub fn undecodable(&self) -> impl Iterator<Item = &DecodeError> {
+        self.undecodable.values()
     }
 
     /// The items not retired, in display order.
@@ -69,21 +144,15 @@ impl FieldSnapshot {
 
     /// A target's visits, oldest first.
     pub fn visits_of(&self, target_id: &str) -> impl Iterator<Item = &Visit> {
+        let from = (target_id.to_owned(), NaiveDate::MIN, RecordId::new());
         let t = target_id.to_owned();
-        self.visits.iter().filter(move |v| v.target_id == t)
+        self.visits.range(from..).map(|(_, v)| v).take_while(move |v| v.target_id == t)
     }
 
     /// Drafts not yet submitted, to offer again on return (newest date first).
     pub fn drafts(&self) -> Vec<&Visit> {
-        let mut d: Vec<&Visit> = self.visits.iter().filter(|v| v.status == VisitStatus::Draft).collect();
+        let mut d: Vec<&Visit> = self.visits().filter(|v| v.status == VisitStatus::Draft).collect();
         crate::core::sort::sort_by(&mut d, |a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
         d
-    }
-}
-
-fn push<E: Entity>(doc: &Doc, out: &mut Vec<E>, bad: &mut Vec<DecodeError>) {
-    match crate::core::doc::decode::<E>(doc) {
-        Ok(e) => out.push(e),
-        Err(e) => bad.push(e),
     }
 }

@@ -115,7 +115,7 @@ pub fn milestones_by_phase(snapshot: &Snapshot, today: NaiveDate) -> Bars {
 /// items never failed are left out. At most `top` rows.
 pub fn failures_by_item(field: &FieldSnapshot, top: usize) -> Bars {
     let mut fails: HashMap<&str, f64> = HashMap::new();
-    for v in field.visits.iter().filter(|v| v.status == VisitStatus::Submitted) {
+    for v in field.visits().filter(|v| v.status == VisitStatus::Submitted) {
         for a in field.answers_of(&v.id) {
             if a.answer == crate::core::fieldwork::Answer::Fail {
                 *fails.entry(a.item_id.as_str()).or_default() += 1.0;

@@ -358,7 +358,7 @@ pub fn target_figures<'a>(
     }
     // The month's submitted visits, by target (one pass, not one scan per target).
     let mut visits: HashMap<&str, Vec<&Visit>> = HashMap::new();
-    for v in field.visits.iter().filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date)) {
+    for v in field.visits().filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date)) {
         visits.entry(v.target_id.as_str()).or_default().push(v);
     }
     let groups: HashMap<&str, ChecklistGroup> = field.checklist.iter().map(|i| (i.id.as_str(), i.group)).collect();
