@@ -6,6 +6,11 @@
 //! bundle file (what `tests/e2e/bench/import.bench.mjs` imports through the app);
 //! `write <file> <targets> <visits> <problems>` a campaign of another size.
 //!
+//! `squad <file> <tag> [problems]`: squad `<tag>`'s bundle of about 2,000 records (its
+//! own targets, visits, answers, problems and events, under ids `sq<tag>-…` that no
+//! other generated campaign uses), for the save benchmark's import
+//! (`tests/e2e/bench/save.bench.mjs`).
+//!
 //! `cargo build --profile bench --example bench_bundle` and then
 //! `perf record --call-graph dwarf target/release/examples/bench_bundle read 3`:
 //! reads, checks and merges it into a fresh device N times, printing each time.
@@ -25,6 +30,14 @@ fn main() -> Result<(), String> {
         [t, v, p] => (t, v, p),
         _ => (2_000, 2_400, 16_000),
     };
+    if args.first().map(String::as_str) == Some("squad") {
+        let (Some(path), Some(tag)) = (args.get(1), args.get(2)) else { return Err("squad <file> <tag> [problems]".into()) };
+        let problems = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(420);
+        let (bytes, records) = squad_bundle(tag, problems)?;
+        std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("{path}: {records} records, {} bytes", bytes.len());
+        return Ok(());
+    }
     let bytes = generated_bundle(targets, visits, problems).map_err(|e| e.to_string())?;
     match args.first().map(String::as_str) {
         Some("write") => {
@@ -46,4 +59,40 @@ fn main() -> Result<(), String> {
         _ => return Err("usage: bench_bundle write <file> [targets visits problems] | read [times]".into()),
     }
     Ok(())
+}
+
+/// A squad device's full bundle: the embedded default plus a small generated
+/// campaign whose ids (and every reference to them) start with `sq<tag>-` instead
+/// of `gen-`, so that it adds records to any store, the benchmark's 100,000 included.
+fn squad_bundle(tag: &str, problems: usize) -> Result<(Vec<u8>, usize), String> {
+    use duzhan::core::bundle::{export_bundle, ExportRequest, ExportScope};
+    use serde_json::Value;
+    let rename = |s: &str| s.strip_prefix("gen-").map(|rest| format!("sq{tag}-{rest}"));
+    let generated: Vec<duzhan::core::doc::Doc> = duzhan::core::fieldwork::generate::generate_campaign(2021, 12, 20, problems)
+        .into_iter()
+        .map(|mut d| {
+            if let Some(id) = rename(&d.id) {
+                d.id = id;
+            }
+            for f in d.fields.values_mut() {
+                if let Some(v) = f.v.as_str().and_then(rename) {
+                    f.v = Value::String(v);
+                }
+            }
+            d
+        })
+        .collect();
+    let mut r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId(format!("d-bench-squad-{tag}"))));
+    let c = r.stage_merge(&generated);
+    r.apply(c);
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 9, 30).unwrap_or_default();
+    // Each squad's bundle is its own (a receiving ledger tells bundles apart by id).
+    let mut bundle_id = [9u8; 16];
+    for (i, b) in tag.bytes().enumerate() {
+        bundle_id[i % 16] ^= b;
+    }
+    let req =
+        ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: format!("bench squad {tag}"), created_ms: 1_600_000_000_000, date, bundle_id };
+    let bytes = export_bundle(&r, &SyncLedger::default(), &req).map_err(|e| e.to_string())?.bytes;
+    Ok((bytes, r.len()))
 }

@@ -43,6 +43,7 @@ const ledger = readJson(path.join(dir, 'ledger.json'));
 const cold = readJson(path.join(dir, 'coldstart.json'));
 const first = readJson(path.join(dir, 'firstvisit.json'));
 const appImport = readJson(path.join(dir, 'appimport.json'));
+const save = readJson(path.join(dir, 'save.json'));
 
 const sh = (cmd) => {
   try {
@@ -90,6 +91,14 @@ if (cold) {
   row('6', `cold start to interactive, ${cold.full.problems.toLocaleString('en')} problems stored vs default data only`, `${f0(cold.full.interactiveMs)} ms`, `${f0(cold.empty.interactiveMs)} ms`, r2(cold.ratioInteractive), '≤ 2×', cold.ratioInteractive <= 2);
   row('6', 'cold start to a complete ledger index (same profiles)', `${f0(cold.full.ledgerReadyMs)} ms`, `${f0(cold.empty.ledgerReadyMs)} ms`, r2(cold.ratioLedgerReady), '–', null);
 }
+if (save) {
+  const e = save.empty;
+  const f = save.full;
+  row('15', `save of a figure on a target page, click → 已保存, 100,000 problems stored vs default data only (median of ${save.reps})`, `${f1(f.figureMs)} ms`, `${f1(e.figureMs)} ms`, r2(save.ratioFigure), '≤ 2×', save.ratioFigure <= 2);
+  row('15', "a problem's status change, click → 已保存 (same profiles)", `${f1(f.statusMs)} ms`, `${f1(e.statusMs)} ms`, r2(save.ratioStatus), '≤ 2×', save.ratioStatus <= 2);
+  row('15', 'a 2,000-record squad bundle imported, confirm → 已保存 (same profiles)', `${f0(f.importMs)} ms`, `${f0(e.importMs)} ms`, r2(save.ratioImport), '≤ 2×', save.ratioImport <= 2);
+  row('15', 'typing 40 characters into an autosaved visit form: long tasks > 50 ms (longest)', `${f.typing.longTasks} (${f1(f.typing.longestTaskMs)} ms)`, `${e.typing.longTasks} (${f1(e.typing.longestTaskMs)} ms)`, '', 'none', f.typing.longTasks === 0);
+}
 if (first) {
   const ours = first.builds['this build'];
   const other = first.builds['compared build'];
@@ -119,7 +128,7 @@ const table = [
   ...rows.map((r) => `| ${r.item} | ${r.what} | ${r.ours} | ${r.theirs} | ${r.ratio} | ${r.goal} | ${r.met} |`),
 ].join('\n');
 const md = `Benchmarks (scripts/bench.sh), ${machine.date}, commit ${machine.commit}\n\nMachine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, load average ${machine.load_average.join(' ')} at the end; ${machine.chromium}; ${machine.rustc}; Node ${machine.node}\n\n${table}\n`;
-fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold, appimport: appImport, firstvisit: first }, null, 1) + '\n');
+fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold, save, appimport: appImport, firstvisit: first }, null, 1) + '\n');
 fs.writeFileSync(path.join(dir, 'results.md'), md);
 console.log(md);
 console.log(`written: ${path.join(dir, 'results.json')}, ${path.join(dir, 'results.md')}`);

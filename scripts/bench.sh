@@ -17,6 +17,10 @@
 #              filter change → rendered, DOM rows while scrolling
 #   coldstart  tests/e2e/bench/coldstart.bench.mjs: cold start to interactive with
 #              100,000 problems stored vs the default data only
+#   save       tests/e2e/bench/save.bench.mjs: save latency (click → 已保存) of a figure, a
+#              status change and a 2,000-record squad bundle's import with 100,000
+#              problems stored vs the default data only; long tasks while typing into
+#              an autosaved visit form (the squad bundles: examples/bench_bundle.rs squad)
 #   appimport  tests/e2e/bench/import.bench.mjs: a 55 MB bundle imported through the app
 #              as a user does (choose → preview, confirm → saved), in a fresh profile;
 #              with IMPORT_COMPARE=<another dist/> the same runs against that build
@@ -28,7 +32,7 @@
 # bench-results/results.md (the table, as in docs/performance.md).
 # Environment: DUZHAN_DIST (default <repo>/dist), BENCH_OUT (default <repo>/bench-results),
 # DUZHAN_BENCH_REPS / DUZHAN_BENCH_POUCH_REPS (import repetitions, default 5 / 3),
-# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7), IMPORT_REPS (default 5),
+# BENCH_REPS (ledger, default 24), COLDSTART_REPS (default 7), SAVE_REPS (default 7), IMPORT_REPS (default 5),
 # IMPORT_BUNDLE / IMPORT_PICK_MS / IMPORT_COMPARE (appimport), FIRSTVISIT_REPS (default 7),
 # FIRSTVISIT_CPU / FIRSTVISIT_MBPS / FIRSTVISIT_RTT (default 4 / 10 / 40), FIRSTVISIT_COMPARE.
 set -euo pipefail
@@ -42,7 +46,7 @@ OUT="${BENCH_OUT:-$REPO/bench-results}"
 export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart appimport firstvisit)
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart save appimport firstvisit)
 wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 say() { printf '\n==================== bench: %s ====================\n' "$*"; }
 
@@ -82,6 +86,17 @@ fi
 if wants coldstart; then
     say "cold start (headless Chromium)"
     BENCH_JSON="$OUT/coldstart.json" node tests/e2e/bench/coldstart.bench.mjs
+fi
+
+if wants save; then
+    say "save latency (headless Chromium)"
+    squads="$OUT/squads"
+    mkdir -p "$squads"
+    reps="${SAVE_REPS:-7}"
+    for i in $(seq -w 1 "$reps"); do
+        [ -s "$squads/squad-$i.json" ] || cargo run --quiet --profile bench --example bench_bundle -- squad "$squads/squad-$i.json" "$i"
+    done
+    SAVE_BUNDLES="$squads" BENCH_JSON="$OUT/save.json" node tests/e2e/bench/save.bench.mjs
 fi
 
 if wants appimport; then

@@ -5,7 +5,7 @@ mod bundle_support;
 
 use bundle_support::{date, import_err, test_limits, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::export::not_yet_received;
+use duzhan::core::bundle::export::{not_yet_received, not_yet_received_all};
 use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
 use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
@@ -399,4 +399,31 @@ fn a_merge_that_breaks_a_rule_across_fields_still_travels() {
     let mut c = Device::fresh("d-c");
     c.import(&a.export(ExportScope::Full, 300).bytes).unwrap();
     assert_eq!(c.hash(), a.hash());
+}
+
+/// The known-devices table counts every device in one pass; each count is the one
+/// `not_yet_received` gives, concurrent writes (alternative values) included.
+#[test]
+fn the_known_devices_table_counts_in_one_pass_what_each_count_counts() {
+    let mut office = Device::fresh("d-office");
+    let check = |office: &Device| {
+        let mut devices: Vec<DeviceId> = office.ledger.known_devices().into_iter().map(|d| d.device_id).collect();
+        devices.push(DeviceId("d-never-seen".into()));
+        let each: Vec<usize> = devices.iter().map(|d| not_yet_received(&office.replica, &office.ledger, d)).collect();
+        assert_eq!(not_yet_received_all(&office.replica, &office.ledger, &devices), each);
+        each
+    };
+    for (i, name) in ["d-a", "d-b", "d-c"].into_iter().enumerate() {
+        let mut squad = Device::fresh(name);
+        add_figure(&mut squad, "seed-target-xiaohe", i as f64 + 1.5, 100 + i as u64);
+        rename_target(&mut squad, "seed-target-xiaohe", &format!("小河{i}"), 150 + i as u64);
+        let file = squad.export(ExportScope::Full, 200 + i as u64);
+        office.import(&file.bytes).unwrap();
+        check(&office);
+    }
+    // The office's own edit, concurrent with the squads' renames: every squad lacks it.
+    rename_target(&mut office, "seed-target-dayao", "大姚", 400);
+    add_figure(&mut office, "seed-target-xiaohe", 7.0, 410);
+    let counts = check(&office);
+    assert!(counts.iter().all(|n| *n >= 2), "{counts:?}");
 }

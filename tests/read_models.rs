@@ -27,7 +27,7 @@ fn today() -> chrono::NaiveDate {
 
 fn start(seed: u64) -> Replica {
     let mut docs = duzhan::core::default_plan::docs();
-    docs.extend(generate_campaign(seed, 6, 2, 24));
+    docs.extend(generate_campaign(seed, 6, 6, 24));
     Replica::from_parts(docs, Hlc::new(DeviceId("d-main".into())))
 }
 

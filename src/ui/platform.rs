@@ -440,6 +440,8 @@ impl crate::app::Platform for WebPlatform {
         write_marker(marker)
     }
     fn saved(&self) {
+        // For the save benchmark (tests/e2e/bench/save.bench.mjs): when a commit was confirmed.
+        mark("duzhan:saved");
         ask_persistence_once()
     }
 }

@@ -518,8 +518,10 @@ fn DevicesPanel() -> impl IntoView {
                             let ledger = state.sync_ledger.get();
                             state.replica.with(|r| {
                                 let Some(r) = r.as_ref() else { return ().into_any() };
-                                ledger.known_devices().into_iter().map(|d| {
-                                    let pending = crate::core::bundle::export::not_yet_received(r, &ledger, &d.device_id);
+                                let known = ledger.known_devices();
+                                let ids: Vec<_> = known.iter().map(|d| d.device_id.clone()).collect();
+                                let pending = crate::core::bundle::export::not_yet_received_all(r, &ledger, &ids);
+                                known.into_iter().zip(pending).map(|(d, pending)| {
                                     view! {
                                         <tr data-testid="known-device" data-device-id=d.device_id.0.clone()>
                                             <td>{d.squad_name.clone()}</td>

@@ -314,6 +314,40 @@ pub fn not_yet_received(replica: &Replica, ledger: &SyncLedger, device: &DeviceI
     ledger.known_by(device).count_uncovered(replica.docs())
 }
 
+/// [`not_yet_received`] for several devices in one pass over the records (the
+/// data-exchange page's table of known devices, shown after every import): each
+/// record's latest write per writing device is found once and then checked against
+/// each device's vector, instead of every field against every vector.
+pub fn not_yet_received_all(replica: &Replica, ledger: &SyncLedger, devices: &[DeviceId]) -> Vec<usize> {
+    let vectors: Vec<_> = devices.iter().map(|d| ledger.known_by(d)).collect();
+    let mut counts = vec![0; devices.len()];
+    let mut latest: Vec<&crate::core::clock::Stamp> = Vec::new();
+    // Writes of the embedded default are covered by every vector.
+    let seed = crate::core::clock::DeviceId::seed();
+    for d in replica.docs() {
+        latest.clear();
+        for s in d.fields.values().flat_map(|f| std::iter::once(&f.s).chain(f.alt.values().map(|a| &a.s))) {
+            if s.dev == seed {
+                continue;
+            }
+            match latest.iter_mut().find(|m| m.dev == s.dev) {
+                Some(m) if *s > **m => *m = s,
+                Some(_) => {}
+                None => latest.push(s),
+            }
+        }
+        if latest.is_empty() {
+            continue;
+        }
+        for (v, n) in vectors.iter().zip(counts.iter_mut()) {
+            if !latest.iter().all(|s| v.covers(s)) {
+                *n += 1;
+            }
+        }
+    }
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,23 +15,20 @@
 use super::checklist::{sort_items, ChecklistItem};
 use super::visit::{Visit, VisitAnswer, VisitStatus};
 use crate::core::doc::{DecodeError, Doc, Entity, RecordId};
-use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
 /// The kinds this read model is made of.
 pub const FIELD_KINDS: [&str; 3] = [ChecklistItem::KIND, Visit::KIND, VisitAnswer::KIND];
 
-/// Where a visit sits in display order: by target, then date, then id.
-type VisitKey = (RecordId, NaiveDate, RecordId);
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldSnapshot {
     /// Every checklist item, retired ones included, in display order.
     pub checklist: Vec<ChecklistItem>,
-    visits: BTreeMap<VisitKey, Visit>,
-    visit_key: HashMap<RecordId, VisitKey>,
+    /// By target, then date, then id.
+    visits: Vec<Visit>,
+    visit_ix: HashMap<RecordId, usize>,
     /// By visit; each visit's answers by item, then id.
-    answers: HashMap<RecordId, Vec<VisitAnswer>>,
+    answers: BTreeMap<RecordId, Vec<VisitAnswer>>,
     /// Answer id → its visit.
     answer_visit: HashMap<RecordId, RecordId>,
     item_ix: HashMap<RecordId, usize>,
@@ -51,6 +48,11 @@ impl FieldSnapshot {
     pub fn apply<'a>(&mut self, docs: impl IntoIterator<Item = &'a Doc>) -> bool {
         let mut touched = false;
         let mut checklist_touched = false;
+        // Visits are replaced once per call (a few thousand at most: one pass and a
+        // sort rather than a shift of the list per visit).
+        let mut visits_gone: Vec<usize> = Vec::new();
+        let mut visits_new: Vec<Visit> = Vec::new();
+        let mut visits_touched = false;
         for d in docs {
             if !FIELD_KINDS.contains(&d.kind.as_str()) {
                 continue;
@@ -66,14 +68,10 @@ impl FieldSnapshot {
                     }
                 }
                 Visit::KIND => {
-                    if let Some(key) = self.visit_key.remove(&d.id) {
-                        self.visits.remove(&key);
-                    }
-                    if let Some(v) = self.decode::<Visit>(d) {
-                        let key = (v.target_id.clone(), v.date, v.id.clone());
-                        self.visit_key.insert(v.id.clone(), key.clone());
-                        self.visits.insert(key, v);
-                    }
+                    visits_touched = true;
+                    visits_gone.extend(self.visit_ix.get(&d.id).copied());
+                    visits_new.retain(|v| v.id != d.id);
+                    visits_new.extend(self.decode::<Visit>(d));
                 }
                 _ => {
                     if let Some(visit) = self.answer_visit.remove(&d.id) {
@@ -92,6 +90,20 @@ impl FieldSnapshot {
                     }
                 }
             }
+        }
+        if visits_touched {
+            let mut gone = vec![false; self.visits.len()];
+            for i in visits_gone {
+                gone[i] = true;
+            }
+            let mut i = 0;
+            self.visits.retain(|_| {
+                i += 1;
+                !gone[i - 1]
+            });
+            self.visits.append(&mut visits_new);
+            crate::core::sort::sort_by(&mut self.visits, |a, b| (&a.target_id, a.date, &a.id).cmp(&(&b.target_id, b.date, &b.id)));
+            self.visit_ix = self.visits.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
         }
         if checklist_touched {
             sort_items(&mut self.checklist);
@@ -119,12 +131,12 @@ impl FieldSnapshot {
     }
 
     pub fn visit(&self, id: &str) -> Option<&Visit> {
-        self.visit_key.get(id).and_then(|k| self.visits.get(k))
+        self.visit_ix.get(id).and_then(|i| self.visits.get(*i))
     }
 
     /// Every visit, by target, then date, then id.
     pub fn visits(&self) -> impl Iterator<Item = &Visit> {
-        self.visits.values()
+        self.visits.iter()
     }
 
     /// Records of this read model's kinds that did not decode, by id.
@@ -144,9 +156,9 @@ impl FieldSnapshot {
 
     /// A target's visits, oldest first.
     pub fn visits_of(&self, target_id: &str) -> impl Iterator<Item = &Visit> {
-        let from = (target_id.to_owned(), NaiveDate::MIN, RecordId::new());
-        let t = target_id.to_owned();
-        self.visits.range(from..).map(|(_, v)| v).take_while(move |v| v.target_id == t)
+        let from = self.visits.partition_point(|v| v.target_id.as_str() < target_id);
+        let to = from + self.visits[from..].partition_point(|v| v.target_id == target_id);
+        self.visits[from..to].iter()
     }
 
     /// Drafts not yet submitted, to offer again on return (newest date first).
