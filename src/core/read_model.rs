@@ -143,6 +143,16 @@ impl ReadModels {
         }
     }
 
+    /// Applies a committed change (as stored) to the replica, then brings every read
+    /// model up to date from the docs it wrote, as the replica now holds them: what
+    /// every workspace does with a commit, another tab's, or an import.
+    pub fn apply(&mut self, replica: &mut Replica, change: super::replica::Change, today: NaiveDate) -> Touched {
+        let ids: Vec<String> = change.docs.iter().map(|d| d.id.clone()).collect();
+        replica.apply(change);
+        let changed: Vec<&Doc> = ids.iter().filter_map(|id| replica.doc(id)).collect();
+        self.update(replica, &changed, today)
+    }
+
     /// What a staging function gets for a commit at `now_ms`.
     pub fn stage<'a>(&'a self, replica: &'a Replica, today: NaiveDate, now_ms: u64) -> Stage<'a> {
         let ledger = self.ledger_complete.then_some(&self.ledger);

@@ -38,7 +38,7 @@ pub fn Dashboard() -> impl IntoView {
     });
     let problems = Memo::new(move |_| {
         state.ledger_version.track();
-        state.snapshot.with(|s| state.ledger.with_value(|ix| problems_by_county(s, ix.problems_with_status())))
+        state.snapshot.with(|s| state.ledger.with_untracked(|ix| problems_by_county(s, ix.problems_with_status())))
     });
     let milestones = Memo::new(move |_| state.snapshot.with(|s| milestones_by_phase(s, today)));
     let failures = Memo::new(move |_| state.field.with(|f| failures_by_item(f, 12)));

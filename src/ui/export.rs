@@ -11,7 +11,7 @@
 //! // The ledger: a closure returning the rows of the view as the user sees it
 //! // (filters, search and sort applied), in its order. It is called on click,
 //! // not on render, so it may materialise every row of the view:
-//! let rows = move || view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total())));
+//! let rows = move || view.with_untracked(|v| state.ledger.with_untracked(|ix| ix.page(v, 0, v.total())));
 //! view! { <ExportMenu what=ExportWhat::ledger(rows)/> }
 //! ```
 //!

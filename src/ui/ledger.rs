@@ -51,7 +51,7 @@ pub fn LedgerView() -> impl IntoView {
     let view = Memo::new(move |prev: Option<&View>| {
         state.ledger_version.track();
         let q = query.get();
-        state.ledger.with_value(|ix| match prev {
+        state.ledger.with_untracked(|ix| match prev {
             Some(p) => ix.refine(p, &q),
             None => ix.query(&q),
         })
@@ -65,7 +65,7 @@ pub fn LedgerView() -> impl IntoView {
     let rows = Memo::new(move |_| {
         let w = window.get();
         let version = state.ledger_version.get();
-        view.with(|v| state.ledger.with_value(|ix| ix.page(v, w.start, w.len()))).into_iter().map(|r| (version, r)).collect::<Vec<_>>()
+        view.with(|v| state.ledger.with_untracked(|ix| ix.page(v, w.start, w.len()))).into_iter().map(|r| (version, r)).collect::<Vec<_>>()
     });
 
     let measure = move || {
@@ -115,7 +115,7 @@ pub fn LedgerView() -> impl IntoView {
         .collect_view();
 
     // Every row of the view as shown (filters, search, sort), built only when clicked.
-    let export_rows = move || view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total())));
+    let export_rows = move || view.with_untracked(|v| state.ledger.with_untracked(|ix| ix.page(v, 0, v.total())));
 
     // Printing: the virtual list holds only the rows in view, so a print-only table of
     // the view's first MAX_PRINT_ROWS rows is filled before the browser lays out the
@@ -123,7 +123,7 @@ pub fn LedgerView() -> impl IntoView {
     let print_rows = RwSignal::new(None::<Vec<LedgerRow>>);
     let fill_print = move || {
         if print_rows.with_untracked(Option::is_none) {
-            print_rows.set(Some(view.with_untracked(|v| state.ledger.with_value(|ix| ix.page(v, 0, v.total().min(MAX_PRINT_ROWS))))));
+            print_rows.set(Some(view.with_untracked(|v| state.ledger.with_untracked(|ix| ix.page(v, 0, v.total().min(MAX_PRINT_ROWS))))));
         }
     };
     let before = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("beforeprint"), move |_| fill_print());

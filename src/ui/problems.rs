@@ -182,7 +182,7 @@ pub fn ProblemPage(id: String) -> impl IntoView {
     let pid = StoredValue::new(id);
     let row = Memo::new(move |_| {
         state.ledger_version.track();
-        state.ledger.with_value(|ix| ix.get(&pid.get_value()))
+        state.ledger.with_untracked(|ix| ix.get(&pid.get_value()))
     });
     let exists = move || row.with(Option::is_some);
     view! {
@@ -202,7 +202,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
     let state = use_app();
     let pid = StoredValue::new(id.clone());
     let status = Memo::new(move |_| row.with(|r| r.as_ref().map(|r| r.status).unwrap_or(ProblemStatus::Open)));
-    let form = state.ledger.with_value(|ix| ix.problem(&id).map(ProblemForm::from_problem));
+    let form = state.ledger.with_untracked(|ix| ix.problem(&id).map(ProblemForm::from_problem));
     let dialog = RwSignal::new(None::<ProblemStatus>);
     let flag = move |f: fn(&crate::core::fieldwork::LedgerRow) -> bool| row.with(|r| r.as_ref().is_some_and(f));
 
@@ -237,7 +237,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
     let history = move || {
         state.ledger_version.track();
         let lang = state.lang.get();
-        state.ledger.with_value(|ix| {
+        state.ledger.with_untracked(|ix| {
             let h = ix.history_of(&pid.get_value());
             if h.is_empty() {
                 return view! { <li class="muted">{state.t(K::HistoryEmpty)}</li> }.into_any();
@@ -395,7 +395,7 @@ pub fn TargetProblems(id: String) -> impl IntoView {
     let tid = StoredValue::new(id);
     let rows = Memo::new(move |_| {
         state.ledger_version.track();
-        state.ledger.with_value(|ix| ix.open_problems_of(&tid.get_value()))
+        state.ledger.with_untracked(|ix| ix.open_problems_of(&tid.get_value()))
     });
     view! {
         <section class="panel" data-testid="target-problems">

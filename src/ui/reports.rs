@@ -28,7 +28,7 @@ fn rollups(state: AppState, month: Month) -> Memo<MonthRollups> {
     Memo::new(move |_| {
         state.ledger_version.track();
         let period = Period::new(month, platform::today());
-        state.snapshot.with(|s| state.field.with(|f| state.ledger.with_value(|ix| MonthRollups::compute(period, s, f, ix.problems_with_events()))))
+        state.snapshot.with(|s| state.field.with(|f| state.ledger.with_untracked(|ix| MonthRollups::compute(period, s, f, ix.problems_with_events()))))
     })
 }
 

@@ -4,7 +4,7 @@
 //! The replica is only ever changed by applying a change *after* storage
 //! confirmed it (`app::commit`). What views read are the read models
 //! (`core::read_model`), kept up to date by every committed change through
-//! [`AppState::after_commit`], each with its own version signal (a [`ModelView`]):
+//! `Workspace::apply_committed` (`ReadModels::apply`), each with its own version signal (a [`ModelView`]):
 //! a save of a target re-renders what reads the plan, not the ledger. The ledger
 //! index is built in chunks once the records are read.
 
@@ -61,12 +61,6 @@ impl<T> ModelView<T> {
         self.models.with_value(|m| f(pick(m)))
     }
 
-    /// The same as [`with_untracked`](Self::with_untracked) (the ledger's callers
-    /// track `ledger_version` themselves).
-    pub fn with_value<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        self.with_untracked(f)
-    }
-
     /// Bumped whenever the model changed.
     pub fn version(&self) -> RwSignal<u64> {
         self.version
@@ -79,7 +73,7 @@ pub struct AppState {
     /// `None` while storage is loading.
     pub replica: RwSignal<Option<Replica>>,
     /// The read models (`core::read_model`), kept up to date by every committed change
-    /// ([`AppState::after_commit`]); each view reads one through its [`ModelView`].
+    /// (`apply_committed`); each view reads one through its [`ModelView`].
     models: StoredValue<ReadModels, LocalStorage>,
     /// The plan's read model.
     pub snapshot: ModelView<Snapshot>,
@@ -88,7 +82,7 @@ pub struct AppState {
     /// The monthly cycle's records (requirements, reports, filings), typed.
     pub reports: ModelView<crate::core::report::ReportSnapshot>,
     /// The ledger (every problem with derived status and flags). Built in chunks
-    /// when the records are read, then kept up to date by `after_commit`. Read it
+    /// when the records are read, then kept up to date by `apply_committed`. Read it
     /// after tracking `ledger_version`.
     pub ledger: ModelView<LedgerIndex>,
     /// Bumped whenever `ledger` changed.
@@ -150,11 +144,7 @@ impl AppState {
     /// The replica the store opened with (its head): the plan's, the monthly cycle's
     /// and the field work's read models are built from it, and every view told.
     pub(super) fn set_replica(&self, replica: Replica) {
-        let today = platform::today();
-        self.models.update_value(|m| {
-            let ledger = std::mem::replace(&mut m.ledger, LedgerIndex::new(today));
-            *m = ReadModels { ledger, ..ReadModels::without_ledger(&replica, today) };
-        });
+        self.models.set_value(ReadModels::without_ledger(&replica, platform::today()));
         self.replica.set(Some(replica));
         self.told(Touched { plan: true, field: true, reports: true, ledger: false });
     }
@@ -216,22 +206,6 @@ impl AppState {
         }
     }
 
-    /// Brings the read models up to date with the docs a committed change wrote
-    /// (`ids`, applied to the replica already), then tells the views of each read
-    /// model it touched.
-    fn after_commit(&self, ids: &[String]) {
-        if ids.is_empty() {
-            return;
-        }
-        let today = platform::today();
-        let touched = self.replica.with_untracked(|r| {
-            let r = r.as_ref()?;
-            let changed: Vec<&crate::core::doc::Doc> = ids.iter().filter_map(|id| r.doc(id)).collect();
-            self.models.try_update_value(|m| m.update(r, &changed, today))
-        });
-        self.told(touched.unwrap_or_default());
-    }
-
     /// Records in the campaign list what this page's store holds.
     pub fn note_campaign(&self) {
         if let Err(e) = crate::app::campaigns::note_campaign(&BrowserStores, self) {
@@ -287,7 +261,7 @@ impl AppState {
 
     /// Builds the ledger index from the loaded replica, `LEDGER_CHUNK` docs at a time,
     /// yielding to the browser between chunks so the app stays responsive. Changes
-    /// committed meanwhile reach the index through `after_commit` (and the chunks read
+    /// committed meanwhile reach the index through `apply_committed` (and the chunks read
     /// the replica as it is then), so nothing is missed: the replica only ever grows,
     /// so a chunk boundary can shift a doc into the next chunk (applied twice, which is
     /// harmless) but never past it.
@@ -338,16 +312,16 @@ impl Workspace for AppState {
     }
 
     fn apply_committed(&self, change: Change) {
-        // The replica takes the change; the read models then read its docs there;
-        // only then are the views told (those of the replica, and of each read model
-        // the change touched).
-        let ids: Vec<String> = change.docs.iter().map(|d| d.id.clone()).collect();
+        // The replica and the read models take the change; only then are the views
+        // told (those of the replica, and of each read model the change touched).
+        let today = platform::today();
+        let mut touched = Touched::default();
         self.replica.update_untracked(|r| {
             if let Some(r) = r {
-                r.apply(change);
+                touched = self.models.try_update_value(|m| m.apply(r, change, today)).unwrap_or_default();
             }
         });
-        self.after_commit(&ids);
+        self.told(touched);
         self.replica.notify();
     }
 

@@ -152,11 +152,8 @@ impl Workspace for CellWorkspace {
     }
     fn apply_committed(&self, change: Change) {
         self.applied.borrow_mut().push(change.clone());
-        let ids: Vec<String> = change.docs.iter().map(|d| d.id.clone()).collect();
         if let Some(r) = self.replica.borrow_mut().as_mut() {
-            r.apply(change);
-            let changed: Vec<&duzhan::core::doc::Doc> = ids.iter().filter_map(|id| r.doc(id)).collect();
-            self.models.borrow_mut().update(r, &changed, models_today());
+            self.models.borrow_mut().apply(r, change, models_today());
         }
     }
     fn sync_ledger(&self) -> SyncLedger {

@@ -310,11 +310,11 @@ pub fn search_terms(s: &str) -> Vec<String> {
 }
 
 impl LedgerIndex {
-    /// An empty index; `today` decides what is overdue.
     /// The kinds the index reads: problems and their events, and the targets,
     /// counties and checklist items whose labels its rows show.
     pub const KINDS: [&'static str; 5] = [Problem::KIND, ProblemEvent::KIND, Target::KIND, County::KIND, ChecklistItem::KIND];
 
+    /// An empty index; `today` decides what is overdue.
     pub fn new(today: NaiveDate) -> Self {
         LedgerIndex {
             today,

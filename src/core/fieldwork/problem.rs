@@ -404,6 +404,7 @@ pub fn events_in(replica: &Replica, problem_id: &str) -> Vec<ProblemEvent> {
 
 /// Stages a transition of a problem: validates it against the replica's history and
 /// appends one event. The problem record itself is not touched.
+///
 /// Finds the history by scanning the replica ([`events_in`]); the app passes the
 /// ledger index's copy to [`stage_transition_after`] instead.
 pub fn stage_transition(replica: &Replica, problem_id: &str, req: &TransitionRequest, now_ms: u64) -> Result<Change, FieldworkError> {
