@@ -6,14 +6,16 @@
 //! - the pages hold exactly the model's docs (every doc merged, none lost or doubled);
 //! - each page is stored under its first doc's id, its docs in key order, inside
 //!   its key range (the pages partition the key space), none over `PAGE_MAX`;
-//! - `plan` returned each incoming doc as stored and counted the new ones.
+//! - `plan` returned each incoming doc as stored and counted the new ones;
+//! - `plan` given only the pages `pages_to_read` picks wrote what it writes given
+//!   every page in range (the commit reads the picked ones).
 //!
 //! Default run: 64 cases. Long run: `DUZHAN_PROPTEST_CASES=2000 cargo test --release --test bulk_pages`.
 
 use duzhan::core::clock::{DeviceId, Stamp};
 use duzhan::core::doc::Doc;
 use duzhan::storage::dedupe;
-use duzhan::storage::pages::{decode, id_range, key_cmp, pack, plan, PAGE_MAX, PAGE_TARGET};
+use duzhan::storage::pages::{decode, id_range, key_cmp, pack, pages_to_read, plan, PAGE_MAX, PAGE_TARGET};
 use proptest::prelude::*;
 use serde_json::{json, Map};
 use std::cmp::Ordering;
@@ -44,12 +46,24 @@ fn k16(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
 }
 
-/// What `IdbStore::commit` reads: from the page holding the smallest id (the
+/// The keys `IdbStore::commit` lists: from the page holding the smallest id (the
 /// greatest key not above it) to the largest id.
-fn read_range(db: &Idb, incoming: &[Doc]) -> Vec<(String, Vec<u8>)> {
+fn keys_in_range(db: &Idb, incoming: &[Doc]) -> Vec<String> {
     let Some((lo, hi)) = id_range(incoming) else { return Vec::new() };
     let start = db.range(..=k16(lo)).next_back().map(|(k, _)| k.clone()).unwrap_or_else(|| k16(lo));
-    db.range(start..=k16(hi)).map(|(_, v)| v.clone()).collect()
+    db.range(start..=k16(hi)).map(|(_, (k, _))| k.clone()).collect()
+}
+
+/// What `IdbStore::commit` reads: of the keys in range, only the pages
+/// `pages_to_read` picks.
+fn read_pages(db: &Idb, incoming: &[Doc]) -> Vec<(String, Vec<u8>)> {
+    let keys = keys_in_range(db, incoming);
+    pages_to_read(&keys, incoming).into_iter().map(|i| db[&k16(&keys[i])].clone()).collect()
+}
+
+/// Every page in range, as the commit read before it picked (the plan must not differ).
+fn read_range(db: &Idb, incoming: &[Doc]) -> Vec<(String, Vec<u8>)> {
+    keys_in_range(db, incoming).iter().map(|k| db[&k16(k)].clone()).collect()
 }
 
 fn check(db: &Idb, model: &BTreeMap<String, Doc>) -> Result<(), TestCaseError> {
@@ -105,8 +119,10 @@ proptest! {
         for b in batches {
             let docs: Vec<Doc> = b.iter().map(|e| doc(&id(e.prefix, e.n), e.dev, e.wall, e.value)).collect();
             let incoming = dedupe(&docs);
-            let pages = read_range(&db, &incoming);
+            let pages = read_pages(&db, &incoming);
             let w = plan(&pages, incoming.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let whole = plan(&read_range(&db, &incoming), incoming.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!((&w.puts, &w.deletes, w.new, &w.stored), (&whole.puts, &whole.deletes, whole.new, &whole.stored), "the picked pages plan another write than the whole range");
             let mut new = 0;
             for d in &incoming {
                 let merged = match model.get(&d.id) {
@@ -161,4 +177,35 @@ fn a_damaged_page_fails_the_commit_that_touches_it() {
     let d = doc(&id(0, 1), 0, 1, 1);
     let res = plan::<String>(&[(d.id.clone(), "[{not json".into())], vec![d]);
     assert!(matches!(res, Err(duzhan::storage::StoreError::Corrupt(_))), "{res:?}");
+}
+
+#[test]
+fn a_clustered_import_reads_only_the_pages_it_lands_in() {
+    // 100,000 stored docs (500 pages), then a squad's 2,000 docs: 1,000 edits of
+    // one device's cluster at the start and 1,000 new ones past the end.
+    let stored: Vec<Doc> = (0..100_000u32).map(|i| doc(&format!("p{i:06}"), 0, 1, 1)).collect();
+    let texts: Vec<(String, String)> = stored.iter().map(|d| (d.id.clone(), serde_json::to_string(d).expect("json"))).collect();
+    let mut db = Idb::new();
+    for (k, t) in pack(&texts) {
+        db.insert(k16(&k), (k, t));
+    }
+    assert_eq!(db.len(), 100_000 / PAGE_TARGET);
+    let mut incoming: Vec<Doc> = (0..1_000u32).map(|i| doc(&format!("p{i:06}"), 1, 2, 2)).collect();
+    incoming.extend((0..1_000u32).map(|i| doc(&format!("q{i:06}"), 1, 2, 2)));
+    let keys = keys_in_range(&db, &incoming);
+    assert_eq!(keys.len(), db.len(), "the range spans the whole store");
+    let picked = pages_to_read(&keys, &incoming);
+    assert_eq!(picked.len(), 1_000 / PAGE_TARGET + 1, "the edited pages and the last one: {picked:?}");
+    let w = plan(&read_pages(&db, &incoming), incoming.clone()).expect("plan");
+    assert_eq!(w.new, 1_000);
+}
+
+#[test]
+fn an_id_below_every_key_reads_the_first_page() {
+    let keys = ["b0001", "c0001", "d0001"];
+    let below = [doc("a0001", 0, 1, 1)];
+    assert_eq!(pages_to_read(&keys, &below), vec![0]);
+    let mixed = [doc("a0001", 0, 1, 1), doc("c0002", 0, 1, 1), doc("c0003", 0, 1, 1), doc("z", 0, 1, 1)];
+    assert_eq!(pages_to_read(&keys, &mixed), vec![0, 1, 2]);
+    assert!(pages_to_read::<&str>(&[], &mixed).is_empty());
 }

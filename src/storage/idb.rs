@@ -490,29 +490,14 @@ impl Store for IdbStore {
                 part_done();
             })
         };
-        // The bulk docs' pages, second request: every page from the one holding
-        // the smallest id to the largest id, keys and texts; then the plan.
-        // Given to the plan once the pages are read (the handler runs once).
+        // The bulk docs, second to fourth requests: the keys of every page from the
+        // one holding the smallest id to the largest id; then only the pages that
+        // receive a doc (`pages::pages_to_read`), one `get` each; then the plan.
+        // The docs are given to the plan once the pages are read (it runs once).
         let bulk = Rc::new(RefCell::new(Some(bulk)));
-        let on_pages = {
+        let write_bulk: Rc<dyn Fn(Vec<(String, Vec<u8>)>)> = {
             let (stores, raw_tx, state, bulk, part_done) = (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&bulk), part_done.clone());
-            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-                if state.borrow().error.is_some() {
-                    return;
-                }
-                let req = Reflect::get(&ev, &JsValue::from_str("target")).unwrap_or(JsValue::UNDEFINED);
-                let keys = Reflect::get(&req, &JsValue::from_str(PAGE_KEYS)).and_then(|k| Reflect::get(&k, &JsValue::from_str("result")));
-                let (Ok(keys), Ok(values)) = (keys.and_then(|k| k.dyn_into::<Array>().map_err(JsValue::from)), target_result(&ev).dyn_into::<Array>()) else {
-                    return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("the bulk pages could not be read".into()));
-                };
-                let mut read = Vec::with_capacity(values.length() as usize);
-                for (k, v) in keys.iter().zip(values.iter()) {
-                    match (k.as_string(), page_bytes(&v)) {
-                        (Some(k), Ok(v)) => read.push((k, v)),
-                        (None, _) => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a page key is not text".into())),
-                        (_, Err(e)) => return fail_in_handler(&raw_tx, &state, e),
-                    }
-                }
+            Rc::new(move |read: Vec<(String, Vec<u8>)>| {
                 let Some(bulk) = bulk.borrow_mut().take() else { return };
                 let write = match pages::plan(&read, bulk) {
                     Ok(w) => w,
@@ -540,11 +525,72 @@ impl Store for IdbStore {
                 part_done();
             })
         };
+        // The chosen pages' keys and their `get` requests, in key order. Requests run
+        // in order, so when the last one succeeds every one before it has.
+        let chosen: Rc<RefCell<Vec<(String, JsValue)>>> = Rc::new(RefCell::new(Vec::new()));
+        let on_pages = {
+            let (raw_tx, state, chosen, write_bulk) = (raw_tx.clone(), Rc::clone(&state), Rc::clone(&chosen), Rc::clone(&write_bulk));
+            Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| {
+                if state.borrow().error.is_some() {
+                    return;
+                }
+                let chosen = std::mem::take(&mut *chosen.borrow_mut());
+                let mut read = Vec::with_capacity(chosen.len());
+                for (key, req) in chosen {
+                    let value = Reflect::get(&req, &JsValue::from_str("result")).unwrap_or(JsValue::UNDEFINED);
+                    match page_bytes(&value) {
+                        Ok(v) => read.push((key, v)),
+                        Err(e) => return fail_in_handler(&raw_tx, &state, e),
+                    }
+                }
+                write_bulk(read)
+            })
+        };
+        let on_keys = {
+            let (stores, raw_tx, state, bulk, chosen, on_pages, write_bulk) =
+                (stores.clone(), raw_tx.clone(), Rc::clone(&state), Rc::clone(&bulk), Rc::clone(&chosen), on_pages.as_ref().clone(), Rc::clone(&write_bulk));
+            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+                if state.borrow().error.is_some() {
+                    return;
+                }
+                let Ok(keys) = target_result(&ev).dyn_into::<Array>() else {
+                    return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("the bulk page keys could not be read".into()));
+                };
+                let mut all = Vec::with_capacity(keys.length() as usize);
+                for k in keys.iter() {
+                    match k.as_string() {
+                        Some(k) => all.push(k),
+                        None => return fail_in_handler(&raw_tx, &state, StoreError::Corrupt("a page key is not text".into())),
+                    }
+                }
+                let picked = match bulk.borrow().as_deref() {
+                    Some(docs) => pages::pages_to_read(&all, docs),
+                    None => return,
+                };
+                if picked.is_empty() {
+                    return write_bulk(Vec::new());
+                }
+                let queued = (|| -> Result<(), JsValue> {
+                    let mut chosen = chosen.borrow_mut();
+                    for i in picked {
+                        let req = call(&stores.bulk, "get", &[JsValue::from_str(&all[i])])?;
+                        chosen.push((std::mem::take(&mut all[i]), req));
+                    }
+                    if let Some((_, last)) = chosen.last() {
+                        Reflect::set(last, &JsValue::from_str("onsuccess"), &on_pages)?;
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = queued {
+                    fail_in_handler(&raw_tx, &state, StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "get".into())));
+                }
+            })
+        };
         // First request for the bulk docs: the key of the page holding the smallest id
         // (the greatest key not above it), if any.
         let on_first_page = {
-            let (stores, raw_tx, state, on_pages, bulk_range) =
-                (stores.clone(), raw_tx.clone(), Rc::clone(&state), on_pages.as_ref().clone(), bulk_range.clone());
+            let (stores, raw_tx, state, on_keys, bulk_range) =
+                (stores.clone(), raw_tx.clone(), Rc::clone(&state), on_keys.as_ref().clone(), bulk_range.clone());
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
                 if state.borrow().error.is_some() {
                     return;
@@ -558,10 +604,8 @@ impl Store for IdbStore {
                 };
                 let queued = (|| -> Result<(), JsValue> {
                     let range = key_range("bound", &[from, JsValue::from_str(hi)])?;
-                    let keys = call(&stores.bulk, "getAllKeys", &[range.clone()])?;
-                    let values = call(&stores.bulk, "getAll", &[range])?;
-                    Reflect::set(&values, &JsValue::from_str(PAGE_KEYS), &keys)?;
-                    Reflect::set(&values, &JsValue::from_str("onsuccess"), &on_pages)?;
+                    let keys = call(&stores.bulk, "getAllKeys", &[range])?;
+                    Reflect::set(&keys, &JsValue::from_str("onsuccess"), &on_keys)?;
                     Ok(())
                 })();
                 if let Err(e) = queued {
@@ -592,7 +636,7 @@ impl Store for IdbStore {
         }
         let done = finished(tx).await;
         // The handlers lived until here; the transaction has ended.
-        drop((on_get, on_count, on_recorded, on_pages, on_first_page));
+        drop((on_get, on_count, on_recorded, on_pages, on_keys, on_first_page));
         let mut s = state.borrow_mut();
         if let Some(e) = s.error.take() {
             return Err(e);
@@ -794,8 +838,6 @@ async fn yield_now() {
 
 /// Expando property of a commit's bulk-pages request holding the head's `count()`.
 const HEAD_COUNT: &str = "duzhanHeadCount";
-/// Expando property of a commit's bulk-pages `getAll` holding its `getAllKeys`.
-const PAGE_KEYS: &str = "duzhanPageKeys";
 
 /// `IDBKeyRange[method](...args)`.
 fn key_range(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
