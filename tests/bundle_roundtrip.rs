@@ -5,7 +5,7 @@ mod bundle_support;
 
 use bundle_support::{date, import_err, test_limits, Device};
 use duzhan::core::bundle::crypto::{encrypt, EncryptParams};
-use duzhan::core::bundle::export::{not_yet_received, not_yet_received_all};
+use duzhan::core::bundle::export::{not_yet_received, not_yet_received_all, UnreceivedCount};
 use duzhan::core::bundle::import::{read_bundle, AlreadyImported};
 use duzhan::core::bundle::limits::MIN_ITERATIONS;
 use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
@@ -411,6 +411,17 @@ fn the_known_devices_table_counts_in_one_pass_what_each_count_counts() {
         devices.push(DeviceId("d-never-seen".into()));
         let each: Vec<usize> = devices.iter().map(|d| not_yet_received(&office.replica, &office.ledger, d)).collect();
         assert_eq!(not_yet_received_all(&office.replica, &office.ledger, &devices), each);
+        // Counted in slices of every size (as the data-exchange page counts): the same.
+        for n in [1, 2, 7, 100] {
+            let mut c = UnreceivedCount::new(&office.ledger, &devices);
+            let mut steps = 0;
+            while !c.step(&office.replica, n) {
+                steps += 1;
+                assert!(steps <= office.replica.len(), "slices of {n} never finish");
+            }
+            assert!(c.step(&office.replica, n), "a finished count stays finished");
+            assert_eq!(c.into_counts(), each, "slices of {n}");
+        }
         each
     };
     for (i, name) in ["d-a", "d-b", "d-c"].into_iter().enumerate() {

@@ -196,6 +196,7 @@ impl<S: Store, P: Platform> Session<S, P> {
             }
         }
         let _turn = self.turn().await;
+        self.platform.mark("commit-turn");
         // Another tab of this device may have committed since this replica last
         // heard: move the clock past the stored one. A stored clock that does not
         // parse is replaced by this commit's (there is nothing in it to catch up
@@ -222,6 +223,7 @@ impl<S: Store, P: Platform> Session<S, P> {
             Some(Ok(s)) => s,
         };
         let (change, new_ledger, out) = staged;
+        self.platform.mark("commit-staged");
         ws.set_status(SaveStatus::Saving);
         let written = match &new_ledger {
             None => boot::commit_change(&self.store, change).await,
@@ -232,8 +234,10 @@ impl<S: Store, P: Platform> Session<S, P> {
         };
         match written {
             Ok(stored) => {
+                self.platform.mark("commit-stored");
                 self.platform.announce(&stored.docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>());
                 ws.apply_committed(stored);
+                self.platform.mark("commit-applied");
                 if let Some(l) = new_ledger {
                     ws.set_sync_ledger(l);
                 }

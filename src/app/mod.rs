@@ -60,6 +60,10 @@ pub trait Platform {
     /// A commit reached storage. The browser asks once per session to keep the
     /// site's data (it may prompt), so it is not evicted under storage pressure.
     fn saved(&self) {}
+    /// Marks a step of a commit (`commit-turn`, `commit-staged`, `commit-stored`,
+    /// `commit-applied`) where the platform can time it (User Timing in the browser:
+    /// the save benchmark reports each step). Nothing by default.
+    fn mark(&self, _step: &str) {}
 
     /// `N` fresh random bytes.
     fn random_bytes<const N: usize>(&self) -> [u8; N] {

@@ -75,6 +75,17 @@ impl Replica {
         self.docs.values()
     }
 
+    /// The docs after `after` in id order (from the first when `None`): a walk of
+    /// the replica in slices.
+    pub fn docs_after(&self, after: Option<&str>) -> impl Iterator<Item = &Doc> {
+        use std::ops::Bound;
+        let from = match after {
+            Some(id) => Bound::Excluded(id),
+            None => Bound::Unbounded,
+        };
+        self.docs.range::<str, _>((from, Bound::Unbounded)).map(|(_, d)| d)
+    }
+
     /// The head docs (every kind but the bulk ones), by id: what the plan, the
     /// checklist and the monthly cycle are read from, without walking the bulk.
     pub fn head_docs(&self) -> impl Iterator<Item = &Doc> {

@@ -444,6 +444,9 @@ impl crate::app::Platform for WebPlatform {
         mark("duzhan:saved");
         ask_persistence_once()
     }
+    fn mark(&self, step: &str) {
+        mark(&format!("duzhan:{step}"))
+    }
 }
 
 /// After the first real save of a session, asks the browser to keep this site's

@@ -497,10 +497,48 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
     }
 }
 
+/// Records counted per slice of "not yet received" between frames: a few
+/// milliseconds of work on a tablet.
+const UNRECEIVED_SLICE: usize = 4_000;
+
 /// Other devices this one has heard from, and this device's own exports.
 #[component]
 fn DevicesPanel() -> impl IntoView {
     let state = use_app();
+    // "Not yet received" walks every record: counted in slices after the table is
+    // shown, so an import says "已保存" without waiting for it; started over when
+    // the records or the ledger change meanwhile (the older count is dropped).
+    let pending: RwSignal<Option<Vec<usize>>> = RwSignal::new(None);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let ledger = state.sync_ledger.get();
+        state.replica.track();
+        let g = generation.get_value() + 1;
+        generation.set_value(g);
+        pending.set(None);
+        let ids: Vec<_> = ledger.known_devices().into_iter().map(|d| d.device_id).collect();
+        if ids.is_empty() {
+            pending.set(Some(Vec::new()));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let mut count = crate::core::bundle::export::UnreceivedCount::new(&ledger, &ids);
+            loop {
+                if generation.try_get_value() != Some(g) {
+                    return;
+                }
+                let done = state.replica.try_with_untracked(|r| r.as_ref().is_none_or(|r| count.step(r, UNRECEIVED_SLICE)));
+                match done {
+                    None => return, // the page is gone
+                    Some(true) => break,
+                    Some(false) => platform::yield_to_browser().await,
+                }
+            }
+            if generation.try_get_value() == Some(g) {
+                pending.set(Some(count.into_counts()));
+            }
+        });
+    });
     view! {
         <section class="panel">
             <h3>{move || state.t(K::KnownDevices)}</h3>
@@ -516,23 +554,20 @@ fn DevicesPanel() -> impl IntoView {
                     <tbody>
                         {move || {
                             let ledger = state.sync_ledger.get();
-                            state.replica.with(|r| {
-                                let Some(r) = r.as_ref() else { return ().into_any() };
-                                let known = ledger.known_devices();
-                                let ids: Vec<_> = known.iter().map(|d| d.device_id.clone()).collect();
-                                let pending = crate::core::bundle::export::not_yet_received_all(r, &ledger, &ids);
-                                known.into_iter().zip(pending).map(|(d, pending)| {
-                                    view! {
-                                        <tr data-testid="known-device" data-device-id=d.device_id.0.clone()>
-                                            <td>{d.squad_name.clone()}</td>
-                                            <td><code>{d.device_id.0.clone()}</code></td>
-                                            <td class="num">{d.last_seq}</td>
-                                            <td>{platform::format_ms(d.last_imported_ms)}</td>
-                                            <td class="num" data-testid="not-yet-received">{pending}</td>
-                                        </tr>
-                                    }
-                                }).collect_view().into_any()
-                            })
+                            ledger.known_devices().into_iter().enumerate().map(|(i, d)| {
+                                let count = move || pending.with(|p| p.as_ref().and_then(|p| p.get(i).copied()));
+                                view! {
+                                    <tr data-testid="known-device" data-device-id=d.device_id.0.clone()>
+                                        <td>{d.squad_name.clone()}</td>
+                                        <td><code>{d.device_id.0.clone()}</code></td>
+                                        <td class="num">{d.last_seq}</td>
+                                        <td>{platform::format_ms(d.last_imported_ms)}</td>
+                                        <td class="num" data-testid="not-yet-received" data-counting=move || count().is_none().to_string()>
+                                            {move || count().map_or_else(|| "…".to_owned(), |n| n.to_string())}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()
                         }}
                     </tbody>
                 </table>

@@ -214,9 +214,10 @@ appTest('a receipt from the office clears the sender\'s not-yet-received count',
     await confirmImport(a.page);
     await addFigure(a.page, url, 'seed-target-wuding', '2500', '2020-06-30');
     await gotoHash(a.page, '#/sync');
-    const pending = a.page.locator(`${tid('known-device')} ${tid('not-yet-received')}`);
+    // Counted in slices after the table shows ("…" until then).
+    const pending = a.page.locator(`${tid('known-device')} ${tid('not-yet-received')}[data-counting="false"]`);
     await pending.first().waitFor({ state: 'visible' });
-    assert.notEqual(await readText(pending.first()), '0');
+    assert.match(await readText(pending.first()), /^[1-9]\d*$/);
 
     const fromA = await exportBundle(a.page);
     await chooseImport(b.page, fromA.file);

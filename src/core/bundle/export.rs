@@ -319,33 +319,75 @@ pub fn not_yet_received(replica: &Replica, ledger: &SyncLedger, device: &DeviceI
 /// record's latest write per writing device is found once and then checked against
 /// each device's vector, instead of every field against every vector.
 pub fn not_yet_received_all(replica: &Replica, ledger: &SyncLedger, devices: &[DeviceId]) -> Vec<usize> {
-    let vectors: Vec<_> = devices.iter().map(|d| ledger.known_by(d)).collect();
-    let mut counts = vec![0; devices.len()];
-    let mut latest: Vec<&crate::core::clock::Stamp> = Vec::new();
-    // Writes of the embedded default are covered by every vector.
-    let seed = crate::core::clock::DeviceId::seed();
-    for d in replica.docs() {
-        latest.clear();
-        for s in d.fields.values().flat_map(|f| std::iter::once(&f.s).chain(f.alt.values().map(|a| &a.s))) {
-            if s.dev == seed {
+    let mut c = UnreceivedCount::new(ledger, devices);
+    c.step(replica, usize::MAX);
+    c.into_counts()
+}
+
+/// [`not_yet_received_all`] in slices: the data-exchange page counts a few
+/// thousand records at a time between frames, so an import's "已保存" is not held
+/// up by a pass over 300,000 records (docs/performance.md, issue 15). Records are
+/// taken in id order, each slice after the last id counted; the replica must not
+/// change between slices (the page starts over when it does).
+pub struct UnreceivedCount {
+    vectors: Vec<super::ledger::VersionVector>,
+    counts: Vec<usize>,
+    after: Option<String>,
+    done: bool,
+}
+
+impl UnreceivedCount {
+    pub fn new(ledger: &SyncLedger, devices: &[DeviceId]) -> Self {
+        UnreceivedCount { vectors: devices.iter().map(|d| ledger.known_by(d)).collect(), counts: vec![0; devices.len()], after: None, done: false }
+    }
+
+    /// Counts up to `n` more records; true once every record is counted.
+    pub fn step(&mut self, replica: &Replica, n: usize) -> bool {
+        if self.done {
+            return true;
+        }
+        let mut latest: Vec<&crate::core::clock::Stamp> = Vec::new();
+        // Writes of the embedded default are covered by every vector.
+        let seed = crate::core::clock::DeviceId::seed();
+        let mut taken = 0;
+        let mut last = None;
+        for d in replica.docs_after(self.after.as_deref()) {
+            if taken == n {
+                break;
+            }
+            taken += 1;
+            last = Some(d);
+            latest.clear();
+            for s in d.fields.values().flat_map(|f| std::iter::once(&f.s).chain(f.alt.values().map(|a| &a.s))) {
+                if s.dev == seed {
+                    continue;
+                }
+                match latest.iter_mut().find(|m| m.dev == s.dev) {
+                    Some(m) if *s > **m => *m = s,
+                    Some(_) => {}
+                    None => latest.push(s),
+                }
+            }
+            if latest.is_empty() {
                 continue;
             }
-            match latest.iter_mut().find(|m| m.dev == s.dev) {
-                Some(m) if *s > **m => *m = s,
-                Some(_) => {}
-                None => latest.push(s),
+            for (v, n) in self.vectors.iter().zip(self.counts.iter_mut()) {
+                if !latest.iter().all(|s| v.covers(s)) {
+                    *n += 1;
+                }
             }
         }
-        if latest.is_empty() {
-            continue;
+        match last {
+            Some(d) if taken == n => self.after = Some(d.id.clone()),
+            _ => self.done = true,
         }
-        for (v, n) in vectors.iter().zip(counts.iter_mut()) {
-            if !latest.iter().all(|s| v.covers(s)) {
-                *n += 1;
-            }
-        }
+        self.done
     }
-    counts
+
+    /// The counts, one per device given to [`UnreceivedCount::new`].
+    pub fn into_counts(self) -> Vec<usize> {
+        self.counts
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ function probe() {
       const n0 = marks();
       let t0 = null;
       const onClick = (e) => {
-        if (t0 === null) t0 = e.timeStamp;
+        if (t0 === null) t0 = window.__save.t0 = e.timeStamp;
       };
       window.addEventListener('click', onClick, true);
       window.__save.pending = new Promise((resolve, reject) => {
@@ -72,7 +72,10 @@ function probe() {
             return finish(() =>
               requestAnimationFrame(() => {
                 const ch = new MessageChannel();
-                ch.port1.onmessage = () => resolve(performance.now() - t0);
+                ch.port1.onmessage = () => {
+                  window.__save.end = performance.now();
+                  resolve(window.__save.end - t0);
+                };
                 ch.port2.postMessage(0);
               }),
             );
@@ -97,6 +100,19 @@ function probe() {
   } catch {
     window.__longtasks = null;
   }
+}
+
+// Where the last measured save spent its time, from the commit's User Timing marks
+// (app/commit.rs): waiting for the turn, staging (merge against the replica),
+// the IndexedDB commit, applying it to the replica and read models, and
+// rendering until the frame after "已保存".
+function steps() {
+  const last = (n) => {
+    const e = performance.getEntriesByName(`duzhan:${n}`);
+    return e.length ? e[e.length - 1].startTime : NaN;
+  };
+  const [turn, staged, stored, applied] = ['commit-turn', 'commit-staged', 'commit-stored', 'commit-applied'].map(last);
+  return { turn: turn - window.__save.t0, stage: staged - turn, store: stored - staged, apply: applied - stored, render: window.__save.end - applied };
 }
 
 async function measure(page, act) {
@@ -134,7 +150,19 @@ async function statusChange(page, i) {
 async function importBundle(page, file) {
   await page.locator(tid('import-file')).setInputFiles(file);
   await page.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: 120_000 });
-  return measure(page, () => page.locator(tid('import-confirm')).click());
+  const ms = await measure(page, () => page.locator(tid('import-confirm')).click());
+  const st = await page.evaluate(steps);
+  // The known devices' "not yet received", counted in slices after "已保存": when
+  // the last count is shown, from the same click.
+  const countedMs = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const check = () =>
+          document.querySelector('[data-testid="not-yet-received"][data-counting="true"]') ? requestAnimationFrame(check) : resolve(performance.now() - window.__save.t0);
+        check();
+      }),
+  );
+  return { ms, steps: { ...st, countedAfterClick: countedMs } };
 }
 
 /** Types into the findings of a new visit; the long tasks meanwhile and until saved. */
@@ -198,7 +226,7 @@ try {
     await page.locator(tid('transition-in_progress')).click();
     await page.locator(tid('transition-by')).fill('李明');
     await measure(page, () => page.locator(tid('transition-confirm')).click());
-    profiles[which] = { session: s, page, problem, figure: [], status: [], import: [] };
+    profiles[which] = { session: s, page, problem, figure: [], status: [], import: [], importSteps: [] };
   }
 
   for (let i = 0; i < REPS; i++) {
@@ -209,7 +237,9 @@ try {
       await ready(p.page, `#/problems/${p.problem}`);
       p.status.push(await statusChange(p.page, i));
       await ready(p.page, '#/sync');
-      p.import.push(await importBundle(p.page, files[i]));
+      const imported = await importBundle(p.page, files[i]);
+      p.import.push(imported.ms);
+      p.importSteps.push(imported.steps);
     }
   }
   for (const which of ['empty', '100k']) profiles[which].typing = await typing(profiles[which].page);
@@ -221,6 +251,7 @@ try {
       figureMs: round(median(p.figure)),
       statusMs: round(median(p.status)),
       importMs: round(median(p.import)),
+      importStepsMs: Object.fromEntries(Object.keys(p.importSteps[0]).map((k) => [k, round(median(p.importSteps.map((x) => x[k])))])),
       typing: p.typing,
       runs: { figure: p.figure.map(round), status: p.status.map(round), import: p.import.map(round) },
     };
@@ -233,6 +264,8 @@ try {
   console.log(`  a figure on a target page:   ${empty.figureMs} ms vs ${full.figureMs} ms → ${report.ratioFigure}×`);
   console.log(`  a problem's status change:   ${empty.statusMs} ms vs ${full.statusMs} ms → ${report.ratioStatus}×`);
   console.log(`  a 2,000-record squad bundle: ${empty.importMs} ms vs ${full.importMs} ms → ${report.ratioImport}×`);
+  const stepsText = (x) => Object.entries(x.importStepsMs).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`    its steps (ms, medians): ${stepsText(empty)} vs ${stepsText(full)}`);
   console.log(`typing 40 characters into an autosaved visit form: long tasks > 50 ms: ${empty.typing.longTasks} (longest ${empty.typing.longestTaskMs} ms) vs ${full.typing.longTasks} (longest ${full.typing.longestTaskMs} ms)`);
   console.log(JSON.stringify(report));
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(report, null, 1));
