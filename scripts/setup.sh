@@ -6,7 +6,8 @@
 #
 # Needs rustup, cargo, node (>= 20) and npm, plus access to the package
 # registries (crates.io, npm, Debian apt). Never downloads a browser or a
-# prebuilt binary: Chromium and chromedriver come from apt, Trunk and
+# prebuilt binary: Chromium, chromedriver, WebKitGTK's WebDriver, Xvfb and
+# Firefox ESR come from apt, geckodriver, Trunk and
 # wasm-bindgen are built by cargo, wasm-opt 132 comes from npm `binaryen`.
 #
 # It changes nothing in the caller's shell. To use the tools afterwards:
@@ -143,6 +144,28 @@ else
     say "chromium" "installed ($(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}'), $(since "$t0"))"
 fi
 
+# --- 5a. WebKit and Firefox for the cross-engine browser tests (Debian) -----------
+# WebKitGTK's WebDriver drives MiniBrowser (the engine family of iPad Safari) under
+# Xvfb; Firefox ESR is driven by geckodriver (5c). Both from apt, like Chromium.
+engine_pkgs=()
+[ -x /usr/bin/WebKitWebDriver ] || engine_pkgs+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || engine_pkgs+=(xvfb xauth)
+[ -x /usr/bin/firefox-esr ] || engine_pkgs+=(firefox-esr)
+if [ "${#engine_pkgs[@]}" -eq 0 ]; then
+    say "webkit, firefox" "skipped ($(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $NF}'), webkit2gtk $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null | cut -d- -f1))"
+else
+    t0=$SECONDS
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else die "${engine_pkgs[*]} missing and this is not root and has no sudo."; fi
+    command -v apt-get >/dev/null 2>&1 || die "${engine_pkgs[*]} missing and apt-get is not available (Debian expected)."
+    run_logged "${sudo[@]}" apt-get update
+    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${engine_pkgs[@]}"
+    for f in /usr/bin/WebKitWebDriver /usr/bin/firefox-esr; do
+        [ -x "$f" ] || die "apt installed ${engine_pkgs[*]} but $f is absent."
+    done
+    command -v xvfb-run >/dev/null 2>&1 || die "apt installed xvfb but xvfb-run is not on PATH."
+    say "webkit, firefox" "installed (${engine_pkgs[*]}, $(since "$t0"))"
+fi
+
 # --- 5b. A Chinese font (Debian) -------------------------------------------------
 # Printed pages (督战表, ledger, reports) are Chinese: without a CJK font Chromium
 # prints them with empty glyphs, and the end-to-end test that reads the printed
@@ -157,6 +180,18 @@ else
     run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig
     [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ] || die "apt installed fonts-wqy-microhei but fontconfig lists no Chinese font."
     say "chinese font" "installed (fonts-wqy-microhei, $(since "$t0"))"
+fi
+
+# --- 5c. geckodriver (WebDriver for Firefox), built by cargo ------------------------
+GECKODRIVER_VERSION=0.37.1
+have_gecko="$(geckodriver --version 2>/dev/null | head -1 || true)"
+if [[ "$have_gecko" == "geckodriver $GECKODRIVER_VERSION"* ]]; then
+    say "geckodriver" "skipped ($have_gecko)"
+else
+    t0=$SECONDS
+    say "geckodriver" "installing $GECKODRIVER_VERSION (found: ${have_gecko:-none}); takes ~3 min..."
+    run_logged cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
+    say "geckodriver" "installed ($(geckodriver --version | head -1), $(since "$t0"))"
 fi
 
 # --- 6. npm packages (binaryen 132 = wasm-opt, playwright-core) -----------------

@@ -8,9 +8,11 @@
 #   a. setup         scripts/setup.sh (installs only what is missing)
 #   b. native        cargo fmt --all --check, then cargo test: core, app layer, memory-store contract
 #   c. browser       cargo test --target wasm32-unknown-unknown --no-default-features --test browser
-#                    (IndexedDB/localStorage stores in headless Chromium via chromedriver)
+#                    (IndexedDB/localStorage stores in headless Chromium, Firefox ESR and
+#                    WebKitGTK: chromedriver, geckodriver, WebKitWebDriver under xvfb-run)
 #   d. build         trunk build --release           -> dist/
-#   e. size          node --test tests/scripts/, then node scripts/size.mjs dist
+#   e. size          node --test tests/scripts/, node scripts/wasm-features.mjs dist (the
+#                    engine check probes every wasm feature the build uses), node scripts/size.mjs dist
 #                    (first-load transfer against docs/size-budget.json, +5% at most)
 #   f. end-to-end    node --test tests/e2e/          the built app from /duzhan/ in Chromium
 #
@@ -95,16 +97,36 @@ cargo fmt --all --check || {
 cargo test "${cargo_flags[@]}"
 end
 
-# ---- c. browser tests (wasm in headless Chromium) ------------------------------------------
+# ---- c. browser tests (wasm in three engines) ------------------------------------------
+# The same test wasm (built once) in headless Chromium, Firefox ESR and WebKitGTK
+# (MiniBrowser under Xvfb, the engine family of iPad Safari). WebKit's automation
+# mode keeps IndexedDB in memory: this proves the engine's transaction semantics,
+# not on-disk durability (docs/deploy.md's iPad check-list covers the rest).
 begin "c. browser"
 if [ -f tests/browser.rs ]; then
-    # wasm-bindgen-test-runner prefers GECKODRIVER/SAFARIDRIVER (and *_REMOTE) over
-    # CHROMEDRIVER when set: clear them so the run is always Debian's Chromium.
-    env -u GECKODRIVER -u SAFARIDRIVER -u MSEDGEDRIVER \
-        -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
-        CHROMEDRIVER="$CHROMEDRIVER" \
-        cargo test "${cargo_flags[@]}" --target wasm32-unknown-unknown --no-default-features --test browser
-    end
+    browser_test=(cargo test "${cargo_flags[@]}" --target wasm32-unknown-unknown --no-default-features --test browser)
+    # wasm-bindgen-test-runner picks GECKODRIVER, then SAFARIDRIVER, then CHROMEDRIVER
+    # (and their *_REMOTE forms): each run sets exactly one.
+    no_drivers=(-u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER -u MSEDGEDRIVER
+        -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE)
+    engine_start=$SECONDS
+    echo "[test] browser tests in Chromium"
+    env "${no_drivers[@]}" CHROMEDRIVER="$CHROMEDRIVER" "${browser_test[@]}"
+    engine_times="chromium $((SECONDS - engine_start))s"
+    engine_start=$SECONDS
+    echo "[test] browser tests in Firefox ESR"
+    env "${no_drivers[@]}" GECKODRIVER="$(command -v geckodriver)" \
+        WASM_BINDGEN_TEST_WEBDRIVER_JSON="$REPO/tests/webdriver/firefox.json" WASM_BINDGEN_TEST_TIMEOUT=300 \
+        "${browser_test[@]}"
+    engine_times="$engine_times, firefox $((SECONDS - engine_start))s"
+    engine_start=$SECONDS
+    echo "[test] browser tests in WebKitGTK (MiniBrowser under Xvfb)"
+    # As root in a container WebKit's bubblewrap sandbox cannot start; software GL.
+    env "${no_drivers[@]}" SAFARIDRIVER=/usr/bin/WebKitWebDriver WASM_BINDGEN_TEST_TIMEOUT=300 \
+        WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1 \
+        xvfb-run -a -s "-screen 0 1280x1024x24" "${browser_test[@]}"
+    engine_times="$engine_times, webkit $((SECONDS - engine_start))s"
+    end "passed ($engine_times)"
 elif is_ci; then
     echo "tests/browser.rs is missing: the browser storage tests must exist in CI." >&2
     exit 1
@@ -128,6 +150,8 @@ begin "e. size"
 # fails when the first load is more than 5% above the recorded figure, and asks
 # for the figure to be lowered when the build is smaller (docs/performance.md).
 node --test --test-reporter=spec tests/scripts/*.test.mjs
+# An engine that passes the too-old check (assets/engine-check.js) can compile every module.
+node scripts/wasm-features.mjs dist
 node scripts/size.mjs dist
 end
 

@@ -47,6 +47,12 @@ use platform::WebPlatform;
 /// Mounts the app on the page.
 pub fn start() {
     console_error_panic_hook::set_once();
+    // assets/engine-check.js found a WebAssembly feature missing and shows its page:
+    // an engine that got this far anyway must not run the app beside it.
+    let too_old = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"duzhanTooOld".into()).ok()).is_some_and(|v| v.is_truthy());
+    if too_old {
+        return;
+    }
     leptos::mount::mount_to_body(App);
 }
 
