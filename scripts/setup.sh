@@ -39,6 +39,18 @@ run_logged() {
     rm -f "$log"
 }
 since() { echo "$((SECONDS - $1))s"; }
+# Installs Debian packages (as root, or through sudo): apt_install <what is missing> <apt-get install args...>
+apt_install() {
+    local what="$1" sudo=()
+    shift
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "$what missing and this is not root and has no sudo."
+        sudo=(sudo)
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "$what missing and apt-get is not available (Debian expected)."
+    run_logged "${sudo[@]}" apt-get update
+    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
 
 # --- preflight --------------------------------------------------------------
 for tool in rustup cargo node npm; do
@@ -128,16 +140,7 @@ if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     say "chromium" "skipped ($(/usr/bin/chromedriver --version 2>/dev/null | awk '{print $1, $2}'))"
 else
     t0=$SECONDS
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=()
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo=(sudo)
-    else
-        die "chromium/chromium-driver are missing and this is not root and has no sudo."
-    fi
-    command -v apt-get >/dev/null 2>&1 || die "chromium is missing and apt-get is not available (Debian expected)."
-    run_logged "${sudo[@]}" apt-get update
-    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+    apt_install "chromium/chromium-driver" chromium chromium-driver
     if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
         die "apt installed chromium but /usr/bin/chromium or /usr/bin/chromedriver is absent."
     fi
@@ -155,10 +158,7 @@ if [ "${#engine_pkgs[@]}" -eq 0 ]; then
     say "webkit, firefox" "skipped ($(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $NF}'), webkit2gtk $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null | cut -d- -f1))"
 else
     t0=$SECONDS
-    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else die "${engine_pkgs[*]} missing and this is not root and has no sudo."; fi
-    command -v apt-get >/dev/null 2>&1 || die "${engine_pkgs[*]} missing and apt-get is not available (Debian expected)."
-    run_logged "${sudo[@]}" apt-get update
-    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${engine_pkgs[@]}"
+    apt_install "${engine_pkgs[*]}" "${engine_pkgs[@]}"
     for f in /usr/bin/WebKitWebDriver /usr/bin/firefox-esr; do
         [ -x "$f" ] || die "apt installed ${engine_pkgs[*]} but $f is absent."
     done
@@ -174,10 +174,7 @@ if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null | 
     say "chinese font" "skipped ($(fc-list :lang=zh family 2>/dev/null | head -1 | cut -d, -f1))"
 else
     t0=$SECONDS
-    if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else die "no Chinese font and this is not root and has no sudo."; fi
-    command -v apt-get >/dev/null 2>&1 || die "no Chinese font and apt-get is not available (Debian expected)."
-    run_logged "${sudo[@]}" apt-get update
-    run_logged "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig
+    apt_install "a Chinese font" --no-install-recommends fonts-wqy-microhei fontconfig
     [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ] || die "apt installed fonts-wqy-microhei but fontconfig lists no Chinese font."
     say "chinese font" "installed (fonts-wqy-microhei, $(since "$t0"))"
 fi
