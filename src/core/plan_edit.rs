@@ -157,7 +157,7 @@ pub fn stage_save_milestone(r: &Replica, form: &MilestoneForm, now_ms: u64) -> R
             .unwrap_or_else(|| snap.milestones.iter().filter(|m| m.phase_id == form.phase_id).map(|m| m.order).max().unwrap_or(0) + 1),
         due,
         // The plan's headings name the month ("2月底前"); a typed-in one may be left empty.
-        label: if label.is_empty() { format!("{}月{}日前", due.format("%-m"), due.format("%-d")) } else { label },
+        label: if label.is_empty() { format!("{}月{}日前", chrono::Datelike::month(&due), chrono::Datelike::day(&due)) } else { label },
         text: form.text.trim().to_owned(),
         sub_items,
         scope: parse_scope(form.scope.trim()),

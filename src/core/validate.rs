@@ -241,7 +241,7 @@ impl ValidationError {
 /// Parses a date the user typed: `YYYY-MM-DD`, and the date must exist.
 pub fn parse_date(s: &str) -> Result<NaiveDate, ValidationError> {
     let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| ValidationError::InvalidDate(t.to_owned()))
+    crate::core::calendar::parse_day(t).ok_or_else(|| ValidationError::InvalidDate(t.to_owned()))
 }
 
 /// Parses a figure the user typed for a metric, checking its range.

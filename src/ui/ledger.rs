@@ -284,7 +284,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
             view! {
                 <tr>
                     <td>{i + 1}</td><td>{r.target_label}</td><td>{r.description}</td><td>{r.responsible_unit}</td><td>{r.responsible_person}</td>
-                    <td>{r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join(lang.list_sep())}</td>
+                    <td>{r.deadline.map(|d| d.to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join(lang.list_sep())}</td>
                 </tr>
             }
         })
@@ -295,7 +295,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
                 <p class="form-title">{state.t(K::LedgerTitle)}</p>
                 <p class="form-meta">
                     <span>{lang.labelled(state.t(K::ReportUnit), unit)}</span>
-                    <span>{lang.labelled(state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
+                    <span>{lang.labelled(state.t(K::PrintedOn), platform::today())}</span>
                     <span>{format!("{} {shown}/{total}", state.t(K::LedgerTotal))}</span>
                 </p>
             </header>
@@ -316,7 +316,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
 fn Row(row: LedgerRow) -> impl IntoView {
     let state = use_app();
     let lang = state.lang.get_untracked();
-    let deadline = row.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into());
+    let deadline = row.deadline.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
     let owner = [row.responsible_unit.as_str(), row.responsible_person.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
     let second = [row.target_label.as_str(), row.item_title.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
     view! {

@@ -45,13 +45,13 @@ pub fn MilestonesView() -> impl IntoView {
                         Scope::Target(t) => s.target(t).map(|t| s.target_label(t)),
                     };
                     let form = MilestoneForm::of(m);
-                    view! { <MilestoneItem id=m.id.clone() label=m.label.clone() due=m.due.format("%Y-%m-%d").to_string()
+                    view! { <MilestoneItem id=m.id.clone() label=m.label.clone() due=m.due.to_string()
                         text=m.text.clone() sub_items=m.sub_items.clone() scope=scope timing=milestone_timing(m, today) status=m.status
                         on_edit=Callback::new(move |_| edit(Editing::Milestone(form.clone())))/> }
                 }).collect_view();
                 view! {
                     <section class="phase" data-testid="phase" data-phase-id=p.id.clone()>
-                        <h3>{p.name.clone()} <small class="muted">{format!(" {} — {}", p.start.format("%Y-%m-%d"), p.end.format("%Y-%m-%d"))}</small></h3>
+                        <h3>{p.name.clone()} <small class="muted">{format!(" {} — {}", p.start, p.end)}</small></h3>
                         <div class="actions no-print">
                             <button type="button" class="secondary" data-testid="phase-edit" on:click=move |_| edit(Editing::Phase(phase_form.clone()))>{move || state.t(K::EditPhase)}</button>
                             <button type="button" class="secondary" data-testid="milestone-add" on:click=move |_| edit(Editing::Milestone(new_milestone.clone()))>{move || state.t(K::AddMilestone)}</button>

@@ -16,7 +16,7 @@ pub(super) fn PrintHeader(#[prop(into)] title: Signal<String>, #[prop(into)] uni
             <p class="form-meta">
                 <span>{move || state.lang.get().labelled(state.t(K::ReportUnit), unit.get())}</span>
                 <span>{move || state.lang.get().labelled(state.t(K::BoardMonth), month.label(state.lang.get()))}</span>
-                <span>{move || state.lang.get().labelled(state.t(K::PrintedOn), platform::today().format("%Y-%m-%d"))}</span>
+                <span>{move || state.lang.get().labelled(state.t(K::PrintedOn), platform::today())}</span>
             </p>
         </header>
     }

@@ -164,7 +164,7 @@ fn ProblemEditor(form: ProblemForm, id: Option<String>) -> impl IntoView {
             </label>
             {visit.get_value().map(|v| view! {
                 <p class="wide">{move || state.t(K::FieldVisit)} {move || state.lang.get().colon()} <a data-testid="problem-visit" href=format!("#/visits/{v}")>{
-                    state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date.format("%Y-%m-%d"), x.mode.label(state.lang.get_untracked())))).unwrap_or_else(|| v.clone())
+                    state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date, x.mode.label(state.lang.get_untracked())))).unwrap_or_else(|| v.clone())
                 }</a></p>
             })}
             <FormError error=error/>
@@ -211,7 +211,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
         let lang = state.lang.get();
         let target_link = format!("#/targets/{}", r.target_id);
         let item = if r.item_title.is_empty() { state.t(K::NoItem).to_owned() } else { format!("{} {}", r.item_code, r.item_title) };
-        let deadline = r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into());
+        let deadline = r.deadline.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
         let closed = r.closed_at_ms.map(|ms| format!("{} · {}", r.closed_by.clone().unwrap_or_default(), format_time_ms(ms)));
         view! {
             <dl class="facts">
@@ -219,13 +219,13 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                 <dt>{state.t(K::FieldCounty)}</dt><dd>{r.county_name.clone()}</dd>
                 <dt>{state.t(K::FieldItem)}</dt><dd>{item}</dd>
                 <dt>{state.t(K::FieldProblemSource)}</dt><dd>{r.source.label(lang)}</dd>
-                <dt>{state.t(K::FieldOpenedOn)}</dt><dd>{r.opened_on.format("%Y-%m-%d").to_string()}</dd>
+                <dt>{state.t(K::FieldOpenedOn)}</dt><dd>{r.opened_on.to_string()}</dd>
                 <dt>{state.t(K::FieldDeadline)}</dt><dd>{deadline}</dd>
                 <dt>{state.t(K::FieldUnit)}</dt><dd>{r.responsible_unit.clone()}</dd>
                 <dt>{state.t(K::FieldPerson)}</dt><dd>{r.responsible_person.clone()}</dd>
                 {r.visit_id.clone().map(|v| {
                     // The visit as the squad knows it: its date and mode (its id if it is not on this device).
-                    let text = state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date.format("%Y-%m-%d"), x.mode.label(lang)))).unwrap_or_else(|| v.clone());
+                    let text = state.field.with_untracked(|f| f.visit(&v).map(|x| format!("{} {}", x.date, x.mode.label(lang)))).unwrap_or_else(|| v.clone());
                     view! { <dt>{state.t(K::FieldVisit)}</dt><dd><a href=format!("#/visits/{v}")>{text}</a></dd> }
                 })}
                 {closed.map(|c| view! { <dt>{state.t(K::ClosedBy)}</dt><dd data-testid="problem-closed-by">{c}</dd> })}
@@ -410,7 +410,7 @@ pub fn TargetProblems(id: String) -> impl IntoView {
             <ul class="plain">
                 {move || rows.get().into_iter().map(|r| {
                     let lang = state.lang.get();
-                    let deadline = r.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into());
+                    let deadline = r.deadline.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
                     view! {
                         <li data-testid="target-open-problem" data-problem-id=r.id.clone()>
                             <span class=format!("badge status-{}", r.status.code())>{r.status.label(lang)}</span>

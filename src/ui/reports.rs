@@ -40,7 +40,7 @@ fn subject_label(state: AppState, subject: &Subject) -> Option<String> {
 }
 
 fn date_text(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".to_owned())
+    d.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())
 }
 
 /// The month's figures as a compact table (what the analysis starts from).
@@ -57,7 +57,7 @@ pub fn FiguresTable(#[prop(into)] figures: Signal<Option<MonthFigures>>) -> impl
             view! {
                 <table class="figures" data-testid="month-figures">
                     <tbody>
-                        {row(K::FigAsOf, "fig-as-of", f.as_of.format("%Y-%m-%d").to_string())}
+                        {row(K::FigAsOf, "fig-as-of", f.as_of.to_string())}
                         {(f.targets > 1).then(|| row(K::FigTargets, "fig-targets", f.targets.to_string()))}
                         {row(K::FigVisits, "fig-visits", f.visits.total.to_string())}
                         {row(K::FigVisitModes, "fig-visit-modes", format!("{} / {} / {}", f.visits.leader_fixed_point, f.visits.squad_routine, f.visits.unannounced))}
@@ -139,7 +139,7 @@ pub fn ReportBoard(month: Option<Month>) -> impl IntoView {
                 }).collect_view();
                 view! {
                     <p data-testid="board-summary" class="summary">
-                        {format!("{}{}  ", lang.labelled(state.t(K::DueOn), b.due.format("%Y-%m-%d")), lang.paren(b.month.label(lang)))}
+                        {format!("{}{}  ", lang.labelled(state.t(K::DueOn), b.due), lang.paren(b.month.label(lang)))}
                         <span>{state.t(K::BoardSummaryExpected)}" "<b data-testid="board-expected">{s.expected}</b></span>" · "
                         <span>{state.t(K::BoardSummaryReceived)}" "<b data-testid="board-received">{s.received}</b></span>" · "
                         <span>{state.t(K::BoardSummaryOnTime)}" "<b data-testid="board-on-time">{s.on_time}</b></span>" · "
@@ -188,7 +188,7 @@ fn Filings() -> impl IntoView {
                     let subject = StoredValue::new(r.party.subject.clone());
                     let filed = r.filing.as_ref().and_then(|f| f.filed_on);
                     let contact = RwSignal::new(r.filing.as_ref().map(|f| f.contact.clone()).unwrap_or_default());
-                    let day = RwSignal::new(filed.unwrap_or(today).format("%Y-%m-%d").to_string());
+                    let day = RwSignal::new(filed.unwrap_or(today).to_string());
                     let error = RwSignal::new(None::<String>);
                     let record = move |_| {
                         spawn_local(async move {
@@ -214,7 +214,7 @@ fn Filings() -> impl IntoView {
                 view! {
                     <section class="filing" data-testid="filing-board" data-requirement=b.requirement.id.clone()>
                         <h4>{b.requirement.name.clone()}</h4>
-                        <p class="muted">{format!("{} · {} · {} {}/{}", lang.labelled(state.t(K::DueOn), b.due.format("%Y-%m-%d")), lang.labelled(state.t(K::OfficeContact), &b.requirement.contact_phone), b.requirement.contact_email, b.summary.received, b.summary.expected)}</p>
+                        <p class="muted">{format!("{} · {} · {} {}/{}", lang.labelled(state.t(K::DueOn), b.due), lang.labelled(state.t(K::OfficeContact), &b.requirement.contact_phone), b.requirement.contact_email, b.summary.received, b.summary.expected)}</p>
                         <p class="muted">{b.requirement.text.clone()}</p>
                         <ul class="plain">{rows}</ul>
                     </section>
@@ -295,10 +295,10 @@ pub fn ReportPage(subject: Subject, month: Month) -> impl IntoView {
             <PrintHeader title=Signal::derive(move || format!("{}{}", month.label(lang()), state.t(K::ReportTitle))) unit=Signal::derive(move || unit_s.get_value()) month=month/>
             <p class="meta">
                 <span class=move || format!("badge report-{}", status.get().code()) data-testid="report-status">{move || status.get().label(lang())}</span>
-                {due.map(|d| view! { <span class="muted">{move || format!(" {}", lang().labelled(state.t(K::DueOn), d.format("%Y-%m-%d")))}</span> })}
+                {due.map(|d| view! { <span class="muted">{move || format!(" {}", lang().labelled(state.t(K::DueOn), d))}</span> })}
                 {move || report.get().and_then(|r| r.submitted_on.map(|d| {
                     let t = due.map(|due| crate::core::report::Timeliness::judge(due, Some(d), platform::today()).label(lang())).unwrap_or_default();
-                    view! { <span data-testid="report-submitted-on">{format!(" {} {}{}", state.t(K::SubmittedOn), d.format("%Y-%m-%d"), lang().paren(t))}</span> }
+                    view! { <span data-testid="report-submitted-on">{format!(" {} {}{}", state.t(K::SubmittedOn), d, lang().paren(t))}</span> }
                 }))}
             </p>
             <h3>{move || if status.get() == ReportStatus::Draft { state.t(K::ReportFigures) } else { state.t(K::ReportFiguresFrozen) }}</h3>
@@ -504,7 +504,7 @@ pub fn Countdown() -> impl IntoView {
                             view! {
                                 <li data-testid="deadline" data-days=d.days_left.to_string()>
                                     <a href=href>{d.title(lang)}</a>
-                                    <span class="muted">{d.due.format("%Y-%m-%d").to_string()}</span>
+                                    <span class="muted">{d.due.to_string()}</span>
                                     <span class=class data-testid="deadline-countdown">{d.countdown(lang)}</span>
                                 </li>
                             }

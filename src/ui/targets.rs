@@ -354,7 +354,7 @@ fn FiguresPanel(id: String) -> impl IntoView {
     let state = use_app();
     let id = StoredValue::new(id);
     let value = RwSignal::new(String::new());
-    let date = RwSignal::new(platform::today().format("%Y-%m-%d").to_string());
+    let date = RwSignal::new(platform::today().to_string());
     let error = RwSignal::new(None::<String>);
     let metric = move || state.snapshot.with(|s| s.target(&id.get_value()).map(|t| t.kind.metric()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -404,7 +404,7 @@ fn FiguresPanel(id: String) -> impl IntoView {
                             let Some(t) = s.target(&id.get_value()) else { return ().into_any() };
                             s.figures_of(&t.id).into_iter().rev().map(|f| view! {
                                 <tr data-testid="figure-row">
-                                    <td>{f.measured_on.format("%Y-%m-%d").to_string()}</td>
+                                    <td>{f.measured_on.to_string()}</td>
                                     <td class="num">{format_figure(t.kind.metric(), f.value)}</td>
                                     <td>{f.source.clone()}</td>
                                 </tr>

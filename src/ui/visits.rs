@@ -551,7 +551,7 @@ pub fn DraftList() -> impl IntoView {
             state.snapshot.with(|s| {
                 f.drafts()
                     .into_iter()
-                    .map(|v| (v.id.clone(), v.date.format("%Y-%m-%d").to_string(), s.target(&v.target_id).map(|t| s.target_label(t)).unwrap_or_default()))
+                    .map(|v| (v.id.clone(), v.date.to_string(), s.target(&v.target_id).map(|t| s.target_label(t)).unwrap_or_default()))
                     .collect::<Vec<_>>()
             })
         })
@@ -589,7 +589,7 @@ pub fn TargetVisits(id: String) -> impl IntoView {
                     let v = e.visit;
                     let draft = v.status == VisitStatus::Draft;
                     let id = v.id.clone();
-                    let text = format!("{} · {} · {}", v.date.format("%Y-%m-%d"), v.mode.label(lang), v.status.label(lang));
+                    let text = format!("{} · {} · {}", v.date, v.mode.label(lang), v.status.label(lang));
                     let detail = format!("{} {} · {} {}", state.t(K::Answered), e.answered, state.t(K::PassRate), e.rate.overall.percent_text());
                     view! {
                         <li class="milestone" data-testid="timeline-visit" data-visit-id=id.clone() data-status=if draft { "draft" } else { "submitted" }>

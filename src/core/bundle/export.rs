@@ -113,7 +113,7 @@ pub fn sanitize_name(name: &str) -> String {
 /// `duzhan-<squad>-<YYYYMMDD>-<seq>.json`, the sequence number zero-padded to 4
 /// digits so files sort in order.
 pub fn file_name(squad_name: &str, date: NaiveDate, seq: u64) -> String {
-    format!("duzhan-{}-{}-{seq:04}.json", sanitize_name(squad_name), date.format("%Y%m%d"))
+    format!("duzhan-{}-{}-{seq:04}.json", sanitize_name(squad_name), crate::core::calendar::compact_day(date))
 }
 
 /// Links of every known-kind doc that decodes, by id.

@@ -110,7 +110,7 @@ pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest
     };
     env.sha256 = checksum(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let bytes = serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
-    let file_name = format!("duzhan-receipt-{}-{}.json", super::export::sanitize_name(&req.squad_name), req.date.format("%Y%m%d"));
+    let file_name = format!("duzhan-receipt-{}-{}.json", super::export::sanitize_name(&req.squad_name), crate::core::calendar::compact_day(req.date));
     Ok(ReceiptFile { file_name, bytes, entries })
 }
 

@@ -77,7 +77,7 @@ pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate) -> Sheet {
         .collect();
     let mut sheet = Sheet {
         name: LEDGER_TITLE.to_owned(),
-        title: vec![LEDGER_TITLE.to_owned(), format!("截至{}，共{}条", as_of.format("%Y-%m-%d"), rows.len())],
+        title: vec![LEDGER_TITLE.to_owned(), format!("截至{}，共{}条", as_of, rows.len())],
         header: LEDGER_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
         rows: body,
         merges: Vec::new(),

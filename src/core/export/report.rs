@@ -40,14 +40,7 @@ pub fn reporting_status_sheet(board: &Board, as_of: NaiveDate) -> Sheet {
             title,
             format!(
                 "报送截止{}；应报{}，已报{}，按时{}，逾期报送{}，未报{}，已反馈{}（截至{}）",
-                board.due.format("%Y-%m-%d"),
-                s.expected,
-                s.received,
-                s.on_time,
-                s.late,
-                s.missing,
-                s.feedback_given,
-                as_of.format("%Y-%m-%d")
+                board.due, s.expected, s.received, s.on_time, s.late, s.missing, s.feedback_given, as_of
             ),
         ],
         header: STATUS_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
@@ -140,7 +133,7 @@ pub fn rollup_sheet(r: &MonthRollups, snapshot: &Snapshot, county: Option<&str>)
     }
     let mut sheet = Sheet {
         name: "汇总".to_owned(),
-        title: vec![format!("{}{}督战情况汇总", scope, r.period.month.label(Lang::Zh)), format!("数据截至{}", r.period.as_of.format("%Y-%m-%d"))],
+        title: vec![format!("{}{}督战情况汇总", scope, r.period.month.label(Lang::Zh)), format!("数据截至{}", r.period.as_of)],
         header: ROLLUP_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
         rows,
         merges: Vec::new(),

@@ -140,7 +140,7 @@ impl Cell {
                     String::new()
                 }
             }
-            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Date(d) => d.to_string(),
         }
     }
 
@@ -433,7 +433,7 @@ impl ExportKind {
     /// The download's file name: stem, the export day (`YYYY-MM-DD`, so files sort by
     /// day), extension — e.g. `督战表-2020-06-01.xlsx`.
     pub fn file_name(self, day: NaiveDate, format: FileFormat) -> String {
-        format!("{}-{}.{}", self.stem(), day.format("%Y-%m-%d"), format.extension())
+        format!("{}-{}.{}", self.stem(), day, format.extension())
     }
 }
 

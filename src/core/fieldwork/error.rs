@@ -307,5 +307,5 @@ pub(crate) fn bounded(field: Field, s: &str, max: usize) -> Result<(), Fieldwork
 /// Parses a date the user typed (`YYYY-MM-DD`); the date must exist.
 pub fn parse_date(s: &str) -> Result<NaiveDate, FieldworkError> {
     let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| FieldworkError::InvalidDate(t.to_owned()))
+    crate::core::calendar::parse_day(t).ok_or_else(|| FieldworkError::InvalidDate(t.to_owned()))
 }

@@ -64,7 +64,7 @@ pub fn parse_optional_date(text: &str) -> Result<Option<NaiveDate>, FieldworkErr
 
 /// A date as forms show it.
 pub fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    d.to_string()
 }
 
 /// What the visit form holds, as typed. Kept as text so a half-typed entry never

@@ -197,7 +197,7 @@ impl MonthFigures {
         let mut out = format!(
             "{}（截至{}）：督战{}次（定点{}次、日常{}次、暗访{}次），走访{}户；检查达标率{}（达标{}项、未达标{}项）。",
             self.month.label(Lang::Zh),
-            self.as_of.format("%Y-%m-%d"),
+            self.as_of,
             v.total,
             v.leader_fixed_point,
             v.squad_routine,
@@ -259,7 +259,7 @@ impl MonthFigures {
                 } else {
                     K::FigMilestoneNotDue
                 };
-                format!("{}（{}）{}", m.label, m.due.format("%m-%d"), t(lang, k))
+                format!("{}（{:02}-{:02}）{}", m.label, chrono::Datelike::month(&m.due), chrono::Datelike::day(&m.due), t(lang, k))
             })
             .collect();
         if lines.is_empty() {
