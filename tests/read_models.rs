@@ -10,7 +10,7 @@ use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::doc::{is_bulk, Doc, Entity, BULK_KINDS};
 use duzhan::core::fieldwork::generate::generate_campaign;
 use duzhan::core::fieldwork::{FieldSnapshot, Problem, ProblemEvent, Visit, VisitAnswer};
-use duzhan::core::read_model::{ReadModel, ReadModels};
+use duzhan::core::read_model::{last_changed, ChangedSince, ReadModel, ReadModels};
 use duzhan::core::replica::{Change, Replica};
 use duzhan::core::report::ReportSnapshot;
 use duzhan::core::snapshot::Snapshot;
@@ -145,27 +145,72 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
     /// Every read model kept up to date, commit by commit (in batches), equals the
-    /// one built from scratch — checked after every batch.
+    /// one built from scratch — checked after every batch. Between batches the device
+    /// may export (the moment the changes are counted from moves, to now or earlier).
     #[test]
-    fn kept_up_to_date_equals_built_from_scratch(seed in any::<u64>(), ops in prop::collection::vec(op(), 1..40), batch in 1usize..5) {
+    fn kept_up_to_date_equals_built_from_scratch(
+        seed in any::<u64>(),
+        ops in prop::collection::vec(op(), 1..40),
+        batch in 1usize..5,
+        exports in prop::collection::vec(prop::option::of(0u64..5), 1..8),
+    ) {
         let mut r = start(seed);
         let mut other = Hlc::new(DeviceId("d-other".into()));
         let mut models = ReadModels::build(&r, today());
-        let mut pending: Vec<String> = Vec::new();
+        // Each written doc's last change before the batch's first write of it.
+        let mut pending: std::collections::BTreeMap<String, Option<u64>> = Default::default();
         for (n, o) in ops.iter().enumerate() {
             let now = 1_590_000_000_000 + n as u64 * 1_000;
             let change = stage(&r, &mut other, o, n, now);
-            pending.extend(change.docs.iter().map(|d| d.id.clone()));
+            for d in &change.docs {
+                pending.entry(d.id.clone()).or_insert_with(|| r.doc(&d.id).and_then(last_changed));
+            }
             r.apply(change);
             if (n + 1) % batch == 0 || n + 1 == ops.len() {
-                pending.sort();
-                pending.dedup();
-                let changed: Vec<&Doc> = pending.iter().filter_map(|id| r.doc(id)).collect();
-                models.update(&r, &changed, today());
+                let changed: Vec<&Doc> = pending.keys().filter_map(|id| r.doc(id)).collect();
+                let before: Vec<Option<u64>> = pending.values().copied().collect();
+                let count = models.changed.count();
+                let touched = models.update(&r, &changed, &before, today());
+                prop_assert!(touched.changes || models.changed.count() == count, "the count changed but the update said not");
                 pending.clear();
                 assert_same(&models, &r)?;
+                if let Some(back) = exports[n % exports.len()] {
+                    models.changed.rebase(&r, now.saturating_sub(back * 1_000));
+                }
+                prop_assert_eq!(&models.changed, &ChangedSince::count_in(&r, models.changed.since()), "the records changed since the last export");
             }
         }
+    }
+
+    /// What the home view's data guardian shows from the kept count is what it shows
+    /// counted from the replica.
+    #[test]
+    fn the_guardian_reads_the_kept_count(seed in any::<u64>(), ops in prop::collection::vec(op(), 1..20), exported_at in prop::option::of(0u64..25)) {
+        use duzhan::core::bundle::SyncLedger;
+        use duzhan::core::guardian::{guardian, last_export_ms, Guardian};
+        let mut r = start(seed);
+        let mut other = Hlc::new(DeviceId("d-other".into()));
+        let mut models = ReadModels::build(&r, today());
+        let mut ledger = SyncLedger::default();
+        if let Some(k) = exported_at {
+            let record = duzhan::core::bundle::ledger::ExportRecord {
+                bundle_id: "b".into(),
+                created_ms: 1_590_000_000_000 + k * 1_000,
+                scope: duzhan::core::bundle::wire::ScopeKind::Full,
+                recipient: None,
+                covers: None,
+                records: 1,
+                acked_by: Default::default(),
+            };
+            ledger.exports.insert(1, record);
+        }
+        models.changed.rebase(&r, last_export_ms(&ledger).unwrap_or(0));
+        for (n, o) in ops.iter().enumerate() {
+            let change = stage(&r, &mut other, o, n, 1_590_000_000_000 + n as u64 * 1_000);
+            models.apply(&mut r, change, today());
+        }
+        let now = 1_590_000_000_000 + 9 * 86_400_000;
+        prop_assert_eq!(Guardian::of(&models.changed, &ledger, now), guardian(&r, &ledger, now));
     }
 
     /// Each read model on its own, too: a model's update with docs of other kinds

@@ -5,6 +5,7 @@
 //! export and how many days ago that was, and reminds past a threshold.
 
 use super::bundle::SyncLedger;
+use super::read_model::ChangedSince;
 use super::replica::Replica;
 
 /// Remind when the last export is older than this many days…
@@ -26,14 +27,28 @@ pub struct Guardian {
     pub remind: bool,
 }
 
-/// What the guardian shows. Seed records (never changed) do not count as work.
+/// When this device last exported a bundle, if ever: the moment the guardian counts
+/// changes from (the app keeps that count as a read model, `ChangedSince`).
+pub fn last_export_ms(ledger: &SyncLedger) -> Option<u64> {
+    ledger.exports.values().map(|e| e.created_ms).max()
+}
+
+impl Guardian {
+    /// What the guardian shows, from the records changed since the last export
+    /// (`changed` counted from `last_export_ms(ledger)`).
+    pub fn of(changed: &ChangedSince, ledger: &SyncLedger, now_ms: u64) -> Guardian {
+        let last_export_ms = last_export_ms(ledger);
+        let changes_since = changed.count();
+        let days_since = last_export_ms.map(|t| (now_ms.saturating_sub(t) / DAY_MS) as i64);
+        let remind = changes_since > 0 && (days_since.is_none_or(|d| d >= REMIND_AFTER_DAYS) || changes_since > REMIND_AFTER_CHANGES);
+        Guardian { last_export_ms, changes_since, days_since, remind }
+    }
+}
+
+/// What the guardian shows, counted from the replica. Seed records (never changed)
+/// do not count as work.
 pub fn guardian(replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Guardian {
-    let last_export_ms = ledger.exports.values().map(|e| e.created_ms).max();
-    let since = last_export_ms.unwrap_or(0);
-    let changes_since = replica.docs().filter(|d| d.last_change().is_some_and(|s| s.wall > since)).count();
-    let days_since = last_export_ms.map(|t| (now_ms.saturating_sub(t) / DAY_MS) as i64);
-    let remind = changes_since > 0 && (days_since.is_none_or(|d| d >= REMIND_AFTER_DAYS) || changes_since > REMIND_AFTER_CHANGES);
-    Guardian { last_export_ms, changes_since, days_since, remind }
+    Guardian::of(&ChangedSince::count_in(replica, last_export_ms(ledger).unwrap_or(0)), ledger, now_ms)
 }
 
 #[cfg(test)]

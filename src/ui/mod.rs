@@ -87,7 +87,7 @@ fn App() -> impl IntoView {
                 if let Some(e) = &opened.ledger_unreadable {
                     leptos::logging::warn!("sync ledger unreadable, starting a new one: {e}");
                 }
-                state.sync_ledger.set(opened.sync_ledger);
+                state.set_ledger(opened.sync_ledger);
                 state.lost.set(offline::check_lost(&opened.info));
                 state.device.set(Some(opened.info));
                 state.set_replica(opened.replica);

@@ -14,7 +14,7 @@ use crate::app::{Records, SaveStatus, Session, UserError, Workspace};
 use crate::core::bundle::SyncLedger;
 use crate::core::fieldwork::{FieldSnapshot, LedgerIndex};
 use crate::core::i18n::{t, Lang, UserMessage as _, K};
-use crate::core::read_model::{ReadModels, Stage, Touched};
+use crate::core::read_model::{ChangedSince, ReadModels, Stage, Touched};
 use crate::core::replica::{Change, Replica};
 use crate::core::route::Route;
 use crate::core::snapshot::Snapshot;
@@ -87,6 +87,8 @@ pub struct AppState {
     pub ledger: ModelView<LedgerIndex>,
     /// Bumped whenever `ledger` changed.
     pub ledger_version: RwSignal<u64>,
+    /// Records changed since the last export (the home view's data guardian).
+    pub unexported: ModelView<ChangedSince>,
     /// False until the ledger index holds every stored doc.
     pub ledger_ready: RwSignal<bool>,
     /// False while the bulk records (现场记录: visits, answers, problems, events) are
@@ -125,6 +127,7 @@ impl AppState {
             reports: ModelView { version: RwSignal::new(0), models, pick: |m| &m.reports },
             ledger: ModelView { version: ledger_version, models, pick: |m| &m.ledger },
             ledger_version,
+            unexported: ModelView { version: RwSignal::new(0), models, pick: |m| &m.changed },
             ledger_ready: RwSignal::new(false),
             records_ready: RwSignal::new(false),
             records_progress: RwSignal::new((0, None)),
@@ -144,9 +147,25 @@ impl AppState {
     /// The replica the store opened with (its head): the plan's, the monthly cycle's
     /// and the field work's read models are built from it, and every view told.
     pub(super) fn set_replica(&self, replica: Replica) {
-        self.models.set_value(ReadModels::without_ledger(&replica, platform::today()));
+        let mut models = ReadModels::without_ledger(&replica, platform::today());
+        models.changed.rebase(&replica, self.last_export());
+        self.models.set_value(models);
         self.replica.set(Some(replica));
-        self.told(Touched { plan: true, field: true, reports: true, ledger: false });
+        self.told(Touched { plan: true, field: true, reports: true, ledger: false, changes: true });
+    }
+
+    /// When this device last exported (0: never), the moment `unexported` counts from.
+    fn last_export(&self) -> u64 {
+        self.sync_ledger.with_untracked(crate::core::guardian::last_export_ms).unwrap_or(0)
+    }
+
+    /// Takes the sync ledger as stored; the count of records changed since the last
+    /// export starts again from a new export (one walk of the replica, per export).
+    pub(super) fn set_ledger(&self, ledger: SyncLedger) {
+        self.sync_ledger.set(ledger);
+        let since = self.last_export();
+        let moved = self.replica.with_untracked(|r| r.as_ref().map(|r| self.models.try_update_value(|m| m.changed.rebase(r, since)).unwrap_or(false)));
+        self.told(Touched { changes: moved.unwrap_or(false), ..Touched::default() });
     }
 
     /// Bumps the version of each read model `touched` names.
@@ -156,6 +175,7 @@ impl AppState {
             (touched.field, self.field.version),
             (touched.reports, self.reports.version),
             (touched.ledger, self.ledger_version),
+            (touched.changes, self.unexported.version),
         ] {
             if yes {
                 v.update(|n| *n += 1);
@@ -239,10 +259,14 @@ impl AppState {
             // they are in (the ledger, in chunks, by `build_ledger`).
             self.replica.with_untracked(|r| {
                 if let Some(r) = r {
-                    self.models.update_value(|m| m.field = FieldSnapshot::from_docs(r.docs()));
+                    let since = self.last_export();
+                    self.models.update_value(|m| {
+                        m.field = FieldSnapshot::from_docs(r.docs());
+                        m.changed = ChangedSince::count_in(r, since);
+                    });
                 }
             });
-            self.told(Touched { field: true, ..Touched::default() });
+            self.told(Touched { field: true, changes: true, ..Touched::default() });
         }
         if let Some(missing) = missing {
             self.device.update(|d| {
@@ -330,7 +354,7 @@ impl Workspace for AppState {
     }
 
     fn set_sync_ledger(&self, ledger: SyncLedger) {
-        self.sync_ledger.set(ledger);
+        self.set_ledger(ledger);
     }
 
     fn records(&self) -> Records {

@@ -18,6 +18,7 @@ use crate::app::{Intake, Previewed, Read};
 use crate::core::bundle::warmup;
 use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
+use crate::core::guardian::Guardian;
 use crate::core::i18n::{kind_name, t, UserMessage as _, K};
 use crate::core::validate;
 use leptos::prelude::*;
@@ -593,12 +594,11 @@ fn DevicesPanel() -> impl IntoView {
 #[component]
 pub fn GuardianBar() -> impl IntoView {
     let state = use_app();
-    let g = move || {
-        let ledger = state.sync_ledger.get();
-        state.replica.with(|r| r.as_ref().map(|r| crate::core::guardian::guardian(r, &ledger, platform::now_ms())))
-    };
+    // The count is a read model (kept per commit, counted afresh per export): a save
+    // on the home view does not walk the records.
+    let g = move || state.sync_ledger.with(|l| state.unexported.with(|c| Guardian::of(c, l, platform::now_ms())));
     move || {
-        g().filter(|g| g.changes_since > 0).map(|g| {
+        Some(g()).filter(|g| g.changes_since > 0).map(|g| {
             let days = g.days_since.map(|d| d.to_string());
             view! {
                 <div class=if g.remind { "guardian remind no-print" } else { "guardian no-print" } data-testid="guardian" data-remind=g.remind.to_string() role="status">
