@@ -1,7 +1,7 @@
 //! The browser stores in headless Chromium (wasm-bindgen-test): the shared
 //! storage contract on IndexedDB and on localStorage, plus the failures only a
 //! real browser can produce — an aborted transaction, a full localStorage, a
-//! newer database version, damaged stored data.
+//! newer database version, damaged stored data, a connection the browser closed.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --test browser`
 #![cfg(target_arch = "wasm32")]
@@ -127,6 +127,41 @@ async fn an_aborted_indexeddb_commit_leaves_the_store_as_before() {
     assert_eq!(after.meta.get("k").map(String::as_str), Some("2"));
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
+}
+
+/// A connection the browser closed under the app (WebKit's "Connection to Indexed
+/// Database server lost" after an iPad slept) is reopened before the next
+/// transaction: announced by the connection's `close` event, or not (the next
+/// `transaction()` is refused with `InvalidStateError`). Commits and reads go on
+/// without the user seeing an error, and nothing is lost or written twice.
+#[wasm_bindgen_test]
+async fn a_lost_indexeddb_connection_is_reopened_and_the_save_goes_through() {
+    for event in [true, false] {
+        let name = unique(if event { "lost-event" } else { "lost-silent" });
+        let s = IdbStore::open(&name).await.expect("open");
+        let bulk = |id: &str, n: i64| {
+            let mut d = doc(id, n, "现场");
+            d.kind = "visit".into();
+            d
+        };
+        s.commit(&[doc("h1", 1, "头"), bulk("v1", 1)], &[]).await.expect("commit");
+
+        s.lose_connection(event);
+        s.commit(&[doc("h2", 2, "头"), bulk("v2", 2)], &[("k".into(), "2".into())]).await.expect("a commit after the connection was lost");
+        s.lose_connection(event);
+        assert_eq!(s.meta("k").await.expect("a read after the connection was lost").as_deref(), Some("2"));
+        s.lose_connection(event);
+        let head = s.load_head().await.expect("load_head");
+        assert_eq!(head.docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["h1", "h2"]);
+        s.lose_connection(event);
+        s.commit_owned(vec![bulk("v3", 3)], &[]).await.expect("an import's commit after the connection was lost");
+
+        let other = sorted(IdbStore::open(&name).await.expect("another connection").load().await.expect("load"));
+        assert_eq!(other.docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["h1", "h2", "v1", "v2", "v3"], "event: {event}");
+        assert_eq!(other.meta.get(META_DOC_COUNT).map(String::as_str), Some("5"));
+        drop(s);
+        IdbStore::delete_database(&name).await.expect("delete");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -30,12 +30,24 @@
 //!   connection closes itself on `versionchange`, so it never blocks that tab's
 //!   upgrade. Later calls on this handle return [`StoreError::NewerSchema`] (or
 //!   [`StoreError::Unavailable`] after a delete): this tab must reload.
+//! - A connection the browser closed under the app (WebKit's "Connection to
+//!   Indexed Database server lost" after an iPad slept; site data cleared) is
+//!   reopened once, before the next transaction: on its `close` event, or when
+//!   `transaction()` refuses with `InvalidStateError` (closed without an event).
+//!   A commit whose transaction failed because its connection was lost meanwhile
+//!   is retried once on the new connection (commits are idempotent merges, and the
+//!   failed one wrote nothing). Only when the reopen or the retry fails is the user
+//!   told ([`StoreError::ConnectionLost`]). Nothing but IndexedDB requests is ever
+//!   awaited inside a transaction: WebKit (and the spec) commits a transaction as
+//!   soon as control returns to the event loop with no request pending, so an
+//!   `await` on anything else (a timer, a lock, a reopen) before the next request
+//!   would find it finished. The reopen happens before a transaction is created.
 //! - The connection is closed when the handle is dropped.
 
 use super::{dedupe, dedupe_owned, merge_with_stored, pages, Loaded, Store, StoreError, BULK_PAGE, META_DOC_COUNT, META_SCHEMA, SCHEMA_VERSION};
 use crate::core::doc::Doc;
 use idb::event::VersionChangeEvent;
-use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction, TransactionMode};
+use idb::{Database, DatabaseEvent as _, Event as _, Factory, ObjectStoreParams, Request as _, Transaction};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future, IntoFuture};
@@ -61,20 +73,121 @@ const DOCS: &str = "docs";
 const BULK: &str = "bulk";
 const META: &str = "meta";
 
-/// A connection to one IndexedDB database.
+/// A handle on one IndexedDB database: its live connection, reopened when the
+/// browser closed it (see the module docs).
 pub struct IdbStore {
-    db: Database,
-    /// The same connection as a plain JS value, to pass transaction options the
-    /// `idb` crate does not expose (durability).
-    raw: JsValue,
+    name: String,
+    /// The live connection. Each operation holds its own `Rc` until it ends, so a
+    /// reopen never closes a connection under a running transaction.
+    conn: RefCell<Rc<Conn>>,
     /// Set when another tab took the database away (see the module docs).
     gone: Rc<RefCell<Option<StoreError>>>,
     fail_next: Cell<bool>,
 }
 
+/// One open connection.
+struct Conn {
+    db: Database,
+    /// The same connection as a plain JS value, to pass transaction options the
+    /// `idb` crate does not expose (durability).
+    raw: JsValue,
+    /// Set by the connection's `close` event: the browser closed it.
+    lost: Rc<Cell<bool>>,
+    _on_close: Closure<dyn FnMut()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.db.close();
+    }
+}
+
 impl IdbStore {
     /// Opens (creating on first use) the database `name`.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
+        let gone = Rc::new(RefCell::new(None));
+        let conn = connect(name, &gone).await?;
+        Ok(Self { name: name.to_owned(), conn: RefCell::new(Rc::new(conn)), gone, fail_next: Cell::new(false) })
+    }
+
+    /// Deletes the database `name` (tests start from a clean slate with it).
+    /// Open handles on it close themselves, so this is not blocked by them.
+    pub async fn delete_database(name: &str) -> Result<(), StoreError> {
+        let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let request = factory.delete(name).map_err(|e| write_error(&e))?;
+        request.await.map_err(|e| write_error(&e))
+    }
+
+    /// Makes the next commit fail inside IndexedDB after all its writes are queued
+    /// (for tests of atomicity: nothing of that commit may remain).
+    pub fn fail_next_commit(&self) {
+        self.fail_next.set(true);
+    }
+
+    /// Closes the connection as the browser does when it loses it (for tests): with
+    /// `event`, the connection's `close` event is fired too (as WebKit does after a
+    /// tablet slept); without, the next transaction is refused (`InvalidStateError`).
+    pub fn lose_connection(&self, event: bool) {
+        let c = self.conn.borrow().clone();
+        c.db.close();
+        if event {
+            if let Ok(ev) = web_sys::Event::new("close") {
+                let _ = call(&c.raw, "dispatchEvent", &[ev.into()]);
+            }
+        }
+    }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        match self.gone.borrow().as_ref() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens a new connection in place of a lost one.
+    async fn reopen(&self) -> Result<Rc<Conn>, StoreError> {
+        let conn = match connect(&self.name, &self.gone).await {
+            Ok(c) => Rc::new(c),
+            Err(e @ (StoreError::NewerSchema { .. } | StoreError::Blocked)) => return Err(e),
+            Err(e) => return Err(StoreError::ConnectionLost(e.to_string())),
+        };
+        self.check_open()?;
+        *self.conn.borrow_mut() = Rc::clone(&conn);
+        Ok(conn)
+    }
+
+    /// A transaction over `stores` (`"readonly"` or `"readwrite"`, the latter with
+    /// strict durability; browsers that do not know the options argument ignore it)
+    /// on the live connection, reopened first if it was lost. Returns the
+    /// connection too: the caller holds it until the transaction ended.
+    async fn transaction(&self, stores: &[&str], mode: &str) -> Result<(Rc<Conn>, JsValue), StoreError> {
+        self.check_open()?;
+        let current = self.conn.borrow().clone();
+        let conn = if current.lost.get() { self.reopen().await? } else { current };
+        match open_transaction(&conn.raw, stores, mode) {
+            Ok(tx) => Ok((conn, tx)),
+            // Closed without a `close` event (or after a version change we were not told of).
+            Err(e) if js_value_name(&e).as_deref() == Some("InvalidStateError") => {
+                self.check_open()?;
+                let conn = self.reopen().await?;
+                let tx = open_transaction(&conn.raw, stores, mode)
+                    .map_err(|e| StoreError::ConnectionLost(js_value_name(&e).unwrap_or_else(|| "transaction".into())))?;
+                Ok((conn, tx))
+            }
+            Err(e) => Err(StoreError::Unavailable(js_value_name(&e).unwrap_or_else(|| "transaction".into()))),
+        }
+    }
+
+    /// Whether the live connection was lost (its `close` event fired).
+    fn connection_lost(&self) -> bool {
+        self.conn.borrow().lost.get()
+    }
+}
+
+/// Opens a connection to the database `name`; `gone` is told when another tab
+/// upgrades or deletes it.
+async fn connect(name: &str, gone: &Rc<RefCell<Option<StoreError>>>) -> Result<Conn, StoreError> {
+    {
         let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut request = factory.open(name, Some(DB_VERSION)).map_err(|e| open_error(&e))?;
         request.on_upgrade_needed(|event| {
@@ -128,8 +241,7 @@ impl IdbStore {
         };
         let raw = JsValue::from(db);
         let mut db = Database::try_from(raw.clone()).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let gone = Rc::new(RefCell::new(None));
-        let slot = Rc::clone(&gone);
+        let slot = Rc::clone(gone);
         db.on_version_change(move |event| {
             let new_version = Reflect::get(&event, &JsValue::from_str("newVersion")).ok().and_then(|v| v.as_f64());
             *slot.borrow_mut() = Some(match new_version {
@@ -140,45 +252,25 @@ impl IdbStore {
                 db.close();
             }
         });
-        Ok(Self { db, raw, gone, fail_next: Cell::new(false) })
+        let lost = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&lost);
+        let on_close = Closure::<dyn FnMut()>::new(move || flag.set(true));
+        call(&raw, "addEventListener", &[JsValue::from_str("close"), on_close.as_ref().clone()])
+            .map_err(|_| StoreError::Unavailable("close listener".into()))?;
+        Ok(Conn { db, raw, lost, _on_close: on_close })
     }
+}
 
-    /// Deletes the database `name` (tests start from a clean slate with it).
-    /// Open handles on it close themselves, so this is not blocked by them.
-    pub async fn delete_database(name: &str) -> Result<(), StoreError> {
-        let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let request = factory.delete(name).map_err(|e| write_error(&e))?;
-        request.await.map_err(|e| write_error(&e))
-    }
-
-    /// Makes the next commit fail inside IndexedDB after all its writes are queued
-    /// (for tests of atomicity: nothing of that commit may remain).
-    pub fn fail_next_commit(&self) {
-        self.fail_next.set(true);
-    }
-
-    fn check_open(&self) -> Result<(), StoreError> {
-        match self.gone.borrow().as_ref() {
-            Some(e) => Err(e.clone()),
-            None => Ok(()),
-        }
-    }
-
-    /// A readwrite transaction over both stores with strict durability. Browsers
-    /// that do not know the options argument ignore it.
-    fn write_transaction(&self) -> Result<Transaction, StoreError> {
-        let tx = self.raw_write_transaction()?;
-        Transaction::try_from(tx).map_err(|e| write_error(&e))
-    }
-
-    /// [`write_transaction`](Self::write_transaction) as the plain JS object.
-    fn raw_write_transaction(&self) -> Result<JsValue, StoreError> {
-        let js = |e: JsValue| StoreError::WriteFailed(js_value_name(&e).unwrap_or_else(|| "transaction".into()));
+/// `db.transaction(stores, mode[, {durability: "strict"}])` on a raw connection.
+fn open_transaction(raw: &JsValue, stores: &[&str], mode: &str) -> Result<JsValue, JsValue> {
+    let open_tx: Function = Reflect::get(raw, &JsValue::from_str("transaction"))?.dyn_into()?;
+    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    if mode == "readwrite" {
         let options = Object::new();
-        Reflect::set(&options, &JsValue::from_str("durability"), &JsValue::from_str("strict")).map_err(js)?;
-        let open_tx: Function = Reflect::get(&self.raw, &JsValue::from_str("transaction")).map_err(js)?.dyn_into().map_err(js)?;
-        let stores = Array::of3(&JsValue::from_str(DOCS), &JsValue::from_str(BULK), &JsValue::from_str(META));
-        open_tx.call3(&self.raw, &stores, &JsValue::from_str("readwrite"), &options).map_err(js)
+        Reflect::set(&options, &JsValue::from_str("durability"), &JsValue::from_str("strict"))?;
+        open_tx.call3(raw, &names, &JsValue::from_str(mode), &options)
+    } else {
+        open_tx.call2(raw, &names, &JsValue::from_str(mode))
     }
 }
 
@@ -192,7 +284,8 @@ impl IdbStore {
         let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
         let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
         let stores: &[&str] = if with_bulk { &[DOCS, BULK, META] } else { &[DOCS, META] };
-        let tx = self.db.transaction(stores, TransactionMode::ReadOnly).map_err(no_db)?;
+        let (_conn, tx) = self.transaction(stores, "readonly").await?;
+        let tx = Transaction::try_from(tx).map_err(no_db)?;
         let docs = tx.object_store(DOCS).map_err(no_db)?;
         let meta = tx.object_store(META).map_err(no_db)?;
         // `into_future` attaches the success handlers now, before any of the
@@ -211,12 +304,6 @@ impl IdbStore {
         let meta_values = meta_values.await.map_err(unreadable)?;
         let meta_keys = meta_keys.await.map_err(unreadable)?;
         Ok(Loaded { docs, meta: parse_meta(&meta_keys, &meta_values)? })
-    }
-}
-
-impl Drop for IdbStore {
-    fn drop(&mut self) {
-        self.db.close();
     }
 }
 
@@ -242,8 +329,8 @@ impl Store for IdbStore {
         let mut out = Vec::new();
         let mut after: Option<JsValue> = None;
         loop {
-            self.check_open()?;
-            let tx = self.db.transaction(&[BULK], TransactionMode::ReadOnly).map_err(no_db)?;
+            let (_conn, tx) = self.transaction(&[BULK], "readonly").await?;
+            let tx = Transaction::try_from(tx).map_err(no_db)?;
             let bulk = tx.object_store(BULK).map_err(no_db)?;
             let range = || -> Result<Option<idb::Query>, StoreError> {
                 match &after {
@@ -270,10 +357,8 @@ impl Store for IdbStore {
     /// store, the page that would hold each id (`openCursor(upperBound(id), "prev")`),
     /// read once the transaction completed; each page decoded once.
     async fn load_ids(&self, ids: &[String]) -> Result<Vec<Doc>, StoreError> {
-        self.check_open()?;
         let no_db = |e: JsValue| StoreError::Unavailable(js_value_name(&e).unwrap_or_else(|| "read".into()));
-        let tx = self.db.transaction(&[DOCS, BULK], TransactionMode::ReadOnly).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let raw_tx = JsValue::from(tx);
+        let (_conn, raw_tx) = self.transaction(&[DOCS, BULK], "readonly").await?;
         let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let queued = (|| -> Result<Vec<(JsValue, JsValue)>, JsValue> {
             let head = call(&raw_tx, "objectStore", &[JsValue::from_str(DOCS)])?;
@@ -319,10 +404,17 @@ impl Store for IdbStore {
         Ok(out)
     }
 
+    /// Retried once on a new connection when the browser closed the connection
+    /// while the transaction ran (it then wrote nothing).
     async fn commit(&self, docs: &[Doc], meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
-        self.commit_owned(dedupe(docs), meta).await
+        match self.commit_owned(dedupe(docs), meta).await {
+            Err(_) if self.connection_lost() && self.check_open().is_ok() => self.commit_owned(dedupe(docs), meta).await,
+            done => done,
+        }
     }
 
+    /// Not retried after a connection lost mid-way (the docs are gone by then): the
+    /// caller's error says to retry, and nothing was written.
     async fn commit_owned(&self, docs: Vec<Doc>, meta: &[(String, String)]) -> Result<Vec<Doc>, StoreError> {
         self.check_open()?;
         let incoming = dedupe_owned(docs);
@@ -342,7 +434,7 @@ impl Store for IdbStore {
         }
         let bulk_range = pages::id_range(&bulk).map(|(lo, hi)| (lo.to_owned(), hi.to_owned()));
 
-        let raw_tx = self.raw_write_transaction()?;
+        let (_conn, raw_tx) = self.transaction(&[DOCS, BULK, META], "readwrite").await?;
         let tx = Transaction::try_from(raw_tx.clone()).map_err(|e| write_error(&e))?;
         let queued = (|| -> Result<(Stores, JsValue), JsValue> {
             let docs_store = call(&raw_tx, "objectStore", &[JsValue::from_str(DOCS)])?;
@@ -646,9 +738,9 @@ impl Store for IdbStore {
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.check_open()?;
         let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
-        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly).map_err(no_db)?;
+        let (_conn, tx) = self.transaction(&[META], "readonly").await?;
+        let tx = Transaction::try_from(tx).map_err(no_db)?;
         let store = tx.object_store(META).map_err(no_db)?;
         let value: Option<JsValue> = store.get(JsValue::from_str(key)).map_err(no_db)?.await.map_err(|e| StoreError::Corrupt(e.to_string()))?;
         match value {
@@ -659,8 +751,8 @@ impl Store for IdbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        self.check_open()?;
-        let tx = self.write_transaction()?;
+        let (_conn, tx) = self.transaction(&[DOCS, BULK, META], "readwrite").await?;
+        let tx = Transaction::try_from(tx).map_err(|e| write_error(&e))?;
         let queued = tx
             .object_store(DOCS)
             .and_then(|s| s.clear())

@@ -65,6 +65,10 @@ pub enum StoreError {
     /// A write failed for another reason; nothing was written.
     #[error("write failed: {0}")]
     WriteFailed(String),
+    /// The browser closed the connection to the database (an iPad that slept) and
+    /// reopening it, or the one retry on the new connection, failed; nothing was written.
+    #[error("the database connection was lost: {0}")]
+    ConnectionLost(String),
 }
 
 impl UserMessage for StoreError {
@@ -118,6 +122,13 @@ impl StoreError {
                     "保存失败，本次修改未写入（已有数据不受影响）。请重试；如多次失败，请导出数据备份。".into()
                 } else {
                     "Saving failed; this change was not written (existing data is intact). Retry; if it keeps failing, export a backup.".into()
+                }
+            }
+            Self::ConnectionLost(_) => {
+                if zh {
+                    "与本机数据库的连接已断开（平板休眠后常见），自动重连未成功，本次修改未写入（已有数据不受影响）。请刷新页面后重试。".into()
+                } else {
+                    "The connection to the local database was lost (common after the tablet slept) and could not be restored; this change was not written (existing data is intact). Reload the page and retry.".into()
                 }
             }
         }
