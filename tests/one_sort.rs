@@ -18,22 +18,10 @@ use std::path::Path;
 
 #[test]
 fn the_app_sorts_through_core_sort() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let files = rust_files(&src);
-    assert!(files.len() >= 20, "src not found");
-    let skip = [src.join("core/sort.rs"), src.join("storage/contract.rs")];
-    let mut found = Vec::new();
-    for f in files.iter().filter(|f| !skip.contains(f) && !f.starts_with(src.join("bin"))) {
-        let text = fs::read_to_string(f).expect("read");
-        for (n, line) in outside_test_items(&text) {
-            let code = line.split("//").next().unwrap_or("");
-            for banned in [".sort_by(", ".sort_unstable_by(", ".sort_by_key(", ".sort_unstable_by_key(", ".sort_by_cached_key("] {
-                if code.contains(banned) {
-                    found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap_or(f).display(), n + 1, line.trim()));
-                }
-            }
-        }
-    }
+    let found = banned_lines(
+        &["core/sort.rs", "storage/contract.rs"],
+        &[".sort_by(", ".sort_unstable_by(", ".sort_by_key(", ".sort_unstable_by_key(", ".sort_by_cached_key("],
+    );
     assert!(
         found.is_empty(),
         "use crate::core::sort::sort_by(&mut v, |a, b| ...) instead (one sort for the whole app, see src/core/sort.rs):\n{}",
@@ -47,24 +35,33 @@ fn the_app_sorts_through_core_sort() {
 /// them made it 5,992 B gzip smaller). Checked like the sort rule, `src/bin/` aside.
 #[test]
 fn days_are_written_and_read_without_format_strings() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut found = Vec::new();
-    for f in rust_files(&src).iter().filter(|f| !f.starts_with(src.join("bin"))) {
-        let text = fs::read_to_string(f).expect("read");
-        for (n, line) in outside_test_items(&text) {
-            let code = line.split("//").next().unwrap_or("");
-            for banned in [".format(\"%", "parse_from_str(", "StrftimeItems", "format_with_items("] {
-                if code.contains(banned) {
-                    found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap_or(f).display(), n + 1, line.trim()));
-                }
-            }
-        }
-    }
+    let found = banned_lines(&[], &[".format(\"%", "parse_from_str(", "StrftimeItems", "format_with_items("]);
     assert!(
         found.is_empty(),
         "write a day with its Display (`{{d}}`, `d.to_string()`: YYYY-MM-DD) or core::calendar::compact_day, read it with core::calendar::parse_day:\n{}",
         found.join("\n")
     );
+}
+
+/// Every line (as `file:line: text`) of the app's sources under `src/` — not
+/// `src/bin/`, not the files in `skip`, not test items, not comments — that
+/// contains one of `banned`.
+fn banned_lines(skip: &[&str], banned: &[&str]) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = rust_files(&src);
+    assert!(files.len() >= 20, "src not found");
+    let skip: Vec<_> = skip.iter().map(|f| src.join(f)).collect();
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !skip.contains(f) && !f.starts_with(src.join("bin"))) {
+        let text = fs::read_to_string(f).expect("read");
+        for (n, line) in outside_test_items(&text) {
+            let code = line.split("//").next().unwrap_or("");
+            if banned.iter().any(|b| code.contains(b)) {
+                found.push(format!("{}:{}: {}", f.strip_prefix(&src).unwrap_or(f).display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
 }
 
 /// The lines of a source file outside `#[cfg(test)]` items, with their 0-based

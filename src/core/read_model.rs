@@ -215,7 +215,7 @@ impl ReadModels {
     /// model up to date from the docs it wrote, as the replica now holds them: what
     /// every workspace does with a commit, another tab's, or an import.
     pub fn apply(&mut self, replica: &mut Replica, change: super::replica::Change, today: NaiveDate) -> Touched {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         let ids: Vec<String> = change.docs.iter().filter(|d| seen.insert(d.id.as_str())).map(|d| d.id.clone()).collect();
         let before: Vec<Option<u64>> = ids.iter().map(|id| replica.doc(id).and_then(last_changed)).collect();
         replica.apply(change);
