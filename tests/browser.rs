@@ -484,3 +484,85 @@ async fn bench_merge_on_write_20k() {
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
 }
+
+/// A promise resolved after `ms`.
+async fn sleep(ms: i32) {
+    let p = Promise::new(&mut |resolve, _| {
+        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("setTimeout");
+    });
+    JsFuture::from(p).await.expect("timer");
+}
+
+/// `navigator.locks.query()` for `name`: how many hold it, how many wait for it.
+async fn lock_state(name: &str) -> (usize, usize) {
+    use js_sys::{Array, Function, Reflect};
+    use wasm_bindgen::JsCast;
+    let locks = Reflect::get(&web_sys::window().expect("window").navigator(), &"locks".into()).expect("navigator.locks");
+    let query: Function = Reflect::get(&locks, &"query".into()).expect("query").dyn_into().expect("a function");
+    let snapshot = JsFuture::from(query.call0(&locks).expect("query()").dyn_into::<Promise>().expect("a promise")).await.expect("the lock snapshot");
+    let count = |list: &str| {
+        Array::from(&Reflect::get(&snapshot, &list.into()).expect("list"))
+            .iter()
+            .filter(|l| Reflect::get(l, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some(name))
+            .count()
+    };
+    (count("held"), count("pending"))
+}
+
+fn has_web_locks() -> bool {
+    let nav = web_sys::window().expect("window").navigator();
+    js_sys::Reflect::get(&nav, &"locks".into()).is_ok_and(|l| !l.is_undefined())
+}
+
+/// The write lock (`storage::lock`): a turn waits for a holder that lets go, and a
+/// holder that never does (Safari has been seen keeping a lock for a page it
+/// reloaded) is taken over after the timeout, leaving one holder and no waiter.
+#[wasm_bindgen_test]
+async fn a_write_lock_waits_for_its_holder_and_takes_a_forgotten_one_after_the_timeout() {
+    use duzhan::storage::lock::web_lock;
+    if !has_web_locks() {
+        // Every engine in the test run has Web Locks (Safari 15.4+); one without
+        // gets `None`, and the in-tab mutex alone orders its writes.
+        assert!(web_lock(&unique("lock"), 50).await.is_none());
+        return;
+    }
+    // Waits: the first holder lets go after 200 ms, well before the 10 s timeout.
+    let name = unique("lock");
+    let first = web_lock(&name, 10_000).await.expect("the free lock");
+    assert_eq!(lock_state(&name).await, (1, 0));
+    let t0 = js_sys::Date::now();
+    let second = web_lock(&name, 10_000);
+    let release = async {
+        sleep(200).await;
+        assert_eq!(lock_state(&name).await, (1, 1), "the second turn waits");
+        drop(first);
+    };
+    let (second, ()) = futures::future::join(second, release).await;
+    let second = second.expect("granted when the holder let go");
+    let waited = js_sys::Date::now() - t0;
+    assert!((150.0..5_000.0).contains(&waited), "waited {waited} ms for a holder that let go after 200 ms");
+    assert_eq!(lock_state(&name).await, (1, 0));
+    drop(second);
+    sleep(0).await;
+    assert_eq!(lock_state(&name).await, (0, 0), "dropping the lock releases it");
+
+    // Taken: a holder that never lets go (forgotten: its release never runs).
+    let name = unique("lock");
+    std::mem::forget(web_lock(&name, 10_000).await.expect("the free lock"));
+    let t0 = js_sys::Date::now();
+    let taken = web_lock(&name, 300).await.expect("taken from the forgotten holder");
+    let waited = js_sys::Date::now() - t0;
+    assert!((250.0..5_000.0).contains(&waited), "took the lock after {waited} ms, the timeout being 300 ms");
+    assert_eq!(lock_state(&name).await, (1, 0), "one holder, the withdrawn request gone");
+    // The next turn waits for the new holder as for any other.
+    let next = web_lock(&name, 10_000);
+    let release = async {
+        sleep(100).await;
+        assert_eq!(lock_state(&name).await, (1, 1));
+        drop(taken);
+    };
+    let (next, ()) = futures::future::join(next, release).await;
+    drop(next.expect("granted after the new holder let go"));
+    sleep(0).await;
+    assert_eq!(lock_state(&name).await, (0, 0));
+}

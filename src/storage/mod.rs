@@ -25,6 +25,8 @@ pub mod browser;
 pub mod idb;
 #[cfg(target_arch = "wasm32")]
 pub mod local;
+#[cfg(target_arch = "wasm32")]
+pub mod lock;
 
 use crate::core::doc::Doc;
 use crate::core::i18n::{Lang, UserMessage};

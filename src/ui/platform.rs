@@ -2,6 +2,7 @@
 //! small settings. Kept here so components stay free of `web_sys` calls.
 
 use crate::core::i18n::Lang;
+use crate::storage::lock::{web_lock, WebLock, STEAL_AFTER_MS};
 use chrono::NaiveDate;
 
 const LANG_KEY: &str = "duzhan.lang";
@@ -308,47 +309,6 @@ pub fn announce_change(ch: &web_sys::BroadcastChannel, ids: &[&str]) {
     let _ = ch.post_message(&wasm_bindgen::JsValue::from_str(&message));
 }
 
-/// A held Web Lock (`navigator.locks`); dropping it releases the lock.
-pub struct WebLock {
-    release: Option<js_sys::Function>,
-}
-
-impl Drop for WebLock {
-    fn drop(&mut self) {
-        if let Some(f) = self.release.take() {
-            let _ = f.call0(&wasm_bindgen::JsValue::NULL);
-        }
-    }
-}
-
-/// Waits for the exclusive Web Lock `name`, shared by every tab of this origin.
-/// `None` where the browser has no Web Locks (callers then rely on the in-tab
-/// mutex alone). Reached by name through `Reflect`: web-sys exposes `LockManager`
-/// only behind `--cfg=web_sys_unstable_apis`.
-pub async fn web_lock(name: &str) -> Option<WebLock> {
-    use js_sys::{Function, Promise, Reflect};
-    use wasm_bindgen::{JsCast, JsValue};
-    let nav = web_sys::window()?.navigator();
-    let locks = Reflect::get(&nav, &"locks".into()).ok().filter(|v| !v.is_undefined() && !v.is_null())?;
-    let request: Function = Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
-    // `request` holds the lock until the promise its callback returns settles:
-    // `held`, settled by `WebLock::drop`. `acquired` resolves when the callback runs.
-    let mut release = None;
-    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
-    let mut on_acquired = None;
-    let acquired = Promise::new(&mut |resolve, _| on_acquired = Some(resolve));
-    let (on_acquired, release) = (on_acquired?, release?);
-    let callback = wasm_bindgen::closure::Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-        let _ = on_acquired.call0(&JsValue::NULL);
-        held.into()
-    });
-    // The request's own promise settles with `held` (resolved on release, never
-    // rejected), so nothing waits for it.
-    request.call2(&locks, &JsValue::from_str(name), &callback).ok()?;
-    wasm_bindgen_futures::JsFuture::from(acquired).await.ok()?;
-    Some(WebLock { release: Some(release) })
-}
-
 const MARKER_KEY: &str = "duzhan.marker";
 const CATALOG_KEY: &str = "duzhan.campaigns";
 
@@ -426,7 +386,7 @@ impl crate::app::Platform for WebPlatform {
         fill_random(buf)
     }
     async fn lock(&self) -> Option<WebLock> {
-        web_lock(DATA_LOCK).await
+        web_lock(DATA_LOCK, STEAL_AFTER_MS).await
     }
     async fn sleep_ms(&self, ms: u32) {
         sleep_ms(i32::try_from(ms).unwrap_or(i32::MAX)).await
