@@ -1,6 +1,32 @@
 // Registers the service worker and offers updates. Plain script (no inline code,
 // so the strict Content-Security-Policy holds); text is set with textContent only.
 (function () {
+  // A page whose split parts failed to load (src/ui/split.rs calls this) reloads
+  // itself when the server now has another build: the parts are gone because a new
+  // build was deployed while the page ran, and no service worker held the old one.
+  // The build is named by its split loader (`duzhan-<hash>.split.js`) in index.html,
+  // fetched past every cache (`fresh`: the service worker lets it through). At most
+  // one reload per new build; offline or the same build, nothing happens.
+  window.duzhanReloadIfStale = function () {
+    var own = document.querySelector('link[href$=".split.js"]');
+    if (!own) return Promise.resolve(false);
+    var ours = own.getAttribute('href');
+    return fetch('./index.html?fresh=' + Date.now(), { cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (html) {
+        var m = /href="(\.\/[^"]+\.split\.js)"/.exec(html);
+        if (!m || m[1] === ours) return false;
+        try {
+          if (sessionStorage.getItem('duzhan.stale-reload') === m[1]) return false;
+          sessionStorage.setItem('duzhan.stale-reload', m[1]);
+        } catch (e) {
+          return false; // no way to remember the reload: never risk a loop
+        }
+        location.reload();
+        return true;
+      })
+      .catch(function () { return false; });
+  };
   if (!('serviceWorker' in navigator)) return;
   var zh = (document.documentElement.lang || 'zh').indexOf('zh') === 0;
   function offer(worker) {
@@ -46,10 +72,16 @@
           if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
         });
       });
-      // Check for a new version when the app comes back to the foreground.
-      document.addEventListener('visibilitychange', function () {
-        if (document.visibilityState === 'visible') reg.update().catch(function () {});
-      });
+      // Look for a new version on start (register() checks too, on navigation),
+      // when the app comes back to the foreground (an iPad app is resumed, never
+      // restarted), when the network returns, and every hour while it is shown.
+      function check() {
+        if (document.visibilityState === 'visible' && navigator.onLine !== false) reg.update().catch(function () {});
+      }
+      check();
+      document.addEventListener('visibilitychange', check);
+      window.addEventListener('online', check);
+      setInterval(check, window.duzhanUpdateEveryMs || 60 * 60 * 1000); // shorter in a test
     }).catch(function (e) {
       console.warn('service worker registration failed', e);
     });

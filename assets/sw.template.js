@@ -34,6 +34,8 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
+  // `fresh`: the page asks the server itself (assets/register-sw.js: is there a new build?).
+  if (url.searchParams.has('fresh')) return;
   // Pages (the app's one HTML file, under any hash) come from the cache first, so
   // the app starts with no network; other shell files likewise.
   const scope = new URL(self.registration.scope);

@@ -43,6 +43,17 @@ pub fn reload_page() {
     }
 }
 
+/// Reloads the page when the server now has another build than this page's
+/// (`duzhanReloadIfStale` in assets/register-sw.js, once per new build); otherwise
+/// does nothing.
+pub fn reload_if_stale() {
+    use wasm_bindgen::JsCast;
+    let f = js_sys::Reflect::get(&js_sys::global(), &"duzhanReloadIfStale".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = f {
+        let _ = f.call0(&wasm_bindgen::JsValue::NULL);
+    }
+}
+
 pub fn print_page() {
     if let Some(w) = web_sys::window() {
         let _ = w.print();

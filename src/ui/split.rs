@@ -91,6 +91,15 @@ pub async fn preload_all() {
 
 fn chunk_failed() -> impl IntoView {
     let state = use_app();
+    // The parts may be gone because a new build was deployed while this page ran
+    // (and no service worker holds the old one): then the page reloads into the new
+    // build, once no save is under way. Offline, or the same build: the message stays.
+    leptos::task::spawn_local(async move {
+        while state.status.with_untracked(|s| matches!(s, crate::app::SaveStatus::Saving)) {
+            super::platform::sleep_ms(100).await;
+        }
+        super::platform::reload_if_stale();
+    });
     view! {
         <section class="view" data-testid="chunk-error">
             <p class="error" role="alert">{move || state.t(K::ChunkFailed)}</p>

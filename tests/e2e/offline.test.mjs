@@ -137,6 +137,45 @@ test('a new build is offered to an open tab; after reload only the new cache rem
   }
 });
 
+/** Ships a new version of the build in `root` (any changed file makes a new service worker). */
+function shipNewVersion(root, orientation) {
+  const manifest = path.join(root, 'manifest.webmanifest');
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/"display": "standalone"(, "orientation": "[a-z]+")?/, `"display": "standalone", "orientation": "${orientation}"`));
+  return postBuild(root).version;
+}
+
+test('an open tab finds a new build by itself: on return to the foreground and on its periodic check', { timeout: 180_000 }, async () => {
+  const root = copyDist();
+  const app = await startApp({ root });
+  const browser = await launch();
+  try {
+    // Back to the foreground (an iPad app is resumed, not restarted).
+    let s = await newSession(browser);
+    await openApp(s.page, app.url);
+    await waitControlled(s.page);
+    shipNewVersion(root, 'any');
+    await s.page.waitForTimeout(300);
+    assert.equal(await s.page.locator(tid('update-ready')).count(), 0, 'no check without a reason');
+    await s.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await s.page.locator(tid('update-ready')).waitFor({ state: 'visible', timeout: TIMEOUT * 2 });
+    s.assertNoErrors();
+    await s.close();
+
+    // Left open in the foreground: the periodic check (an hour; 500 ms here).
+    s = await newSession(browser);
+    await s.context.addInitScript(() => (window.duzhanUpdateEveryMs = 500));
+    await openApp(s.page, app.url);
+    await waitControlled(s.page);
+    shipNewVersion(root, 'portrait');
+    await s.page.locator(tid('update-ready')).waitFor({ state: 'visible', timeout: TIMEOUT * 2 });
+    s.assertNoErrors();
+    await s.close();
+  } finally {
+    await browser.close();
+    await app.close().catch(() => {});
+  }
+});
+
 test('HTML and script typed into text fields are shown as text and never run', { timeout: 120_000 }, async () => {
   const app = await startApp();
   const browser = await launch();

@@ -6,7 +6,12 @@
 // without taking the app down — and opens once the code can be fetched again.
 // (Offline use of every view after one visit: offline.test.mjs.)
 import assert from 'node:assert/strict';
-import { appSuite, collectErrors, gotoHash, openApp, readText, recordNetwork, tid, waitViewsLoaded } from './harness.mjs';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { appSuite, collectErrors, gotoHash, openApp, readText, recordNetwork, startApp, tid, DIST, TIMEOUT, waitViewsLoaded } from './harness.mjs';
+import { postBuild } from '../../scripts/postbuild.mjs';
 
 const { appTest } = appSuite();
 
@@ -96,5 +101,68 @@ appTest('a view whose code cannot be fetched says so in Chinese; the 督战表 k
     assert.deepEqual(unexpected, []);
   } finally {
     await context.close();
+  }
+});
+
+/**
+ * Deploys "a new build" over the build in `root`: every file of the app's stem
+ * (`duzhan-<hash>.*`) under another hash, the old files gone, the references,
+ * integrity hashes, CSP and service worker rewritten as the build would. Returns
+ * the new split loader's href (what names the build in index.html).
+ */
+function deployNewBuild(root) {
+  const glue = fs.readdirSync(root).find((n) => /^duzhan-[0-9a-f]+\.js$/.test(n));
+  const stem = glue.slice(0, -3);
+  const next = `duzhan-${createHash('sha256').update(stem).digest('hex').slice(0, 16)}`;
+  for (const n of fs.readdirSync(root).filter((n) => n.startsWith(stem))) {
+    const to = path.join(root, next + n.slice(stem.length));
+    fs.renameSync(path.join(root, n), to);
+    // Module specifiers only: the import object keeps the wasm's own module name (`<stem>_bg.js`).
+    if (n.endsWith('.js')) fs.writeFileSync(to, fs.readFileSync(to, 'utf8').replace(new RegExp(`${stem}(?!_bg\\.js)`, 'g'), next));
+  }
+  let html = fs.readFileSync(path.join(root, 'index.html'), 'utf8').split(stem).join(next);
+  html = html.replace(/href="\.\/([^"]+)"([^>]*?)integrity="[^"]*"/g, (_, file, between) => {
+    const sri = createHash('sha384').update(fs.readFileSync(path.join(root, file))).digest('base64');
+    return `href="./${file}"${between}integrity="sha384-${sri}"`;
+  });
+  fs.writeFileSync(path.join(root, 'index.html'), html);
+  postBuild(root);
+  return `./${next}.split.js`;
+}
+
+appTest('a page left open across a deployment reloads itself into the new build when a view’s code is gone, and opens the view', async ({ browser }) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-dist-'));
+  fs.cpSync(DIST, root, { recursive: true });
+  const app = await startApp({ root });
+  // No service worker: it would hold the old build's parts (offline.test.mjs).
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    // The background preload must not fetch the parts before the deployment.
+    await page.route(SPLIT_WASM, (route) => route.abort('connectionrefused'));
+    await openApp(page, `${app.url}#/table`);
+    await page.locator(tid('view-table')).waitFor();
+    const ownBuild = () => document.querySelector('link[href$=".split.js"]')?.getAttribute('href');
+    const before = await page.evaluate(ownBuild);
+    await page.evaluate(() => (window.__oldPage = true));
+
+    const after = deployNewBuild(root);
+    assert.notEqual(after, before);
+    await page.unroute(SPLIT_WASM);
+    await gotoHash(page, '#/milestones');
+    await page.waitForFunction((b) => document.querySelector('link[href$=".split.js"]')?.getAttribute('href') === b, after, { timeout: TIMEOUT * 2 });
+    await page.locator(tid('view-milestones')).waitFor({ timeout: TIMEOUT * 2 });
+    assert.equal(await page.evaluate(() => window.__oldPage), undefined, 'the page was reloaded');
+    assert.equal(await page.evaluate(() => location.hash), '#/milestones', 'onto the view that was asked for');
+    assert.equal(await page.locator(tid('table-row')).count(), 0);
+    await gotoHash(page, '#/table');
+    assert.equal(await page.locator(tid('table-row')).count(), 11, 'the data is all there');
+    // The old page's refused and missing parts are logged by the browser: expected.
+    const unexpected = errors.list.filter((e) => !/Failed to load resource|Failed to fetch|net::ERR_CONNECTION_REFUSED|HTTP status code is not ok|split_views|chunk_\d+/.test(e));
+    assert.deepEqual(unexpected, []);
+  } finally {
+    await context.close();
+    await app.close();
   }
 });
