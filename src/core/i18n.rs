@@ -293,6 +293,12 @@ keys! {
     RecordsLoading => "正在载入现场记录（督导、问题），请稍候…", "Loading field records (visits, problems)…";
     ViewLoading => "正在载入此页面…", "Loading this page…";
     ReloadPage => "刷新页面", "Reload the page";
+    ShareReady => "文件已生成。主屏幕应用不能直接下载：点“分享”，存储到“文件”或发送给对方", "File ready. A Home Screen app cannot download it: tap Share, then save it to Files or send it";
+    ShareOpen => "分享…", "Share…";
+    ShareClose => "关闭", "Close";
+    ShareFailed => "未能打开分享：", "Could not open the share sheet: ";
+    InstallHint => "在 iPad/iPhone 上，请先把本应用添加到主屏幕再使用：点 Safari 的“分享”按钮，选“添加到主屏幕”，以后从主屏幕图标打开。Safari 标签页与主屏幕应用的数据互不相通：已在此标签页录入的数据，请先在“数据交换”导出数据包，再在主屏幕应用中导入。", "On an iPad or iPhone, add this app to the Home Screen first: tap Safari's Share button, choose Add to Home Screen, and open it from its icon from then on. Safari keeps a tab's data apart from the Home Screen app's: export a bundle of what you entered in this tab (Data exchange) and import it in the Home Screen app.";
+    InstallHintDismiss => "知道了", "Got it";
     ChunkFailed => "此页面的程序文件未能载入：本应用可能已在服务器上更新。请联网后刷新页面（已保存的数据不受影响）。", "This page's code could not be loaded: the app may have been updated on the server. Connect and reload the page (saved data is not affected).";
     RecordsRead => "已载入（条）", "Read (records)";
     LedgerEmpty => "没有符合条件的问题。", "No problem matches.";

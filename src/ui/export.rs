@@ -41,7 +41,7 @@ use crate::core::fieldwork::LedgerRow;
 use crate::core::i18n::K;
 use chrono::NaiveDate;
 use futures::channel::oneshot;
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::wasm_split;
@@ -201,24 +201,24 @@ fn run_export(state: AppState, what: ExportWhat, format: FileFormat, status: RwS
     match format {
         FileFormat::Csv => {
             let bytes = Uint8Array::from(to_csv(&sheet).as_bytes());
-            status.set(outcome(download(&bytes, format.mime(), &name), name));
+            status.set(outcome(download(state, &bytes, format.mime(), &name), name));
         }
         FileFormat::Xlsx => {
             status.set(if worker_ready() { Status::Writing } else { Status::Loading });
             let author = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
             let book = Workbook::single(sheet, &author, platform::now_ms());
-            spawn_local(export_xlsx(book, name, status));
+            spawn_local(export_xlsx(state, book, name, status));
         }
     }
     Ok(())
 }
 
-async fn export_xlsx(book: Workbook, name: String, status: RwSignal<Status>) {
+async fn export_xlsx(state: AppState, book: Workbook, name: String, status: RwSignal<Status>) {
     let result = async {
         let worker = XlsxWorker::get().await?;
         status.set(Status::Writing);
         let bytes = worker.write(book).await?;
-        download(&bytes, FileFormat::Xlsx.mime(), &name)
+        download(state, &bytes, FileFormat::Xlsx.mime(), &name)
     };
     status.set(outcome(result.await, name));
 }
@@ -232,40 +232,10 @@ fn outcome(r: Result<(), DeliveryError>, name: String) -> Status {
 
 // ---- saving a file -------------------------------------------------------------
 
-/// Hands bytes to the browser as a download named `name`.
-fn download(bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), DeliveryError> {
-    let fail = |e: JsValue| DeliveryError::Download(js_text(&e));
-    let window = web_sys::window().ok_or_else(|| DeliveryError::Download("no window".into()))?;
-    let document = window.document().ok_or_else(|| DeliveryError::Download("no document".into()))?;
-    let body = document.body().ok_or_else(|| DeliveryError::Download("no body".into()))?;
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.set_hidden(true);
-    body.append_child(&a).map_err(fail)?;
-    a.click();
-    a.remove();
-    // Revoking at once can cancel the download in some browsers; a minute later the
-    // browser has long taken the file.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    Ok(())
-}
-
-/// The text of a JS error, event or string. (Not `{:?}`: JsValue's Debug pulls
-/// float formatting into the first-load wasm for a message nobody needs.)
-fn js_text(v: &JsValue) -> String {
-    v.as_string()
-        .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
-        .or_else(|| v.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown error".to_owned())
+/// Hands bytes to the browser as the file `name` (`share::save_file`: a download,
+/// or the share sheet in a Home Screen app on iOS).
+fn download(state: AppState, bytes: &Uint8Array, mime: &str, name: &str) -> Result<(), DeliveryError> {
+    super::share::save_file(state, name, bytes, mime).map_err(DeliveryError::Download)
 }
 
 // ---- the xlsx worker ------------------------------------------------------------
@@ -327,7 +297,7 @@ impl XlsxWorker {
     }
 
     fn start() -> Result<XlsxWorker, DeliveryError> {
-        let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| DeliveryError::WorkerUnavailable(js_text(&e)))?;
+        let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| DeliveryError::WorkerUnavailable(platform::js_text(&e)))?;
         let me = XlsxWorker(Rc::new(RefCell::new(Inner {
             worker: worker.clone(),
             ready: false,
@@ -426,7 +396,7 @@ impl XlsxWorker {
         drop(json);
         if let Err(e) = posted {
             self.take_pending(id);
-            return Err(DeliveryError::WorkerFailed(js_text(&e)));
+            return Err(DeliveryError::WorkerFailed(platform::js_text(&e)));
         }
         match with_timeout(rx, WRITE_TIMEOUT_MS).await {
             Some(Ok(reply)) => reply,

@@ -23,6 +23,7 @@ mod print;
 mod problems;
 mod reports;
 mod settings;
+mod share;
 mod split;
 mod state;
 mod sync;
@@ -142,6 +143,7 @@ fn App() -> impl IntoView {
             </nav>
             <SaveIndicator/>
         </header>
+        <share::ShareBar/>
         {move || match (state.load_error.get(), loaded.get()) {
             (Some(e), _) => view! {
                 <main class="view"><p class="error" role="alert" data-testid="load-error">{e.message(state.lang.get())}</p></main>
@@ -201,7 +203,7 @@ fn current_view(route: Route) -> AnyView {
         Some(group) => split::view_of(group, route),
         None => match route {
             Route::NotFound(_) => view! { <NotFound/> }.into_any(),
-            _ => view! { <offline::DataLossBanner/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <RecordsGate quiet=true><visits::DraftList/></RecordsGate> <table::TableView/> }.into_any(),
+            _ => view! { <offline::DataLossBanner/> <offline::InstallHint/> <offline::StorageWarning/> <sync::GuardianBar/> <reports::Countdown/> <RecordsGate quiet=true><visits::DraftList/></RecordsGate> <table::TableView/> }.into_any(),
         },
     }
 }

@@ -11,6 +11,7 @@
 //! - Missing records (记录缺失): the store recorded more docs (`doc_count`, schema
 //!   v2) than it now holds.
 //! - Private window (无痕窗口): a heuristic, see [`StorageWarning`].
+//! - A Safari tab on iOS (未安装到主屏幕): see [`InstallHint`].
 
 use super::{platform, use_app, AppState};
 use crate::core::i18n::K;
@@ -93,6 +94,27 @@ pub fn DataLossBanner() -> impl IntoView {
 /// Chromium gives incognito profiles a quota bounded by memory, normal profiles a
 /// share of the disk (gigabytes), so small + not persistent is the telling pair.
 pub const SMALL_QUOTA: f64 = 200.0 * 1024.0 * 1024.0;
+
+/// On the home view, in a Safari tab on iOS: install the app to the Home Screen
+/// first, and move what was entered here by a bundle (Safari keeps the two
+/// storages apart). Until dismissed.
+#[component]
+pub fn InstallHint() -> impl IntoView {
+    let state = use_app();
+    let show = RwSignal::new(platform::ios_mode() == platform::IosMode::SafariTab && !platform::install_hint_dismissed());
+    let dismiss = move |_| {
+        platform::dismiss_install_hint();
+        show.set(false);
+    };
+    view! {
+        <Show when=move || show.get()>
+            <div class="banner warn no-print" role="status" data-testid="install-hint">
+                <p>{move || state.t(K::InstallHint)}</p>
+                <button type="button" data-testid="install-hint-dismiss" on:click=dismiss>{move || state.t(K::InstallHintDismiss)}</button>
+            </div>
+        </Show>
+    }
+}
 
 /// On the home view: this window may not keep data (private window, restricted
 /// storage, or only the localStorage fallback); say what to do.

@@ -201,25 +201,25 @@ pub fn format_ms(ms: u64) -> String {
 }
 
 /// Offers bytes as a file download, offline (a Blob and a temporary link).
-pub fn download(file_name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+pub fn download(file_name: &str, bytes: &js_sys::Uint8Array, mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;
-    let array = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&array);
+    let parts = js_sys::Array::of1(bytes);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a = doc.create_element("a").map_err(|e| format!("{e:?}"))?.dyn_into::<web_sys::HtmlAnchorElement>().map_err(|_| "not an anchor")?;
+    let a = doc.create_element("a").map_err(|e| js_text(&e))?.dyn_into::<web_sys::HtmlAnchorElement>().map_err(|_| "not an anchor")?;
     a.set_href(&url);
     a.set_download(file_name);
     // `hidden`, not an inline style: the Content-Security-Policy allows no inline styles.
     a.set_hidden(true);
     let body = doc.body().ok_or("no body")?;
-    body.append_child(&a).map_err(|e| format!("{e:?}"))?;
+    body.append_child(&a).map_err(|e| js_text(&e))?;
     a.click();
     let _ = body.remove_child(&a);
-    // Revoke later: some browsers start reading the blob after click() returns.
+    // Revoke later: revoking at once can cancel the download in some browsers; a
+    // minute later the browser has long taken the file.
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
@@ -227,6 +227,81 @@ pub fn download(file_name: &str, bytes: &[u8], mime: &str) -> Result<(), String>
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
     }
     Ok(())
+}
+
+/// The text of a JS error, event or string. (Not `{:?}`: JsValue's Debug pulls
+/// float formatting into the first-load wasm for a message nobody needs.)
+pub fn js_text(v: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    v.as_string()
+        .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .or_else(|| v.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Where the page runs on iOS/iPadOS, from `navigator.standalone` (only Safari on
+/// iOS has it): Safari keeps a Home Screen app's storage apart from its tabs', and
+/// in a Home Screen app `<a download>` opens a preview with no way back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IosMode {
+    NotIos,
+    SafariTab,
+    HomeScreenApp,
+}
+
+pub fn ios_mode() -> IosMode {
+    let standalone = web_sys::window().and_then(|w| js_sys::Reflect::get(&w.navigator(), &"standalone".into()).ok()).and_then(|v| v.as_bool());
+    match standalone {
+        Some(true) => IosMode::HomeScreenApp,
+        Some(false) => IosMode::SafariTab,
+        None => IosMode::NotIos,
+    }
+}
+
+/// The file for the share sheet (`navigator.share({files})`) where a download
+/// would not work: in a Home Screen app on iOS, when the browser can share it.
+pub fn shareable_file(file_name: &str, bytes: &js_sys::Uint8Array, mime: &str) -> Option<web_sys::File> {
+    use js_sys::{Array, Function, Object, Reflect};
+    use wasm_bindgen::JsCast;
+    if ios_mode() != IosMode::HomeScreenApp {
+        return None;
+    }
+    let nav = web_sys::window()?.navigator();
+    let can_share: Function = Reflect::get(&nav, &"canShare".into()).ok()?.dyn_into().ok()?;
+    let opts = web_sys::FilePropertyBag::new();
+    opts.set_type(mime);
+    let file = web_sys::File::new_with_u8_array_sequence_and_options(&Array::of1(bytes), file_name, &opts).ok()?;
+    let data = Object::new();
+    Reflect::set(&data, &"files".into(), &Array::of1(&file)).ok()?;
+    (can_share.call1(&nav, &data).ok()?.as_bool() == Some(true)).then_some(file)
+}
+
+/// Opens the share sheet with `file` (from a tap: the browser asks for one).
+/// `Ok(false)` when the user closed the sheet without choosing.
+pub async fn share_file(file: &web_sys::File) -> Result<bool, String> {
+    use js_sys::{Array, Function, Object, Promise, Reflect};
+    use wasm_bindgen::JsCast;
+    let nav = web_sys::window().ok_or("no window")?.navigator();
+    let share: Function = Reflect::get(&nav, &"share".into()).ok().and_then(|f| f.dyn_into().ok()).ok_or("no navigator.share")?;
+    let data = Object::new();
+    let _ = Reflect::set(&data, &"files".into(), &Array::of1(file));
+    let p: Promise = share.call1(&nav, &data).map_err(|e| js_text(&e))?.dyn_into().map_err(|_| "not a promise")?;
+    match wasm_bindgen_futures::JsFuture::from(p).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.dyn_ref::<web_sys::DomException>().is_some_and(|d| d.name() == "AbortError") => Ok(false),
+        Err(e) => Err(js_text(&e)),
+    }
+}
+
+const INSTALL_HINT_KEY: &str = "duzhan.install-hint-dismissed";
+
+pub fn install_hint_dismissed() -> bool {
+    get_setting::<bool>(INSTALL_HINT_KEY).unwrap_or(false)
+}
+
+pub fn dismiss_install_hint() {
+    set_setting(INSTALL_HINT_KEY, &true);
 }
 
 /// Reads a chosen file's bytes.

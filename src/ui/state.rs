@@ -113,6 +113,8 @@ pub struct AppState {
     session: StoredValue<Option<Rc<UiSession>>, LocalStorage>,
     /// Data this browser held that the store lacks (evicted, records missing).
     pub lost: RwSignal<Option<offline::LostData>>,
+    /// The name of a made file waiting for the share sheet (`share::ShareBar`).
+    pub share: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -141,6 +143,7 @@ impl AppState {
             load_error: RwSignal::new(None),
             session: StoredValue::new_local(None),
             lost: RwSignal::new(None),
+            share: RwSignal::new(None),
         }
     }
 

@@ -107,7 +107,7 @@ fn ExportPanel() -> impl IntoView {
             let outcome = session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await;
             busy.set(None);
             match outcome {
-                Ok(done) => match platform::download(&done.file.file_name, &done.bytes, JSON_MIME) {
+                Ok(done) => match super::share::save_file(state, &done.file.file_name, &js_sys::Uint8Array::from(done.bytes.as_slice()), JSON_MIME) {
                     Ok(()) => {
                         let total: u64 = done.file.counts.values().sum();
                         result.set(Some(format!(
@@ -394,7 +394,7 @@ fn ImportPanel() -> impl IntoView {
         let Some(session) = state.session() else { return };
         match session.make_receipt(&state, receipt_for.get_untracked()) {
             Ok(f) => {
-                if let Err(e) = platform::download(&f.file_name, &f.bytes, JSON_MIME) {
+                if let Err(e) = super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME) {
                     error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
                 }
             }
