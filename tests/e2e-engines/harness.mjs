@@ -69,13 +69,18 @@ function firefoxPrefs() {
   return json['moz:firefoxOptions'].prefs;
 }
 
-async function startWebKit() {
+async function startWebKit(downloadDir) {
   need(WEBKIT_DRIVER, 'Debian package webkit2gtk-driver');
   need(MINIBROWSER, 'MiniBrowser, from Debian package libwebkit2gtk-4.1-0');
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     throw new Error('WebKitGTK needs a display: run under xvfb-run -a (see scripts/test.sh section g).');
   }
-  const service = new remote.DriverService.Builder(WEBKIT_DRIVER).setLoopback(true).build();
+  // MiniBrowser saves a download, unasked, in GLib's download directory, which is
+  // $HOME when no user-dirs.dirs names one: HOME is this test's own directory.
+  const service = new remote.DriverService.Builder(WEBKIT_DRIVER)
+    .setLoopback(true)
+    .setEnvironment({ ...process.env, HOME: downloadDir })
+    .build();
   const server = await service.start(30_000);
   try {
     const driver = await new Builder()
@@ -178,7 +183,7 @@ export class Session {
   }
 
   async #launch() {
-    const started = this.engine === 'webkit' ? await startWebKit() : await startFirefox(this.profile, this.downloadDir);
+    const started = this.engine === 'webkit' ? await startWebKit(this.downloadDir) : await startFirefox(this.profile, this.downloadDir);
     this.driver = started.driver;
     this.stopDriver = started.stop;
     await this.driver.manage().setTimeouts({ script: TIMEOUT });
@@ -358,15 +363,15 @@ export class Session {
   }
 
   /**
-   * Firefox only: the file the browser itself saved to this profile's download
-   * directory, once complete (null after `timeout`).
+   * The file the browser itself saved for a download named `name`, in this test's
+   * download directory, once complete (null after `timeout`).
    */
   async savedFile(name, { timeout = 15_000 } = {}) {
     const file = path.join(this.downloadDir, name);
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
-      // Firefox writes to a .part file and renames it when done.
-      if (fs.existsSync(file) && !fs.existsSync(`${file}.part`)) return fsp.readFile(file);
+      // Firefox writes to name.part, WebKit to name.wkdownload, then rename.
+      if (fs.existsSync(file) && !fs.existsSync(`${file}.part`) && !fs.existsSync(`${file}.wkdownload`)) return fsp.readFile(file);
       await sleep(200);
     }
     return null;
