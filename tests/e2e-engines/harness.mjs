@@ -127,8 +127,8 @@ async function startFirefox(profileDir, downloadDir) {
 const HOOKS = `
 if (!window.__e2e) {
   const e2e = (window.__e2e = { errors: [], downloads: [], blobs: new Map() });
-  const text = (v) => (v && v.stack) || String(v);
-  addEventListener('error', (ev) => e2e.errors.push('error: ' + text(ev.error || ev.message)));
+  const text = (v) => (v instanceof Error ? v.name + ': ' + v.message + (v.stack ? ' @ ' + v.stack : '') : String(v));
+  addEventListener('error', (ev) => e2e.errors.push('error: ' + (ev.error ? text(ev.error) : ev.message) + ' (' + ev.filename + ':' + ev.lineno + ')'));
   addEventListener('unhandledrejection', (ev) => e2e.errors.push('unhandledrejection: ' + text(ev.reason)));
   const consoleError = console.error;
   console.error = function (...args) {
@@ -278,10 +278,20 @@ export class Session {
     await this.ready();
   }
 
+  /**
+   * An ordinary reload (F5): location.reload() from the page. Not WebDriver's
+   * Refresh: Firefox's Marionette implements it with LOAD_FLAGS_BYPASS_CACHE (a
+   * hard reload), which goes past the service worker to the network.
+   */
   async reload() {
     await this.waitNotSaving();
     await this.collect();
-    await this.driver.navigate().refresh();
+    const mark = `reload-${Date.now()}-${Math.random()}`;
+    await this.eval((m) => {
+      window.__e2eDocument = m;
+      setTimeout(() => location.reload(), 0);
+    }, mark);
+    await this.until((m) => window.__e2eDocument !== m && document.readyState !== 'loading', [mark], { what: 'the reloaded document' });
     await this.ready();
   }
 
