@@ -398,8 +398,9 @@ export class Session {
    * Firefox: the session ends (Firefox quits) and a new one starts on the same
    * profile directory. WebKit: MiniBrowser's automation mode keeps website data in
    * memory for the session only, so a new session would be a new profile; instead a
-   * new window is opened in the same session and the app's window is closed.
-   * Returns which of the two happened.
+   * new (blank) window is opened in the same session, the app's window is closed,
+   * and the app is then opened in the new one. (The blank window comes first:
+   * closing a session's last window ends the session.) Returns which happened.
    */
   async reopen(url) {
     await this.waitNotSaving();
