@@ -15,9 +15,10 @@
 //
 // Unlike playwright-core, classic WebDriver has no init script and no console
 // events. The page-error collector and the download capture below are installed
-// with executeScript once the app is loaded (after every load): errors thrown
-// before that are not collected, but a start-up that fails never gets to
-// app-ready either.
+// with executeScript once the app is loaded (after every load). In Firefox the
+// WebDriver BiDi log also reports errors from the start of each load; in WebKit
+// (no BiDi in WebKitWebDriver 2.50) an error before app-ready is not collected,
+// but a start-up that fails never gets to app-ready either.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { Builder, By } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import remote from 'selenium-webdriver/remote/index.js';
+import logInspector from 'selenium-webdriver/bidi/logInspector.js';
 import { startServer } from '../e2e/server.mjs';
 
 // Never Selenium Manager (it downloads drivers and browsers): with this path it throws.
@@ -101,7 +103,8 @@ async function startWebKit(downloadDir) {
 async function startFirefox(profileDir, downloadDir) {
   need(GECKODRIVER, "geckodriver, built by 'cargo install geckodriver'");
   need(FIREFOX, 'Debian package firefox-esr');
-  const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless', '-profile', profileDir);
+  // BiDi for the log only (see Session.#launch); every command is classic WebDriver.
+  const options = new firefox.Options().setBinary(FIREFOX).addArguments('-headless', '-profile', profileDir).enableBidi();
   const prefs = {
     ...firefoxPrefs(),
     // Downloads go, unasked, to this test's own directory.
@@ -187,6 +190,14 @@ export class Session {
     this.driver = started.driver;
     this.stopDriver = started.stop;
     await this.driver.manage().setTimeouts({ script: TIMEOUT });
+    if (this.engine === 'firefox') {
+      // Firefox's WebDriver BiDi log: console errors and uncaught exceptions from the
+      // start of every load, before the in-page collector exists.
+      const log = await logInspector(this.driver);
+      await log.onLog((entry) => {
+        if (entry.level === 'error') this.errors.push(`[firefox log] ${entry.type}: ${entry.text}`);
+      });
+    }
   }
 
   /** Runs `fn` (a function, serialised) in the page with `args`; returns its (awaited) result. */
