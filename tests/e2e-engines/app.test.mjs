@@ -50,6 +50,10 @@ engineTest('a first visit shows the 督战表 with the embedded 2020 plan and th
   // The engine passed the too-old check (assets/engine-check.js).
   assert.equal(await s.eval(() => window.duzhanTooOld ?? null), null);
   assert.equal(await s.count('.too-old'), 0);
+  // The records are in IndexedDB, not the localStorage fallback.
+  await s.gotoHash('#/settings');
+  await s.visible(tid('storage-kind'));
+  assert.equal(await s.text(tid('storage-kind')), 'indexeddb');
 });
 
 engineTest('a new figure and a milestone status survive a reload', async ({ s, url }) => {

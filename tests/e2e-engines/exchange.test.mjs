@@ -1,6 +1,6 @@
-// Files across engines: a bundle exported in one engine is imported in the other
-// and both end with the same fingerprints; the 督战表's .xlsx export parses as a
-// workbook. Each test runs once per engine of the run; the exchange test starts
+// Files across engines: a bundle exported in one engine, plain or encrypted, is
+// imported in the other and both end with the same fingerprints; the 督战表's
+// .xlsx export parses as a workbook. Each test runs once per engine of the run; the exchange test starts
 // the other engine too (webkit's run: WebKit → Firefox; firefox's: Firefox → WebKit).
 //
 // What is real and what is bridged:
@@ -84,6 +84,45 @@ engineTest('a bundle exported here is imported by the other engine, which ends w
   assert.match(await other.text(tid('supervision-table')), /2900人/);
   await other.reload();
   assert.deepEqual(await fingerprints(other), from, 'the same after a reload');
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+});
+
+engineTest('a bundle encrypted here (PBKDF2, AES-GCM) needs its passphrase in the other engine, and then round-trips', async ({ s, url, open }) => {
+  const passphrase = '督战2020口令';
+  await s.open(url);
+  await addFigure(s, 'seed-target-dayao', '1200', '2020-06-30');
+  const from = await fingerprints(s);
+  await s.gotoHash('#/sync');
+  await s.select(tid('export-scope'), 'full');
+  await s.type(tid('export-passphrase'), passphrase);
+  await s.type(tid('export-passphrase-again'), passphrase);
+  const bundle = await s.download(() => s.click(tid('export-run')));
+  await s.visible(tid('export-result'));
+  const text = bundle.bytes.toString('utf8');
+  assert.ok(text.includes('duzhan-bundle-encrypted'), 'an encrypted bundle');
+  assert.ok(!text.includes('seed-target-dayao'), 'no record id in the clear');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-bundle-')), bundle.name);
+  fs.writeFileSync(file, bundle.bytes);
+
+  const other = await open(otherEngine(s.engine));
+  await other.open(url);
+  const before = await fingerprints(other);
+  await other.gotoHash('#/sync');
+  await other.chooseFile(tid('import-file'), file);
+  await other.type(tid('import-passphrase'), 'wrong');
+  await other.click(tid('import-decrypt'));
+  await other.visible(tid('import-error'), { timeout: 60_000 });
+  assert.match(await other.text(tid('import-error')), /密码/);
+  assert.deepEqual(await fingerprints(other), before, 'a wrong passphrase changes nothing');
+
+  await other.gotoHash('#/sync');
+  await other.chooseFile(tid('import-file'), file);
+  await other.type(tid('import-passphrase'), passphrase);
+  await other.click(tid('import-decrypt'));
+  await other.visible(tid('import-preview'), { timeout: 60_000 });
+  await other.saved(() => other.click(tid('import-confirm')));
+  await other.visible(tid('import-result'));
+  assert.deepEqual(await fingerprints(other), from, `${other.engine} after the import = ${s.engine} before the export`);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 

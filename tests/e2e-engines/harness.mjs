@@ -204,7 +204,7 @@ export class Session {
   async eval(fn, ...args) {
     const src = `const done = arguments[arguments.length - 1];
       Promise.resolve().then(() => (${fn}).apply(null, Array.prototype.slice.call(arguments, 0, -1)))
-        .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: String((e && e.stack) || e) }));`;
+        .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e instanceof Error ? e.message + ' @ ' + e.stack : String(e) }));`;
     const r = await this.driver.executeAsyncScript(src, ...args);
     if (r && 'err' in r) throw new Error(`in page: ${r.err}`);
     return r?.ok;
