@@ -131,11 +131,13 @@ const HOOKS = `
 if (!window.__e2e) {
   const e2e = (window.__e2e = { errors: [], downloads: [], blobs: new Map() });
   const text = (v) => (v instanceof Error ? v.name + ': ' + v.message + (v.stack ? ' @ ' + v.stack : '') : String(v));
-  addEventListener('error', (ev) => e2e.errors.push('error: ' + (ev.error ? text(ev.error) : ev.message) + ' (' + ev.filename + ':' + ev.lineno + ')'));
-  addEventListener('unhandledrejection', (ev) => e2e.errors.push('unhandledrejection: ' + text(ev.reason)));
+  // Each error says where the app was (its view) and when (ms since the page loaded).
+  const push = (what) => e2e.errors.push('[' + (location.hash || '#') + ' +' + Math.round(performance.now()) + 'ms] ' + what);
+  addEventListener('error', (ev) => push('error: ' + (ev.error ? text(ev.error) : ev.message) + ' (' + ev.filename + ':' + ev.lineno + ')'));
+  addEventListener('unhandledrejection', (ev) => push('unhandledrejection: ' + text(ev.reason)));
   const consoleError = console.error;
   console.error = function (...args) {
-    e2e.errors.push('console.error: ' + args.map(text).join(' '));
+    push('console.error: ' + args.map(text).join(' '));
     return consoleError.apply(this, args);
   };
   const createObjectURL = URL.createObjectURL;
