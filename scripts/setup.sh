@@ -191,11 +191,12 @@ else
     say "geckodriver" "installed ($(geckodriver --version | head -1), $(since "$t0"))"
 fi
 
-# --- 6. npm packages (binaryen 132 = wasm-opt, playwright-core) -----------------
+# --- 6. npm packages (binaryen 132 = wasm-opt, playwright-core, selenium-webdriver) -
 [ -f package-lock.json ] || die "package-lock.json is missing; run 'npm install' once and commit it."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     t0=$SECONDS
-    # Installs exactly the lock file. Never `npx playwright install`: the browser is Debian's.
+    # Installs exactly the lock file. Never `npx playwright install`, never Selenium Manager:
+    # the browsers and drivers are Debian's and cargo's.
     run_logged npm ci --no-audit --no-fund
     say "npm packages" "installed (npm ci, $(since "$t0"))"
 else

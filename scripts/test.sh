@@ -15,6 +15,9 @@
 #                    engine check probes every wasm feature the build uses), node scripts/size.mjs dist
 #                    (first-load transfer against docs/size-budget.json, +5% at most)
 #   f. end-to-end    node --test tests/e2e/          the built app from /duzhan/ in Chromium
+#   g. engines e2e   node --test tests/e2e-engines/  the same built app through WebDriver in
+#                    WebKitGTK (WebKitWebDriver + MiniBrowser under xvfb-run) and Firefox ESR
+#                    (geckodriver), one engine at a time; a bundle crosses between the two
 #
 # With CI=true (CI runs `bash .ci/run` on a fresh clone): cargo uses --locked, and
 # a missing browser-test file is an error instead of a warning.
@@ -168,3 +171,28 @@ shopt -u nullglob
 rm -rf test-results # screenshots + HTML of failing specs land here
 node --test --test-reporter=spec "${specs[@]}"
 end
+
+# ---- g. engines end-to-end ---------------------------------------------------------------
+# The built app again, in the two other engines, through WebDriver (selenium-webdriver
+# with explicit driver paths): WebKitGTK's MiniBrowser (the engine family of iPad
+# Safari) and Firefox ESR. Each run tests one engine; its exchange test starts the
+# other one too, to import the bundle it exported. The display is for WebKit.
+begin "g. engines e2e"
+shopt -s nullglob
+engine_specs=(tests/e2e-engines/*.test.mjs)
+shopt -u nullglob
+[ "${#engine_specs[@]}" -gt 0 ] || {
+    echo "no tests/e2e-engines/*.test.mjs found" >&2
+    exit 1
+}
+engine_times=""
+for engine in webkit firefox; do
+    engine_start=$SECONDS
+    echo "[test] end-to-end in $engine"
+    env DUZHAN_ENGINES="$engine" \
+        WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1 \
+        xvfb-run -a -s "-screen 0 1280x1024x24" \
+        node --test --test-reporter=spec --test-concurrency=1 "${engine_specs[@]}"
+    engine_times="${engine_times:+$engine_times, }$engine $((SECONDS - engine_start))s"
+done
+end "passed ($engine_times)"
