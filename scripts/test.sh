@@ -186,13 +186,25 @@ shopt -u nullglob
     exit 1
 }
 engine_times=""
-for engine in webkit firefox; do
-    engine_start=$SECONDS
-    echo "[test] end-to-end in $engine"
-    env DUZHAN_ENGINES="$engine" \
+engine_note="passed"
+run_engine() {
+    env DUZHAN_ENGINES="$1" \
         WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1 \
         xvfb-run -a -s "-screen 0 1280x1024x24" \
         node --test --test-reporter=spec --test-concurrency=1 "${engine_specs[@]}"
+}
+for engine in webkit firefox; do
+    engine_start=$SECONDS
+    echo "[test] end-to-end in $engine"
+    # One rerun of an engine whose run failed, said loudly in the summary: a WebKit
+    # import has been seen failing about once in ten runs on a loaded machine
+    # (issue 18's note); a second failure fails the run.
+    if ! run_engine "$engine"; then
+        echo "[test] WARNING: the $engine end-to-end run failed; running it once more" >&2
+        run_engine "$engine"
+        engine_note="FLAKY"
+        engine="$engine (passed on its rerun)"
+    fi
     engine_times="${engine_times:+$engine_times, }$engine $((SECONDS - engine_start))s"
 done
-end "passed ($engine_times)"
+end "$engine_note ($engine_times)"
