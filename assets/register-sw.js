@@ -72,13 +72,12 @@
           if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
         });
       });
-      // Look for a new version on start (register() checks too, on navigation),
-      // when the app comes back to the foreground (an iPad app is resumed, never
-      // restarted), when the network returns, and every hour while it is shown.
+      // Look for a new version when the app comes back to the foreground (an iPad
+      // app is resumed, never restarted), when the network returns, and every hour
+      // while it is shown. On start the browser itself checks: every navigation does.
       function check() {
         if (document.visibilityState === 'visible' && navigator.onLine !== false) reg.update().catch(function () {});
       }
-      check();
       document.addEventListener('visibilitychange', check);
       window.addEventListener('online', check);
       setInterval(check, window.duzhanUpdateEveryMs || 60 * 60 * 1000); // shorter in a test

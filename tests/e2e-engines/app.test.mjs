@@ -4,28 +4,14 @@
 // The same behaviours in Chromium: ../e2e/foundation.test.mjs, ../e2e/fieldwork.test.mjs.
 import assert from 'node:assert/strict';
 import { engineSuite, tid } from './harness.mjs';
+import { supervisionTableRows } from '../e2e/in-page.mjs';
 
 const { engineTest } = engineSuite();
 
 /** The 督战表 as data: one object per body row, cell texts with spaces collapsed. */
 async function readTable(s) {
   await s.visible(tid('supervision-table'));
-  return s.eval((table, row) =>
-    [...document.querySelectorAll(`${table} tr${row}`)].map((r) => {
-      const cell = (id) => {
-        const el = r.querySelector(`[data-testid="${id}"]`);
-        return el ? (el.textContent ?? '').replace(/\s+/g, ' ').trim() : null;
-      };
-      return {
-        county: r.getAttribute('data-county'),
-        remaining: cell('cell-remaining'),
-        village: cell('cell-village'),
-        relocation: cell('cell-relocation'),
-        hydro: cell('cell-hydro'),
-        leaders: cell('cell-leaders'),
-        squadLeads: cell('cell-squad-leads'),
-      };
-    }), tid('supervision-table'), tid('table-row'));
+  return s.eval(supervisionTableRows, { table: tid('supervision-table'), row: tid('table-row') });
 }
 
 const countBy = (rows, key) => rows.reduce((acc, r) => ({ ...acc, [r[key]]: (acc[r[key]] ?? 0) + 1 }), {});

@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   appSuite, launchPersistent, openApp, reloadApp, gotoHash, saved, waitNotSaving, readText, eventually, tid, REPO_ROOT, BASE,
 } from './harness.mjs';
+import { supervisionTableRows } from './in-page.mjs';
 
 const { appTest, ctx } = appSuite();
 
@@ -22,23 +23,7 @@ const { appTest, ctx } = appSuite();
 /** The 督战表 as data: one object per body row, cell texts with spaces collapsed. */
 async function readTable(page) {
   await page.locator(tid('supervision-table')).waitFor({ state: 'visible' });
-  return page.locator(`${tid('supervision-table')} tr${tid('table-row')}`).evaluateAll((rows) =>
-    rows.map((r) => {
-      const cell = (id) => {
-        const el = r.querySelector(`[data-testid="${id}"]`);
-        return el ? (el.textContent ?? '').replace(/\s+/g, ' ').trim() : null;
-      };
-      return {
-        county: r.getAttribute('data-county'),
-        remaining: cell('cell-remaining'),
-        village: cell('cell-village'),
-        relocation: cell('cell-relocation'),
-        hydro: cell('cell-hydro'),
-        leaders: cell('cell-leaders'),
-        squadLeads: cell('cell-squad-leads'),
-      };
-    }),
-  );
+  return page.evaluate(supervisionTableRows, { table: tid('supervision-table'), row: tid('table-row') });
 }
 
 const countBy = (rows, key) =>
