@@ -241,6 +241,34 @@ proptest! {
     }
 
     #[test]
+    fn a_batch_of_every_bundle_in_any_order_is_importing_them_one_by_one(ops in prop::collection::vec(op(true), 0..24), order: u64, again in 0..3usize) {
+        let (_, bundles) = simulate(&ops);
+        let mut one_by_one = fresh("d-observer");
+        for b in &bundles {
+            one_by_one.import(b).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        }
+        // The same files in another order, some chosen twice, as one batch.
+        let shuffled_bundles = shuffled(&bundles, order);
+        let mut chosen: Vec<&[u8]> = shuffled_bundles.iter().map(|b| b.as_slice()).collect();
+        if let Some(first) = chosen.first().copied() {
+            for _ in 0..again {
+                chosen.push(first);
+            }
+        }
+        let mut batch = fresh("d-observer");
+        let (files, done) = batch.import_batch(&chosen).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        prop_assert!(files.iter().all(|f| f.outcome.code() == "bundle"), "{files:?}");
+        prop_assert_eq!(done.bundles, bundles.len());
+        prop_assert_eq!(batch.hash(), one_by_one.hash());
+        prop_assert_eq!(&batch.ledger, &one_by_one.ledger);
+        prop_assert_eq!(batch.replica.clock(), one_by_one.replica.clock());
+        // And the batch again changes nothing.
+        let (files, again) = batch.import_batch(&chosen).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        prop_assert_eq!(again.records_written, 0);
+        prop_assert!(files.iter().all(|f| matches!(&f.outcome, duzhan::core::bundle::batch::Outcome::Bundle(s) if s.already_imported.is_some())));
+    }
+
+    #[test]
     fn importing_any_bundle_a_second_time_changes_nothing(ops in prop::collection::vec(op(true), 0..24)) {
         let (_, bundles) = simulate(&ops);
         let mut o = fresh("d-observer");

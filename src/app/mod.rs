@@ -19,12 +19,14 @@
 //! Errors stay typed until a view shows them ([`CommitError`], `ImportError`, …,
 //! each a [`UserMessage`]).
 
+pub mod batch;
 pub mod campaigns;
 pub mod commit;
 pub mod exchange;
 pub mod open;
 
 pub use commit::{CommitError, LedgerChange, Session, UserError};
+pub use batch::{BatchIntake, Files, Progress};
 pub use exchange::{Imported, Intake, Previewed, Read};
 
 use crate::core::bundle::SyncLedger;

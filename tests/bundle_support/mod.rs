@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use duzhan::core::bundle::import::{preview_counts, read_bundle};
+use duzhan::core::bundle::batch::{Batch, BatchFile, BatchImported};
 use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
@@ -87,6 +88,32 @@ impl Device {
         self.replica.apply(p.change.clone());
         self.ledger = p.ledger.clone();
         Ok(p)
+    }
+}
+
+impl Device {
+    /// Checks the files as one batch, in the order given (as the app does, minus
+    /// the second try of a file whose references come later).
+    pub fn batch(&self, files: &[&[u8]]) -> Batch {
+        let mut b = Batch::new(&self.replica, &self.ledger);
+        for (i, bytes) in files.iter().enumerate() {
+            let name = format!("file-{i}.json");
+            match read_bundle(bytes, None, &test_limits()) {
+                Ok(incoming) => b.add_bundle(None, name, bytes.len() as u64, incoming, &self.replica, 1_000),
+                Err(e) => b.refuse(None, name, bytes.len() as u64, e),
+            };
+        }
+        b
+    }
+
+    /// Imports the files as one batch in one commit.
+    pub fn import_batch(&mut self, files: &[&[u8]]) -> Result<(Vec<BatchFile>, BatchImported), ImportError> {
+        let b = self.batch(files);
+        let listed = b.files().to_vec();
+        let staged = b.stage(&self.replica, &self.ledger)?;
+        self.replica.apply(staged.change);
+        self.ledger = staged.ledger;
+        Ok((listed, staged.imported))
     }
 }
 

@@ -21,6 +21,9 @@ pub(crate) fn short(s: &str) -> String {
 /// checks them.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ImportError {
+    /// The device could not read the chosen file at all (moved, unplugged, denied).
+    #[error("file cannot be read: {reason}")]
+    Unreadable { reason: String },
     /// The file is larger than the import accepts (checked before anything else).
     #[error("file is {size} bytes, more than the {max} accepted")]
     TooLarge { size: usize, max: usize },
@@ -126,6 +129,7 @@ impl ImportError {
     /// A stable code for logs, tests and the UI's test ids.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Unreadable { .. } => "unreadable",
             Self::TooLarge { .. } => "too_large",
             Self::Empty => "empty",
             Self::Truncated => "truncated",
@@ -165,6 +169,13 @@ impl ImportError {
         let zh = lang == Lang::Zh;
         let mb = |b: usize| (b as f64) / (1024.0 * 1024.0);
         match self {
+            Self::Unreadable { reason } => {
+                if zh {
+                    format!("文件无法读取（{}），未导入。请确认U盘或文件仍在原处，再重新选择该文件。", short(reason))
+                } else {
+                    format!("The file cannot be read ({}); nothing was imported. Check that the USB stick or file is still there and choose it again.", short(reason))
+                }
+            }
             Self::TooLarge { size, max } => {
                 if zh {
                     format!("文件过大（{:.1} MB，上限 {:.0} MB），未导入。请让对方按县市或督战对象分批导出（“按范围导出”），再逐个导入。", mb(*size), mb(*max))
@@ -539,6 +550,7 @@ mod tests {
             ImportError::TooDeep { max: 64 },
             ImportError::Malformed { line: 1, column: 2, reason: "x".into() },
             ImportError::NotDuzhanFile,
+            ImportError::Unreadable { reason: "NotFoundError".into() },
             ImportError::UnknownFormat { format: "x".into() },
             ImportError::ReceiptNotBundle,
             ImportError::BundleNotReceipt,

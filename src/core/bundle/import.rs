@@ -113,7 +113,7 @@ pub struct KindCounts {
 }
 
 impl KindCounts {
-    fn add(&mut self, o: &KindCounts) {
+    pub(crate) fn add(&mut self, o: &KindCounts) {
         self.records += o.records;
         self.new += o.new;
         self.changed += o.changed;
@@ -609,16 +609,37 @@ fn new_conflict(prev: Option<&Doc>, merged: &Doc) -> bool {
     })
 }
 
-fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
+pub(crate) fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
     header.device_id == *replica.device()
+}
+
+/// The records an import is checked and counted against: this device's, seen
+/// through what the earlier files of the same batch would merge in
+/// (`super::batch`).
+pub(crate) struct Base<'a> {
+    pub replica: &'a Replica,
+    /// Docs the batch has merged so far, each already merged with the replica's.
+    pub overlay: Option<&'a BTreeMap<String, Doc>>,
+    /// The campaign the records must belong to (`None`: an empty device takes any).
+    pub campaign_id: Option<&'a str>,
+}
+
+impl<'a> Base<'a> {
+    pub fn of(replica: &'a Replica) -> Self {
+        Base { replica, overlay: None, campaign_id: replica.campaign_id() }
+    }
+
+    pub fn doc(&self, id: &str) -> Option<&'a Doc> {
+        self.overlay.and_then(|o| o.get(id)).or_else(|| self.replica.doc(id))
+    }
 }
 
 /// Steps 8–9: the campaign, kinds that agree with this device, references that
 /// resolve. Returns what the bundle shows its source device held (for the ledger).
-fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<VersionVector>, ImportError> {
+pub(crate) fn check_links(incoming: &IncomingBundle, base: &Base) -> Result<Option<VersionVector>, ImportError> {
     let IncomingBundle { header, docs, refs } = incoming;
     // 8. campaign. A device with no campaign (an empty replica) takes any.
-    if let Some(local) = replica.campaign_id() {
+    if let Some(local) = base.campaign_id {
         if local != header.campaign_id {
             return Err(ImportError::WrongCampaign { bundle: header.campaign_id.clone(), local: local.to_owned() });
         }
@@ -626,7 +647,7 @@ fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<Ve
     // 9. kinds agree with this device, and references resolve.
     let mut in_bundle: HashMap<&str, &str> = HashMap::with_capacity(docs.len());
     for d in docs {
-        if let Some(local) = replica.doc(&d.id) {
+        if let Some(local) = base.doc(&d.id) {
             if local.kind != d.kind {
                 return Err(ImportError::KindMismatch { id: d.id.clone(), local: local.kind.clone(), incoming: d.kind.clone() });
             }
@@ -634,7 +655,7 @@ fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<Ve
         in_bundle.insert(&d.id, &d.kind);
     }
     for (i, r) in refs {
-        let found = in_bundle.get(r.id.as_str()).copied().or_else(|| replica.doc(&r.id).map(|d| d.kind.as_str()));
+        let found = in_bundle.get(r.id.as_str()).copied().or_else(|| base.doc(&r.id).map(|d| d.kind.as_str()));
         if found != Some(r.kind) {
             let d = &docs[*i];
             return Err(ImportError::DanglingReference {
@@ -646,11 +667,11 @@ fn check_links(incoming: &IncomingBundle, replica: &Replica) -> Result<Option<Ve
             });
         }
     }
-    Ok((!own_bundle_of(header, replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(docs)))
+    Ok((!own_bundle_of(header, base.replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(docs)))
 }
 
 /// Records per kind in the bundle, before classifying.
-fn records_per_kind(docs: &[Doc]) -> BTreeMap<String, KindCounts> {
+pub(crate) fn records_per_kind(docs: &[Doc]) -> BTreeMap<String, KindCounts> {
     let mut kinds: BTreeMap<String, KindCounts> = BTreeMap::new();
     for d in docs {
         match kinds.get_mut(&d.kind) {
@@ -664,7 +685,7 @@ fn records_per_kind(docs: &[Doc]) -> BTreeMap<String, KindCounts> {
 }
 
 /// Counts one record the import changes: `prev` is this device's copy, `merged` the result.
-fn classify(kinds: &mut BTreeMap<String, KindCounts>, prev: Option<&Doc>, merged: &Doc) {
+pub(crate) fn classify(kinds: &mut BTreeMap<String, KindCounts>, prev: Option<&Doc>, merged: &Doc) {
     if !kinds.contains_key(&merged.kind) {
         kinds.insert(merged.kind.clone(), KindCounts::default());
     }
@@ -699,7 +720,7 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
 /// replica's clock. `preview` is this plus the staged change (tested for every
 /// import of the bundle test suites).
 pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
-    let vv_holds = check_links(incoming, replica)?;
+    let vv_holds = check_links(incoming, &Base::of(replica))?;
     let mut kinds = records_per_kind(&incoming.docs);
     let mut changes = false;
     for d in &incoming.docs {
@@ -721,6 +742,13 @@ pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &Syn
     Ok(finish(incoming.header.clone(), kinds, changes, vv_holds, replica, ledger, now_ms))
 }
 
+/// Records the import leaves as they are, per kind, once the others are counted.
+pub(crate) fn fill_unchanged(kinds: &mut BTreeMap<String, KindCounts>) {
+    for c in kinds.values_mut() {
+        c.unchanged = c.records.saturating_sub(c.new + c.changed + c.deleted);
+    }
+}
+
 /// The rest of a preview: unchanged counts, gaps, already imported, the ledger after
 /// (`changes`: whether the import changes any record here). Nothing staged yet.
 fn finish(
@@ -732,9 +760,7 @@ fn finish(
     ledger: &SyncLedger,
     now_ms: u64,
 ) -> Preview {
-    for c in kinds.values_mut() {
-        c.unchanged = c.records.saturating_sub(c.new + c.changed + c.deleted);
-    }
+    fill_unchanged(&mut kinds);
     let own_bundle = own_bundle_of(&header, replica);
     let already_imported = if ledger.has_bundle(&header.bundle_id) {
         Some(AlreadyImported::SameBundle)

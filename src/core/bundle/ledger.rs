@@ -150,6 +150,71 @@ pub struct DeviceLog {
     /// What the device is known to hold (from its full and delta bundles).
     #[serde(default)]
     pub has: VersionVector,
+    /// What this device's user says the other device is (小分队, 县级…), for the
+    /// 同步情况 board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<DeviceRole>,
+    /// The last receipt this device made that covers the other device's bundles:
+    /// when, and up to which of its sequence numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_sent: Option<ReceiptSent>,
+    /// When the other device's latest receipt (for bundles of ours) was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_received_ms: Option<u64>,
+}
+
+/// A receipt handed to a device (see [`DeviceLog::receipt_sent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptSent {
+    pub created_ms: u64,
+    /// Its greatest sequence number the receipt acknowledges.
+    pub through_seq: u64,
+}
+
+/// What a device is, in the campaign's organisation (the plan's 小分队, 县级,
+/// 州扶贫办 and 督查室).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRole {
+    /// 督战小分队.
+    Squad,
+    /// 县级 (a county's office).
+    County,
+    /// 州扶贫办 (the prefecture office).
+    Office,
+    /// 督查室 (the inspection office).
+    Inspection,
+}
+
+impl DeviceRole {
+    pub const ALL: [DeviceRole; 4] = [DeviceRole::Squad, DeviceRole::County, DeviceRole::Office, DeviceRole::Inspection];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DeviceRole::Squad => "squad",
+            DeviceRole::County => "county",
+            DeviceRole::Office => "office",
+            DeviceRole::Inspection => "inspection",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<DeviceRole> {
+        DeviceRole::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    pub fn label(self, lang: crate::core::i18n::Lang) -> &'static str {
+        use crate::core::i18n::Lang;
+        match (self, lang) {
+            (DeviceRole::Squad, Lang::Zh) => "督战小分队",
+            (DeviceRole::Squad, Lang::En) => "Supervision squad",
+            (DeviceRole::County, Lang::Zh) => "县级",
+            (DeviceRole::County, Lang::En) => "County",
+            (DeviceRole::Office, Lang::Zh) => "州扶贫办",
+            (DeviceRole::Office, Lang::En) => "Prefecture office",
+            (DeviceRole::Inspection, Lang::Zh) => "督查室",
+            (DeviceRole::Inspection, Lang::En) => "Inspection office",
+        }
+    }
 }
 
 /// Missing sequence numbers of a device.
@@ -303,6 +368,40 @@ impl SyncLedger {
                 })
             })
             .collect()
+    }
+
+    /// Records a receipt made here: per device it covers, its greatest sequence
+    /// number acknowledged (for the 同步情况 board's "回执").
+    pub fn record_receipt_sent(&mut self, created_ms: u64, through: &BTreeMap<DeviceId, u64>) {
+        for (d, seq) in through {
+            if let Some(log) = self.devices.get_mut(d) {
+                let later = log.receipt_sent.is_none_or(|r| (created_ms, *seq) >= (r.created_ms, r.through_seq));
+                if later {
+                    log.receipt_sent = Some(ReceiptSent { created_ms, through_seq: *seq });
+                }
+            }
+        }
+    }
+
+    /// Records a receipt received from `by` (named `squad_name`): the device is
+    /// known from then on, even if none of its bundles came here.
+    pub fn record_receipt_received(&mut self, by: &DeviceId, squad_name: &str, created_ms: u64) {
+        let log = self.devices.entry(by.clone()).or_default();
+        let latest = log.receipt_received_ms.is_none_or(|t| created_ms >= t);
+        // A device's bundles name it; a receipt names it only until one arrives.
+        if log.bundles.is_empty() && (latest || log.squad_name.is_empty()) {
+            log.squad_name = squad_name.to_owned();
+        }
+        if latest {
+            log.receipt_received_ms = Some(created_ms);
+        }
+    }
+
+    /// Sets what a device is (the board's role column); `None` clears it.
+    pub fn set_role(&mut self, device: &DeviceId, role: Option<DeviceRole>) {
+        if let Some(log) = self.devices.get_mut(device) {
+            log.role = role;
+        }
     }
 
     /// Marks exports acknowledged by `by`. Entries are `(seq, bundle_id)` of this

@@ -25,6 +25,7 @@
 //!   how a JSON parse error reads as an [`error::ImportError`];
 //! - [`ledger`]: what this device exported and received ([`ledger::SyncLedger`]),
 //!   persisted by the caller as one meta value;
+//! - [`batch`]: many files checked one at a time and imported in one commit;
 //! - [`receipt`]: acknowledgement files ("the office has received seq 1–7");
 //! - [`warmup`]: the import rehearsed on a small generated bundle, so that the
 //!   user's first import runs optimised code;
@@ -43,6 +44,7 @@
 // File bytes reach almost every line here: no panicking shortcuts outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod batch;
 pub mod canonical;
 pub mod crypto;
 pub mod error;
@@ -52,6 +54,7 @@ pub mod kinds;
 pub mod ledger;
 pub mod limits;
 pub mod receipt;
+pub mod status;
 pub mod warmup;
 pub mod wire;
 

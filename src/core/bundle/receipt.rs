@@ -21,6 +21,7 @@ use crate::core::digest::{self, hex};
 use crate::core::replica::Replica;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The receipt file. Fields in alphabetical order (canonical JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +80,9 @@ pub struct ReceiptFile {
     pub bytes: Vec<u8>,
     /// How many bundles it acknowledges.
     pub entries: usize,
+    /// Per device, its greatest sequence number acknowledged (for
+    /// [`SyncLedger::record_receipt_sent`]).
+    pub through: BTreeMap<DeviceId, u64>,
 }
 
 fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
@@ -98,6 +102,11 @@ pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest
         .flat_map(|(d, log)| log.bundles.iter().map(move |(seq, b)| WireReceived { bundle_id: b.bundle_id.clone(), device_id: d.0.clone(), seq: *seq }))
         .collect();
     let entries = received.len();
+    let mut through: BTreeMap<DeviceId, u64> = BTreeMap::new();
+    for r in &received {
+        let e = through.entry(DeviceId(r.device_id.clone())).or_default();
+        *e = (*e).max(r.seq);
+    }
     let mut env = ReceiptEnvelope {
         by: WireSource { device_id: replica.device().0.clone(), squad_name: req.squad_name.clone() },
         campaign_id,
@@ -111,7 +120,7 @@ pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest
     env.sha256 = checksum(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let bytes = serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let file_name = format!("duzhan-receipt-{}-{}.json", super::export::sanitize_name(&req.squad_name), crate::core::calendar::compact_day(req.date));
-    Ok(ReceiptFile { file_name, bytes, entries })
+    Ok(ReceiptFile { file_name, bytes, entries, through })
 }
 
 /// Reads and checks a receipt file.
@@ -187,5 +196,8 @@ pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) 
     let for_this_device = mine.len();
     let mut ledger = ledger.clone();
     let newly_acknowledged = ledger.acknowledge(&receipt.by, receipt.created_ms, mine);
+    if receipt.by != *me {
+        ledger.record_receipt_received(&receipt.by, &receipt.squad_name, receipt.created_ms);
+    }
     Ok(ReceiptOutcome { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), newly_acknowledged, for_this_device, ledger })
 }

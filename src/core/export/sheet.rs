@@ -393,6 +393,8 @@ pub enum ExportKind {
     ReportingStatus,
     /// 督战情况汇总: a month's roll-up, per county or per target.
     Rollup,
+    /// 数据同步情况: which devices have sent what (the data-exchange board).
+    SyncStatus,
 }
 
 /// The file format.
@@ -427,6 +429,7 @@ impl ExportKind {
             ExportKind::Ledger => "挂牌督战台账",
             ExportKind::ReportingStatus => "督战情况报送情况",
             ExportKind::Rollup => "督战情况汇总",
+            ExportKind::SyncStatus => "数据同步情况",
         }
     }
 
