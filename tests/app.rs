@@ -10,9 +10,12 @@ mod bundle_support;
 
 use app_support::{yield_once, CellWorkspace, FakePlatform, FakeStores};
 use duzhan::app::campaigns;
-use duzhan::app::{CommitError, Intake, Platform, Previewed, Read, Records, SaveStatus, Session, UserError, Workspace};
+use duzhan::app::{BatchIntake, CommitError, Files, Intake, Platform, Previewed, Progress, Read, Records, SaveStatus, Session, UserError, Workspace};
+use duzhan::core::bundle::batch::Outcome;
 use duzhan::core::bundle::crypto::{self, EncryptParams};
+use duzhan::core::bundle::ledger::DeviceRole;
 use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
+use duzhan::core::bundle::status::status_rows;
 use duzhan::core::bundle::{state_hash, ExportRequest, ExportScope, ImportError, Limits};
 use duzhan::core::campaigns::{db_name, stage_new_campaign, NewCampaignForm, DEFAULT_DB};
 use duzhan::core::clock::DeviceId;
@@ -542,5 +545,190 @@ fn the_read_models_follow_saves_status_changes_imports_and_another_tabs_commits(
         let m = tab_a.models.borrow();
         assert_eq!(m.plan.target("seed-target-wuding").map(|t| t.name.as_str()), Some("武定县新名"));
         assert!(m.plan.conflicts.get("seed-target-wuding").is_some_and(|c| !c.is_empty()), "the concurrent rename is shown");
+    });
+}
+
+// ------------------------------------------------------------------ many files at once
+
+/// Chosen files in memory: a name and bytes, or why the file cannot be read. Counts
+/// reads, to show each file is read once and on its own.
+struct MemFiles {
+    files: Vec<(String, Result<Vec<u8>, String>)>,
+    reads: std::cell::RefCell<Vec<usize>>,
+}
+
+impl MemFiles {
+    fn new(files: Vec<(&str, Result<Vec<u8>, String>)>) -> MemFiles {
+        MemFiles { files: files.into_iter().map(|(n, b)| (n.to_owned(), b)).collect(), reads: Default::default() }
+    }
+}
+
+impl Files for MemFiles {
+    fn count(&self) -> usize {
+        self.files.len()
+    }
+    fn name(&self, i: usize) -> String {
+        self.files[i].0.clone()
+    }
+    fn size(&self, i: usize) -> u64 {
+        self.files[i].1.as_ref().map_or(0, |b| b.len() as u64)
+    }
+    async fn read(&self, i: usize) -> Result<Vec<u8>, String> {
+        self.reads.borrow_mut().push(i);
+        yield_once().await;
+        self.files[i].1.clone()
+    }
+}
+
+/// A squad's full bundle with one target renamed.
+fn squad_bundle(id: &str, target: &str, name: &str) -> Vec<u8> {
+    let mut d = bundle_support::Device::fresh(id);
+    let mut t = d.replica.snapshot().target(target).cloned().expect("target");
+    t.name = name.into();
+    let c = d.replica.stage_save(&[t], T0 - 1_000);
+    d.replica.apply(c);
+    d.export(ExportScope::Full, T0 - 500).bytes
+}
+
+fn target_name(store: &MemoryStore, id: &str) -> String {
+    let loaded = block_on(store.load()).expect("load");
+    let d = loaded.docs.iter().find(|d| d.id == id).expect("stored");
+    let t: duzhan::core::model::Target = duzhan::core::doc::Entity::from_doc(d).expect("decodes");
+    t.name
+}
+
+fn seal(plain: &[u8], pass: &str) -> Vec<u8> {
+    crypto::encrypt(plain, &EncryptParams { passphrase: pass, salt: [1; 16], nonce: [2; 12], iterations: duzhan::core::bundle::limits::MIN_ITERATIONS })
+        .unwrap()
+}
+
+#[test]
+fn many_files_are_read_one_at_a_time_checked_on_their_own_and_imported_in_one_commit() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let files = MemFiles::new(vec![
+            ("a.json", Ok(squad_bundle("d-a", "seed-target-xiaohe", "甲改"))),
+            ("gone.json", Err("NotFoundError".into())),
+            ("b.json", Ok(squad_bundle("d-b", "seed-target-gantang", "乙改"))),
+            ("photo.jpg", Ok(vec![0xff, 0xd8, 0xff, 0xe0])),
+            ("c.json", Ok(squad_bundle("d-c", "seed-target-wuding", "丙改"))),
+        ]);
+        let mut seen = Vec::new();
+        let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |p: Progress| {
+            seen.push((p.done, p.total));
+            async {}
+        })
+        .await
+        .expect("checked");
+        assert_eq!(seen, [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]);
+        assert_eq!(*files.reads.borrow(), [0, 1, 2, 3, 4], "each file read once, in turn");
+        let codes: Vec<_> = intake.batch().files().iter().map(|f| f.outcome.code()).collect();
+        assert_eq!(codes, ["bundle", "refused", "bundle", "refused", "bundle"]);
+        let Outcome::Refused(e) = &intake.batch().files()[1].outcome else { panic!() };
+        assert!(e.message(Lang::Zh).contains("无法读取"), "{}", e.message(Lang::Zh));
+        assert!(ws.applied.borrow().is_empty(), "checking writes nothing");
+
+        let done = s.import_batch(&ws, intake).await.expect("imported");
+        assert_eq!((done.bundles, done.left_out, done.records_written), (3, 2, 3));
+        assert_eq!(ws.applied.borrow().len(), 1, "one commit for the whole batch");
+        for (id, name) in [("seed-target-xiaohe", "甲改"), ("seed-target-gantang", "乙改"), ("seed-target-wuding", "丙改")] {
+            assert_eq!(target_name(&store, id), name);
+        }
+        let known: Vec<_> = ws.sync_ledger().known_devices().into_iter().map(|d| d.device_id.0).collect();
+        assert_eq!(known, ["d-a", "d-b", "d-c"]);
+    });
+}
+
+#[test]
+fn a_batch_whose_commit_fails_leaves_the_store_and_the_ledger_as_they_were() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let files = MemFiles::new(vec![
+            ("a.json", Ok(squad_bundle("d-a", "seed-target-xiaohe", "甲改"))),
+            ("b.json", Ok(squad_bundle("d-b", "seed-target-gantang", "乙改"))),
+        ]);
+        let before = block_on(store.load()).unwrap().docs;
+        let ledger_before = block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap();
+        let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
+        store.fail_next_commit(StoreError::QuotaExceeded);
+        let err = s.import_batch(&ws, intake).await.unwrap_err();
+        assert_eq!(err.message(Lang::Zh), StoreError::QuotaExceeded.message(Lang::Zh));
+        assert_eq!(block_on(store.load()).unwrap().docs, before);
+        assert_eq!(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap(), ledger_before);
+        assert!(ws.sync_ledger().known_devices().is_empty());
+        // Chosen again, the batch goes in.
+        let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
+        s.import_batch(&ws, intake).await.expect("second try");
+        assert_eq!(target_name(&store, "seed-target-gantang"), "乙改");
+    });
+}
+
+#[test]
+fn encrypted_files_of_a_batch_ask_once_per_passphrase() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let files = MemFiles::new(vec![
+            ("a.json", Ok(seal(&squad_bundle("d-a", "seed-target-xiaohe", "甲改"), "武定的口令"))),
+            ("b.json", Ok(seal(&squad_bundle("d-b", "seed-target-gantang", "乙改"), "武定的口令"))),
+            ("c.json", Ok(seal(&squad_bundle("d-c", "seed-target-wuding", "丙改"), "元谋的口令"))),
+            ("d.json", Ok(squad_bundle("d-d", "seed-target-qixian", "丁改"))),
+        ]);
+        let mut intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
+        assert_eq!(intake.batch().locked(), [0, 1, 2]);
+        assert_eq!(intake.unlock(&ws, &files, "不对的口令", T0).await.unwrap(), 0);
+        assert_eq!(intake.unlock(&ws, &files, "武定的口令", T0).await.unwrap(), 2);
+        assert_eq!(intake.batch().locked(), [2]);
+        assert_eq!(intake.unlock(&ws, &files, "元谋的口令", T0).await.unwrap(), 1);
+        let codes: Vec<_> = intake.batch().files().iter().map(|f| f.outcome.code()).collect();
+        assert_eq!(codes, ["bundle", "bundle", "bundle", "bundle"], "each file keeps its place in the list");
+        let done = s.import_batch(&ws, intake).await.unwrap();
+        assert_eq!(done.bundles, 4);
+        assert_eq!(target_name(&store, "seed-target-wuding"), "丙改");
+    });
+}
+
+#[test]
+fn one_receipt_for_a_batch_is_noted_per_device_and_clears_each_squads_not_yet_received() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        let s = session(&store);
+        let mut squads: Vec<_> = ["d-a", "d-b"].iter().map(|id| bundle_support::Device::fresh(id)).collect();
+        let mut chosen = Vec::new();
+        for (d, target) in squads.iter_mut().zip(["seed-target-xiaohe", "seed-target-gantang"]) {
+            let mut t = d.replica.snapshot().target(target).cloned().unwrap();
+            t.name = format!("{}改", d.replica.device());
+            let c = d.replica.stage_save(&[t], T0 - 1_000);
+            d.replica.apply(c);
+            chosen.push((target, Ok(d.export(ExportScope::Full, T0 - 500).bytes)));
+        }
+        let files = MemFiles::new(chosen);
+        let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
+        s.import_batch(&ws, intake).await.unwrap();
+        s.set_device_role(&ws, &DeviceId("d-a".into()), Some(DeviceRole::Squad)).await.unwrap();
+        let receipt = s.make_receipt(&ws, None).await.expect("receipt");
+        assert_eq!(receipt.entries, 2);
+        let ledger = ws.sync_ledger();
+        let stored = block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap();
+        assert_eq!(stored, Some(ledger.to_meta().unwrap()), "the receipt is noted in the stored ledger");
+        let rows = status_rows(&ledger, T0);
+        assert!(rows.iter().all(|r| r.receipt_sent == Some((T0, 1)) && !r.receipt_due), "{rows:?}");
+        assert_eq!(rows[0].role, Some(DeviceRole::Squad));
+        // Each squad takes the same receipt: its own export is acknowledged.
+        let office = DeviceId("d-office".into());
+        for d in &mut squads {
+            assert_eq!(d.ledger.known_by(&office).count_uncovered(d.replica.docs()), 1, "before: its edit is not yet the office's");
+            let r = duzhan::core::bundle::receipt::read_receipt(&receipt.bytes, &Limits::default()).unwrap();
+            let out = duzhan::core::bundle::receipt::apply_receipt(&r, &d.replica, &d.ledger).unwrap();
+            assert_eq!(out.newly_acknowledged, vec![1]);
+            d.ledger = out.ledger;
+            assert_eq!(d.ledger.known_by(&office).count_uncovered(d.replica.docs()), 0);
+        }
     });
 }

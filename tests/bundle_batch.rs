@@ -195,13 +195,17 @@ fn the_status_board_shows_each_device_what_is_missing_and_whether_a_receipt_went
         office.ledger = p.ledger;
     }
     office.ledger.set_role(&DeviceId("d-b".into()), Some(DeviceRole::County));
-    let req = ReceiptRequest { for_device: Some(DeviceId("d-a".into())), squad_name: "州扶贫办".into(), created_ms: june_10, date: date(), receipt_id: [1; 16] };
+    let req =
+        ReceiptRequest { for_device: Some(DeviceId("d-a".into())), squad_name: "州扶贫办".into(), created_ms: june_10, date: date(), receipt_id: [1; 16] };
     let r = make_receipt(&office.replica, &office.ledger, &req).unwrap();
     office.ledger.record_receipt_sent(june_10, &r.through);
     let rows = status_rows(&office.ledger, june_10);
     assert_eq!(rows.len(), 2);
     let (ra, rb) = (&rows[0], &rows[1]);
-    assert_eq!((ra.device_id.as_str(), ra.sent_this_month, ra.days_since, ra.receipt_due, ra.receipt_sent), ("d-a", false, Some(40), false, Some((june_10, 1))));
+    assert_eq!(
+        (ra.device_id.as_str(), ra.sent_this_month, ra.days_since, ra.receipt_due, ra.receipt_sent),
+        ("d-a", false, Some(40), false, Some((june_10, 1)))
+    );
     assert_eq!((rb.device_id.as_str(), rb.sent_this_month, rb.days_since, rb.receipt_due, rb.role), ("d-b", true, Some(1), true, Some(DeviceRole::County)));
     assert_eq!(rb.gaps.missing, 0, "a full bundle holds what the earlier ones held");
     let mut with_counts: Vec<_> = rows.into_iter().zip([Some(0), Some(5)]).collect();

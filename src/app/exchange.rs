@@ -10,10 +10,11 @@
 //! under the save lock — so an edit made while the preview was open is never
 //! overwritten, and the file is read once, not once per step.
 
-use super::commit::{CommitError, LedgerChange, Session};
+use super::commit::{CommitError, LedgerChange, Session, UserError};
 use super::{Platform, Workspace};
 use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle};
+use crate::core::bundle::ledger::DeviceRole;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
 use crate::core::bundle::{export_bundle, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview};
 use crate::core::clock::DeviceId;
@@ -188,16 +189,31 @@ impl<S: Store, P: Platform> Session<S, P> {
         .await
     }
 
-    /// A receipt for what this device holds of `for_device`'s bundles (nothing is
-    /// written: a receipt can be made again at any time).
-    pub fn make_receipt<W: Workspace>(&self, ws: &W, for_device: Option<DeviceId>) -> Result<ReceiptFile, CommitError<ExportError>> {
+    /// A receipt for what this device holds of `for_device`'s bundles (`None`:
+    /// every device's: one receipt for a whole batch). The ledger notes, per device,
+    /// the receipt and the greatest sequence number it acknowledges (the 同步情况
+    /// board's 回执), stored before the file is handed over; no record changes.
+    pub async fn make_receipt<W: Workspace>(&self, ws: &W, for_device: Option<DeviceId>) -> Result<ReceiptFile, CommitError<ExportError>> {
         let squad_name = ws.device().map(|d| d.squad_name).unwrap_or_default();
         let p = self.platform();
         let req = ReceiptRequest { for_device, squad_name, created_ms: p.now_ms(), date: p.today(), receipt_id: p.random_bytes() };
-        let ledger = ws.sync_ledger();
-        match ws.with_replica(|r| make_receipt(r, &ledger, &req)) {
-            None => Err(CommitError::NotLoaded),
-            Some(r) => r.map_err(CommitError::Refused),
-        }
+        self.save_with_ledger(ws, |c, ledger| {
+            let file = make_receipt(c.replica, ledger, &req)?;
+            let mut ledger = ledger.clone();
+            ledger.record_receipt_sent(req.created_ms, &file.through);
+            Ok(LedgerChange::ledger_only(c.replica, ledger, file))
+        })
+        .await
+    }
+
+    /// Says what another device is (小分队, 县级, 州扶贫办, 督查室), for the 同步情况
+    /// board; `None` clears it. Only the ledger changes.
+    pub async fn set_device_role<W: Workspace>(&self, ws: &W, device: &DeviceId, role: Option<DeviceRole>) -> Result<(), CommitError<UserError>> {
+        self.save_with_ledger(ws, |c, ledger| {
+            let mut ledger = ledger.clone();
+            ledger.set_role(device, role);
+            Ok(LedgerChange::ledger_only(c.replica, ledger, ()))
+        })
+        .await
     }
 }

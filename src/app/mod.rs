@@ -25,8 +25,8 @@ pub mod commit;
 pub mod exchange;
 pub mod open;
 
-pub use commit::{CommitError, LedgerChange, Session, UserError};
 pub use batch::{BatchIntake, Files, Progress};
+pub use commit::{CommitError, LedgerChange, Session, UserError};
 pub use exchange::{Imported, Intake, Previewed, Read};
 
 use crate::core::bundle::SyncLedger;

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
-use duzhan::core::bundle::import::{preview_counts, read_bundle};
 use duzhan::core::bundle::batch::{Batch, BatchFile, BatchImported};
+use duzhan::core::bundle::import::{preview_counts, read_bundle};
 use duzhan::core::bundle::Limits;
 use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};

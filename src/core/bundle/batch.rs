@@ -359,7 +359,8 @@ impl Batch {
         let bundles = self.files.iter().filter(|f| matches!(&f.outcome, Outcome::Bundle(s) if s.duplicate_of.is_none())).count();
         let left_out = self.files.iter().filter(|f| matches!(f.outcome, Outcome::Refused(_) | Outcome::Locked)).count();
         let change = replica.stage_merge_owned(self.overlay.into_values().collect());
-        let imported = BatchImported { bundles, receipts: self.receipts.len(), left_out, records_written: change.docs.len(), totals, sources, newly_acknowledged };
+        let imported =
+            BatchImported { bundles, receipts: self.receipts.len(), left_out, records_written: change.docs.len(), totals, sources, newly_acknowledged };
         Ok(StagedBatch { change, ledger, imported })
     }
 }

@@ -173,7 +173,10 @@ impl ImportError {
                 if zh {
                     format!("文件无法读取（{}），未导入。请确认U盘或文件仍在原处，再重新选择该文件。", short(reason))
                 } else {
-                    format!("The file cannot be read ({}); nothing was imported. Check that the USB stick or file is still there and choose it again.", short(reason))
+                    format!(
+                        "The file cannot be read ({}); nothing was imported. Check that the USB stick or file is still there and choose it again.",
+                        short(reason)
+                    )
                 }
             }
             Self::TooLarge { size, max } => {

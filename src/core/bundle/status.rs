@@ -56,7 +56,8 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 7] = [SortKey::Name, SortKey::Role, SortKey::LastReceived, SortKey::Gaps, SortKey::Unacknowledged, SortKey::DaysSince, SortKey::Receipt];
+    pub const ALL: [SortKey; 7] =
+        [SortKey::Name, SortKey::Role, SortKey::LastReceived, SortKey::Gaps, SortKey::Unacknowledged, SortKey::DaysSince, SortKey::Receipt];
 
     pub fn code(self) -> &'static str {
         match self {
