@@ -10,6 +10,7 @@
 //! its own state in the address (the ledger's filters) changes the address with
 //! [`AppState::replace_route`] and stays mounted.
 
+mod batch;
 mod campaigns;
 mod checklist;
 mod dashboard;
@@ -27,6 +28,7 @@ mod share;
 mod split;
 mod state;
 mod sync;
+mod sync_board;
 mod table;
 mod targets;
 mod visits;

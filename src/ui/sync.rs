@@ -11,7 +11,8 @@
 //! `export-passphrase-again`, `export-run`, `export-result`, `import-file`,
 //! `import-passphrase`, `import-decrypt`, `import-preview`, `preview-kind-<kind>`,
 //! `preview-gaps`, `preview-already`, `import-confirm`, `import-cancel`,
-//! `import-result`, `import-error`, `receipt-download`, `known-device`, `export-record`.
+//! `import-result`, `import-error`, `receipt-download`, `export-record`; files chosen
+//! together: `super::batch`; the board of devices: `super::sync_board`.
 
 use super::{platform, use_app};
 use crate::app::{Intake, Previewed, Read};
@@ -36,7 +37,8 @@ pub fn SyncView() -> impl IntoView {
             <h2>{move || state.t(K::NavSync)}</h2>
             <ExportPanel/>
             <ImportPanel/>
-            <DevicesPanel/>
+            <super::sync_board::SyncBoard/>
+            <ExportsPanel/>
         </section>
     }
 }
@@ -125,7 +127,7 @@ fn ExportPanel() -> impl IntoView {
 
     let devices = move || state.sync_ledger.with(|l| l.known_devices());
     view! {
-        <section class="panel">
+        <section class="panel no-print">
             <h3>{move || state.t(K::ExportTitle)}</h3>
             <form class="form" on:submit=run>
                 <label>{move || state.t(K::ExportScopeLabel)}
@@ -252,16 +254,22 @@ fn ImportPanel() -> impl IntoView {
         });
     };
 
-    let on_file = move |ev: leptos::ev::Event| {
-        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(input) = input else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-        // Allow choosing the same file again later (e.g. to show "already imported").
-        input.set_value("");
+    // Files chosen together go to the batch import (`super::batch`), each choice a
+    // fresh one; a single file to the preview below.
+    let batch = RwSignal::new_local(None::<(u64, Vec<web_sys::File>)>);
+    let take_files = move |files: Vec<web_sys::File>| {
         reset();
         error.set(None);
         result.set(None);
         receipt_for.set(None);
+        let mut files = files;
+        if files.len() > 1 {
+            let n = batch.with_untracked(|b| b.as_ref().map_or(0, |b| b.0 + 1));
+            batch.set(Some((n, files)));
+            return;
+        }
+        batch.set(None);
+        let Some(file) = files.pop() else { return };
         spawn_local(async move {
             let lang = state.lang.get_untracked();
             let limits = Limits::default();
@@ -315,6 +323,26 @@ fn ImportPanel() -> impl IntoView {
                 Err(e) => error.set(Some(e.message(lang))),
             }
         });
+    };
+    let file_list =
+        |list: Option<web_sys::FileList>| -> Vec<web_sys::File> { list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect()).unwrap_or_default() };
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(input) = input else { return };
+        let files = file_list(input.files());
+        // Allow choosing the same file again later (e.g. to show "already imported").
+        input.set_value("");
+        if !files.is_empty() {
+            take_files(files);
+        }
+    };
+    // A laptop's folder of files dropped on the panel.
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let files = file_list(ev.data_transfer().and_then(|d| d.files()));
+        if !files.is_empty() {
+            take_files(files);
+        }
     };
 
     // Imports the bundle into its own campaign's store and switches to it (the page reloads).
@@ -392,22 +420,28 @@ fn ImportPanel() -> impl IntoView {
     let download_receipt = move |_| {
         let lang = state.lang.get_untracked();
         let Some(session) = state.session() else { return };
-        match session.make_receipt(&state, receipt_for.get_untracked()) {
-            Ok(f) => {
-                if let Err(e) = super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME) {
-                    error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
+        let for_device = receipt_for.get_untracked();
+        spawn_local(async move {
+            match session.make_receipt(&state, for_device).await {
+                Ok(f) => {
+                    if let Err(e) = super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME) {
+                        let _ = error.try_set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
+                    }
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.message(lang)));
                 }
             }
-            Err(e) => error.set(Some(e.message(lang))),
-        }
+        });
     };
 
     view! {
-        <section class="panel">
+        <section class="panel no-print" data-testid="import-panel" on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
             <h3>{move || state.t(K::ImportTitle)}</h3>
             <label class="file-pick">{move || state.t(K::ChooseFile)}
-                <input type="file" accept=".json,application/json" data-testid="import-file" on:change=on_file/>
+                <input type="file" multiple accept=".json,application/json" data-testid="import-file" on:change=on_file/>
             </label>
+            {move || batch.get().map(|(_, files)| view! { <super::batch::BatchImport files=files on_close=Callback::new(move |_| batch.set(None))/> })}
             {move || stage_text.get().map(|k| view! { <p class="muted" role="status" data-testid="import-progress">{state.t(k)}</p> })}
             <Show when=move || needs_pass.get() && preview.with(Option::is_none)>
                 <form class="form inline" on:submit=decrypt>
@@ -498,81 +532,12 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
     }
 }
 
-/// Records counted per slice of "not yet received" between frames: a few
-/// milliseconds of work on a tablet.
-const UNRECEIVED_SLICE: usize = 4_000;
-
-/// Other devices this one has heard from, and this device's own exports.
+/// This device's own exports, latest first, and who acknowledged them.
 #[component]
-fn DevicesPanel() -> impl IntoView {
+fn ExportsPanel() -> impl IntoView {
     let state = use_app();
-    // "Not yet received" walks every record: counted in slices after the table is
-    // shown, so an import says "已保存" without waiting for it; started over when
-    // the records or the ledger change meanwhile (the older count is dropped).
-    let pending: RwSignal<Option<Vec<usize>>> = RwSignal::new(None);
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let ledger = state.sync_ledger.get();
-        state.replica.track();
-        let g = generation.get_value() + 1;
-        generation.set_value(g);
-        pending.set(None);
-        let ids: Vec<_> = ledger.known_devices().into_iter().map(|d| d.device_id).collect();
-        if ids.is_empty() {
-            pending.set(Some(Vec::new()));
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let mut count = crate::core::bundle::export::UnreceivedCount::new(&ledger, &ids);
-            loop {
-                if generation.try_get_value() != Some(g) {
-                    return;
-                }
-                let done = state.replica.try_with_untracked(|r| r.as_ref().is_none_or(|r| count.step(r, UNRECEIVED_SLICE)));
-                match done {
-                    None => return, // the page is gone
-                    Some(true) => break,
-                    Some(false) => platform::yield_to_browser().await,
-                }
-            }
-            if generation.try_get_value() == Some(g) {
-                pending.set(Some(count.into_counts()));
-            }
-        });
-    });
     view! {
-        <section class="panel">
-            <h3>{move || state.t(K::KnownDevices)}</h3>
-            <div class="table-scroll">
-                <table class="list">
-                    <thead><tr>
-                        <th scope="col">{move || state.t(K::SquadName)}</th>
-                        <th scope="col">{move || state.t(K::DeviceId)}</th>
-                        <th scope="col" class="num">{move || state.t(K::LastSeq)}</th>
-                        <th scope="col">{move || state.t(K::LastImported)}</th>
-                        <th scope="col" class="num">{move || state.t(K::NotYetReceived)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {move || {
-                            let ledger = state.sync_ledger.get();
-                            ledger.known_devices().into_iter().enumerate().map(|(i, d)| {
-                                let count = move || pending.with(|p| p.as_ref().and_then(|p| p.get(i).copied()));
-                                view! {
-                                    <tr data-testid="known-device" data-device-id=d.device_id.0.clone()>
-                                        <td>{d.squad_name.clone()}</td>
-                                        <td><code>{d.device_id.0.clone()}</code></td>
-                                        <td class="num">{d.last_seq}</td>
-                                        <td>{platform::format_ms(d.last_imported_ms)}</td>
-                                        <td class="num" data-testid="not-yet-received" data-counting=move || count().is_none().to_string()>
-                                            {move || count().map_or_else(|| "…".to_owned(), |n| n.to_string())}
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()
-                        }}
-                    </tbody>
-                </table>
-            </div>
+        <section class="panel no-print">
             <h3>{move || state.t(K::ExportsDone)}</h3>
             <ul class="plain">
                 {move || state.sync_ledger.with(|l| l.exports.iter().rev().take(20).map(|(seq, e)| {

@@ -24,9 +24,10 @@ pub struct StatusRow {
     /// Bundles received from it in all.
     pub bundles: usize,
     pub gaps: Gaps,
-    /// Whole days from its latest bundle's making to now (`None`: nothing received).
+    /// Whole days since it last sent anything: its latest bundle's making or its
+    /// latest receipt (`None`: nothing received).
     pub days_since: Option<u64>,
-    /// Whether its latest bundle was made in the current month (UTC+8).
+    /// Whether it sent anything (a bundle made, a receipt) in the current month (UTC+8).
     pub sent_this_month: bool,
     /// The last receipt made here covering it: when, and through which sequence number.
     pub receipt_sent: Option<(u64, u64)>,
@@ -82,8 +83,10 @@ pub fn status_rows(ledger: &SyncLedger, now_ms: u64) -> Vec<StatusRow> {
         .iter()
         .map(|(id, log)| {
             let last = log.bundles.iter().next_back().map(|(seq, b)| LastBundle { seq: *seq, created_ms: b.created_ms, imported_ms: b.imported_ms });
-            let sent_this_month = last.is_some_and(|l| {
-                let d = date_of_ms(l.created_ms);
+            // Anything it sent: a bundle (when made) or a receipt.
+            let heard_ms = last.map(|l| l.created_ms).into_iter().chain(log.receipt_received_ms).max();
+            let sent_this_month = heard_ms.is_some_and(|ms| {
+                let d = date_of_ms(ms);
                 (d.year(), d.month()) == (today.year(), today.month())
             });
             let receipt_sent = log.receipt_sent.map(|r| (r.created_ms, r.through_seq));
@@ -94,7 +97,7 @@ pub fn status_rows(ledger: &SyncLedger, now_ms: u64) -> Vec<StatusRow> {
                 last,
                 bundles: log.bundles.len(),
                 gaps: ledger.gaps(id, None),
-                days_since: last.map(|l| now_ms.saturating_sub(l.created_ms) / DAY_MS),
+                days_since: heard_ms.map(|ms| now_ms.saturating_sub(ms) / DAY_MS),
                 sent_this_month,
                 receipt_sent,
                 receipt_due: last.is_some_and(|l| receipt_sent.is_none_or(|(_, through)| l.seq > through)),
