@@ -304,9 +304,6 @@ keys! {
     Imported => "导入完成", "Imported";
     DownloadReceipt => "下载回执（交回给发送方）", "Download a receipt for the sender";
     ReceiptApplied => "回执已导入，对方确认收到的数据包序号", "Receipt imported; bundles acknowledged by";
-    KnownDevices => "已知设备", "Known devices";
-    LastSeq => "最新序号", "Last sequence";
-    LastImported => "导入时间", "Imported at";
     NotYetReceived => "对方尚未收到的记录", "Records not yet received";
     ExportsDone => "本机导出记录", "This device's exports";
     AckedBy => "已确认接收：", "Acknowledged by:";
