@@ -11,6 +11,9 @@
 //! other generated campaign uses), for the save benchmark's import
 //! (`tests/e2e/bench/save.bench.mjs`).
 //!
+//! `squads <dir> <n>`: squads 1…n's bundles as `<dir>/squad-001.json`… (kept if there),
+//! for the batch import benchmark (`tests/e2e/bench/batch.bench.mjs`).
+//!
 //! `cargo build --profile bench --example bench_bundle` and then
 //! `perf record --call-graph dwarf target/release/examples/bench_bundle read 3`:
 //! reads, checks and merges it into a fresh device N times, printing each time.
@@ -36,6 +39,20 @@ fn main() -> Result<(), String> {
         let (bytes, records) = squad_bundle(tag, problems)?;
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
         eprintln!("{path}: {records} records, {} bytes", bytes.len());
+        return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("squads") {
+        let (Some(dir), Some(n)) = (args.get(1), args.get(2).and_then(|s| s.parse::<usize>().ok())) else { return Err("squads <dir> <n>".into()) };
+        std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+        for i in 1..=n {
+            let path = format!("{dir}/squad-{i:03}.json");
+            if std::path::Path::new(&path).exists() {
+                continue;
+            }
+            let (bytes, records) = squad_bundle(&i.to_string(), 420)?;
+            std::fs::write(&path, &bytes).map_err(|e| format!("{path}: {e}"))?;
+            eprintln!("{path}: {records} records, {} bytes", bytes.len());
+        }
         return Ok(());
     }
     let bytes = generated_bundle(targets, visits, problems).map_err(|e| e.to_string())?;

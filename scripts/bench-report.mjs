@@ -44,6 +44,7 @@ const cold = readJson(path.join(dir, 'coldstart.json'));
 const first = readJson(path.join(dir, 'firstvisit.json'));
 const appImport = readJson(path.join(dir, 'appimport.json'));
 const save = readJson(path.join(dir, 'save.json'));
+const batch = readJson(path.join(dir, 'batch.json'));
 
 const sh = (cmd) => {
   try {
@@ -110,6 +111,14 @@ if (appImport) {
   const mb = (appImport.bytes / 1048576).toFixed(1);
   row('3', `in the app: a ${mb} MB bundle chosen → preview shown; confirm → saved (fresh profile; median of ${appImport.reps})`, `${f0(ours.to_preview_ms)} ms; ${f0(ours.to_saved_ms)} ms`, other ? `${f0(other.to_preview_ms)} ms; ${f0(other.to_saved_ms)} ms (${other.dist})` : '', other ? r2(ours.total_ms / other.total_ms) : '', '–', null);
 }
+if (batch) {
+  for (const b of Object.values(batch.sizes)) {
+    const mb = (b.bytes / 1048576).toFixed(1);
+    row('19', `batch import: ${b.files} squad bundles (${mb} MB) chosen at once → combined preview; confirm → saved in one commit (fresh profile; median of ${batch.reps})`, `${f0(b.to_preview_ms)} ms; ${f0(b.to_saved_ms)} ms`, '', '', '–', null);
+    const one = b.one_by_one ? `; one by one: wasm ${b.one_by_one.wasm_memory_mb} MB, ${f0(b.one_by_one.total_ms)} ms in all` : '';
+    row('19', `batch import of ${b.files} files: JS heap peak; ArrayBuffers peak (after a GC); wasm memory after`, `${b.heap_before_mb} → ${b.heap_peak_mb} MB; ${b.backing_peak_mb} MB (${b.backing_after_gc_mb} MB); ${b.wasm_memory_mb} MB${one}`, '', '', 'bounded by the largest file + the merged change', null);
+  }
+}
 if (native) {
   const label = {
     merge_two_100k_datasets: 'merge of two ~100k-record datasets (`stage_merge`)',
@@ -128,7 +137,7 @@ const table = [
   ...rows.map((r) => `| ${r.item} | ${r.what} | ${r.ours} | ${r.theirs} | ${r.ratio} | ${r.goal} | ${r.met} |`),
 ].join('\n');
 const md = `Benchmarks (scripts/bench.sh), ${machine.date}, commit ${machine.commit}\n\nMachine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, load average ${machine.load_average.join(' ')} at the end; ${machine.chromium}; ${machine.rustc}; Node ${machine.node}\n\n${table}\n`;
-fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold, save, appimport: appImport, firstvisit: first }, null, 1) + '\n');
+fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ machine, native, import: imp, ledger, coldstart: cold, save, appimport: appImport, batch, firstvisit: first }, null, 1) + '\n');
 fs.writeFileSync(path.join(dir, 'results.md'), md);
 console.log(md);
 console.log(`written: ${path.join(dir, 'results.json')}, ${path.join(dir, 'results.md')}`);

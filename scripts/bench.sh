@@ -24,6 +24,10 @@
 #   appimport  tests/e2e/bench/import.bench.mjs: a 55 MB bundle imported through the app
 #              as a user does (choose → preview, confirm → saved), in a fresh profile;
 #              with IMPORT_COMPARE=<another dist/> the same runs against that build
+#   batch      tests/e2e/bench/batch.bench.mjs: 10 and 50 squad bundles of ~2,000 records
+#              chosen at once: to the combined preview, confirm to saved, JS heap and
+#              ArrayBuffer peaks, wasm memory vs the same files one by one
+#              (BATCH_SIZES, BATCH_REPS, BATCH_ONE_BY_ONE)
 #   firstvisit tests/e2e/bench/firstvisit.bench.mjs: a first visit (nothing cached) on a
 #              4x slower CPU and a 10 Mbit/s network, to the 督战表 shown; with
 #              FIRSTVISIT_COMPARE=<another dist/> the same runs against that build
@@ -46,7 +50,7 @@ OUT="${BENCH_OUT:-$REPO/bench-results}"
 export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart save appimport firstvisit)
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart save appimport batch firstvisit)
 wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 say() { printf '\n==================== bench: %s ====================\n' "$*"; }
 
@@ -102,6 +106,11 @@ fi
 if wants appimport; then
     say "in-app import (headless Chromium)"
     BENCH_JSON="$OUT/appimport.json" node tests/e2e/bench/import.bench.mjs
+fi
+
+if wants batch; then
+    say "batch import of many squads' bundles (headless Chromium)"
+    BATCH_DIR="$OUT/batch-squads" BENCH_JSON="$OUT/batch.json" node tests/e2e/bench/batch.bench.mjs
 fi
 
 if wants firstvisit; then
