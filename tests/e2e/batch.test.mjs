@@ -152,7 +152,7 @@ appTest('the office imports three squads\' files in one choice, the board shows 
   }
 });
 
-appTest('encrypted files of a batch open with one passphrase each', async ({ url }) => {
+appTest('files dropped on the import panel form a batch, and its encrypted files open with one passphrase each', async ({ url }) => {
   const squads = await devices(url, ['禄丰县小分队', '姚安县小分队', '大姚县小分队']);
   const [office] = await devices(url, ['州扶贫办']);
   try {
@@ -163,7 +163,15 @@ appTest('encrypted files of a batch open with one passphrase each', async ({ url
       await addFigure(s.page, url, targets[i], String(4100 + i), '2020-06-30');
       files.push((await exportBundle(s.page, { passphrase: pass[i] })).file);
     }
-    await chooseImport(office.page, files);
+    // Dropped on the import panel, as from a laptop's folder.
+    await gotoHash(office.page, '#/sync');
+    const payload = files.map((f) => ({ name: path.basename(f), text: fs.readFileSync(f, 'utf8') }));
+    await office.page.locator(tid('import-panel')).evaluate((panel, items) => {
+      const dt = new DataTransfer();
+      for (const { name, text } of items) dt.items.add(new File([text], name, { type: 'application/json' }));
+      panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      panel.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, payload);
     await office.page.locator(tid('batch-preview')).waitFor({ state: 'visible', timeout: 60_000 });
     const outcomes = () => office.page.locator(tid('batch-file')).evaluateAll((trs) => trs.map((tr) => tr.dataset.outcome));
     assert.deepEqual(await outcomes(), ['locked', 'locked', 'locked']);
