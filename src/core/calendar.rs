@@ -43,6 +43,32 @@ pub fn parse_day(t: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// Reads a stored or received day (`YYYY-MM-DD`) through [`parse_day`], for
+/// `#[serde(deserialize_with)]`: chrono's own `Deserialize` goes through its general
+/// format parser, which would weigh on the first load (docs/performance.md). Written
+/// days are chrono's `Display`, which this reads back.
+pub fn de_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse_day(&s).ok_or_else(|| serde::de::Error::custom(format_args!("not a day (YYYY-MM-DD): {}", short(&s))))
+}
+
+/// [`de_day`] for an optional day (`null` or absent: `None`; the field needs
+/// `#[serde(default)]`).
+pub fn de_opt_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    match <Option<std::borrow::Cow<'de, str>> as serde::Deserialize>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) => parse_day(&s).map(Some).ok_or_else(|| serde::de::Error::custom(format_args!("not a day (YYYY-MM-DD): {}", short(&s)))),
+    }
+}
+
+/// At most 40 characters of a value, for an error message.
+fn short(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 /// A day as `YYYYMMDD` (in file names).
 pub fn compact_day(d: NaiveDate) -> String {
     format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
@@ -58,6 +84,30 @@ pub fn format_time_ms(ms: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn stored_days_are_read_back_without_chronos_parser_and_as_strictly_as_typed_ones() {
+        #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+        struct R {
+            #[serde(deserialize_with = "super::de_day")]
+            d: NaiveDate,
+            #[serde(default, deserialize_with = "super::de_opt_day")]
+            o: Option<NaiveDate>,
+        }
+        let day = NaiveDate::from_ymd_opt(2020, 3, 15).unwrap();
+        let written = serde_json::to_string(&R { d: day, o: Some(day) }).unwrap();
+        assert_eq!(written, r#"{"d":"2020-03-15","o":"2020-03-15"}"#, "chrono's Display writes them");
+        assert_eq!(serde_json::from_str::<R>(&written).unwrap(), R { d: day, o: Some(day) });
+        assert_eq!(serde_json::from_str::<R>(r#"{"d":"2020-03-15","o":null}"#).unwrap().o, None);
+        assert_eq!(serde_json::from_str::<R>(r#"{"d":"2020-03-15"}"#).unwrap().o, None);
+        let v = serde_json::json!({"d": "2020-03-15", "o": "2020-3-5"});
+        assert_eq!(serde_json::from_value::<R>(v).unwrap().o, NaiveDate::from_ymd_opt(2020, 3, 5), "from a JSON value too");
+        for bad in ["2020-02-30", "+2020-03-15", "2020-03-15T00:00:00", " 2020-03-15", "20200315", "", "2020-03-15-1"] {
+            let e = serde_json::from_str::<R>(&format!(r#"{{"d":"{bad}"}}"#)).unwrap_err().to_string();
+            assert!(e.contains("not a day"), "{bad}: {e}");
+        }
+        assert!(serde_json::from_str::<R>(r#"{"d":20200315}"#).is_err());
+    }
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

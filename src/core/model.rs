@@ -52,7 +52,9 @@ pub struct Phase {
     pub id: RecordId,
     pub order: u32,
     pub name: String,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub start: NaiveDate,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub end: NaiveDate,
     pub description: String,
 }
@@ -99,6 +101,7 @@ pub struct Milestone {
     pub id: RecordId,
     pub phase_id: RecordId,
     pub order: u32,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub due: NaiveDate,
     /// The plan's heading for the deadline, e.g. "2月底前".
     pub label: String,
@@ -218,6 +221,7 @@ entity!(Target, "target");
 pub struct Figure {
     pub id: RecordId,
     pub target_id: RecordId,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub measured_on: NaiveDate,
     /// People (whole number) or percent, per the target kind's [`Metric`].
     pub value: f64,

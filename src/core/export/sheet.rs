@@ -100,7 +100,7 @@ pub enum Cell {
         unit: String,
     },
     /// A calendar day: a real date in Excel.
-    Date(NaiveDate),
+    Date(#[serde(deserialize_with = "crate::core::calendar::de_day")] NaiveDate),
 }
 
 impl Cell {

@@ -188,10 +188,12 @@ pub struct Problem {
     /// 责任人 (empty: none named yet — flagged 只督不战).
     pub responsible_person: String,
     /// 整改期限 (none yet — flagged 只督不战).
+    #[serde(default, deserialize_with = "crate::core::calendar::de_opt_day")]
     pub deadline: Option<NaiveDate>,
     /// The visit that found it, if any.
     pub visit_id: Option<RecordId>,
     /// 发现日期.
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub opened_on: NaiveDate,
 }
 entity!(Problem, "problem");

@@ -127,6 +127,7 @@ impl GpsFix {
 pub struct Visit {
     pub id: RecordId,
     pub target_id: RecordId,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub date: NaiveDate,
     pub mode: VisitMode,
     /// Squad members present (督战人员).

@@ -148,6 +148,7 @@ impl PopulationLine {
 pub struct MilestoneLine {
     pub id: String,
     pub label: String,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub due: NaiveDate,
     pub done: bool,
     pub missed: bool,
@@ -157,6 +158,7 @@ pub struct MilestoneLine {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonthFigures {
     pub month: Month,
+    #[serde(deserialize_with = "crate::core::calendar::de_day")]
     pub as_of: NaiveDate,
     /// How many targets these figures cover (1 for a target's own report).
     pub targets: u32,

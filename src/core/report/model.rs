@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Schedule {
     /// Once, by a date (e.g. 联络员名单 by 2020-02-06).
-    Once { due: NaiveDate },
+    Once {
+        #[serde(deserialize_with = "crate::core::calendar::de_day")]
+        due: NaiveDate,
+    },
     /// Every month from `first` to `last`, by day `due_day` of that month (每月20日前).
     Monthly { due_day: u32, first: Month, last: Month },
 }
@@ -151,7 +154,7 @@ pub struct MonthlyReport {
     #[serde(default)]
     pub author: String,
     /// The day it was submitted (报送日期); `None` while a draft.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::calendar::de_opt_day")]
     pub submitted_on: Option<NaiveDate>,
     /// The month's figures as they stood when it was submitted, so the report reads
     /// the same later even if records of that month are corrected afterwards.
@@ -162,7 +165,7 @@ pub struct MonthlyReport {
     pub feedback: String,
     #[serde(default)]
     pub feedback_by: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::calendar::de_opt_day")]
     pub feedback_on: Option<NaiveDate>,
 }
 entity!(MonthlyReport, "monthly_report");
@@ -206,7 +209,7 @@ pub struct Filing {
     pub requirement_id: RecordId,
     pub subject: Subject,
     /// The day the office received it; `None`: recorded as not yet received.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::core::calendar::de_opt_day")]
     pub filed_on: Option<NaiveDate>,
     /// The contact it names (e.g. the liaison officer's name and phone).
     #[serde(default)]
