@@ -196,7 +196,8 @@ pub fn BatchImport(files: Vec<web_sys::File>, on_close: Callback<()>) -> impl In
                 </p>
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {move || shown.get().map(|s| view! { <BatchPreview shown=s pass=pass busy=busy on_unlock=Callback::new(move |ev| unlock(ev)) on_confirm=Callback::new(confirm) on_cancel=on_close/> })}
+            // Read again in the language chosen (the preview's texts are made in one).
+            {move || { state.lang.track(); shown.get() }.map(|s| view! { <BatchPreview shown=s pass=pass busy=busy on_unlock=Callback::new(move |ev| unlock(ev)) on_confirm=Callback::new(confirm) on_cancel=on_close/> })}
             {move || result.get().map(|r| view! {
                 <div class="ok" role="status" data-testid="batch-result">
                     <p>{r}</p>

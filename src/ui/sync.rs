@@ -125,7 +125,9 @@ fn ExportPanel() -> impl IntoView {
         });
     };
 
-    let devices = move || state.sync_ledger.with(|l| l.known_devices());
+    // Every device heard from, by bundle or by receipt (a receipt-only device, e.g. the
+    // office, is known to hold what it acknowledged: a delta to it is exact).
+    let devices = move || state.sync_ledger.with(|l| l.devices.iter().map(|(id, log)| (id.clone(), log.squad_name.clone())).collect::<Vec<_>>());
     view! {
         <section class="panel no-print">
             <h3>{move || state.t(K::ExportTitle)}</h3>
@@ -141,9 +143,9 @@ fn ExportPanel() -> impl IntoView {
                 <label>{move || state.t(K::Recipient)}
                     <select data-testid="export-recipient" on:change=move |ev| recipient.set(event_target_value(&ev))>
                         <option value="">{move || state.t(K::NoneChosen)}</option>
-                        {move || devices().into_iter().map(|d| {
-                            let label = format!("{} ({})", if d.squad_name.is_empty() { "-".to_owned() } else { d.squad_name.clone() }, d.device_id);
-                            view! { <option value=d.device_id.0.clone()>{label}</option> }
+                        {move || devices().into_iter().map(|(id, name)| {
+                            let label = format!("{} ({})", if name.is_empty() { "-".to_owned() } else { name }, id);
+                            view! { <option value=id.0.clone()>{label}</option> }
                         }).collect_view()}
                     </select>
                 </label>
