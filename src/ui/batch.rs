@@ -110,12 +110,13 @@ pub fn BatchImport(files: Vec<web_sys::File>, on_close: Callback<()>) -> impl In
         ev.prevent_default();
         let Some(files) = files.try_get_value() else { return };
         let Some(mut i) = intake.try_update_value(Option::take).flatten() else { return };
+        // Read before any await: the panel may be gone by then (only `try_` after it).
+        let p = pass.get_untracked();
         spawn_local(async move {
             let lang = state.lang.get_untracked();
             error.set(None);
             busy.set(true);
             platform::yield_to_browser().await;
-            let p = pass.get_untracked();
             let opened = i.unlock(&state, &*files, &p, platform::now_ms()).await;
             let _ = busy.try_set(false);
             match opened {
