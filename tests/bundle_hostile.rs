@@ -207,3 +207,25 @@ fn error_codes_match_their_variants() {
     assert_eq!(ImportError::Truncated.code(), "truncated");
     assert_eq!(ImportError::TooDeep { max: 1 }.code(), "too_deep");
 }
+
+#[test]
+fn a_value_that_cannot_be_is_refused_with_its_record_named_even_with_a_correct_checksum() {
+    let small = small_bundle();
+    let o = office();
+    for (value, date) in [(json!(1.7e308), "2020-03-15"), (json!(10_000_001.0), "2020-03-15"), (json!(12.5), "2101-01-01"), (json!(12.5), "1989-12-31")] {
+        let forged = edit(&small, |v| {
+            doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = value.clone();
+            doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = json!(date);
+        });
+        let e = prepare_import(&forged, None, &o.replica, &o.ledger, &test_limits(), 1).unwrap_err();
+        assert_eq!(e.code(), "invalid_value", "{value} {date}");
+        let m = e.message(duzhan::core::i18n::Lang::Zh);
+        assert!(m.contains("fig-a-1") && m.contains("合理范围"), "{m}");
+    }
+    // At the bounds, it imports.
+    let fine = edit(&small, |v| {
+        doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(10_000_000.0);
+        doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = json!("2100-12-31");
+    });
+    assert!(prepare_import(&fine, None, &o.replica, &o.ledger, &test_limits(), 1).is_ok());
+}

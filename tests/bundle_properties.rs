@@ -12,7 +12,7 @@
 //!   whatever the order (identical canonical state hash);
 //! - importing a bundle twice changes nothing;
 //! - export, then import into an empty device, gives the identical state hash,
-//!   for any figure value (every finite double) and any text;
+//!   for any figure value (every double from 0 to `validate::MAX_FIGURE`) and any text;
 //! - with full and delta bundles only, a delta against what the recipient is known
 //!   to hold brings it up to date with the sender.
 //!
@@ -28,6 +28,7 @@ use duzhan::core::clock::DeviceId;
 use duzhan::core::doc::Entity;
 use duzhan::core::model::{Figure, Target};
 use duzhan::core::replica::Change;
+use duzhan::core::validate::MAX_FIGURE;
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -290,7 +291,7 @@ proptest! {
     }
 
     #[test]
-    fn any_figure_value_and_text_survive_export_and_import_bit_for_bit(value in 0.0f64..1e15, tiny in any::<f64>().prop_filter("finite, not negative", |v| v.is_finite() && *v >= 0.0), text in "\\PC{0,40}") {
+    fn any_figure_value_and_text_survive_export_and_import_bit_for_bit(value in 0.0f64..=MAX_FIGURE, tiny in any::<f64>().prop_filter("a figure (0 to the bound)", |v| v.is_finite() && *v >= 0.0 && *v <= MAX_FIGURE), text in "\\PC{0,40}") {
         let mut a = fresh("d-a");
         let figs: Vec<Figure> = [value, tiny].iter().enumerate().map(|(i, v)| Figure { id: format!("fig-{i}"), target_id: TARGETS[0].into(), measured_on: bundle_support::date(), value: *v, source: text.clone() }).collect();
         let c = a.replica.stage_save(&figs, 7);

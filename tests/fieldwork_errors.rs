@@ -22,6 +22,7 @@ fn all() -> Vec<FieldworkError> {
         UnknownVisit("v".into()),
         UnknownProblem("p".into()),
         InvalidDate("2020-02-30".into()),
+        DateOutOfRange(d(2101, 1, 1)),
         DateInFuture { field: Field::VisitDate, date: d(2020, 7, 1), today: d(2020, 6, 1) },
         DeadlineBeforeOpened { deadline: d(2020, 4, 1), opened_on: d(2020, 5, 1) },
         TooManyHouseholds { given: 20_000, max: 2000 },
@@ -51,6 +52,7 @@ fn all() -> Vec<FieldworkError> {
             | UnknownVisit(_)
             | UnknownProblem(_)
             | InvalidDate(_)
+            | DateOutOfRange(_)
             | DateInFuture { .. }
             | DeadlineBeforeOpened { .. }
             | TooManyHouseholds { .. }

@@ -499,7 +499,10 @@ mod tests {
         assert_eq!(bad(CampaignInfoForm { incidence_over_pct: "101".into(), ..form.clone() }), ValidationError::PercentOutOfRange(101.0));
         assert_eq!(bad(CampaignInfoForm { remaining_poor_over: "1000.5".into(), ..form.clone() }), ValidationError::NotWholePeople(1000.5));
         assert_eq!(bad(CampaignInfoForm { site_people_over: "-1".into(), ..form.clone() }), ValidationError::NegativeFigure(-1.0));
-        assert_eq!(bad(CampaignInfoForm { site_people_over: "99999999999".into(), ..form.clone() }), ValidationError::NotANumber("99999999999".into()));
+        assert_eq!(
+            bad(CampaignInfoForm { site_people_over: "99999999999".into(), ..form.clone() }),
+            ValidationError::FigureTooLarge { value: 99_999_999_999.0, max: crate::core::validate::MAX_FIGURE }
+        );
         assert_eq!(bad(CampaignInfoForm { year: "20x1".into(), ..form.clone() }), ValidationError::InvalidYear("20x1".into()));
         assert_eq!(bad(CampaignInfoForm { name: "".into(), ..form.clone() }), ValidationError::Required { field: Field::Name });
         let empty = Replica::new(DeviceId("d-e".into()));

@@ -40,6 +40,13 @@ pub enum ValidationError {
     /// A percentage outside 0–100.
     #[error("percentage {0} is outside 0–100")]
     PercentOutOfRange(f64),
+    /// A figure larger than any the campaign can have (more people than live in Yunnan's
+    /// poor counties, many times over): a typo, a broken device or a forged file.
+    #[error("figure {value} is above {max}")]
+    FigureTooLarge { value: f64, max: f64 },
+    /// A day outside the years any campaign record can fall in.
+    #[error("{0} is outside {MIN_DAY}–{MAX_DAY}")]
+    DateOutOfRange(NaiveDate),
     /// A date that is malformed or does not exist (e.g. 2020-02-30).
     #[error("{0:?} is not a real date (YYYY-MM-DD)")]
     InvalidDate(String),
@@ -143,6 +150,20 @@ impl ValidationError {
                     "A percentage must be between 0 and 100.".into()
                 }
             }
+            Self::FigureTooLarge { value, max } => {
+                if zh {
+                    format!("数值{}超出合理范围（不能超过{}），请检查是否多输了位数。", show(*value), show(*max))
+                } else {
+                    format!("{} is beyond any plausible figure (at most {}); check for extra digits.", show(*value), show(*max))
+                }
+            }
+            Self::DateOutOfRange(d) => {
+                if zh {
+                    format!("日期{d}超出合理范围（{MIN_DAY}至{MAX_DAY}），请检查年份。")
+                } else {
+                    format!("{d} is outside {MIN_DAY} to {MAX_DAY}; check the year.")
+                }
+            }
             Self::InvalidDate(s) => {
                 if zh {
                     format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-02-29。")
@@ -238,10 +259,59 @@ impl ValidationError {
     }
 }
 
-/// Parses a date the user typed: `YYYY-MM-DD`, and the date must exist.
+/// A figure for a message: whole numbers as such, anything huge or fractional short.
+fn show(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// The largest figure any record may hold: people (remaining poor, resettled) are
+/// counted in thousands here, and Chuxiong prefecture has 2.7 million inhabitants.
+pub const MAX_FIGURE: f64 = 10_000_000.0;
+/// The earliest and latest day a record may carry.
+pub const MIN_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+pub const MAX_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// Checks that a day is within [`MIN_DAY`]–[`MAX_DAY`].
+pub fn check_day(d: NaiveDate) -> Result<NaiveDate, ValidationError> {
+    if (MIN_DAY..=MAX_DAY).contains(&d) {
+        Ok(d)
+    } else {
+        Err(ValidationError::DateOutOfRange(d))
+    }
+}
+
+/// Checks that a figure is a number from 0 to [`MAX_FIGURE`] (whatever its metric).
+pub fn check_magnitude(v: f64) -> Result<(), ValidationError> {
+    if !v.is_finite() {
+        return Err(ValidationError::NotANumber(v.to_string()));
+    }
+    if v < 0.0 {
+        return Err(ValidationError::NegativeFigure(v));
+    }
+    if v > MAX_FIGURE {
+        return Err(ValidationError::FigureTooLarge { value: v, max: MAX_FIGURE });
+    }
+    Ok(())
+}
+
+/// Parses a date the user typed: `YYYY-MM-DD`, the date must exist and be within
+/// [`MIN_DAY`]–[`MAX_DAY`].
 pub fn parse_date(s: &str) -> Result<NaiveDate, ValidationError> {
     let t = s.trim();
-    crate::core::calendar::parse_day(t).ok_or_else(|| ValidationError::InvalidDate(t.to_owned()))
+    let d = crate::core::calendar::parse_day(t).ok_or_else(|| ValidationError::InvalidDate(t.to_owned()))?;
+    check_day(d)
 }
 
 /// Parses a figure the user typed for a metric, checking its range.
@@ -260,9 +330,7 @@ pub fn parse_figure(metric: Metric, s: &str) -> Result<f64, ValidationError> {
 
 /// Checks a figure's range for its metric.
 pub fn check_figure(metric: Metric, v: f64) -> Result<(), ValidationError> {
-    if v < 0.0 {
-        return Err(ValidationError::NegativeFigure(v));
-    }
+    check_magnitude(v)?;
     match metric {
         Metric::IncidencePct if v > 100.0 => Err(ValidationError::PercentOutOfRange(v)),
         Metric::RemainingPoor | Metric::PeopleResettled if v.fract() != 0.0 => Err(ValidationError::NotWholePeople(v)),
@@ -296,6 +364,10 @@ mod tests {
     fn dates_must_exist() {
         assert!(parse_date("2020-02-29").is_ok());
         assert_eq!(parse_date("2019-02-29"), Err(ValidationError::InvalidDate("2019-02-29".into())));
+        assert_eq!(parse_date("1990-01-01"), Ok(MIN_DAY));
+        assert_eq!(parse_date("2100-12-31"), Ok(MAX_DAY));
+        assert_eq!(parse_date("1989-12-31"), Err(ValidationError::DateOutOfRange(NaiveDate::from_ymd_opt(1989, 12, 31).unwrap())));
+        assert_eq!(parse_date("2101-01-01"), Err(ValidationError::DateOutOfRange(NaiveDate::from_ymd_opt(2101, 1, 1).unwrap())));
         assert!(parse_date("2020-13-01").is_err());
         assert!(parse_date("昨天").is_err());
     }
@@ -307,6 +379,11 @@ mod tests {
         assert_eq!(parse_figure(Metric::RemainingPoor, "10.5"), Err(ValidationError::NotWholePeople(10.5)));
         assert_eq!(parse_figure(Metric::IncidencePct, "15.93"), Ok(15.93));
         assert_eq!(parse_figure(Metric::IncidencePct, "100.1"), Err(ValidationError::PercentOutOfRange(100.1)));
+        // Values that cannot be: more people than the prefecture holds, many times over.
+        assert_eq!(parse_figure(Metric::RemainingPoor, "10000000"), Ok(10_000_000.0));
+        assert_eq!(parse_figure(Metric::RemainingPoor, "10000001"), Err(ValidationError::FigureTooLarge { value: 10_000_001.0, max: MAX_FIGURE }));
+        assert!(matches!(parse_figure(Metric::PeopleResettled, "1.7e308"), Err(ValidationError::FigureTooLarge { .. })));
+        assert!(ValidationError::FigureTooLarge { value: 1.7e308, max: MAX_FIGURE }.message(Lang::Zh).chars().count() < 80, "a huge value is shown short");
         assert!(matches!(parse_figure(Metric::PeopleResettled, "abc"), Err(ValidationError::NotANumber(_))));
         assert!(matches!(parse_figure(Metric::PeopleResettled, "NaN"), Err(ValidationError::NotANumber(_))));
         assert!(matches!(parse_figure(Metric::PeopleResettled, ""), Err(ValidationError::Required { .. })));
@@ -324,6 +401,8 @@ mod tests {
             ValidationError::NegativeFigure(-1.0),
             ValidationError::NotWholePeople(1.5),
             ValidationError::PercentOutOfRange(101.0),
+            ValidationError::FigureTooLarge { value: 1.7e308, max: MAX_FIGURE },
+            ValidationError::DateOutOfRange(NaiveDate::from_ymd_opt(2999, 1, 1).unwrap()),
             ValidationError::InvalidDate("x".into()),
             ValidationError::EndBeforeStart,
             ValidationError::DuplicateCounty("x".into()),

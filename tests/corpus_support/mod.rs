@@ -212,6 +212,11 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
         None,
     ));
     c.push(("negative-figure.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(-3.0)), "invalid_value", None));
+    // Values that cannot be (forged files with a correct checksum): bounds of `validate`.
+    c.push(("huge-figure.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(1.7e308)), "invalid_value", None));
+    c.push(("figure-over-ten-million.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(10_000_001.0)), "invalid_value", None));
+    c.push(("figure-in-2101.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = json!("2101-01-01")), "invalid_value", None));
+    c.push(("phase-from-1989.json", edit(&full, |v| doc_mut(v, "seed-phase-1")["fields"]["start"]["v"] = json!("1989-12-31")), "invalid_value", None));
     c.push(("nan-figure.json", String::from_utf8(small.clone()).unwrap().replace("\"v\":12.5", "\"v\":NaN").into_bytes(), "malformed", None));
     c.push(("infinite-figure.json", String::from_utf8(small.clone()).unwrap().replace("\"v\":12.5", "\"v\":1e999").into_bytes(), "malformed", None));
     c.push(("nan-text-figure.json", edit(&small, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = "NaN".into()), "invalid_record", None));

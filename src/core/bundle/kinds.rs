@@ -16,7 +16,12 @@ use crate::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitA
 use crate::core::i18n::Field;
 use crate::core::model::*;
 use crate::core::report::{Filing, MonthlyReport, Requirement, Subject};
-use crate::core::validate::ValidationError;
+use crate::core::validate::{check_day, check_magnitude, ValidationError};
+
+/// Most households a received visit may record: far above what the visit form takes
+/// (`fieldwork::visit::MAX_HOUSEHOLDS_PER_VISIT`), so a visit valid on any version
+/// imports, and far below what a broken or forged file could claim.
+pub const MAX_HOUSEHOLDS: u32 = 100_000;
 
 /// A reference from one record to another, by id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +98,10 @@ impl Linked for Phase {
     // No end-after-start check here: two devices can each move one end validly and
     // merge into end < start. A rule across fields must never refuse a bundle, or
     // such a merge would block every later exchange; the UI flags it instead.
+    fn check(&self) -> Result<(), ValidationError> {
+        check_day(self.start)?;
+        check_day(self.end).map(drop)
+    }
 }
 
 impl Linked for Milestone {
@@ -111,6 +120,9 @@ impl Linked for Milestone {
             Scope::County(c) => Anchor::County(c.clone()),
             Scope::Target(t) => Anchor::Target(t.clone()),
         }
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        check_day(self.due).map(drop)
     }
 }
 
@@ -141,16 +153,11 @@ impl Linked for Figure {
     }
     fn check(&self) -> Result<(), ValidationError> {
         // JSON cannot carry NaN or infinities, but check anyway: the value may come
-        // from a future decoder. Only the sign is checked, not the metric's range:
-        // a target's kind can change concurrently, and a figure valid when entered
-        // must never block a whole bundle.
-        if !self.value.is_finite() {
-            return Err(ValidationError::NotANumber(self.value.to_string()));
-        }
-        if self.value < 0.0 {
-            return Err(ValidationError::NegativeFigure(self.value));
-        }
-        Ok(())
+        // from a future decoder. Only the sign and the magnitude every metric shares
+        // are checked, not the metric's range: a target's kind can change
+        // concurrently, and a figure valid when entered must never block a whole bundle.
+        check_magnitude(self.value)?;
+        check_day(self.measured_on).map(drop)
     }
 }
 
@@ -193,6 +200,12 @@ impl Linked for Visit {
     fn anchor(&self) -> Anchor {
         Anchor::Target(self.target_id.clone())
     }
+    fn check(&self) -> Result<(), ValidationError> {
+        if self.households_visited > MAX_HOUSEHOLDS {
+            return Err(ValidationError::FigureTooLarge { value: f64::from(self.households_visited), max: f64::from(MAX_HOUSEHOLDS) });
+        }
+        check_day(self.date).map(drop)
+    }
 }
 
 impl Linked for VisitAnswer {
@@ -218,6 +231,10 @@ impl Linked for Problem {
     fn anchor(&self) -> Anchor {
         Anchor::Target(self.target_id.clone())
     }
+    fn check(&self) -> Result<(), ValidationError> {
+        check_day(self.opened_on)?;
+        self.deadline.map_or(Ok(()), |d| check_day(d).map(drop))
+    }
 }
 
 impl Linked for ProblemEvent {
@@ -226,6 +243,9 @@ impl Linked for ProblemEvent {
     }
     fn anchor(&self) -> Anchor {
         Anchor::With(self.problem_id.clone())
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        check_day(crate::core::calendar::date_of_ms(self.at_ms)).map(drop)
     }
 }
 
@@ -238,6 +258,12 @@ impl Linked for Requirement {
     fn anchor(&self) -> Anchor {
         // What is due when is campaign-wide.
         Anchor::Everywhere
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        match self.schedule {
+            crate::core::report::Schedule::Once { due } => check_day(due).map(drop),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -269,6 +295,9 @@ impl Linked for MonthlyReport {
         for (field, s) in [(Field::Author, &self.author), (Field::FeedbackBy, &self.feedback_by)] {
             crate::core::validate::optional_text(field, s, crate::core::validate::MAX_NAME)?;
         }
+        for d in [self.submitted_on, self.feedback_on].into_iter().flatten() {
+            check_day(d)?;
+        }
         Ok(())
     }
 }
@@ -279,6 +308,9 @@ impl Linked for Filing {
     }
     fn anchor(&self) -> Anchor {
         subject_anchor(&self.subject)
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        self.filed_on.map_or(Ok(()), |d| check_day(d).map(drop))
     }
 }
 
@@ -368,6 +400,24 @@ mod tests {
         for k in ["checklist_item", "visit", "visit_answer", "problem", "problem_event"] {
             assert!(kinds.contains(k), "{k}");
         }
+    }
+
+    #[test]
+    fn received_visits_and_events_are_held_to_plausible_bounds() {
+        use crate::core::doc::Entity;
+        use crate::core::fieldwork::{ProblemEvent, Visit};
+        let docs = crate::core::fieldwork::generate::generate_campaign(7, 2, 3, 4);
+        let visit = docs.iter().find(|d| d.kind == Visit::KIND).unwrap();
+        let mut v = Visit::from_doc(visit).unwrap();
+        v.households_visited = MAX_HOUSEHOLDS;
+        assert!(v.check().is_ok());
+        v.households_visited = MAX_HOUSEHOLDS + 1;
+        assert!(matches!(v.check(), Err(ValidationError::FigureTooLarge { .. })));
+        let event = docs.iter().find(|d| d.kind == ProblemEvent::KIND).unwrap();
+        let mut e = ProblemEvent::from_doc(event).unwrap();
+        assert!(e.check().is_ok());
+        e.at_ms = 0; // 1970: before any campaign
+        assert!(matches!(e.check(), Err(ValidationError::DateOutOfRange(_))));
     }
 
     #[test]

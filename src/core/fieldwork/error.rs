@@ -35,6 +35,9 @@ pub enum FieldworkError {
     /// A typed date that is malformed or does not exist (e.g. 2020-02-30).
     #[error("{0:?} is not a real date (YYYY-MM-DD)")]
     InvalidDate(String),
+    /// A day outside `validate::MIN_DAY`–`MAX_DAY`.
+    #[error("{0} is outside the years a record can fall in")]
+    DateOutOfRange(NaiveDate),
     /// A visit or a problem dated after today: things that happened cannot be in the future.
     #[error("{field} {date} is after today ({today})")]
     DateInFuture { field: Field, date: NaiveDate, today: NaiveDate },
@@ -141,6 +144,14 @@ impl FieldworkError {
                     format!("“{s}”不是有效日期，请按“年-月-日”填写真实日期，例如 2020-06-30。")
                 } else {
                     format!("“{s}” is not a real date; use YYYY-MM-DD, e.g. 2020-06-30.")
+                }
+            }
+            Self::DateOutOfRange(d) => {
+                let (min, max) = (crate::core::validate::MIN_DAY, crate::core::validate::MAX_DAY);
+                if zh {
+                    format!("日期{d}超出合理范围（{min}至{max}），请检查年份。")
+                } else {
+                    format!("{d} is outside {min} to {max}; check the year.")
                 }
             }
             Self::DateInFuture { field, date, today } => {
@@ -307,5 +318,6 @@ pub(crate) fn bounded(field: Field, s: &str, max: usize) -> Result<(), Fieldwork
 /// Parses a date the user typed (`YYYY-MM-DD`); the date must exist.
 pub fn parse_date(s: &str) -> Result<NaiveDate, FieldworkError> {
     let t = s.trim();
-    crate::core::calendar::parse_day(t).ok_or_else(|| FieldworkError::InvalidDate(t.to_owned()))
+    let d = crate::core::calendar::parse_day(t).ok_or_else(|| FieldworkError::InvalidDate(t.to_owned()))?;
+    crate::core::validate::check_day(d).map_err(|_| FieldworkError::DateOutOfRange(d))
 }
