@@ -111,7 +111,7 @@ fn a_100k_record_bundle() {
     let incoming = read_bundle(&file.bytes, None, &test_limits()).unwrap();
     let t2 = Instant::now();
     let b = Device::fresh("d-b");
-    let p = preview(incoming, &b.replica, &b.ledger, 5).unwrap();
+    let p = preview(incoming, &b.replica, &b.ledger, duzhan::core::bundle::import::MAX_WALL_MS).unwrap();
     let t3 = Instant::now();
     let mut applied = b.clone();
     applied.replica.apply(p.change.clone());

@@ -69,7 +69,7 @@ fn main() -> Result<(), String> {
                 let t0 = Instant::now();
                 let incoming = read_bundle(&bytes, None, &Limits::default()).map_err(|e| e.to_string())?;
                 let t1 = Instant::now();
-                let p = preview(incoming, &b, &SyncLedger::default(), 5).map_err(|e| e.to_string())?;
+                let p = preview(incoming, &b, &SyncLedger::default(), duzhan::core::bundle::import::MAX_WALL_MS).map_err(|e| e.to_string())?;
                 eprintln!("read + check {:?}, merge {:?} ({} docs staged)", t1 - t0, t1.elapsed(), p.change.docs.len());
             }
         }

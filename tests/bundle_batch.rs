@@ -218,3 +218,32 @@ fn the_status_board_shows_each_device_what_is_missing_and_whether_a_receipt_went
     assert_eq!(sheet.rows.len(), 2);
     assert!(sheet.title[1].contains("本月未发送1个"), "{}", sheet.title[1]);
 }
+
+#[test]
+fn a_record_from_a_clock_more_than_a_day_ahead_is_refused_alone_and_in_a_batch() {
+    let hour = 3_600_000u64;
+    let now = 1_591_747_200_000u64; // the office's clock: 2020-06-10
+    let make = |id: &str, ahead: u64| {
+        let mut d = Device::fresh(id);
+        renamed(&mut d, "seed-target-xiaohe", "未来", now + ahead);
+        d.export(ExportScope::Full, now + ahead).bytes
+    };
+    let (soon, far) = (make("d-skewed", 23 * hour), make("d-future", 25 * hour));
+    let mut office = Device::fresh("d-office");
+    let hash = office.hash();
+    let e = office.import_at(&far, now).unwrap_err();
+    assert_eq!(e.code(), "clock_ahead");
+    let m = e.message(duzhan::core::i18n::Lang::Zh);
+    assert!(m.contains("d-future") && m.contains("约2天") && m.contains("校准"), "{m}");
+    assert_eq!(office.hash(), hash, "nothing changed");
+    office.import_at(&soon, now).expect("23 hours ahead is a clock set a little wrong, not refused");
+    // In a batch the far one is refused and the others go in.
+    let fresh = Device::fresh("d-office2");
+    let mut b = Batch::new(&fresh.replica, &fresh.ledger);
+    for (name, bytes) in [("far.json", &far), ("soon.json", &soon)] {
+        let incoming = duzhan::core::bundle::read_bundle(bytes, None, &bundle_support::test_limits()).unwrap();
+        b.add_bundle(None, name.into(), bytes.len() as u64, incoming, &fresh.replica, now);
+    }
+    assert_eq!(outcome_codes(b.files()), ["refused", "bundle"]);
+    assert!(matches!(&b.files()[0].outcome, Outcome::Refused(ImportError::ClockAhead { device, .. }) if device == "d-future"));
+}

@@ -88,7 +88,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let t0 = now();
         let incoming = read_bundle(&bytes, None, &limits).expect("read");
         let t1 = now();
-        let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
+        let p = preview(incoming, &b, &SyncLedger::default(), duzhan::core::bundle::import::MAX_WALL_MS).expect("preview");
         let t2 = now();
         parse.push(t1 - t0);
         merge.push(t2 - t1);
@@ -178,7 +178,7 @@ async fn import_of_a_100k_record_bundle_beside_json_parse_a_put_loop_and_pouchdb
         let _ = settle(3_000).await;
         let t0 = now();
         let incoming = read_bundle(&bytes, None, &limits).expect("read");
-        let p = preview(incoming, &b, &SyncLedger::default(), 5).expect("preview");
+        let p = preview(incoming, &b, &SyncLedger::default(), duzhan::core::bundle::import::MAX_WALL_MS).expect("preview");
         let meta = vec![p.ledger_meta().expect("ledger"), (META_CLOCK.to_owned(), clock_json(&p.change.clock))];
         store.commit_owned(p.change.docs, &meta).await.expect("commit");
         whole.push(now() - t0);

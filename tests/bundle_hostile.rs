@@ -29,7 +29,7 @@ fn corpus_dir() -> PathBuf {
 /// The outcome code of importing bytes: an error code, or "ok".
 fn outcome(bytes: &[u8], passphrase: Option<&str>, limits: &Limits) -> Result<&'static str, String> {
     let o = office();
-    let r = std::panic::catch_unwind(|| prepare_import(bytes, passphrase, &o.replica, &o.ledger, limits, 1));
+    let r = std::panic::catch_unwind(|| prepare_import(bytes, passphrase, &o.replica, &o.ledger, limits, bundle_support::NOW));
     match r {
         Err(_) => Err("panicked".into()),
         Ok(Ok(_)) => Ok("ok"),
@@ -193,7 +193,7 @@ fn a_refused_file_changes_nothing() {
     let before = o.hash();
     for (_, bytes, expected, pass) in corpus() {
         if expected != "ok" {
-            let r = prepare_import(&bytes, pass, &o.replica, &o.ledger, &test_limits(), 1);
+            let r = prepare_import(&bytes, pass, &o.replica, &o.ledger, &test_limits(), bundle_support::NOW);
             assert!(r.is_err());
         }
     }
@@ -217,7 +217,7 @@ fn a_value_that_cannot_be_is_refused_with_its_record_named_even_with_a_correct_c
             doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = value.clone();
             doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = json!(date);
         });
-        let e = prepare_import(&forged, None, &o.replica, &o.ledger, &test_limits(), 1).unwrap_err();
+        let e = prepare_import(&forged, None, &o.replica, &o.ledger, &test_limits(), bundle_support::NOW).unwrap_err();
         assert_eq!(e.code(), "invalid_value", "{value} {date}");
         let m = e.message(duzhan::core::i18n::Lang::Zh);
         assert!(m.contains("fig-a-1") && m.contains("合理范围"), "{m}");
@@ -227,5 +227,5 @@ fn a_value_that_cannot_be_is_refused_with_its_record_named_even_with_a_correct_c
         doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(10_000_000.0);
         doc_mut(v, "fig-a-1")["fields"]["measured_on"]["v"] = json!("2100-12-31");
     });
-    assert!(prepare_import(&fine, None, &o.replica, &o.ledger, &test_limits(), 1).is_ok());
+    assert!(prepare_import(&fine, None, &o.replica, &o.ledger, &test_limits(), bundle_support::NOW).is_ok());
 }

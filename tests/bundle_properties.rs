@@ -270,6 +270,40 @@ proptest! {
     }
 
     #[test]
+    fn with_the_clock_guard_devices_that_saw_the_same_bundles_still_hold_the_same_data(ops in prop::collection::vec(op(true), 0..16), ahead_days in 0u64..4, order: u64) {
+        const DAY: u64 = duzhan::core::clock::CLOCK_SLACK_MS;
+        let (_, mut bundles) = simulate(&ops);
+        // A tablet whose clock runs some days ahead edits and exports; so does one
+        // whose clock is right but which received the fast tablet's edit.
+        let mut fast = fresh("d-fast");
+        let wall = ahead_days * DAY + 500;
+        let Some(doc) = fast.replica.doc(TARGETS[0]) else { return Err(TestCaseError::fail("target")) };
+        let mut t = Target::from_doc(doc).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        t.name = "快钟".into();
+        let c = fast.replica.stage_save(&[t], wall);
+        fast.replica.apply(c);
+        bundles.push(fast.export(ExportScope::Full, wall).bytes);
+        let now = 10_000; // the observers' clock: after every other stamp here
+        let refused = wall > now + DAY;
+        let mut observers = [fresh("d-o1"), fresh("d-o2")];
+        let mut outcomes = Vec::new();
+        for (i, o) in observers.iter_mut().enumerate() {
+            let mut out = std::collections::BTreeMap::new();
+            for b in shuffled(&bundles, order.rotate_left(i as u32 * 13)) {
+                let r = o.import_at(&b, now).map(|_| ()).map_err(|e| e.code());
+                out.insert(b.clone(), r);
+            }
+            outcomes.push(out);
+        }
+        prop_assert_eq!(&outcomes[0], &outcomes[1], "each file's outcome is its own, in any order");
+        let fast_file = bundles.last().cloned().unwrap_or_default();
+        prop_assert_eq!(outcomes[0][&fast_file].clone(), if refused { Err("clock_ahead") } else { Ok(()) });
+        prop_assert!(outcomes[0].iter().filter(|(f, _)| **f != fast_file).all(|(_, r)| r.is_ok()));
+        prop_assert_eq!(observers[0].hash(), observers[1].hash());
+        prop_assert!(observers[0].replica.clock().wall <= now + DAY, "no observer's clock was dragged ahead");
+    }
+
+    #[test]
     fn importing_any_bundle_a_second_time_changes_nothing(ops in prop::collection::vec(op(true), 0..24)) {
         let (_, bundles) = simulate(&ops);
         let mut o = fresh("d-observer");

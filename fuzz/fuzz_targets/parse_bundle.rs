@@ -34,12 +34,12 @@ fn exercise(bytes: &[u8]) {
     let ledger = SyncLedger::default();
     let l = limits();
     let Ok(b) = read_bundle(bytes, Some("pw"), &l) else { return };
-    let Ok(p) = preview(b, replica, &ledger, 0) else { return };
+    let Ok(p) = preview(b, replica, &ledger, duzhan::core::bundle::import::MAX_WALL_MS) else { return };
     // Idempotence: after applying, the same bundle changes nothing.
     let mut after = replica.clone();
     after.apply(p.change);
     if let Ok(b) = read_bundle(bytes, Some("pw"), &l) {
-        let again = preview(b, &after, &ledger, 0).expect("a bundle accepted once is accepted again");
+        let again = preview(b, &after, &ledger, duzhan::core::bundle::import::MAX_WALL_MS).expect("a bundle accepted once is accepted again");
         assert!(again.change.is_empty(), "importing twice changed {} docs", again.change.docs.len());
     }
 }

@@ -116,6 +116,24 @@ impl Hlc {
     }
 }
 
+/// How far a stamp may be ahead of the clock of the device that receives it (the
+/// clock guard): clocks drift and time zones are set wrong by hours, never by a day.
+pub const CLOCK_SLACK_MS: u64 = 86_400_000;
+
+/// The clock guard on receiving: how far `wall` is ahead of `now_ms`, if more than
+/// [`CLOCK_SLACK_MS`]. A record stamped so far ahead would win every merge against
+/// every later edit on every device, so import refuses it (naming the writing device).
+pub fn ahead_of(wall: u64, now_ms: u64) -> Option<u64> {
+    (wall > now_ms.saturating_add(CLOCK_SLACK_MS)).then(|| wall - now_ms)
+}
+
+/// The clock guard on saving: how far this device's clock is behind the newest stamp
+/// it holds (`hlc.wall`), if more than [`CLOCK_SLACK_MS`] — its clock is probably
+/// wrong, and the user is warned before saving ("本机时间可能不准").
+pub fn behind_by(hlc: &Hlc, now_ms: u64) -> Option<u64> {
+    ahead_of(hlc.wall, now_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,6 +277,8 @@ keys! {
     BatchLeftOut => "未导入的文件", "files left out";
     BatchCheckedAgain => "（未写入任何数据；已重新校验所选文件，可再次确认导入。）", " (Nothing was written; the files were checked again and can be imported again.)";
     BatchReceipt => "下载批量回执（一份回执确认本批全部数据包，发给各发送方导入）", "Download one receipt for the whole batch (for every sender to import)";
+    ClockBehind => "本机时间可能不准：本机数据中最新的修改比本机当前时间晚约", "This device's clock may be wrong: the newest change it holds is about";
+    ClockBehindDays => "天。请先检查并校准本机的日期和时间再保存：按本机时间记录的日期、逾期和报送月份都会出错。", "days after its current time. Check and correct the date and time before saving: dates, overdue flags and reporting months taken from this clock would be wrong.";
     SyncBoardTitle => "同步情况", "Sync status";
     SyncBoardNote => "本月尚未发来数据包的设备已标出。角色由本机填写。", "Devices that sent nothing this month are marked. Roles are set on this device.";
     ColRole => "角色", "Role";

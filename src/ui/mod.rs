@@ -153,6 +153,7 @@ fn App() -> impl IntoView {
             (None, false) => view! { <main class="view"><p class="muted">{state.t(K::Loading)}</p></main> }.into_any(),
             (None, true) => view! {
                 <FirstRunBanner/>
+                <ClockWarning/>
                 <main data-testid="app-ready">{move || {
                     state.nav.track();
                     let route = state.route.get_untracked();
@@ -223,6 +224,21 @@ fn SaveIndicator() -> impl IntoView {
                 SaveStatus::Failed(e) => state.lang.get().labelled(state.t(K::SaveFailed), e.message(state.lang.get())),
             }}
         </div>
+    }
+}
+
+/// 本机时间可能不准: this device's clock is more than a day behind the newest change
+/// it holds (`clock::behind_by`, the clock guard in ARCHITECTURE.md). On every view,
+/// so the user sees it before saving.
+#[component]
+fn ClockWarning() -> impl IntoView {
+    let state = use_app();
+    let behind = move || state.replica.with(|r| r.as_ref().and_then(|r| crate::core::clock::behind_by(r.clock(), platform::now_ms())));
+    move || {
+        behind().map(|ms| {
+            let days = ms.div_ceil(86_400_000);
+            view! { <p class="banner warn no-print" role="alert" data-testid="clock-warning">{move || state.t(K::ClockBehind)} {days} {move || state.t(K::ClockBehindDays)}</p> }
+        })
     }
 }
 

@@ -68,8 +68,8 @@ impl Device {
     /// preview the app shows (`preview_counts`, records borrowed) says exactly the
     /// same as the staging one, but for the staged docs and clock.
     pub fn preview(&self, bytes: &[u8]) -> Result<Preview, ImportError> {
-        let staged = prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), 1_000);
-        let counted = read_bundle(bytes, None, &test_limits()).and_then(|i| preview_counts(&i, &self.replica, &self.ledger, 1_000));
+        let staged = prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), NOW);
+        let counted = read_bundle(bytes, None, &test_limits()).and_then(|i| preview_counts(&i, &self.replica, &self.ledger, NOW));
         match (&staged, counted) {
             (Ok(s), Ok(mut c)) => {
                 assert!(c.change.docs.is_empty(), "a counts-only preview stages nothing");
@@ -80,6 +80,14 @@ impl Device {
             (a, b) => panic!("preview {a:?} but preview_counts {b:?}"),
         }
         staged
+    }
+
+    /// Imports and commits with this device's clock at `now_ms` (the clock guard's tests).
+    pub fn import_at(&mut self, bytes: &[u8], now_ms: u64) -> Result<Preview, ImportError> {
+        let p = prepare_import(bytes, None, &self.replica, &self.ledger, &test_limits(), now_ms)?;
+        self.replica.apply(p.change.clone());
+        self.ledger = p.ledger.clone();
+        Ok(p)
     }
 
     /// Imports and commits (applies the change, stores the ledger).
@@ -99,7 +107,7 @@ impl Device {
         for (i, bytes) in files.iter().enumerate() {
             let name = format!("file-{i}.json");
             match read_bundle(bytes, None, &test_limits()) {
-                Ok(incoming) => b.add_bundle(None, name, bytes.len() as u64, incoming, &self.replica, 1_000),
+                Ok(incoming) => b.add_bundle(None, name, bytes.len() as u64, incoming, &self.replica, NOW),
                 Err(e) => b.refuse(None, name, bytes.len() as u64, e),
             };
         }
@@ -116,6 +124,11 @@ impl Device {
         Ok((listed, staged.imported))
     }
 }
+
+/// The importing device's clock in these tests: 2100-01-01, after every stamp a
+/// test writes (the clock guard refuses writes more than a day ahead of it; its own
+/// tests pass their own clock).
+pub const NOW: u64 = 4_102_444_800_000;
 
 pub fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 3, 15).unwrap()

@@ -18,7 +18,7 @@
 //! by one, in any order (property-tested in `tests/bundle_batch.rs`).
 
 use super::error::ImportError;
-use super::import::{check_links, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle, KindCounts};
+use super::import::{check_clock, check_links, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle, KindCounts};
 use super::ledger::{Gaps, Received, SyncLedger, VersionVector};
 use super::receipt::{apply_receipt, Receipt};
 use super::wire::ScopeKind;
@@ -272,6 +272,7 @@ impl Batch {
     fn merge(&mut self, incoming: IncomingBundle, replica: &Replica, now_ms: u64) -> Result<FileSummary, ImportError> {
         let header = incoming.header.clone();
         let base = Base { replica, overlay: Some(&self.overlay), campaign_id: self.campaign_id.as_deref() };
+        check_clock(&incoming, now_ms)?;
         let holds = check_links(&incoming, &base)?;
         let duplicate_of = self.files.iter().position(|f| matches!(&f.outcome, Outcome::Bundle(s) if s.bundle_id == header.bundle_id));
         let already_in_ledger = self.ledger.has_bundle(&header.bundle_id);

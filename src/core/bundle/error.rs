@@ -104,6 +104,11 @@ pub enum ImportError {
     /// A record whose values decode but are out of range (a negative figure…).
     #[error("record {id} ({kind}): {error}")]
     InvalidValue { id: String, kind: String, error: ValidationError },
+    /// A record stamped more than a day after this device's clock: the writing
+    /// device's clock (or this one's) is wrong, and merging would let it win over every
+    /// later edit everywhere (the clock guard, ARCHITECTURE.md).
+    #[error("record {id} was written by {device} {ahead_ms} ms after this device's clock")]
+    ClockAhead { id: String, device: String, ahead_ms: u64 },
     /// The bundle belongs to another campaign.
     #[error("bundle of campaign {bundle}, this device holds campaign {local}")]
     WrongCampaign { bundle: String, local: String },
@@ -156,6 +161,7 @@ impl ImportError {
             Self::InvalidStamp { .. } => "invalid_stamp",
             Self::InvalidRecord { .. } => "invalid_record",
             Self::InvalidValue { .. } => "invalid_value",
+            Self::ClockAhead { .. } => "clock_ahead",
             Self::WrongCampaign { .. } => "wrong_campaign",
             Self::NoCampaignRecord { .. } => "no_campaign_record",
             Self::KindMismatch { .. } => "kind_mismatch",
@@ -408,6 +414,14 @@ impl ImportError {
                     )
                 }
             }
+            Self::ClockAhead { id, device, ahead_ms } => {
+                let days = (*ahead_ms as f64 / 86_400_000.0).ceil() as u64;
+                if zh {
+                    format!("记录“{}”的修改时间比本机时间晚约{days}天（由设备{}写入）：该设备或本机的日期时间不准，未导入。请先核对两台设备的日期和时间并校准，再请对方重新导出。", short(id), short(device))
+                } else {
+                    format!("Record “{}” was changed about {days} days after this device's time (written by device {}): one of the two clocks is wrong; nothing was imported. Check and correct the date and time on both devices, then ask for a new export.", short(id), short(device))
+                }
+            }
             Self::DanglingReference { id, kind, missing, expected_kind, .. } => {
                 if zh {
                     format!(
@@ -573,6 +587,7 @@ mod tests {
             ImportError::InvalidStamp { id: "x".into(), field: "name".into(), reason: "r" },
             ImportError::InvalidRecord { id: "x".into(), kind: "phase".into(), reason: "r".into() },
             ImportError::InvalidValue { id: "x".into(), kind: "figure".into(), error: ValidationError::NegativeFigure(-1.0) },
+            ImportError::ClockAhead { id: "x".into(), device: "d-a".into(), ahead_ms: 40 * 365 * 86_400_000 },
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },
             ImportError::NoCampaignRecord { campaign: "a".into() },
             ImportError::KindMismatch { id: "x".into(), local: "a".into(), incoming: "b".into() },

@@ -19,7 +19,9 @@
 //!    that the values decode into the typed record and are in range (dates exist,
 //!    figures are not negative). Unknown kinds (from a newer app) are kept as they
 //!    are: merge does not need to understand them and dropping them would lose data;
-//! 8. **campaign**: the bundle's campaign must be this device's;
+//! 8. **campaign**: the bundle's campaign must be this device's; before it (8a)
+//!    the **clock guard**: no write stamped more than a day after this device's clock
+//!    ([`crate::core::clock::ahead_of`]);
 //! 9. **references**: every reference of a known-kind record resolves to a record
 //!    of the right kind in the bundle or on this device (deleted or not: deletes
 //!    and edits race, and a reference to a tombstone is legitimate);
@@ -613,6 +615,20 @@ pub(crate) fn own_bundle_of(header: &BundleHeader, replica: &Replica) -> bool {
     header.device_id == *replica.device()
 }
 
+/// Step 8a, the clock guard: no write stamped more than a day after this device's
+/// clock (`clock::ahead_of`). Per file, so the state any order of accepted files
+/// reaches is the same (`tests/bundle_properties.rs`).
+pub(crate) fn check_clock(incoming: &IncomingBundle, now_ms: u64) -> Result<(), ImportError> {
+    for d in &incoming.docs {
+        for s in d.fields.values().flat_map(|f| std::iter::once(&f.s).chain(f.alt.values().map(|a| &a.s))) {
+            if let Some(ahead_ms) = crate::core::clock::ahead_of(s.wall, now_ms) {
+                return Err(ImportError::ClockAhead { id: d.id.clone(), device: s.dev.0.clone(), ahead_ms });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The records an import is checked and counted against: this device's, seen
 /// through what the earlier files of the same batch would merge in
 /// (`super::batch`).
@@ -720,6 +736,7 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
 /// replica's clock. `preview` is this plus the staged change (tested for every
 /// import of the bundle test suites).
 pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
+    check_clock(incoming, now_ms)?;
     let vv_holds = check_links(incoming, &Base::of(replica))?;
     let mut kinds = records_per_kind(&incoming.docs);
     let mut changes = false;

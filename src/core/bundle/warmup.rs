@@ -47,7 +47,7 @@ pub fn generated_bundle(targets: usize, visits: usize, problems: usize) -> Resul
 pub fn rehearse(bytes: &[u8]) -> Result<u64, ImportError> {
     let incoming = read_bundle(bytes, None, &Limits::default())?;
     let fresh = Replica::new(DeviceId("d-rehearsal-to".into()));
-    let p = preview_counts(&incoming, &fresh, &SyncLedger::default(), 0)?;
+    let p = preview_counts(&incoming, &fresh, &SyncLedger::default(), super::import::MAX_WALL_MS)?;
     Ok(p.totals().records)
 }
 
