@@ -258,7 +258,7 @@ fn ImportPanel() -> impl IntoView {
 
     // Files chosen together go to the batch import (`super::batch`), each choice a
     // fresh one; a single file to the preview below.
-    let batch = RwSignal::new_local(None::<(u64, Vec<web_sys::File>)>);
+    let batch = RwSignal::new_local(None::<Vec<web_sys::File>>);
     let take_files = move |files: Vec<web_sys::File>| {
         reset();
         error.set(None);
@@ -266,8 +266,7 @@ fn ImportPanel() -> impl IntoView {
         receipt_for.set(None);
         let mut files = files;
         if files.len() > 1 {
-            let n = batch.with_untracked(|b| b.as_ref().map_or(0, |b| b.0 + 1));
-            batch.set(Some((n, files)));
+            batch.set(Some(files));
             return;
         }
         batch.set(None);
@@ -443,7 +442,7 @@ fn ImportPanel() -> impl IntoView {
             <label class="file-pick">{move || state.t(K::ChooseFile)}
                 <input type="file" multiple accept=".json,application/json" data-testid="import-file" on:change=on_file/>
             </label>
-            {move || batch.get().map(|(_, files)| view! { <super::batch::BatchImport files=files on_close=Callback::new(move |_| batch.set(None))/> })}
+            {move || batch.get().map(|files| view! { <super::batch::BatchImport files=files on_close=Callback::new(move |_| batch.set(None))/> })}
             {move || stage_text.get().map(|k| view! { <p class="muted" role="status" data-testid="import-progress">{state.t(k)}</p> })}
             <Show when=move || needs_pass.get() && preview.with(Option::is_none)>
                 <form class="form inline" on:submit=decrypt>

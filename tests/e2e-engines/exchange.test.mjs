@@ -126,6 +126,40 @@ engineTest('a bundle encrypted here (PBKDF2, AES-GCM) needs its passphrase in th
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
+engineTest('two bundles chosen together import as one batch in one commit', async ({ s, url, engine, open }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duzhan-batch-'));
+  const files = [];
+  for (const [i, target] of ['seed-target-wuding', 'seed-target-yaoan'].entries()) {
+    const squad = await open(engine); // another profile of this engine: another device
+    await squad.open(url);
+    await addFigure(squad, target, String(3300 + i), '2020-06-30');
+    await squad.gotoHash('#/sync');
+    await squad.select(tid('export-scope'), 'full');
+    const bundle = await squad.download(() => squad.click(tid('export-run')));
+    await squad.visible(tid('export-result'));
+    const file = path.join(dir, `${i}-${bundle.name}`);
+    fs.writeFileSync(file, bundle.bytes);
+    files.push(file);
+  }
+  await s.open(url);
+  await s.gotoHash('#/sync');
+  await s.chooseFile(tid('import-file'), files);
+  await s.visible(tid('batch-preview'), { timeout: 60_000 });
+  const outcomes = await s.until((sel) => {
+    const rows = [...document.querySelectorAll(sel)];
+    return rows.length === 2 && rows.map((r) => r.dataset.outcome);
+  }, [tid('batch-file')], { what: 'two files in the batch preview' });
+  assert.deepEqual(outcomes, ['bundle', 'bundle']);
+  await s.saved(() => s.click(tid('batch-confirm')));
+  await s.visible(tid('batch-result'));
+  await s.gotoHash('#/table');
+  await s.visible(tid('supervision-table'));
+  const table = await s.text(tid('supervision-table'));
+  assert.match(table, /3300人/);
+  assert.match(table, /3301人/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 engineTest('the 督战表 exports as an .xlsx that parses as a workbook with the plan’s sheet and rows', async ({ s, url }) => {
   await s.open(`${url}#/table`);
   await s.visible(tid('supervision-table'));

@@ -400,10 +400,11 @@ export class Session {
     return null;
   }
 
-  /** Chooses `file` in a file input, by WebDriver's send keys (a real file chooser upload). */
+  /** Chooses `file` (or several: an array) in a file input, by WebDriver's send keys
+   * (a real file chooser upload; several paths are sent one per line). */
   async chooseFile(sel, file) {
     const el = await this.attached(sel);
-    await el.sendKeys(file);
+    await el.sendKeys(Array.isArray(file) ? file.join('\n') : file);
   }
 
   /**
