@@ -19,8 +19,6 @@ use crate::core::i18n::{t, UserMessage as _, K};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-const JSON_MIME: &str = "application/json";
-
 /// The chosen files, read through the browser one at a time.
 pub struct WebFiles(pub Vec<web_sys::File>);
 
@@ -171,22 +169,7 @@ pub fn BatchImport(files: Vec<web_sys::File>, on_close: Callback<()>) -> impl In
         });
     };
 
-    let receipt = move |_| {
-        let Some(session) = state.session() else { return };
-        spawn_local(async move {
-            let lang = state.lang.get_untracked();
-            match session.make_receipt(&state, None).await {
-                Ok(f) => {
-                    if let Err(e) = super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME) {
-                        let _ = error.try_set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
-                    }
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message(lang)));
-                }
-            }
-        });
-    };
+    let receipt = move |_| super::sync::hand_over_receipt(state, None, error);
 
     view! {
         <div class="batch" data-testid="batch">

@@ -418,23 +418,7 @@ fn ImportPanel() -> impl IntoView {
         });
     };
 
-    let download_receipt = move |_| {
-        let lang = state.lang.get_untracked();
-        let Some(session) = state.session() else { return };
-        let for_device = receipt_for.get_untracked();
-        spawn_local(async move {
-            match session.make_receipt(&state, for_device).await {
-                Ok(f) => {
-                    if let Err(e) = super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME) {
-                        let _ = error.try_set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))));
-                    }
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message(lang)));
-                }
-            }
-        });
-    };
+    let download_receipt = move |_| hand_over_receipt(state, receipt_for.get_untracked(), error);
 
     view! {
         <section class="panel no-print" data-testid="import-panel" on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
@@ -473,6 +457,25 @@ fn ImportPanel() -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// Makes a receipt for what this device received from `for_device` (`None`: from every
+/// device, one receipt for a whole batch), notes it in the ledger and hands the file
+/// over; a failure goes to `error`.
+pub(super) fn hand_over_receipt(state: super::AppState, for_device: Option<DeviceId>, error: RwSignal<Option<String>>) {
+    let Some(session) = state.session() else { return };
+    spawn_local(async move {
+        let lang = state.lang.get_untracked();
+        let failed = match session.make_receipt(&state, for_device).await {
+            Ok(f) => super::share::save_file(state, &f.file_name, &js_sys::Uint8Array::from(f.bytes.as_slice()), JSON_MIME)
+                .err()
+                .map(|e| format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e))),
+            Err(e) => Some(e.message(lang)),
+        };
+        if failed.is_some() {
+            let _ = error.try_set(failed);
+        }
+    });
 }
 
 /// What an import would do, per record kind, before the user confirms.

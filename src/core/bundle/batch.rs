@@ -79,11 +79,7 @@ pub struct FileSummary {
 
 impl FileSummary {
     pub fn totals(&self) -> KindCounts {
-        let mut t = KindCounts::default();
-        for k in self.kinds.values() {
-            t.add(k);
-        }
-        t
+        KindCounts::sum(self.kinds.values())
     }
 }
 
@@ -182,13 +178,8 @@ impl Batch {
 
     /// The sum of every bundle's counts.
     pub fn totals(&self) -> KindCounts {
-        let mut t = KindCounts::default();
-        for f in &self.files {
-            if let Outcome::Bundle(s) = &f.outcome {
-                t.add(&s.totals());
-            }
-        }
-        t
+        let per_file: Vec<KindCounts> = self.files.iter().filter_map(|f| if let Outcome::Bundle(s) = &f.outcome { Some(s.totals()) } else { None }).collect();
+        KindCounts::sum(&per_file)
     }
 
     /// Records the confirmation would write (new to this device or changed).

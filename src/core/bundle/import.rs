@@ -115,6 +115,15 @@ pub struct KindCounts {
 }
 
 impl KindCounts {
+    /// The sum of some counts (over kinds, over files).
+    pub fn sum<'a>(counts: impl IntoIterator<Item = &'a KindCounts>) -> KindCounts {
+        let mut t = KindCounts::default();
+        for c in counts {
+            t.add(c);
+        }
+        t
+    }
+
     pub(crate) fn add(&mut self, o: &KindCounts) {
         self.records += o.records;
         self.new += o.new;
@@ -161,11 +170,7 @@ pub struct Preview {
 impl Preview {
     /// The sum over kinds.
     pub fn totals(&self) -> KindCounts {
-        let mut t = KindCounts::default();
-        for k in self.kinds.values() {
-            t.add(k);
-        }
-        t
+        KindCounts::sum(self.kinds.values())
     }
 
     /// The ledger as the meta entry to commit with the change.
