@@ -5,6 +5,8 @@
 //! `cargo run --example write_fixtures` writes whatever is missing of:
 //! - `tests/fixtures/bundle-v1-full.json`, its state hash and
 //!   `bundle-v1-full.enc.json` (`tests/bundle_fixtures.rs`);
+//! - `tests/fixtures/bundle-v2-full.json` (the v1 fixture's records, signed),
+//!   `bundle-v2-full.enc.json` and `receipt-v2.json` (`tests/bundle_fixtures.rs`);
 //! - a golden-record file `tests/fixtures/records-v1-<commit>.json`, named after
 //!   `git rev-parse --short HEAD`, when no records fixture holds every record kind
 //!   this version knows (`tests/record_fixtures.rs`). A new record kind gets a new
@@ -62,6 +64,7 @@ fn main() -> Result<(), String> {
         None => {
             std::fs::create_dir_all(fixture("")).map_err(|e| e.to_string())?;
             write_missing_bundle_fixtures()?;
+            write_missing_v2_fixtures()?;
             write_records_fixture_if_a_kind_is_missing()
         }
         Some("hostile") => write_hostile_corpus(),
@@ -97,6 +100,69 @@ fn write_missing_bundle_fixtures() -> Result<(), String> {
             encrypt(&plain, &EncryptParams { passphrase: PASSPHRASE, salt: *b"duzhan-fixture-s", nonce: *b"duzhan-nonce", iterations: MIN_ITERATIONS })
                 .map_err(|e| e.to_string())?;
         write(&enc_path, &sealed)?;
+    }
+    Ok(())
+}
+
+/// The seed of the v2 fixtures' signing key (a fixture's key is public by design).
+const V2_SEED: [u8; 32] = *b"duzhan-fixture-signing-key-v2-01";
+
+/// The v2 fixtures, first written at the commit that introduced signing: the v1
+/// fixture's records, exported by the same device, time and bundle id, signed with
+/// the key of [`V2_SEED`]; that file encrypted; and a receipt by the office device
+/// `d-0000000000000009` acknowledging it, signed with the key of the seed with its
+/// last byte `02`.
+fn write_missing_v2_fixtures() -> Result<(), String> {
+    use duzhan::core::bundle::export::export_signed;
+    use duzhan::core::bundle::import::read_bundle;
+    use duzhan::core::bundle::receipt::{make_receipt_signed, ReceiptRequest};
+    use duzhan::core::bundle::sign::DeviceKey;
+    let plain_path = fixture("bundle-v2-full.json");
+    let v1 = std::fs::read(fixture("bundle-v1-full.json")).map_err(|e| e.to_string())?;
+    let incoming = read_bundle(&v1, None, &bundle_support::test_limits()).map_err(|e| e.to_string())?;
+    let h = incoming.header.clone();
+    let key = DeviceKey::from_seed(V2_SEED, 0);
+    if !plain_path.exists() {
+        let r = Replica::from_parts(incoming.docs.clone(), Hlc::new(h.device_id.clone()));
+        let mut bundle_id = [0u8; 16];
+        for (i, b) in bundle_id.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&h.bundle_id[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+        }
+        let req = ExportRequest {
+            scope: ExportScope::Full,
+            recipient: None,
+            squad_name: h.squad_name.clone(),
+            created_ms: h.created_ms,
+            date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
+            bundle_id,
+        };
+        let bytes = export_signed(&r, &SyncLedger::default(), &req, Some(&key)).map_err(|e| e.to_string())?.bytes;
+        write(&plain_path, &bytes)?;
+    }
+    let enc_path = fixture("bundle-v2-full.enc.json");
+    if !enc_path.exists() {
+        let plain = std::fs::read(&plain_path).map_err(|e| e.to_string())?;
+        let sealed =
+            encrypt(&plain, &EncryptParams { passphrase: PASSPHRASE, salt: *b"duzhan-fixture-2", nonce: *b"duzhan-nonc2", iterations: MIN_ITERATIONS })
+                .map_err(|e| e.to_string())?;
+        write(&enc_path, &sealed)?;
+    }
+    let receipt_path = fixture("receipt-v2.json");
+    if !receipt_path.exists() {
+        let plain = std::fs::read(&plain_path).map_err(|e| e.to_string())?;
+        let mut office = Device::empty("d-0000000000000009");
+        office.import(&plain).map_err(|e| e.to_string())?;
+        let mut seed = V2_SEED;
+        seed[31] = b'2';
+        let req = ReceiptRequest {
+            for_device: None,
+            squad_name: "州扶贫办（收件）".into(),
+            created_ms: 1_584_316_800_000,
+            date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
+            receipt_id: *b"duzhan-receipt-1",
+        };
+        let file = make_receipt_signed(&office.replica, &office.ledger, &req, Some(&DeviceKey::from_seed(seed, 0))).map_err(|e| e.to_string())?;
+        write(&receipt_path, &file.bytes)?;
     }
     Ok(())
 }

@@ -416,6 +416,110 @@ fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_
     });
 }
 
+// ------------------------------------------------------------------ device keys
+
+fn full_req(s: &Session<MemoryStore, FakePlatform>, id: u8) -> ExportRequest {
+    ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [id; 16] }
+}
+
+#[test]
+fn the_first_export_makes_the_device_key_in_its_own_commit_and_every_file_is_signed_by_it() {
+    use duzhan::core::bundle::sign::{DeviceKey, META_DEVICE_KEY};
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-squad").await;
+        let s = session(&store);
+        assert_eq!(block_on(store.meta(META_DEVICE_KEY)).unwrap(), None, "no key before it is needed");
+        let one = s.export(&ws, &full_req(&s, 1), None).await.unwrap();
+        let stored = block_on(store.meta(META_DEVICE_KEY)).unwrap().expect("the key is stored with the export");
+        let key = DeviceKey::from_meta(&stored).unwrap().public();
+        // The public half is in the ledger, stored and in the workspace.
+        assert_eq!(ws.sync_ledger().own_key(), Some(key));
+        let ledger =
+            duzhan::core::bundle::SyncLedger::from_meta(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref()).unwrap();
+        assert_eq!(ledger.own_key(), Some(key));
+        // The key never leaves in a file.
+        let text = String::from_utf8(one.bytes.clone()).unwrap();
+        assert!(!text.contains(&stored[stored.find("\"seed\":\"").unwrap() + 8..stored.len() - 2]), "the secret is not in the bundle");
+        let two = s.export(&ws, &full_req(&s, 2), Some("口令")).await.unwrap();
+        for bytes in [&one.file.bytes, &two.file.bytes] {
+            let incoming = duzhan::core::bundle::read_bundle(bytes, None, &Limits::default()).unwrap();
+            assert_eq!(incoming.header.signer, Some(key), "signed by the one key");
+        }
+        assert_eq!(block_on(store.meta(META_DEVICE_KEY)).unwrap().as_deref(), Some(stored.as_str()), "made once");
+        // Receipts are signed by it too; the fingerprint asks for no new key.
+        let receipt = s.make_receipt(&ws, None).await.unwrap();
+        assert_eq!(duzhan::core::bundle::receipt::read_receipt(&receipt.bytes, &Limits::default()).unwrap().signer, Some(key));
+        assert_eq!(s.device_key(&ws).await.unwrap(), key);
+    });
+}
+
+#[test]
+fn the_fingerprint_makes_a_key_on_a_device_that_has_none_and_two_tabs_make_only_one() {
+    use duzhan::core::bundle::sign::{DeviceKey, META_DEVICE_KEY};
+    block_on(async {
+        let store = MemoryStore::new();
+        let tab1 = CellWorkspace::open(&store, "d-squad").await;
+        let tab2 = CellWorkspace::open(&store, "d-squad").await;
+        let s1 = session(&store);
+        let s2 = session(&store);
+        let k1 = s1.device_key(&tab1).await.unwrap();
+        let stored = DeviceKey::from_meta(&block_on(store.meta(META_DEVICE_KEY)).unwrap().unwrap()).unwrap().public();
+        assert_eq!(k1, stored);
+        // The other tab, which never heard of it, signs with the stored key.
+        let f = s2.export(&tab2, &full_req(&s2, 1), None).await.unwrap();
+        assert_eq!(duzhan::core::bundle::read_bundle(&f.file.bytes, None, &Limits::default()).unwrap().header.signer, Some(k1));
+        assert_eq!(s2.device_key(&tab2).await.unwrap(), k1);
+    });
+}
+
+#[test]
+fn a_damaged_stored_key_is_a_store_error_and_no_new_key_replaces_it() {
+    use duzhan::core::bundle::sign::META_DEVICE_KEY;
+    block_on(async {
+        let store = MemoryStore::new();
+        let ws = CellWorkspace::open(&store, "d-squad").await;
+        block_on(store.commit(&[], &[(META_DEVICE_KEY.to_owned(), "{broken".to_owned())])).unwrap();
+        let s = session(&store);
+        let before = block_on(store.load()).unwrap();
+        match s.export(&ws, &full_req(&s, 1), None).await {
+            Err(CommitError::Store(StoreError::Corrupt(m))) => assert!(m.contains("device key"), "{m}"),
+            Err(e) => panic!("{e:?}"),
+            Ok(_) => panic!("exported with a damaged key"),
+        }
+        assert!(matches!(s.device_key(&ws).await, Err(CommitError::Store(StoreError::Corrupt(_)))));
+        assert_eq!(block_on(store.load()).unwrap(), before, "nothing written");
+    });
+}
+
+#[test]
+fn an_import_shows_who_signed_and_pins_the_key_in_the_same_commit() {
+    use duzhan::core::bundle::sign::Signer;
+    block_on(async {
+        let squad_store = MemoryStore::new();
+        let squad = CellWorkspace::open(&squad_store, "d-squad").await;
+        let ss = session(&squad_store);
+        let file = ss.export(&squad, &full_req(&ss, 1), None).await.unwrap().bytes;
+        let key = ss.device_key(&squad).await.unwrap();
+        let office_store = MemoryStore::new();
+        let office = CellWorkspace::open(&office_store, "d-office").await;
+        let so = session(&office_store);
+        let (mut intake, _) = Intake::read(file.clone(), Limits::default()).unwrap();
+        match intake.preview(&office, T0).unwrap() {
+            Previewed::Ready(p) => assert_eq!(p.signer, Signer::FirstSeen(key)),
+            other => panic!("{other:?}"),
+        }
+        let done = so.import(&office, &mut intake).await.unwrap();
+        assert_eq!(done.signer, Signer::FirstSeen(key));
+        let stored =
+            duzhan::core::bundle::SyncLedger::from_meta(block_on(office_store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref())
+                .unwrap();
+        assert_eq!(stored.key_of(&DeviceId("d-squad".into())), Some(key));
+        let (mut again, _) = Intake::read(file, Limits::default()).unwrap();
+        assert_eq!(so.import(&office, &mut again).await.unwrap().signer, Signer::Known(key));
+    });
+}
+
 // ------------------------------------------------------------------ campaigns
 
 #[test]

@@ -194,3 +194,80 @@ fn a_small_bundle_has_the_same_canonical_bytes_on_every_device_and_build() {
     let bytes = export_bundle(&r, &SyncLedger::default(), &req).unwrap().bytes;
     assert_eq!(sha256_bytes_hex(&bytes), "1ef2cd740acc0e152c8f84954c2ff64db8b62b815f142d2345b1cab6532a7a8b", "{}", String::from_utf8_lossy(&bytes));
 }
+
+// ---------------------------------------------------------------- format v2
+
+/// The seed of the v2 fixtures' key (`examples/write_fixtures.rs`; a fixture's
+/// key is public by design).
+const V2_SEED: [u8; 32] = *b"duzhan-fixture-signing-key-v2-01";
+
+fn v2_key() -> duzhan::core::bundle::sign::DeviceKey {
+    duzhan::core::bundle::sign::DeviceKey::from_seed(V2_SEED, 0)
+}
+
+#[test]
+fn the_v2_full_fixture_imports_forever_signed_by_its_key() {
+    use duzhan::core::bundle::sign::Signer;
+    let bytes = std::fs::read(fixture("bundle-v2-full.json")).expect("fixture");
+    let mut e = Device::empty("d-e");
+    let p = e.import(&bytes).expect("the v2 fixture imports");
+    // The same records as the v1 fixture, signed.
+    assert_eq!(e.hash(), recorded_hash());
+    assert_eq!(p.signer, Signer::FirstSeen(v2_key().public()));
+    // The fingerprint as first computed, at the commit that introduced signing: the
+    // rule that turns a key into what people read aloud must never change.
+    assert_eq!(v2_key().public().fingerprint(), "8699 2285 9032 7149 1627");
+    assert_eq!(v2_key().public().to_base64(), "Ru/rIRFFDsL4klJ7YE5YBPbfHJlPeGnECK5ccgvF9IE=");
+}
+
+#[test]
+fn the_exporter_still_writes_the_v2_fixture_byte_for_byte() {
+    use duzhan::core::bundle::export::export_signed;
+    let want = std::fs::read(fixture("bundle-v2-full.json")).expect("fixture");
+    let IncomingBundle { header: h, docs, .. } = fixture_incoming();
+    let mut bundle_id = [0u8; 16];
+    for (i, b) in bundle_id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&h.bundle_id[2 * i..2 * i + 2], 16).expect("hex bundle id");
+    }
+    let r = Replica::from_parts(docs, Hlc::new(h.device_id.clone()));
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: h.squad_name.clone(),
+        created_ms: h.created_ms,
+        date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
+        bundle_id,
+    };
+    // Ed25519 signatures are deterministic: the same key signs the same bytes alike.
+    let got = export_signed(&r, &SyncLedger::default(), &req, Some(&v2_key())).unwrap().bytes;
+    assert!(got == want, "the v2 encoder changed: {} bytes written, fixture {} bytes", got.len(), want.len());
+}
+
+#[test]
+fn the_v2_encrypted_fixture_opens_and_its_signature_verifies() {
+    let enc = std::fs::read(fixture("bundle-v2-full.enc.json")).expect("fixture");
+    let got = read_bundle(&enc, Some(PASSPHRASE), &Limits::default()).expect("opens");
+    assert_eq!(got.header.signer, Some(v2_key().public()));
+    assert_eq!(got.docs, fixture_docs());
+}
+
+#[test]
+fn the_v2_receipt_fixture_reads_signed_and_acknowledges_the_bundle() {
+    use duzhan::core::bundle::receipt::{apply_receipt, read_receipt};
+    use duzhan::core::bundle::sign::{DeviceKey, Signer};
+    let bytes = std::fs::read(fixture("receipt-v2.json")).expect("fixture");
+    let r = read_receipt(&bytes, &test_limits()).expect("reads");
+    let mut seed = V2_SEED;
+    seed[31] = b'2';
+    let office_key = DeviceKey::from_seed(seed, 0).public();
+    assert_eq!(r.signer, Some(office_key));
+    assert_eq!(r.by.as_str(), "d-0000000000000009");
+    assert_eq!(r.received.len(), 1);
+    // The exporting device, which knows no key of the office yet, pins it.
+    let mut squad = Device::with_docs("d-0000000000000001", fixture_docs());
+    squad.ledger.own_key = Some(v2_key().public().to_base64());
+    let out = apply_receipt(&r, &squad.replica, &squad.ledger).unwrap();
+    assert_eq!(out.signer, Signer::FirstSeen(office_key));
+    // The unsigned v1 fixture still reads as unsigned.
+    assert_eq!(fixture_incoming().header.signer, None);
+}

@@ -22,7 +22,7 @@
 mod bundle_support;
 
 use bundle_support::Device;
-use duzhan::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, ReceiptRequest};
+use duzhan::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::ExportScope;
 use duzhan::core::clock::DeviceId;
 use duzhan::core::doc::Entity;
@@ -102,7 +102,7 @@ fn base() -> Vec<duzhan::core::doc::Doc> {
 }
 
 fn fresh(id: &str) -> Device {
-    Device::with_docs(id, base())
+    Device::with_docs(id, base()).signed()
 }
 
 fn dev_id(i: usize) -> DeviceId {
@@ -189,7 +189,7 @@ fn simulate(ops: &[Op]) -> (Vec<Device>, Vec<Vec<u8>>) {
                     date: bundle_support::date(),
                     receipt_id: [by as u8; 16],
                 };
-                let Ok(r) = make_receipt(&devs[by].replica, &devs[by].ledger, &req) else { continue };
+                let Ok(r) = make_receipt_signed(&devs[by].replica, &devs[by].ledger, &req, devs[by].key.as_ref()) else { continue };
                 let receipt = read_receipt(&r.bytes, &bundle_support::test_limits()).expect("own receipt reads");
                 let out = apply_receipt(&receipt, &devs[of].replica, &devs[of].ledger).expect("receipt applies");
                 devs[of].ledger = out.ledger;

@@ -115,6 +115,22 @@ impl<T> LedgerChange<T> {
     }
 }
 
+/// A save under way: its turn, and the status to put back if it is refused.
+pub struct Began<L> {
+    _turn: Option<Turn<L>>,
+    before: SaveStatus,
+    waited: bool,
+}
+
+impl<L> Began<L> {
+    /// A refused save that showed "正在保存…" while it waited puts the status back.
+    pub(crate) fn restore<W: Workspace>(&self, ws: &W) {
+        if self.waited {
+            ws.set_status(self.before.clone());
+        }
+    }
+}
+
 /// One writer's turn: this tab's mutex, then every tab's lock. Dropped in reverse.
 pub struct Turn<L> {
     _all_tabs: L,
@@ -172,15 +188,18 @@ impl<S: Store, P: Platform> Session<S, P> {
         ws: &W,
         stage: impl FnOnce(&Stage, &SyncLedger) -> Result<(Change, Option<SyncLedger>, T), E>,
     ) -> Result<T, CommitError<E>> {
+        let began = self.begin(ws).await?;
+        self.commit_staged(ws, &began, Vec::new(), stage).await
+    }
+
+    /// The first half of a save: waits for the records, takes the turn and catches
+    /// the clock up with the store's.
+    pub(crate) async fn begin<W: Workspace, E>(&self, ws: &W) -> Result<Began<P::Lock>, CommitError<E>> {
         let before = ws.status();
         // Whether this save showed "正在保存…" while it waited: a refusal then puts
         // the status back (it never sticks).
         let waited = ws.records() != Records::Ready;
-        let restore = |ws: &W| {
-            if waited {
-                ws.set_status(before.clone());
-            }
-        };
+        let mut began = Began { _turn: None, before, waited };
         if waited {
             // Typed input is kept; the save goes on once every record is read.
             ws.set_status(SaveStatus::Saving);
@@ -188,14 +207,14 @@ impl<S: Store, P: Platform> Session<S, P> {
                 match ws.records() {
                     Records::Ready => break,
                     Records::Failed => {
-                        restore(ws);
+                        began.restore(ws);
                         return Err(CommitError::NotLoaded);
                     }
                     Records::Reading => self.platform.sleep_ms(RECORDS_POLL_MS).await,
                 }
             }
         }
-        let _turn = self.turn().await;
+        began._turn = Some(self.turn().await);
         self.platform.mark("commit-turn");
         // Another tab of this device may have committed since this replica last
         // heard: move the clock past the stored one. A stored clock that does not
@@ -209,15 +228,28 @@ impl<S: Store, P: Platform> Session<S, P> {
                 return Err(CommitError::Store(e));
             }
         }
+        Ok(began)
+    }
+
+    /// The second half: stages against the replica of this moment, commits the
+    /// change with the ledger (and `meta`, written in the same commit), and applies
+    /// what was stored.
+    pub(crate) async fn commit_staged<W: Workspace, T, E, L>(
+        &self,
+        ws: &W,
+        began: &Began<L>,
+        meta: Vec<(String, String)>,
+        stage: impl FnOnce(&Stage, &SyncLedger) -> Result<(Change, Option<SyncLedger>, T), E>,
+    ) -> Result<T, CommitError<E>> {
         let ledger = ws.sync_ledger();
         let now = self.platform.now_ms();
         let staged = match ws.with_stage(self.platform.today(), now, |c| stage(c, &ledger)) {
             None => {
-                restore(ws);
+                began.restore(ws);
                 return Err(CommitError::NotLoaded);
             }
             Some(Err(e)) => {
-                restore(ws);
+                began.restore(ws);
                 return Err(CommitError::Refused(e));
             }
             Some(Ok(s)) => s,
@@ -226,9 +258,14 @@ impl<S: Store, P: Platform> Session<S, P> {
         self.platform.mark("commit-staged");
         ws.set_status(SaveStatus::Saving);
         let written = match &new_ledger {
-            None => boot::commit_change(&self.store, change).await,
+            None if meta.is_empty() => boot::commit_change(&self.store, change).await,
+            None => boot::commit_change_with_meta(&self.store, change, meta).await,
             Some(l) => match l.to_meta() {
-                Ok(m) => boot::commit_change_with_meta(&self.store, change, vec![(META_SYNC_LEDGER.to_owned(), m)]).await,
+                Ok(m) => {
+                    let mut meta = meta;
+                    meta.push((META_SYNC_LEDGER.to_owned(), m));
+                    boot::commit_change_with_meta(&self.store, change, meta).await
+                }
                 Err(e) => Err(StoreError::WriteFailed(e.to_string())),
             },
         };

@@ -15,11 +15,14 @@ use super::{Platform, Workspace};
 use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle};
 use crate::core::bundle::ledger::DeviceRole;
-use crate::core::bundle::receipt::{apply_receipt, make_receipt, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
-use crate::core::bundle::{export_bundle, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview};
+use crate::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
+use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
+use crate::core::bundle::{export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, SyncLedger};
 use crate::core::clock::DeviceId;
 use crate::core::model::Campaign;
+use crate::core::read_model::Stage;
 use crate::storage::Store;
+use crate::storage::StoreError;
 
 /// What a chosen file turned out to be.
 #[derive(Debug)]
@@ -136,6 +139,7 @@ pub struct Imported {
     pub source_device: DeviceId,
     pub squad_name: String,
     pub seq: u64,
+    pub signer: Signer,
 }
 
 /// An export written: the bundle as the core made it, and the bytes to hand over
@@ -152,7 +156,13 @@ impl<S: Store, P: Platform> Session<S, P> {
         let incoming = intake.take().map_err(CommitError::Refused)?;
         self.save_with_ledger(ws, move |c, ledger| {
             let pv = merge_preview(incoming, c.replica, ledger, c.now_ms)?;
-            let out = Imported { totals: pv.totals(), source_device: pv.source_device.clone(), squad_name: pv.squad_name.clone(), seq: pv.seq };
+            let out = Imported {
+                totals: pv.totals(),
+                source_device: pv.source_device.clone(),
+                squad_name: pv.squad_name.clone(),
+                seq: pv.seq,
+                signer: pv.signer.clone(),
+            };
             Ok(LedgerChange { change: pv.change, ledger: pv.ledger, out })
         })
         .await
@@ -178,8 +188,8 @@ impl<S: Store, P: Platform> Session<S, P> {
             nonce: self.platform().random_bytes(),
             iterations: crate::core::bundle::limits::MIN_ITERATIONS,
         });
-        self.save_with_ledger(ws, |c, ledger| {
-            let file = export_bundle(c.replica, ledger, req)?;
+        self.save_signed(ws, |c, ledger, key| {
+            let file = export_signed(c.replica, ledger, req, Some(key))?;
             let bytes = match &params {
                 None => file.bytes.clone(),
                 Some(p) => crypto::encrypt(&file.bytes, p)?,
@@ -197,13 +207,60 @@ impl<S: Store, P: Platform> Session<S, P> {
         let squad_name = ws.device().map(|d| d.squad_name).unwrap_or_default();
         let p = self.platform();
         let req = ReceiptRequest { for_device, squad_name, created_ms: p.now_ms(), date: p.today(), receipt_id: p.random_bytes() };
-        self.save_with_ledger(ws, |c, ledger| {
-            let file = make_receipt(c.replica, ledger, &req)?;
+        self.save_signed(ws, |c, ledger, key| {
+            let file = make_receipt_signed(c.replica, ledger, &req, Some(key))?;
             let mut ledger = ledger.clone();
             ledger.record_receipt_sent(req.created_ms, &file.through);
             Ok(LedgerChange::ledger_only(c.replica, ledger, file))
         })
         .await
+    }
+
+    /// A save that signs (an export, a receipt) with this device's key pair (设备密钥),
+    /// read from the store under the turn, or made from fresh randomness and stored
+    /// in the same commit when the device has none yet (its first export, receipt or
+    /// look at its fingerprint), with its public half in the ledger. Read under the
+    /// turn, so two tabs never make two keys.
+    pub async fn save_signed<W: Workspace, T, E>(
+        &self,
+        ws: &W,
+        stage: impl FnOnce(&Stage, &SyncLedger, &DeviceKey) -> Result<LedgerChange<T>, E>,
+    ) -> Result<T, CommitError<E>> {
+        let began = self.begin(ws).await?;
+        let failed = |e: StoreError| {
+            ws.set_status(crate::app::SaveStatus::Failed(e.clone()));
+            CommitError::Store(e)
+        };
+        let stored = self.store().meta(META_DEVICE_KEY).await.map_err(failed)?;
+        let (key, meta) = match stored.as_deref().filter(|s| !s.is_empty()) {
+            Some(raw) => (DeviceKey::from_meta(raw).map_err(|e| failed(StoreError::Corrupt(format!("device key: {e}"))))?, Vec::new()),
+            None => {
+                let key = DeviceKey::from_seed(self.platform().random_bytes(), self.platform().now_ms());
+                let raw = key.to_meta();
+                (key, vec![(META_DEVICE_KEY.to_owned(), raw)])
+            }
+        };
+        let own = key.public().to_base64();
+        self.commit_staged(ws, &began, meta, |c, ledger| {
+            let mut ledger = ledger.clone();
+            ledger.own_key = Some(own.clone());
+            stage(c, &ledger, &key).map(|mut s| {
+                s.ledger.own_key = Some(own);
+                (s.change, Some(s.ledger), s.out)
+            })
+        })
+        .await
+    }
+
+    /// This device's public key (its fingerprint is shown in settings), making the
+    /// key pair if the device has none yet.
+    pub async fn device_key<W: Workspace>(&self, ws: &W) -> Result<PublicKey, CommitError<ExportError>> {
+        if let Ok(Some(raw)) = self.store().meta(META_DEVICE_KEY).await {
+            if let Ok(key) = DeviceKey::from_meta(&raw) {
+                return Ok(key.public());
+            }
+        }
+        self.save_signed(ws, |c, ledger, key| Ok(LedgerChange::ledger_only(c.replica, ledger.clone(), key.public()))).await
     }
 
     /// Says what another device is (小分队, 县级, 州扶贫办, 督查室), for the 同步情况

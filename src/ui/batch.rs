@@ -223,6 +223,11 @@ fn BatchPreview(
         .iter()
         .enumerate()
         .map(|(i, f)| {
+            let signer = match &f.outcome {
+                Outcome::Bundle(s) => Some(s.signer.clone()),
+                Outcome::Receipt(r) => Some(r.signer.clone()),
+                _ => None,
+            };
             let (source, counts, note) = match &f.outcome {
                 Outcome::Bundle(s) => {
                     let c = s.totals();
@@ -248,7 +253,7 @@ fn BatchPreview(
                 <tr data-testid="batch-file" data-outcome=code data-name=f.name.clone() class=if code == "refused" { "refused" } else { "" }>
                     <td class="num">{i + 1}</td>
                     <td><code>{f.name.clone()}</code></td>
-                    <td>{source}</td>
+                    <td>{source}{signer.map(|sg| signer_badge(lang, &sg))}</td>
                     {cells.map(|n| view! { <td class="num">{n}</td> }).collect_view()}
                     <td data-testid="batch-reason">{note}</td>
                 </tr>
@@ -301,5 +306,20 @@ fn BatchPreview(
                 <button type="button" class="secondary" data-testid="batch-cancel" on:click=move |_| on_cancel.run(())>{t(lang, K::Cancel)}</button>
             </div>
         </div>
+    }
+}
+
+/// A file's signer in a batch row: a short word and the fingerprint.
+fn signer_badge(lang: crate::core::i18n::Lang, signer: &crate::core::bundle::sign::Signer) -> impl IntoView {
+    use crate::core::bundle::sign::Signer;
+    let k = match signer {
+        Signer::Unsigned => K::SignerUnsignedShort,
+        Signer::Own => K::SignerOwnShort,
+        Signer::Known(_) => K::SignerKnownShort,
+        Signer::FirstSeen(_) => K::SignerFirstSeenShort,
+    };
+    let fingerprint = signer.key().map(|k| k.fingerprint()).unwrap_or_default();
+    view! {
+        <br/><small data-testid="batch-signer" data-signer=signer.code()>{lang.labelled(t(lang, K::SignatureLabel), t(lang, k))} " " <code class="fingerprint">{fingerprint}</code></small>
     }
 }

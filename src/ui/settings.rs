@@ -2,7 +2,7 @@
 //! and reset to the embedded default.
 
 use super::{use_app, FormError};
-use crate::core::i18n::{Lang, K};
+use crate::core::i18n::{Lang, UserMessage as _, K};
 use crate::storage::SCHEMA_VERSION;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +15,15 @@ pub fn SettingsView() -> impl IntoView {
     let confirming = RwSignal::new(false);
     let reset_error = RwSignal::new(None::<String>);
     let reset_done = RwSignal::new(false);
+    // This device's key fingerprint, made on first look if the device has no key yet.
+    let fingerprint = RwSignal::new(None::<Result<String, String>>);
+    if let Some(session) = state.session() {
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let r = session.device_key(&state).await.map(|k| k.fingerprint()).map_err(|e| e.message(lang));
+            let _ = fingerprint.try_set(Some(r));
+        });
+    }
 
     let save_name = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -44,6 +53,15 @@ pub fn SettingsView() -> impl IntoView {
             <dl class="facts">
                 <dt>{move || state.t(K::DeviceId)}</dt>
                 <dd><code data-testid="device-id">{move || state.device.with(|d| d.as_ref().map(|d| d.device_id.to_string()).unwrap_or_default())}</code></dd>
+                <dt>{move || state.t(K::MyFingerprint)}</dt>
+                <dd>
+                    {move || match fingerprint.get() {
+                        None => view! { <span>"…"</span> }.into_any(),
+                        Some(Ok(f)) => view! { <code class="fingerprint big" data-testid="device-fingerprint">{f}</code> }.into_any(),
+                        Some(Err(e)) => view! { <span class="error" role="alert" data-testid="device-fingerprint-error">{e}</span> }.into_any(),
+                    }}
+                    <br/><small class="muted">{move || state.t(K::MyFingerprintHint)}</small>
+                </dd>
                 <dt>{move || state.t(K::StorageKind)}</dt>
                 <dd data-testid="storage-kind">{move || state.store_kind()}</dd>
                 <dt>{move || state.t(K::SchemaVersion)}</dt>

@@ -16,6 +16,7 @@
 
 use super::{platform, use_app};
 use crate::app::{Intake, Previewed, Read};
+use crate::core::bundle::sign::Signer;
 use crate::core::bundle::warmup;
 use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
 use crate::core::clock::DeviceId;
@@ -495,6 +496,7 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         view! { <p class="warn" data-testid="preview-already">{move || state.t(k)}</p> }
     });
     let own = preview.own_bundle.then(|| view! { <p class="muted">{move || state.t(K::OwnBundle)}</p> });
+    let signer = view! { <SignerNote signer=preview.signer.clone()/> };
     let th = move |k: K| view! { <th scope="col" class="num">{move || state.t(k)}</th> };
     let rows = preview
         .kinds
@@ -518,7 +520,7 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         <div class="preview" data-testid="import-preview">
             <h4>{move || state.t(K::ImportPreview)}</h4>
             <p data-testid="preview-source">{move || state.t(K::FromDevice)} {move || state.lang.get().colon()} {header.clone()}</p>
-            {gaps}{already}{own}
+            {signer}{gaps}{already}{own}
             <div class="table-scroll">
                 <table class="list">
                     <thead><tr>
@@ -533,6 +535,30 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
                 <button type="button" class="secondary" data-testid="import-cancel" on:click=move |_| on_cancel.run(())>{move || state.t(K::Cancel)}</button>
             </div>
         </div>
+    }
+}
+
+/// Who signed a file, as this device knows them: verified, first seen (compare the
+/// fingerprint), this device's own, or unsigned (an old file).
+#[component]
+pub(super) fn SignerNote(signer: Signer) -> impl IntoView {
+    let state = use_app();
+    let code = signer.code();
+    let fingerprint = signer.key().map(|k| k.fingerprint());
+    let (class, k) = match &signer {
+        Signer::Unsigned => ("warn", K::SignerUnsigned),
+        Signer::Own => ("muted", K::SignerOwn),
+        Signer::Known(_) => ("ok", K::SignerKnown),
+        Signer::FirstSeen(_) => ("warn", K::SignerFirstSeen),
+    };
+    let first = matches!(signer, Signer::FirstSeen(_));
+    view! {
+        <p class=class data-testid="preview-signer" data-signer=code>
+            <b>{move || state.t(K::SignatureLabel)}</b>{move || state.lang.get().colon()}
+            {move || state.t(k)}
+            {fingerprint.map(|f| view! { " " <code class="fingerprint" data-testid="preview-fingerprint">{f}</code> })}
+            {first.then(|| view! { " " <span>{move || state.t(K::SignerFirstSeenNote)}</span> })}
+        </p>
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! data-testids: `sync-board`, `known-device` (a row: `data-device-id`,
 //! `data-silent`, `data-receipt-due`), `status-role` (select), `status-last`,
-//! `status-gaps`, `not-yet-received` (`data-counting`), `status-days`,
+//! `status-fingerprint`, `status-gaps`, `not-yet-received` (`data-counting`), `status-days`,
 //! `status-receipt`, `sort-<column>` (`aria-sort` on its header), `print-sync-board`,
 //! and the Excel/CSV buttons `export-*-sync`.
 
@@ -111,6 +111,7 @@ pub fn SyncBoard() -> impl IntoView {
                     <thead><tr>
                         {header(SortKey::Name, K::SquadName, false)}
                         <th scope="col">{move || state.t(K::DeviceId)}</th>
+                        <th scope="col">{move || state.t(K::ColFingerprint)}</th>
                         {header(SortKey::Role, K::ColRole, false)}
                         {header(SortKey::LastReceived, K::ColLastReceived, false)}
                         {header(SortKey::Gaps, K::ColGaps, false)}
@@ -132,6 +133,7 @@ pub fn SyncBoard() -> impl IntoView {
                                 <tr data-testid="known-device" data-device-id=r.device_id.0.clone() data-silent=silent.to_string() data-receipt-due=r.receipt_due.to_string() class=if silent { "silent" } else { "" }>
                                     <td>{r.squad_name.clone()}{silent.then(|| view! { " " <span class="badge warn">{crate::core::i18n::t(lang, K::SilentThisMonth)}</span> })}</td>
                                     <td><code>{r.device_id.0.clone()}</code></td>
+                                    <td data-testid="status-fingerprint"><code class="fingerprint">{r.fingerprint.clone().unwrap_or_else(|| crate::core::i18n::t(lang, K::SignerUnsignedShort).to_owned())}</code></td>
                                     <td>
                                         <select data-testid="status-role" on:change=move |ev| set_role(device.clone(), event_target_value(&ev))>
                                             <option value="" selected=role.is_empty()>{crate::core::i18n::t(lang, K::RoleUnset)}</option>

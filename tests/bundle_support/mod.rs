@@ -4,9 +4,11 @@
 
 use chrono::NaiveDate;
 use duzhan::core::bundle::batch::{Batch, BatchFile, BatchImported};
+use duzhan::core::bundle::export::export_signed;
 use duzhan::core::bundle::import::{preview_counts, read_bundle};
+use duzhan::core::bundle::sign::DeviceKey;
 use duzhan::core::bundle::Limits;
-use duzhan::core::bundle::{export_bundle, prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
+use duzhan::core::bundle::{prepare_import, state_hash, ExportRequest, ExportScope, ExportedFile, ImportError, Preview, SyncLedger};
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::default_plan;
 use duzhan::core::doc::Doc;
@@ -20,6 +22,9 @@ pub struct Device {
     pub ledger: SyncLedger,
     pub name: String,
     pub nonce: u64,
+    /// The device's key pair: its exports are signed (v2) when it has one, v1
+    /// otherwise.
+    pub key: Option<DeviceKey>,
 }
 
 impl Device {
@@ -28,19 +33,32 @@ impl Device {
         static SEED: OnceLock<Vec<Doc>> = OnceLock::new();
         let docs = SEED.get_or_init(default_plan::docs).clone();
         let dev = DeviceId(id.to_owned());
-        Device { replica: Replica::from_parts(docs, Hlc::new(dev)), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0 }
+        Device { replica: Replica::from_parts(docs, Hlc::new(dev)), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0, key: None }
     }
 
     /// A device holding the given docs (from the embedded default) as after first run.
     pub fn with_docs(id: &str, docs: Vec<Doc>) -> Device {
         Device {
-            replica: Replica::from_parts(docs, Hlc::new(DeviceId(id.to_owned()))), ledger: SyncLedger::default(), name: format!("小分队{id}"), nonce: 0
+            replica: Replica::from_parts(docs, Hlc::new(DeviceId(id.to_owned()))),
+            ledger: SyncLedger::default(),
+            name: format!("小分队{id}"),
+            nonce: 0,
+            key: None,
         }
     }
 
     /// A device with no data at all.
     pub fn empty(id: &str) -> Device {
-        Device { replica: Replica::new(DeviceId(id.to_owned())), ledger: SyncLedger::default(), name: id.to_owned(), nonce: 0 }
+        Device { replica: Replica::new(DeviceId(id.to_owned())), ledger: SyncLedger::default(), name: id.to_owned(), nonce: 0, key: None }
+    }
+
+    /// The same device with a key pair of its own (seeded from its id), as the app
+    /// makes on first use; the ledger knows its public half.
+    pub fn signed(mut self) -> Device {
+        let key = key_for(self.replica.device().as_str());
+        self.ledger.own_key = Some(key.public().to_base64());
+        self.key = Some(key);
+        self
     }
 
     pub fn hash(&self) -> String {
@@ -59,7 +77,7 @@ impl Device {
     /// Exports and stores the ledger, as the app does before handing the file out.
     pub fn export(&mut self, scope: ExportScope, now_ms: u64) -> ExportedFile {
         let req = ExportRequest { scope, recipient: None, squad_name: self.name.clone(), created_ms: now_ms, date: date(), bundle_id: self.random16() };
-        let f = export_bundle(&self.replica, &self.ledger, &req).expect("export");
+        let f = export_signed(&self.replica, &self.ledger, &req, self.key.as_ref()).expect("export");
         self.ledger = f.ledger.clone();
         f
     }
@@ -129,6 +147,16 @@ impl Device {
 /// test writes (the clock guard refuses writes more than a day ahead of it; its own
 /// tests pass their own clock).
 pub const NOW: u64 = 4_102_444_800_000;
+
+/// A key pair seeded from a name (tests only: a real key's seed is random).
+pub fn key_for(name: &str) -> DeviceKey {
+    let mut seed = [0u8; 32];
+    for (i, b) in name.bytes().enumerate() {
+        seed[i % 32] ^= b.rotate_left(i as u32 / 32);
+    }
+    seed[31] ^= 0x5a;
+    DeviceKey::from_seed(seed, 0)
+}
 
 pub fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 3, 15).unwrap()

@@ -111,7 +111,9 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
         "unknown_format",
         None,
     ));
-    c.push(("wrong-version.json", edit(&small, |v| v["version"] = 2.into()), "unsupported_version", None));
+    // Version 2 is the signed format: a "v2" file without a signature is malformed.
+    c.push(("wrong-version.json", edit(&small, |v| v["version"] = 2.into()), "schema", None));
+    c.push(("version-3.json", edit(&small, |v| v["version"] = 3.into()), "unsupported_version", None));
     c.push((
         "version-as-text.json",
         {
@@ -318,6 +320,61 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
         "ok",
         None,
     ));
+    c.extend(signed_corpus());
+    c
+}
+
+/// A small signed (v2) bundle, as `small_bundle` but signed by d-a's key.
+pub fn small_signed_bundle() -> Vec<u8> {
+    let mut a = Device::fresh("d-a").signed();
+    let f = Figure { id: "fig-a-1".into(), target_id: "seed-target-xiaohe".into(), measured_on: date(), value: 12.5, source: "入户核查".into() };
+    let c = a.replica.stage_save(&[f], 100);
+    a.replica.apply(c);
+    a.export(ExportScope::DeltaSinceMs(100), 200).bytes
+}
+
+/// Forged and damaged signed files: the checksum is right in each (resealed by
+/// `edit`), so only the signature can tell.
+pub fn signed_corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str>)> {
+    let signed = small_signed_bundle();
+    let v: Value = serde_json::from_slice(&signed).unwrap();
+    let other_key = super::bundle_support::key_for("d-forger").public().to_base64();
+    let mut c: Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str>)> = Vec::new();
+    c.push(("signed-ok.json", signed.clone(), "ok", None));
+    c.push(("signed-figure-changed.json", edit(&signed, |v| doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = json!(1250.0)), "altered_after_signing", None));
+    c.push(("signed-squad-renamed.json", edit(&signed, |v| v["source"]["squad_name"] = "州扶贫办".into()), "altered_after_signing", None));
+    c.push(("signed-device-changed.json", edit(&signed, |v| v["source"]["device_id"] = "d-b".into()), "altered_after_signing", None));
+    c.push(("signed-key-swapped.json", edit(&signed, |v| v["signature"]["key"] = other_key.clone().into()), "altered_after_signing", None));
+    c.push((
+        "signed-signature-flipped.json",
+        edit(&signed, |v| {
+            let s = v["signature"]["sig"].as_str().unwrap().to_owned();
+            let flipped = if s.starts_with('A') { s.replacen('A', "B", 1) } else { format!("A{}", &s[1..]) };
+            v["signature"]["sig"] = flipped.into();
+        }),
+        "altered_after_signing",
+        None,
+    ));
+    c.push(("signed-signature-not-base64.json", edit(&signed, |v| v["signature"]["sig"] = "!".repeat(88).into()), "bad_signature", None));
+    c.push(("signed-signature-short.json", edit(&signed, |v| v["signature"]["sig"] = "AAAA".into()), "bad_signature", None));
+    c.push(("signed-unknown-algorithm.json", edit(&signed, |v| v["signature"]["alg"] = "rsa-2048".into()), "bad_signature", None));
+    c.push(("signed-key-not-a-key.json", edit(&signed, |v| v["signature"]["key"] = "AAAA".into()), "bad_signature", None));
+    c.push((
+        "signed-extra-member-in-signature.json",
+        String::from_utf8(signed.clone()).unwrap().replacen("\"signature\":{", "\"signature\":{\"by\":\"d-a\",", 1).into_bytes(),
+        "schema",
+        None,
+    ));
+    c.push((
+        "signed-signature-removed.json",
+        edit(&signed, |v| {
+            v.as_object_mut().unwrap().remove("signature");
+        }),
+        "schema",
+        None,
+    ));
+    c.push(("signed-marked-version-1.json", edit(&signed, |v| v["version"] = 1.into()), "schema", None));
+    c.push(("signed-re-indented.json", serde_json::to_vec_pretty(&v).unwrap(), "altered_after_signing", None));
     c
 }
 

@@ -18,9 +18,12 @@
 //! by one, in any order (property-tested in `tests/bundle_batch.rs`).
 
 use super::error::ImportError;
-use super::import::{check_clock, check_links, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle, KindCounts};
+use super::import::{
+    check_clock, check_links, check_signer, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle, KindCounts,
+};
 use super::ledger::{Gaps, Received, SyncLedger, VersionVector};
 use super::receipt::{apply_receipt, Receipt};
+use super::sign::{self, PublicKey, Signer};
 use super::wire::ScopeKind;
 use crate::core::clock::DeviceId;
 use crate::core::doc::Doc;
@@ -75,6 +78,9 @@ pub struct FileSummary {
     pub own_bundle: bool,
     /// The same bundle is an earlier file of this batch (its index).
     pub duplicate_of: Option<usize>,
+    /// Who signed it, as this device knows them (a key first seen in an earlier
+    /// file of the batch counts as known).
+    pub signer: Signer,
 }
 
 impl FileSummary {
@@ -90,6 +96,7 @@ pub struct ReceiptSummary {
     pub squad_name: String,
     /// Entries about this device's bundles.
     pub for_this_device: usize,
+    pub signer: Signer,
 }
 
 /// What the ledger learns from one accepted bundle, replayed at the confirmation.
@@ -100,6 +107,8 @@ struct Arrival {
     seq: u64,
     received: Received,
     holds: Option<VersionVector>,
+    /// The key that signed it, pinned for `device` if none is yet.
+    key: Option<PublicKey>,
 }
 
 /// A device whose bundles leave gaps once the batch is in.
@@ -239,13 +248,19 @@ impl Batch {
             Some(local) if local != receipt.campaign_id => {
                 Outcome::Refused(ImportError::WrongCampaign { bundle: receipt.campaign_id.clone(), local: local.to_owned() })
             }
-            _ => {
-                let me = replica.device();
-                let for_this_device = receipt.received.iter().filter(|(d, _, _)| d == me).count();
-                let summary = ReceiptSummary { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), for_this_device };
-                self.receipts.push(receipt);
-                Outcome::Receipt(summary)
-            }
+            _ => match sign::check_signer(&receipt.by, receipt.signer.as_ref(), &self.ledger, replica.device()) {
+                Err(e) => Outcome::Refused(e),
+                Ok(signer) => {
+                    let me = replica.device();
+                    let for_this_device = receipt.received.iter().filter(|(d, _, _)| d == me).count();
+                    if let (Some(k), false) = (signer.key(), receipt.by == *me) {
+                        self.ledger.pin_key(&receipt.by, &k, receipt.created_ms);
+                    }
+                    let summary = ReceiptSummary { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), for_this_device, signer };
+                    self.receipts.push(receipt);
+                    Outcome::Receipt(summary)
+                }
+            },
         };
         self.place(at, BatchFile { name, size, outcome })
     }
@@ -264,6 +279,7 @@ impl Batch {
         let header = incoming.header.clone();
         let base = Base { replica, overlay: Some(&self.overlay), campaign_id: self.campaign_id.as_deref() };
         check_clock(&incoming, now_ms)?;
+        let signer = check_signer(&header, &self.ledger, replica)?;
         let holds = check_links(&incoming, &base)?;
         let duplicate_of = self.files.iter().position(|f| matches!(&f.outcome, Outcome::Bundle(s) if s.bundle_id == header.bundle_id));
         let already_in_ledger = self.ledger.has_bundle(&header.bundle_id);
@@ -296,8 +312,11 @@ impl Batch {
         let own_bundle = own_bundle_of(&header, replica);
         if !own_bundle {
             let received = Received { bundle_id: header.bundle_id.clone(), created_ms: header.created_ms, imported_ms: now_ms, scope: header.scope };
-            let a = Arrival { device: header.device_id.clone(), squad_name: header.squad_name.clone(), seq: header.seq, received, holds };
+            let a = Arrival { device: header.device_id.clone(), squad_name: header.squad_name.clone(), seq: header.seq, received, holds, key: signer.key() };
             self.ledger.record_import(&a.device, &a.squad_name, a.seq, a.received.clone(), a.holds.as_ref());
+            if let Some(k) = &a.key {
+                self.ledger.pin_key(&a.device, k, header.created_ms);
+            }
             self.arrivals.push(a);
         }
         let already_imported = if already_in_ledger {
@@ -318,6 +337,7 @@ impl Batch {
             already_imported,
             own_bundle,
             duplicate_of,
+            signer,
         })
     }
 
@@ -339,6 +359,9 @@ impl Batch {
                 sources.push((a.device.clone(), a.squad_name.clone(), a.seq));
             }
             ledger.record_import(&a.device, &a.squad_name, a.seq, a.received.clone(), a.holds.as_ref());
+            if let Some(k) = &a.key {
+                ledger.pin_key(&a.device, k, a.received.created_ms);
+            }
         }
         let mut newly_acknowledged = Vec::new();
         for r in &self.receipts {

@@ -19,7 +19,7 @@
 
 use super::error::{ExportError, ImportError};
 use super::limits::{json_error, Limits, MAX_ITERATIONS, MIN_ITERATIONS};
-use super::wire::{FORMAT_ENCRYPTED, VERSION};
+use super::wire::{FORMAT_ENCRYPTED, VERSION_ENCRYPTED};
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -118,7 +118,7 @@ pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> 
         ciphertext: String::new(),
         format: FORMAT_ENCRYPTED.into(),
         kdf: KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) },
-        version: VERSION,
+        version: VERSION_ENCRYPTED,
     };
     let aad = aad(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let cipher = Aes256Gcm::new_from_slice(&key).map_err(|e| ExportError::Encode(e.to_string()))?;

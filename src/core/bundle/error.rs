@@ -81,6 +81,14 @@ pub enum ImportError {
     /// The checksum does not match the content: damaged in transit or edited.
     #[error("checksum mismatch (file says {expected}, content gives {actual})")]
     ChecksumMismatch { expected: String, actual: String },
+    /// A signature member that cannot be read: an unknown algorithm, not base64, a
+    /// wrong length, not a usable public key.
+    #[error("the signature cannot be read: {reason}")]
+    BadSignature { reason: String },
+    /// A well-formed signature that does not sign this content: the file (or its
+    /// checksum, recomputed) was changed after it was signed.
+    #[error("the file was changed after it was signed")]
+    AlteredAfterSigning,
     /// The declared record counts do not match the records.
     #[error("{kind}: {declared} records declared, {actual} present")]
     CountsMismatch { kind: String, declared: u64, actual: u64 },
@@ -109,6 +117,16 @@ pub enum ImportError {
     /// later edit everywhere (the clock guard, ARCHITECTURE.md).
     #[error("record {id} was written by {device} {ahead_ms} ms after this device's clock")]
     ClockAhead { id: String, device: String, ahead_ms: u64 },
+    /// The file names a device whose key this device holds, but is signed by
+    /// another key: someone else claims to be that device (冒充).
+    #[error("device {device} is known here with another key")]
+    KeyChanged { device: String },
+    /// The file is signed by the key of one known device but names another.
+    #[error("signed by device {signer}'s key but claims to come from {claimed}")]
+    SignerNotSource { signer: String, claimed: String },
+    /// An unsigned (v1) file naming a device whose files are signed.
+    #[error("unsigned file from device {device}, whose files are signed")]
+    UnsignedFromSigningDevice { device: String },
     /// The bundle belongs to another campaign.
     #[error("bundle of campaign {bundle}, this device holds campaign {local}")]
     WrongCampaign { bundle: String, local: String },
@@ -154,6 +172,8 @@ impl ImportError {
             Self::Schema { .. } => "schema",
             Self::TooManyRecords { .. } => "too_many_records",
             Self::ChecksumMismatch { .. } => "checksum_mismatch",
+            Self::BadSignature { .. } => "bad_signature",
+            Self::AlteredAfterSigning => "altered_after_signing",
             Self::CountsMismatch { .. } => "counts_mismatch",
             Self::StringTooLong { .. } => "string_too_long",
             Self::InvalidId { .. } => "invalid_id",
@@ -162,6 +182,9 @@ impl ImportError {
             Self::InvalidRecord { .. } => "invalid_record",
             Self::InvalidValue { .. } => "invalid_value",
             Self::ClockAhead { .. } => "clock_ahead",
+            Self::KeyChanged { .. } => "key_changed",
+            Self::SignerNotSource { .. } => "signer_not_source",
+            Self::UnsignedFromSigningDevice { .. } => "unsigned_from_signing_device",
             Self::WrongCampaign { .. } => "wrong_campaign",
             Self::NoCampaignRecord { .. } => "no_campaign_record",
             Self::KindMismatch { .. } => "kind_mismatch",
@@ -322,6 +345,21 @@ impl ImportError {
                     "Checksum mismatch: the file was damaged in transit or edited; nothing was imported. Ask for the original file (do not edit bundles by hand).".into()
                 }
             }
+            Self::BadSignature { .. } => {
+                if zh {
+                    "文件的签名无法识别（已损坏或被改动），无法证明来源，未导入。请向对方重新索取由本应用导出的原始文件。".into()
+                } else {
+                    "The file's signature cannot be read (damaged or altered), so its origin cannot be proven; nothing was imported. Ask for the original file."
+                        .into()
+                }
+            }
+            Self::AlteredAfterSigning => {
+                if zh {
+                    "签名与内容不符：文件在对方签名之后被改动过（可能是伪造），未导入。请向对方重新索取原始文件，并当面或电话核对。".into()
+                } else {
+                    "The signature does not match the content: the file was changed after it was signed (possibly forged); nothing was imported. Ask the sender for the original file and check with them directly.".into()
+                }
+            }
             Self::CountsMismatch { kind, declared, actual } => {
                 if zh {
                     format!("文件声明的“{kind}”记录数（{declared}）与实际（{actual}）不符，文件可能不完整或被修改，未导入。请向对方重新索取原始文件。")
@@ -420,6 +458,31 @@ impl ImportError {
                     format!("记录“{}”的修改时间比本机时间晚约{days}天（由设备{}写入）：该设备或本机的日期时间不准，未导入。请先核对两台设备的日期和时间并校准，再请对方重新导出。", short(id), short(device))
                 } else {
                     format!("Record “{}” was changed about {days} days after this device's time (written by device {}): one of the two clocks is wrong; nothing was imported. Check and correct the date and time on both devices, then ask for a new export.", short(id), short(device))
+                }
+            }
+            Self::KeyChanged { device } => {
+                if zh {
+                    format!("文件自称来自设备{}，但签名密钥与本机记录的该设备密钥不同：可能有人冒充，未导入。请电话或当面与对方核对指纹；如对方确已更换设备，请由州扶贫办更新设备名册。", short(device))
+                } else {
+                    format!("The file claims to come from device {}, but is signed with another key than the one recorded here: possibly an impersonation; nothing was imported. Compare fingerprints with the sender by phone or in person.", short(device))
+                }
+            }
+            Self::SignerNotSource { signer, claimed } => {
+                if zh {
+                    format!(
+                        "文件由设备{}的密钥签名，却自称来自设备{}：来源不符，未导入。请向真正的来源设备索取它自己导出的文件。",
+                        short(signer),
+                        short(claimed)
+                    )
+                } else {
+                    format!("The file is signed with device {}'s key but claims to come from device {}; nothing was imported. Ask the real source device for its own export.", short(signer), short(claimed))
+                }
+            }
+            Self::UnsignedFromSigningDevice { device } => {
+                if zh {
+                    format!("文件自称来自设备{}，但没有签名，而该设备的文件本机已见过签名：无法证明来源，未导入。请让对方用新版本重新导出（旧版文件请让对方重新导出“全部数据”）。", short(device))
+                } else {
+                    format!("The file claims to come from device {} but is unsigned, while that device's files are signed here; nothing was imported. Ask the sender to export again with the current version.", short(device))
                 }
             }
             Self::DanglingReference { id, kind, missing, expected_kind, .. } => {
@@ -580,6 +643,8 @@ mod tests {
             ImportError::Schema { reason: "x".into() },
             ImportError::TooManyRecords { max: 10 },
             ImportError::ChecksumMismatch { expected: "a".into(), actual: "b".into() },
+            ImportError::BadSignature { reason: "x".into() },
+            ImportError::AlteredAfterSigning,
             ImportError::CountsMismatch { kind: "target".into(), declared: 1, actual: 2 },
             ImportError::StringTooLong { id: "x".repeat(1000), max: 10 },
             ImportError::InvalidId { what: "record id", id: "<".into() },
@@ -588,6 +653,9 @@ mod tests {
             ImportError::InvalidRecord { id: "x".into(), kind: "phase".into(), reason: "r".into() },
             ImportError::InvalidValue { id: "x".into(), kind: "figure".into(), error: ValidationError::NegativeFigure(-1.0) },
             ImportError::ClockAhead { id: "x".into(), device: "d-a".into(), ahead_ms: 40 * 365 * 86_400_000 },
+            ImportError::KeyChanged { device: "d-a".repeat(30) },
+            ImportError::SignerNotSource { signer: "d-a".repeat(30), claimed: "d-b".repeat(30) },
+            ImportError::UnsignedFromSigningDevice { device: "d-a".repeat(30) },
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },
             ImportError::NoCampaignRecord { campaign: "a".into() },
             ImportError::KindMismatch { id: "x".into(), local: "a".into(), incoming: "b".into() },

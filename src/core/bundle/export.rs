@@ -22,7 +22,8 @@
 use super::error::ExportError;
 use super::kinds::{self, Anchor, Links};
 use super::ledger::{ExportRecord, SyncLedger, VersionVector};
-use super::wire::{self, DocsRef, Envelope, PayloadRef, ScopeKind, WireScope, WireSource, FORMAT, MAX_RECORDS, VERSION};
+use super::sign::DeviceKey;
+use super::wire::{self, DocsRef, Envelope, PayloadRef, ScopeKind, WireScope, WireSource, FORMAT, MAX_RECORDS, VERSION_UNSIGNED};
 use crate::core::calendar::day_start_ms;
 use crate::core::clock::DeviceId;
 use crate::core::digest::hex;
@@ -250,9 +251,14 @@ fn wire_scope(scope: &ExportScope, recipient: Option<&DeviceId>) -> WireScope {
     w
 }
 
-/// Makes a bundle file of the replica's records. Pure: the replica and ledger are
-/// not changed; the returned ledger records the export.
+/// Makes an unsigned (v1) bundle file of the replica's records. Pure: the replica
+/// and ledger are not changed; the returned ledger records the export.
 pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest) -> Result<ExportedFile, ExportError> {
+    export_signed(replica, ledger, req, None)
+}
+
+/// [`export_bundle`], signed by this device's key (a v2 file) when one is given.
+pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest, signer: Option<&DeviceKey>) -> Result<ExportedFile, ExportError> {
     let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let selected = select(replica, &req.scope)?;
     if selected.len() > MAX_RECORDS {
@@ -287,10 +293,11 @@ pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
         scope,
         seq,
         sha256: String::new(),
+        signature: None,
         source: WireSource { device_id: replica.device().0.clone(), squad_name: req.squad_name.clone() },
-        version: VERSION,
+        version: VERSION_UNSIGNED,
     };
-    let bytes = wire::seal(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let bytes = wire::seal_signed(&mut env, signer).map_err(|e| ExportError::Encode(e.to_string()))?;
     let mut ledger = ledger.clone();
     ledger.record_export(
         seq,

@@ -13,7 +13,9 @@
 //!    is not a bundle, an unknown version is named);
 //! 5. **structure** of v1 (no missing, extra or mistyped members) with the record
 //!    ceiling [`wire::MAX_RECORDS`] enforced while parsing;
-//! 6. **checksum** of the canonical envelope;
+//! 6. **checksum** of the canonical envelope; then (6a) the **signature** of a v2
+//!    file: it verifies over the checksum, and the file's bytes are exactly those
+//!    signed ([`super::sign`]);
 //! 7. **schema and limits**: record count, declared counts, id syntax, duplicate
 //!    ids, text lengths, stamp sanity, merge-state invariants, and for known kinds
 //!    that the values decode into the typed record and are in range (dates exist,
@@ -21,7 +23,9 @@
 //!    are: merge does not need to understand them and dropping them would lose data;
 //! 8. **campaign**: the bundle's campaign must be this device's; before it (8a)
 //!    the **clock guard**: no write stamped more than a day after this device's clock
-//!    ([`crate::core::clock::ahead_of`]);
+//!    ([`crate::core::clock::ahead_of`]), and (8b) the **signer**: a key pinned here
+//!    for another device, another key for a device pinned here, or an unsigned file
+//!    naming a device that signs are refused ([`super::sign::check_signer`]);
 //! 9. **references**: every reference of a known-kind record resolves to a record
 //!    of the right kind in the bundle or on this device (deleted or not: deletes
 //!    and edits race, and a reference to a tombstone is legitimate);
@@ -37,7 +41,8 @@ use super::error::ImportError;
 use super::kinds::{self, Inspect, Ref};
 use super::ledger::{Gaps, LedgerError, Received, SyncLedger, VersionVector, META_SYNC_LEDGER};
 use super::limits::{json_error, Limits};
-use super::wire::{self, CoreDocs, Probe, ScopeKind, WireScope, FORMAT, FORMAT_ENCRYPTED, FORMAT_RECEIPT, VERSION};
+use super::sign::{self, PublicKey, Signer};
+use super::wire::{self, CoreDocs, Probe, ScopeKind, WireScope, FORMAT, FORMAT_ENCRYPTED, FORMAT_RECEIPT, VERSION, VERSION_ENCRYPTED, VERSION_UNSIGNED};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::Entity;
 use crate::core::doc::{Doc, DELETED};
@@ -83,6 +88,9 @@ pub struct BundleHeader {
     pub county_ids: Vec<String>,
     pub target_ids: Vec<String>,
     pub counts: BTreeMap<String, u64>,
+    /// The key that signed the bundle (v2), verified against its content; `None`
+    /// for a v1 file. Whose key it is, is step 8b's question.
+    pub signer: Option<PublicKey>,
 }
 
 /// A bundle that passed steps 1–7: well-formed, intact and within limits.
@@ -161,6 +169,8 @@ pub struct Preview {
     pub already_imported: Option<AlreadyImported>,
     /// The bundle was made by this very device (a backup being restored).
     pub own_bundle: bool,
+    /// Who signed it, as this device knows them.
+    pub signer: Signer,
     /// The docs to commit atomically, with the advanced clock.
     pub change: Change,
     /// The ledger to store in the same commit (under [`META_SYNC_LEDGER`]).
@@ -284,8 +294,11 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
 }
 
 fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
-    if found != u64::from(VERSION) {
-        return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported: VERSION });
+    let ok =
+        if format == FORMAT_ENCRYPTED { found == u64::from(VERSION_ENCRYPTED) } else { found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED) };
+    if !ok {
+        let supported = if format == FORMAT_ENCRYPTED { VERSION_ENCRYPTED } else { VERSION };
+        return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported });
     }
     Ok(())
 }
@@ -362,15 +375,18 @@ fn parse_envelope(text: &str, scan: Scan, limits: &Limits) -> Result<Parsed, Imp
 }
 
 /// Step 6 on the raw text of a byte-canonical file (what exporters write): the
-/// text without its `,"sha256":"…"` member *is* the canonical envelope, so hashing
-/// it equals re-serialising the parsed envelope, at a fraction of the cost. A file
-/// that is not byte-canonical (re-indented by hand, say) takes the full path.
-fn raw_checksum_matches(text: &str, claimed: &str) -> bool {
+/// text without its `"sha256":"…",` member (and a v2 file's `"signature":{…},`
+/// after it) *is* the canonical envelope, so hashing it equals re-serialising the
+/// parsed envelope, at a fraction of the cost. A v1 file that is not byte-canonical
+/// (re-indented by hand, say) takes the full path; a v2 file must be as signed.
+fn raw_checksum_matches(text: &str, claimed: &str, signature: Option<&wire::WireSignature>) -> bool {
     if claimed.len() != 64 || !claimed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return false;
     }
-    let member = format!(",\"sha256\":\"{claimed}\"");
-    match text.rfind(&member) {
+    let Ok(member) = wire::sealed_members(claimed, signature) else { return false };
+    let Ok(member) = std::str::from_utf8(&member) else { return false };
+    let text = text.trim_end_matches([' ', '\n', '\r', '\t']);
+    match text.rfind(member) {
         Some(at) => crate::core::digest::sha256_parts_hex(&[&text.as_bytes()[..at], &text.as_bytes()[at + member.len()..]]) == claimed,
         None => false,
     }
@@ -378,14 +394,25 @@ fn raw_checksum_matches(text: &str, claimed: &str) -> bool {
 
 /// Steps 6–7 for a parsed plain envelope.
 fn check_plain(text: &str, mut env: Box<Envelope>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+    wire::check_version(env.version, env.signature.is_some()).map_err(|r| ImportError::Schema { reason: r.into() })?;
     // 6. checksum: exact lower-case hex of the canonical envelope without it.
-    if !raw_checksum_matches(text, &env.sha256) {
+    if !raw_checksum_matches(text, &env.sha256, env.signature.as_ref()) {
         let actual = wire::envelope_checksum(&mut env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
         if env.sha256 != actual {
             return Err(ImportError::ChecksumMismatch { expected: super::error::short(&env.sha256), actual });
         }
+        if env.signature.is_some() {
+            // The content is what was signed, but the bytes are not: a signed file
+            // is checked on its bytes, so that any change to it is refused.
+            return Err(ImportError::AlteredAfterSigning);
+        }
     }
-    check_envelope(*env, limits)
+    // 6a. signature.
+    let signer = match &env.signature {
+        Some(sig) => Some(sign::verify(sig, &env.format, &env.sha256)?),
+        None => None,
+    };
+    check_envelope(*env, signer, limits)
 }
 
 /// Byte classes of ids, kinds and field names, looked up once per byte (an import
@@ -535,7 +562,7 @@ fn check_doc(d: &Doc, limits: &Limits) -> Result<(), ImportError> {
     Ok(())
 }
 
-fn check_envelope(env: Envelope, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+fn check_envelope(env: Envelope, signer: Option<PublicKey>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
     // Header.
     if !(env.bundle_id.len() <= 64 && valid_id(&env.bundle_id, 64)) {
         return Err(ImportError::InvalidId { what: "bundle id", id: env.bundle_id });
@@ -603,6 +630,7 @@ fn check_envelope(env: Envelope, limits: &Limits) -> Result<IncomingBundle, Impo
         county_ids: env.scope.county_ids,
         target_ids: env.scope.target_ids,
         counts: env.counts,
+        signer,
     };
     Ok(IncomingBundle { header, docs, refs })
 }
@@ -632,6 +660,12 @@ pub(crate) fn check_clock(incoming: &IncomingBundle, now_ms: u64) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Step 8b: whom the bundle comes from, as this device knows them
+/// ([`sign::check_signer`]).
+pub(crate) fn check_signer(header: &BundleHeader, ledger: &SyncLedger, replica: &Replica) -> Result<Signer, ImportError> {
+    sign::check_signer(&header.device_id, header.signer.as_ref(), ledger, replica.device())
 }
 
 /// The records an import is checked and counted against: this device's, seen
@@ -742,6 +776,7 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
 /// import of the bundle test suites).
 pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
     check_clock(incoming, now_ms)?;
+    let signer = check_signer(&incoming.header, ledger, replica)?;
     let vv_holds = check_links(incoming, &Base::of(replica))?;
     let mut kinds = records_per_kind(&incoming.docs);
     let mut changes = false;
@@ -761,7 +796,7 @@ pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &Syn
             Some(_) => {}
         }
     }
-    Ok(finish(incoming.header.clone(), kinds, changes, vv_holds, replica, ledger, now_ms))
+    Ok(finish(incoming.header.clone(), kinds, changes, vv_holds, signer, replica, ledger, now_ms))
 }
 
 /// Records the import leaves as they are, per kind, once the others are counted.
@@ -778,6 +813,7 @@ fn finish(
     mut kinds: BTreeMap<String, KindCounts>,
     changes: bool,
     vv_holds: Option<VersionVector>,
+    signer: Signer,
     replica: &Replica,
     ledger: &SyncLedger,
     now_ms: u64,
@@ -800,6 +836,9 @@ fn finish(
         // bundle shows every write the device had when it made it.
         let rec = Received { bundle_id: header.bundle_id.clone(), created_ms: header.created_ms, imported_ms: now_ms, scope: header.scope };
         ledger_after.record_import(&header.device_id, &header.squad_name, header.seq, rec, vv_holds.as_ref());
+        if let Some(k) = signer.key() {
+            ledger_after.pin_key(&header.device_id, &k, header.created_ms);
+        }
         g
     };
     Preview {
@@ -814,6 +853,7 @@ fn finish(
         gaps,
         already_imported,
         own_bundle,
+        signer,
         change: Change { docs: Vec::new(), clock: replica.clock().clone() },
         ledger: ledger_after,
     }

@@ -8,6 +8,7 @@
 //! built from full and delta bundles; a scoped bundle carries only part of a state,
 //! so it never counts towards what a device is known to hold.
 
+use super::sign::PublicKey;
 use super::wire::{stamp_from_wire, stamp_to_wire, ScopeKind, WireStamp};
 use crate::core::clock::{DeviceId, Stamp};
 use crate::core::doc::Doc;
@@ -161,6 +162,19 @@ pub struct DeviceLog {
     /// When the other device's latest receipt (for bundles of ours) was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_received_ms: Option<u64>,
+    /// The other device's public key, pinned by the first signed file from it
+    /// (`super::sign`): later files naming it must be signed by this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PinnedKey>,
+}
+
+/// A device's public key as this device learnt it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedKey {
+    /// Base64 of the 32-byte Ed25519 public key.
+    pub key: String,
+    /// When the first file signed by it that this device took was made (ms, its clock).
+    pub since_ms: u64,
 }
 
 /// A receipt handed to a device (see [`DeviceLog::receipt_sent`]).
@@ -256,6 +270,11 @@ pub struct SyncLedger {
     /// Other devices, by id.
     #[serde(default)]
     pub devices: BTreeMap<DeviceId, DeviceLog>,
+    /// This device's own public key (base64), once it has one: a file naming this
+    /// device must be signed by it. The secret half is stored apart
+    /// (`super::sign::META_DEVICE_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_key: Option<String>,
 }
 
 impl SyncLedger {
@@ -394,6 +413,36 @@ impl SyncLedger {
         }
         if latest {
             log.receipt_received_ms = Some(created_ms);
+        }
+    }
+
+    /// This device's public key.
+    pub fn own_key(&self) -> Option<PublicKey> {
+        self.own_key.as_deref().and_then(PublicKey::from_base64)
+    }
+
+    /// The key pinned for another device.
+    pub fn key_of(&self, device: &DeviceId) -> Option<PublicKey> {
+        self.devices.get(device)?.key.as_ref().and_then(|k| PublicKey::from_base64(&k.key))
+    }
+
+    /// The other device a key is pinned for.
+    pub fn device_of_key(&self, key: &PublicKey) -> Option<&DeviceId> {
+        let b64 = key.to_base64();
+        self.devices.iter().find(|(_, l)| l.key.as_ref().is_some_and(|k| k.key == b64)).map(|(d, _)| d)
+    }
+
+    /// Pins `key` for `device` (the first signed file from it); a key already
+    /// pinned stays (`super::sign::check_signer` refuses files that would change it).
+    /// `since_ms` is the earliest file of that key taken, whatever the order files
+    /// arrive in, so devices that took the same files hold the same ledger.
+    pub fn pin_key(&mut self, device: &DeviceId, key: &PublicKey, at_ms: u64) {
+        let log = self.devices.entry(device.clone()).or_default();
+        let b64 = key.to_base64();
+        match &mut log.key {
+            None => log.key = Some(PinnedKey { key: b64, since_ms: at_ms }),
+            Some(p) if p.key == b64 => p.since_ms = p.since_ms.min(at_ms),
+            Some(_) => {}
         }
     }
 

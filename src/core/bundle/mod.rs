@@ -1,4 +1,4 @@
-//! Sync by files (按文件同步): the bundle format v1, export, the import preview,
+//! Sync by files (按文件同步): the bundle formats v1 and v2 (signed), export, the import preview,
 //! receipts and the sync ledger. Pure: no I/O, no clock, no randomness — the caller
 //! passes `now_ms`, dates and random bytes in, and commits what the core stages.
 //!
@@ -12,8 +12,10 @@
 //! seen the same bundles hold the same data, in any order, any number of times.
 //!
 //! The pieces, each with one job:
-//! - [`wire`]: the v1 wire types, separate from the core model, converted by plain
-//!   functions; a compatibility promise, so they never change for v1;
+//! - [`wire`]: the wire types, separate from the core model, converted by plain
+//!   functions; a compatibility promise, so what v1 reads never changes (v2 adds
+//!   the signature);
+//! - [`sign`]: device keys, signatures over the checksum, and whom a key belongs to;
 //! - [`canonical`]: the canonical JSON rule, checksums and the state hash;
 //! - [`kinds`]: per record kind, what it refers to and where it belongs
 //!   ([`kinds::Linked`]) — the one thing a new record kind implements to travel;
@@ -54,6 +56,7 @@ pub mod kinds;
 pub mod ledger;
 pub mod limits;
 pub mod receipt;
+pub mod sign;
 pub mod status;
 pub mod warmup;
 pub mod wire;

@@ -15,7 +15,8 @@ use super::error::{ExportError, ImportError};
 use super::import::{check_text, probe, valid_id, FileKind, MAX_DEVICE_ID, MAX_ID};
 use super::ledger::SyncLedger;
 use super::limits::{json_error, Limits};
-use super::wire::{WireSource, FORMAT_RECEIPT, VERSION};
+use super::sign::{check_signer, verify, DeviceKey, PublicKey, Signer};
+use super::wire::{check_version, WireSignature, WireSource, FORMAT_RECEIPT, VERSION, VERSION_UNSIGNED};
 use crate::core::clock::DeviceId;
 use crate::core::digest::{self, hex};
 use crate::core::replica::Replica;
@@ -34,9 +35,12 @@ pub struct ReceiptEnvelope {
     pub format: String,
     pub received: Vec<WireReceived>,
     pub receipt_id: String,
-    /// Hex SHA-256 of the canonical envelope without this member.
+    /// Hex SHA-256 of the canonical envelope without this member and `signature`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
+    /// v2: the receiving device's signature over the checksum (`super::sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<WireSignature>,
     pub version: u32,
 }
 
@@ -59,6 +63,8 @@ pub struct Receipt {
     pub created_ms: u64,
     /// (source device, its sequence number, bundle id).
     pub received: Vec<(DeviceId, u64, String)>,
+    /// The key that signed it (v2), verified; `None` for a v1 receipt.
+    pub signer: Option<PublicKey>,
 }
 
 /// What the caller supplies to make a receipt.
@@ -87,13 +93,20 @@ pub struct ReceiptFile {
 
 fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
     let claimed = std::mem::take(&mut env.sha256);
+    let signature = env.signature.take();
     let actual = digest::sha256_hex(env);
     env.sha256 = claimed;
+    env.signature = signature;
     actual
 }
 
-/// Makes a receipt for the bundles this device imported (from the ledger).
+/// Makes an unsigned (v1) receipt for the bundles this device imported (from the ledger).
 pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest) -> Result<ReceiptFile, ExportError> {
+    make_receipt_signed(replica, ledger, req, None)
+}
+
+/// [`make_receipt`], signed by this device's key (a v2 receipt) when one is given.
+pub fn make_receipt_signed(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest, signer: Option<&DeviceKey>) -> Result<ReceiptFile, ExportError> {
     let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let received: Vec<WireReceived> = ledger
         .devices
@@ -115,9 +128,11 @@ pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest
         received,
         receipt_id: hex(&req.receipt_id),
         sha256: String::new(),
-        version: VERSION,
+        signature: None,
+        version: if signer.is_some() { VERSION } else { VERSION_UNSIGNED },
     };
     env.sha256 = checksum(&mut env).map_err(|e| ExportError::Encode(e.to_string()))?;
+    env.signature = signer.map(|k| k.sign(FORMAT_RECEIPT, &env.sha256));
     let bytes = serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
     let file_name = format!("duzhan-receipt-{}-{}.json", super::export::sanitize_name(&req.squad_name), crate::core::calendar::compact_day(req.date));
     Ok(ReceiptFile { file_name, bytes, entries, through })
@@ -131,14 +146,19 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
         FileKind::Receipt => {}
         FileKind::Bundle | FileKind::EncryptedBundle => return Err(ImportError::BundleNotReceipt),
     }
-    if version != u64::from(VERSION) {
+    if version != u64::from(VERSION) && version != u64::from(VERSION_UNSIGNED) {
         return Err(ImportError::UnsupportedVersion { format: FORMAT_RECEIPT.into(), found: version.to_string(), supported: VERSION });
     }
     let mut env: ReceiptEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
+    check_version(env.version, env.signature.is_some()).map_err(|r| ImportError::Schema { reason: r.into() })?;
     let actual = checksum(&mut env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
     if env.sha256 != actual {
         return Err(ImportError::ChecksumMismatch { expected: super::error::short(&env.sha256), actual });
     }
+    let signer = match &env.signature {
+        Some(sig) => Some(verify(sig, FORMAT_RECEIPT, &env.sha256)?),
+        None => None,
+    };
     if env.received.len() > limits.max_records {
         return Err(ImportError::TooManyRecords { max: limits.max_records });
     }
@@ -168,6 +188,7 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
         campaign_id: env.campaign_id,
         created_ms: env.created_ms,
         received,
+        signer,
     })
 }
 
@@ -180,6 +201,8 @@ pub struct ReceiptOutcome {
     pub newly_acknowledged: Vec<u64>,
     /// Entries about this device's bundles (new or not).
     pub for_this_device: usize,
+    /// Who signed the receipt, as this device knows them.
+    pub signer: Signer,
     /// The ledger to store (under [`super::ledger::META_SYNC_LEDGER`]).
     pub ledger: SyncLedger,
 }
@@ -192,12 +215,16 @@ pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) 
         }
     }
     let me = replica.device();
+    let signer = check_signer(&receipt.by, receipt.signer.as_ref(), ledger, me)?;
     let mine: Vec<(u64, String)> = receipt.received.iter().filter(|(d, _, _)| d == me).map(|(_, s, b)| (*s, b.clone())).collect();
     let for_this_device = mine.len();
     let mut ledger = ledger.clone();
     let newly_acknowledged = ledger.acknowledge(&receipt.by, receipt.created_ms, mine);
     if receipt.by != *me {
         ledger.record_receipt_received(&receipt.by, &receipt.squad_name, receipt.created_ms);
+        if let Some(k) = signer.key() {
+            ledger.pin_key(&receipt.by, &k, receipt.created_ms);
+        }
     }
-    Ok(ReceiptOutcome { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), newly_acknowledged, for_this_device, ledger })
+    Ok(ReceiptOutcome { by: receipt.by.clone(), squad_name: receipt.squad_name.clone(), newly_acknowledged, for_this_device, signer, ledger })
 }

@@ -35,6 +35,8 @@ pub struct StatusRow {
     pub receipt_due: bool,
     /// When its latest receipt for bundles of ours was made.
     pub receipt_received_ms: Option<u64>,
+    /// The fingerprint of its key, pinned by its first signed file (`super::sign`).
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,7 @@ pub fn status_rows(ledger: &SyncLedger, now_ms: u64) -> Vec<StatusRow> {
                 receipt_sent,
                 receipt_due: last.is_some_and(|l| receipt_sent.is_none_or(|(_, through)| l.seq > through)),
                 receipt_received_ms: log.receipt_received_ms,
+                fingerprint: ledger.key_of(id).map(|k| k.fingerprint()),
             }
         })
         .collect()
@@ -136,7 +139,7 @@ pub fn sort_rows(rows: &mut [(StatusRow, Option<usize>)], key: SortKey, descendi
     crate::core::sort::sort_by(rows, by);
 }
 
-const HEADERS: [&str; 11] = ["序号", "名称", "设备", "角色", "最近收到", "数据包生成时间", "导入时间", "缺号", "对方未确认记录", "未发送天数", "回执"];
+const HEADERS: [&str; 12] = ["序号", "名称", "设备", "指纹", "角色", "最近收到", "数据包生成时间", "导入时间", "缺号", "对方未确认记录", "未发送天数", "回执"];
 
 /// The board as a sheet for the office's files (as of `as_of`).
 pub fn sync_status_sheet(rows: &[(StatusRow, Option<usize>)], as_of: NaiveDate) -> Sheet {
@@ -150,6 +153,7 @@ pub fn sync_status_sheet(rows: &[(StatusRow, Option<usize>)], as_of: NaiveDate) 
                 Cell::number((i + 1) as f64),
                 Cell::text(r.squad_name.clone()),
                 Cell::text(r.device_id.0.clone()),
+                Cell::text(r.fingerprint.clone().unwrap_or_else(|| "未签名".to_owned())),
                 Cell::text(r.role.map_or("", |x| x.label(Lang::Zh))),
                 r.last.map_or(Cell::text("未收到"), |l| Cell::text(format!("第{}号", l.seq))),
                 r.last.map_or(Cell::Empty, |l| day(l.created_ms)),

@@ -1,9 +1,11 @@
-//! Wire types of bundle format v1 (数据包格式第1版).
+//! Wire types of bundle formats v1 and v2 (数据包格式第1、2版).
 //!
 //! Serialisable types are a compatibility promise, so the wire format has its own
 //! types, converted to and from the core model ([`Doc`], [`Field`], [`Stamp`]) by
-//! the plain functions below. Released v1 files must import forever: these structs
-//! never change; a new version gets new types and a converter.
+//! the plain functions below. Released files must import forever: these structs
+//! never change in what they read. v2 is v1 plus one member, `signature`
+//! ([`WireSignature`], `super::sign`), required in v2 and absent in v1, so the two
+//! share the types and [`check_version`] keeps them apart.
 //!
 //! Every struct declares its fields in alphabetical order, so `serde_json` writes
 //! them canonically (see [`super::canonical`]); values inside fields serialise
@@ -25,8 +27,13 @@ pub const FORMAT: &str = "duzhan-bundle";
 pub const FORMAT_ENCRYPTED: &str = "duzhan-bundle-encrypted";
 /// The `format` of a receipt (acknowledgement) file.
 pub const FORMAT_RECEIPT: &str = "duzhan-receipt";
-/// The format version this build writes, and the only one it reads.
-pub const VERSION: u32 = 1;
+/// The format version of signed bundles and receipts, which this build writes.
+pub const VERSION: u32 = 2;
+/// The format version of unsigned bundles and receipts (read forever).
+pub const VERSION_UNSIGNED: u32 = 1;
+/// The version of the passphrase envelope (unchanged: it holds a bundle of either
+/// version).
+pub const VERSION_ENCRYPTED: u32 = 1;
 /// Hard ceiling of records in one v1 bundle, enforced *while* parsing so that a
 /// file with a million records is refused before it is all in memory.
 pub const MAX_RECORDS: usize = 500_000;
@@ -53,13 +60,39 @@ pub struct Envelope<P = Payload> {
     pub scope: WireScope,
     /// The exporting device's sequence number: 1, 2, 3… per device, one per export.
     pub seq: u64,
-    /// Hex SHA-256 of the canonical envelope without this member. Absent (empty)
-    /// only while the checksum itself is computed.
+    /// Hex SHA-256 of the canonical envelope without this member and without
+    /// `signature`. Absent (empty) only while the checksum itself is computed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
+    /// v2: the exporting device's signature over the checksum (`super::sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<WireSignature>,
     pub source: WireSource,
-    /// Always [`VERSION`] for these types.
+    /// [`VERSION`] when signed, [`VERSION_UNSIGNED`] when not.
     pub version: u32,
+}
+
+/// A file's signature (v2): who signed it and the Ed25519 signature over
+/// `super::sign::message(format, sha256)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireSignature {
+    /// Always `super::sign::SIG_ALG` ("ed25519").
+    pub alg: String,
+    /// Base64 (standard, padded) of the signer's 32-byte public key.
+    pub key: String,
+    /// Base64 of the 64-byte signature.
+    pub sig: String,
+}
+
+/// Whether a file's version and its signature agree: v1 files are unsigned, v2
+/// files signed. `Err` is the reason for a schema error.
+pub fn check_version(version: u32, signed: bool) -> Result<(), &'static str> {
+    match (version, signed) {
+        (VERSION_UNSIGNED, false) | (VERSION, true) => Ok(()),
+        (VERSION_UNSIGNED, true) => Err("a version 1 file has no member `signature`"),
+        _ => Err("missing member `signature` (a version 2 file is signed)"),
+    }
 }
 
 /// The records.
@@ -504,40 +537,63 @@ impl Serialize for SeenRef<'_> {
     }
 }
 
-/// Computes the checksum of an envelope (without its `sha256` member).
+/// Computes the checksum of an envelope (without its `sha256` and `signature` members).
 pub fn envelope_checksum<P: Serialize>(env: &mut Envelope<P>) -> Result<String, serde_json::Error> {
     let claimed = std::mem::take(&mut env.sha256);
+    let signature = env.signature.take();
     let actual = crate::core::digest::sha256_hex(env);
     env.sha256 = claimed;
+    env.signature = signature;
     actual
 }
 
-/// The members after `sha256` in canonical order, to splice the checksum in.
+/// The members after `sha256` and `signature` in canonical order, to splice them in.
 #[derive(Serialize)]
 struct Tail<'a> {
     source: &'a WireSource,
     version: u32,
 }
 
+/// The members `sha256` and (v2) `signature` as [`seal`] splices them in, with the
+/// comma after them: `"sha256":"…","signature":{…},`.
+pub fn sealed_members(sha256: &str, signature: Option<&WireSignature>) -> Result<Vec<u8>, serde_json::Error> {
+    let mut m = format!("\"sha256\":\"{sha256}\",").into_bytes();
+    if let Some(sig) = signature {
+        m.extend_from_slice(b"\"signature\":");
+        serde_json::to_writer(&mut m, sig)?;
+        m.push(b',');
+    }
+    Ok(m)
+}
+
 /// Serialises an envelope canonically with its checksum, serialising the (large)
 /// payload once: the canonical bytes without `sha256` are hashed, then the member
-/// is spliced in before `source`, where canonical order puts it.
+/// is spliced in before `source`, where canonical order puts it. With a `signer`,
+/// the envelope is v2: the signature over the checksum is spliced in after it.
 pub fn seal<P: Serialize>(env: &mut Envelope<P>) -> Result<Vec<u8>, serde_json::Error> {
+    seal_signed(env, None)
+}
+
+/// [`seal`], signed by `signer` (a v2 file) or not (v1).
+pub fn seal_signed<P: Serialize>(env: &mut Envelope<P>, signer: Option<&super::sign::DeviceKey>) -> Result<Vec<u8>, serde_json::Error> {
     env.sha256.clear();
+    env.signature = None;
+    env.version = if signer.is_some() { VERSION } else { VERSION_UNSIGNED };
     let body = serde_json::to_vec(env)?;
     let sum = crate::core::digest::sha256_bytes_hex(&body);
     let tail = serde_json::to_vec(&Tail { source: &env.source, version: env.version })?;
     // `tail` is `{"source":…,"version":N}`; the body ends with it minus the brace.
     let tail = tail.get(1..).unwrap_or_default();
+    env.signature = signer.map(|k| k.sign(&env.format, &sum));
     env.sha256 = sum;
     if !body.ends_with(tail) {
         return serde_json::to_vec(env);
     }
     let at = body.len() - tail.len();
-    let member = format!("\"sha256\":\"{}\",", env.sha256);
+    let member = sealed_members(&env.sha256, env.signature.as_ref())?;
     let mut out = Vec::with_capacity(body.len() + member.len());
     out.extend_from_slice(&body[..at]);
-    out.extend_from_slice(member.as_bytes());
+    out.extend_from_slice(&member);
     out.extend_from_slice(&body[at..]);
     Ok(out)
 }
@@ -547,7 +603,24 @@ pub fn seal<P: Serialize>(env: &mut Envelope<P>) -> Result<Vec<u8>, serde_json::
 /// the one they test. Returns `None` when the text is not a v1 bundle envelope.
 pub fn reseal(text: &str) -> Option<Vec<u8>> {
     let mut env: Envelope<Payload> = serde_json::from_str(text).ok()?;
-    seal(&mut env).ok()
+    // A signature stays as it is (now stale): a file whose checksum is right and
+    // whose signature is not, as a forger who cannot sign would make it.
+    env.sha256 = envelope_checksum(&mut env).ok()?;
+    resplice(&env)
+}
+
+/// Serialises a v2 envelope exactly as [`seal_signed`] lays it out, with its
+/// `sha256` and `signature` as they are (for tests that make forged files).
+pub fn resplice(env: &Envelope<Payload>) -> Option<Vec<u8>> {
+    let mut bare = env.clone();
+    bare.sha256.clear();
+    bare.signature = None;
+    let body = serde_json::to_vec(&bare).ok()?;
+    let tail = serde_json::to_vec(&Tail { source: &env.source, version: env.version }).ok()?;
+    let tail = tail.get(1..)?;
+    let at = body.len().checked_sub(tail.len())?;
+    let member = sealed_members(&env.sha256, env.signature.as_ref()).ok()?;
+    Some([&body[..at], &member[..], &body[at..]].concat())
 }
 
 #[cfg(test)]
@@ -594,9 +667,38 @@ mod tests {
             },
             seq: 1,
             sha256: "ab".into(),
+            signature: None,
             source: WireSource { device_id: "d-a".into(), squad_name: "武定".into() },
-            version: VERSION,
+            version: VERSION_UNSIGNED,
         }
+    }
+
+    #[test]
+    fn a_signed_seal_is_version_2_with_the_signature_after_the_checksum_in_canonical_order() {
+        let mut env = sample();
+        let key = crate::core::bundle::sign::DeviceKey::from_seed([3; 32], 0);
+        let sealed = seal_signed(&mut env, Some(&key)).unwrap();
+        assert_eq!(env.version, VERSION);
+        let text = String::from_utf8(sealed).unwrap();
+        // Exactly what serde writes for the envelope, which is the generic canonical rule.
+        assert_eq!(text, String::from_utf8(serde_json::to_vec(&env).unwrap()).unwrap());
+        let generic = canonical::value_bytes(&serde_json::to_value(&env).unwrap()).unwrap();
+        assert_eq!(text.as_bytes(), &generic[..]);
+        assert!(text.contains(&format!("\"sha256\":\"{}\",\"signature\":{{\"alg\":\"ed25519\"", env.sha256)), "{text}");
+        // The checksum leaves both members out, and the signature verifies over it.
+        assert_eq!(env.sha256, envelope_checksum(&mut env.clone()).unwrap());
+        let sig = env.signature.clone().unwrap();
+        assert_eq!(crate::core::bundle::sign::verify(&sig, FORMAT, &env.sha256), Ok(key.public()));
+        // reseal keeps the (stale) signature and lays the file out the same way.
+        assert_eq!(reseal(&text).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn versions_and_signatures_go_together() {
+        assert!(check_version(VERSION_UNSIGNED, false).is_ok());
+        assert!(check_version(VERSION, true).is_ok());
+        assert!(check_version(VERSION_UNSIGNED, true).is_err());
+        assert!(check_version(VERSION, false).is_err());
     }
 
     #[test]
