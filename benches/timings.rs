@@ -10,6 +10,9 @@
 //!                                              costs in the core
 //! `cargo bench --bench timings -- rollups`      a month's roll-ups over 1,000 targets,
 //!                                              20,000 visits and 100,000 problems
+//! `cargo bench --bench timings -- signing`      what signing adds to exporting, and
+//!                                              verifying to reading, a ~100,000-record
+//!                                              bundle (v2 against v1, medians of 5)
 //!
 //! Each part still checks what it measured (the same assertions as when these were
 //! ignored tests), so a figure is never printed for a wrong result.
@@ -43,6 +46,38 @@ fn main() {
     if wants("rollups") {
         month_rollups_of_a_100k_problem_campaign();
     }
+    if wants("signing") {
+        signing_overhead();
+    }
+}
+
+/// Export and read of the same ~100,000 records unsigned (v1) and signed (v2): the
+/// signature is over the checksum the export computes anyway, so the difference is
+/// one Ed25519 signature (export) or verification (read) plus splicing the member.
+fn signing_overhead() {
+    let mut a = Device::fresh("d-a");
+    let generated = generate_campaign(2020, 2_000, 2_400, 16_000);
+    let c = a.replica.stage_merge(&generated);
+    a.replica.apply(c);
+    let mut signed = a.clone().signed();
+    let (v1, e1, _) = timed(5, || a.export(ExportScope::Full, 1_600_000_000_002).bytes);
+    let (v2, e2, _) = timed(5, || signed.export(ExportScope::Full, 1_600_000_000_002).bytes);
+    let (_, r1, _) = timed(5, || read_bundle(&v1, None, &test_limits()).unwrap());
+    let (i2, r2, _) = timed(5, || read_bundle(&v2, None, &test_limits()).unwrap());
+    assert!(i2.header.signer.is_some());
+    let key = signed.key.clone().unwrap();
+    let (_, one_sign, _) = timed(101, || key.sign("duzhan-bundle", &"ab".repeat(32)));
+    let sig = key.sign("duzhan-bundle", &"ab".repeat(32));
+    let (_, one_verify, _) = timed(101, || duzhan::core::bundle::sign::verify(&sig, "duzhan-bundle", &"ab".repeat(32)).unwrap());
+    println!(
+        "{} records, {:.1} MB: export v1 {e1:.0} ms, v2 {e2:.0} ms ({:+.1}%); read v1 {r1:.0} ms, v2 {r2:.0} ms ({:+.1}%); one signature {:.3} ms, one verification {:.3} ms",
+        a.replica.len(),
+        v2.len() as f64 / 1048576.0,
+        (e2 / e1 - 1.0) * 100.0,
+        (r2 / r1 - 1.0) * 100.0,
+        one_sign,
+        one_verify,
+    );
 }
 
 /// Runs `f` `reps` times; returns the last result, the median and the best time in ms.

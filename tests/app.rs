@@ -520,6 +520,47 @@ fn an_import_shows_who_signed_and_pins_the_key_in_the_same_commit() {
     });
 }
 
+#[test]
+fn the_office_hands_out_a_signed_roster_that_a_squad_previews_takes_and_follows_with_its_revocations() {
+    use duzhan::core::bundle::sign::Signer;
+    block_on(async {
+        // A squad whose file the office took, then revoked (a lost tablet).
+        let squad_store = MemoryStore::new();
+        let squad = CellWorkspace::open(&squad_store, "d-squad").await;
+        let ss = session(&squad_store);
+        let file = ss.export(&squad, &full_req(&ss, 1), None).await.unwrap().bytes;
+        let office_store = MemoryStore::new();
+        let office = CellWorkspace::open(&office_store, "d-office").await;
+        let so = session(&office_store);
+        let (mut intake, _) = Intake::read(file.clone(), Limits::default()).unwrap();
+        so.import(&office, &mut intake).await.unwrap();
+        so.set_device_role(&office, &DeviceId("d-squad".into()), Some(DeviceRole::Squad)).await.unwrap();
+        so.platform().now.set(T0 + 1_000);
+        so.revoke_device(&office, &DeviceId("d-squad".into())).await.unwrap();
+        let roster = so.make_roster(&office).await.unwrap();
+        assert_eq!((roster.devices, roster.left_out), (2, 0));
+        // Another squad reads it from the import panel, previews, takes it.
+        let other_store = MemoryStore::new();
+        let other = CellWorkspace::open(&other_store, "d-other").await;
+        let so2 = session(&other_store);
+        let Ok((_, Read::Roster(r))) = Intake::read(roster.bytes.clone(), Limits::default()) else { panic!("a roster reads as one") };
+        let before = block_on(other_store.load()).unwrap();
+        let preview = duzhan::app::preview_roster(&other, &r).unwrap();
+        assert_eq!(preview.signer, Signer::FirstSeen(so.device_key(&office).await.unwrap()));
+        assert_eq!((preview.new_keys, preview.newly_revoked), (2, 1));
+        assert_eq!(block_on(other_store.load()).unwrap(), before, "a preview writes nothing");
+        so2.apply_roster(&other, &r).await.unwrap();
+        let stored =
+            duzhan::core::bundle::SyncLedger::from_meta(block_on(other_store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap().as_deref())
+                .unwrap();
+        assert_eq!(stored.devices[&DeviceId("d-squad".into())].revoked_ms, Some(T0 + 1_000));
+        assert_eq!(stored.devices[&DeviceId("d-squad".into())].role, Some(DeviceRole::Squad));
+        // The squad's file made before the revocation still imports there.
+        let (mut intake, _) = Intake::read(file, Limits::default()).unwrap();
+        assert_eq!(so2.import(&other, &mut intake).await.unwrap().signer, Signer::Known(ss.device_key(&squad).await.unwrap()));
+    });
+}
+
 // ------------------------------------------------------------------ campaigns
 
 #[test]

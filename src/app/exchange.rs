@@ -16,6 +16,7 @@ use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle};
 use crate::core::bundle::ledger::DeviceRole;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
+use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
 use crate::core::bundle::{export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, SyncLedger};
 use crate::core::clock::DeviceId;
@@ -33,6 +34,8 @@ pub enum Read {
     Encrypted,
     /// A receipt (回执) for bundles this device sent: [`Session::apply_receipt`].
     Receipt(Receipt),
+    /// The office's device roster (设备名册): [`Session::apply_roster`].
+    Roster(Roster),
 }
 
 /// What a preview found.
@@ -80,6 +83,10 @@ impl Intake {
             Err(ImportError::ReceiptNotBundle) => {
                 let receipt = read_receipt(&intake.bytes, &intake.limits)?;
                 Ok((intake, Read::Receipt(receipt)))
+            }
+            Err(ImportError::RosterNotBundle) => {
+                let roster = read_roster(&intake.bytes, &intake.limits)?;
+                Ok((intake, Read::Roster(roster)))
             }
             Err(e) => Err(e),
         }
@@ -129,6 +136,16 @@ impl Intake {
             Some(i) => Ok(i),
             None => read_bundle(&self.bytes, self.passphrase.as_deref(), &self.limits),
         }
+    }
+}
+
+/// What taking a roster would do, against the ledger as it is now (nothing is
+/// written; [`Session::apply_roster`] checks again under the turn).
+pub fn preview_roster<W: Workspace>(ws: &W, roster: &Roster) -> Result<RosterOutcome, CommitError<ImportError>> {
+    let ledger = ws.sync_ledger();
+    match ws.with_replica(|r| apply_roster(roster, r, &ledger)) {
+        None => Err(CommitError::NotLoaded),
+        Some(r) => r.map_err(CommitError::Refused),
     }
 }
 
@@ -261,6 +278,40 @@ impl<S: Store, P: Platform> Session<S, P> {
             }
         }
         self.save_signed(ws, |c, ledger, key| Ok(LedgerChange::ledger_only(c.replica, ledger.clone(), key.public()))).await
+    }
+
+    /// Takes the office's device roster: keys, roles and revocations into the ledger
+    /// (no record changes), or refuses it whole.
+    pub async fn apply_roster<W: Workspace>(&self, ws: &W, roster: &Roster) -> Result<RosterOutcome, CommitError<ImportError>> {
+        self.save_with_ledger(ws, |c, ledger| {
+            let out = apply_roster(roster, c.replica, ledger)?;
+            Ok(LedgerChange::ledger_only(c.replica, out.ledger.clone(), out))
+        })
+        .await
+    }
+
+    /// The device roster of this device (as the prefecture office) and every device
+    /// whose key it holds, signed.
+    pub async fn make_roster<W: Workspace>(&self, ws: &W) -> Result<RosterFile, CommitError<ExportError>> {
+        let squad_name = ws.device().map(|d| d.squad_name).unwrap_or_default();
+        let p = self.platform();
+        let req = RosterRequest { squad_name, created_ms: p.now_ms(), date: p.today(), roster_id: p.random_bytes() };
+        self.save_signed(ws, |c, ledger, key| {
+            let file = make_roster(c.replica, ledger, &req, DeviceRole::Office, key)?;
+            Ok(LedgerChange::ledger_only(c.replica, ledger.clone(), file))
+        })
+        .await
+    }
+
+    /// Revokes another device's key from now (挂失: a lost tablet): files it made
+    /// after now are refused here, and the next roster carries the revocation.
+    pub async fn revoke_device<W: Workspace>(&self, ws: &W, device: &DeviceId) -> Result<(), CommitError<UserError>> {
+        self.save_with_ledger(ws, |c, ledger| {
+            let mut ledger = ledger.clone();
+            ledger.revoke(device, c.now_ms);
+            Ok(LedgerChange::ledger_only(c.replica, ledger, ()))
+        })
+        .await
     }
 
     /// Says what another device is (小分队, 县级, 州扶贫办, 督查室), for the 同步情况

@@ -27,7 +27,7 @@ pub mod open;
 
 pub use batch::{BatchIntake, Files, Progress};
 pub use commit::{CommitError, LedgerChange, Session, UserError};
-pub use exchange::{Imported, Intake, Previewed, Read};
+pub use exchange::{preview_roster, Imported, Intake, Previewed, Read};
 
 use crate::core::bundle::SyncLedger;
 use crate::core::clock::DeviceId;

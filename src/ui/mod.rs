@@ -23,6 +23,7 @@ mod platform;
 mod print;
 mod problems;
 mod reports;
+mod roster;
 mod settings;
 mod share;
 mod split;

@@ -204,6 +204,9 @@ fn ImportPanel() -> impl IntoView {
     let receipt_for = RwSignal::new(None::<DeviceId>);
     // A bundle of another campaign, which the user may open as that campaign.
     let other_campaign = RwSignal::new(None::<crate::core::model::Campaign>);
+    // A device roster (设备名册) waiting for its confirmation, and what taking one did.
+    let roster = RwSignal::new(None::<(crate::core::bundle::roster::Roster, crate::core::bundle::roster::RosterOutcome)>);
+    let roster_result = RwSignal::new(None::<String>);
 
     // Rehearse the import while the user picks a file, once per page: the first
     // real import then runs optimised code (src/core/bundle/warmup.rs). A few short
@@ -227,6 +230,8 @@ fn ImportPanel() -> impl IntoView {
     let reset = move || {
         pending.set_value(None);
         other_campaign.set(None);
+        roster.set(None);
+        roster_result.set(None);
         needs_pass.set(false);
         pass.set(String::new());
         preview.set(None);
@@ -317,6 +322,10 @@ fn ImportPanel() -> impl IntoView {
                     pending.set_value(Some(intake));
                     needs_pass.set(true);
                 }
+                Ok((_, Read::Roster(r))) => match crate::app::preview_roster(&state, &r) {
+                    Ok(outcome) => roster.set(Some((r, outcome))),
+                    Err(e) => error.set(Some(e.message(lang))),
+                },
                 Ok((intake, Read::Bundle)) => {
                     platform::mark(CHECKED_MARK);
                     pending.set_value(Some(intake));
@@ -449,6 +458,18 @@ fn ImportPanel() -> impl IntoView {
                     </div>
                 </div>
             })}
+            {move || roster.get().map(|(r, outcome)| view! {
+                <super::roster::RosterPreview roster=r outcome=outcome
+                    done=Callback::new(move |res: Result<String, String>| {
+                        roster.set(None);
+                        match res {
+                            Ok(m) => roster_result.set(Some(m)),
+                            Err(e) => error.set(Some(e)),
+                        }
+                    })
+                    cancel=Callback::new(move |_| roster.set(None))/>
+            })}
+            {move || roster_result.get().map(|m| view! { <p class="ok" role="status" data-testid="roster-result">{m}</p> })}
             {move || preview.get().map(|pv| view! { <PreviewTable preview=pv on_confirm=Callback::new(confirm) on_cancel=Callback::new(move |_| reset())/> })}
             {move || result.get().map(|r| view! {
                 <div class="ok" role="status" data-testid="import-result">

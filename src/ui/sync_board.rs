@@ -6,7 +6,7 @@
 //! data-testids: `sync-board`, `known-device` (a row: `data-device-id`,
 //! `data-silent`, `data-receipt-due`), `status-role` (select), `status-last`,
 //! `status-fingerprint`, `status-gaps`, `not-yet-received` (`data-counting`), `status-days`,
-//! `status-receipt`, `sort-<column>` (`aria-sort` on its header), `print-sync-board`,
+//! `status-receipt`, `status-revoke` (button) / `status-revoked` (badge), `revoke-confirm`, `sort-<column>` (`aria-sort` on its header), `print-sync-board`,
 //! and the Excel/CSV buttons `export-*-sync`.
 
 use super::export::{ExportMenu, ExportWhat};
@@ -73,6 +73,8 @@ pub fn SyncBoard() -> impl IntoView {
     });
     let export = ExportWhat::sheet("sync", ExportKind::SyncStatus, move || rows.with_untracked(|r| sync_status_sheet(r, platform::today())));
     let role_error = RwSignal::new(None::<String>);
+    // The device whose revocation (挂失) waits for its confirmation.
+    let asking = RwSignal::new(None::<crate::core::clock::DeviceId>);
     let set_role = move |device: crate::core::clock::DeviceId, code: String| {
         let Some(session) = state.session() else { return };
         spawn_local(async move {
@@ -105,7 +107,21 @@ pub fn SyncBoard() -> impl IntoView {
                 </div>
             </div>
             <p class="muted">{move || state.t(K::SyncBoardNote)}</p>
+            <super::roster::RosterExport/>
             {move || role_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || asking.get().map(|device| {
+                let shown = device.0.clone();
+                view! {
+                    <div class="confirm no-print" role="alertdialog" data-testid="revoke-confirm-dialog">
+                        <p>{move || state.t(K::RevokeQuestion)} " " <code>{shown.clone()}</code></p>
+                        <button type="button" class="danger" data-testid="revoke-confirm" on:click=move |_| {
+                            asking.set(None);
+                            super::roster::revoke(state, device.clone(), role_error);
+                        }>{move || state.t(K::RevokeDevice)}</button>
+                        <button type="button" class="secondary" on:click=move |_| asking.set(None)>{move || state.t(K::Cancel)}</button>
+                    </div>
+                }
+            })}
             <div class="table-scroll">
                 <table class="list">
                     <thead><tr>
@@ -118,6 +134,7 @@ pub fn SyncBoard() -> impl IntoView {
                         {header(SortKey::Unacknowledged, K::NotYetReceived, true)}
                         {header(SortKey::DaysSince, K::ColDaysSince, true)}
                         {header(SortKey::Receipt, K::ColReceipt, false)}
+                        <th scope="col" class="no-print">{move || state.t(K::RosterRevoked)}</th>
                     </tr></thead>
                     <tbody>
                         {move || rows.get().into_iter().map(|(r, count)| {
@@ -145,6 +162,13 @@ pub fn SyncBoard() -> impl IntoView {
                                     <td class="num" data-testid="not-yet-received" data-counting=count.is_none().to_string()>{count.map_or_else(|| "…".to_owned(), |n| n.to_string())}</td>
                                     <td class="num" data-testid="status-days">{r.days_since.map(|d| d.to_string()).unwrap_or_default()}</td>
                                     <td data-testid="status-receipt">{receipt_text(&r, lang)}</td>
+                                    <td class="no-print">{match r.revoked_ms {
+                                        Some(ms) => view! { <span class="badge warn" data-testid="status-revoked">{lang.labelled(crate::core::i18n::t(lang, K::RosterRevoked), platform::format_ms(ms))}</span> }.into_any(),
+                                        None => {
+                                            let device = r.device_id.clone();
+                                            view! { <button type="button" class="link danger" data-testid="status-revoke" on:click=move |_| asking.set(Some(device.clone()))>{crate::core::i18n::t(lang, K::RevokeDevice)}</button> }.into_any()
+                                        }
+                                    }}</td>
                                 </tr>
                             }
                         }).collect_view()}

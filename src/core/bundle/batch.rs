@@ -248,7 +248,7 @@ impl Batch {
             Some(local) if local != receipt.campaign_id => {
                 Outcome::Refused(ImportError::WrongCampaign { bundle: receipt.campaign_id.clone(), local: local.to_owned() })
             }
-            _ => match sign::check_signer(&receipt.by, receipt.signer.as_ref(), &self.ledger, replica.device()) {
+            _ => match sign::check_signer(&receipt.by, receipt.signer.as_ref(), receipt.created_ms, &self.ledger, replica.device()) {
                 Err(e) => Outcome::Refused(e),
                 Ok(signer) => {
                     let me = replica.device();

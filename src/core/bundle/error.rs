@@ -124,6 +124,21 @@ pub enum ImportError {
     /// The file is signed by the key of one known device but names another.
     #[error("signed by device {signer}'s key but claims to come from {claimed}")]
     SignerNotSource { signer: String, claimed: String },
+    /// A file made after its device was revoked (挂失).
+    #[error("device {device} was revoked at {revoked_ms}")]
+    KeyRevoked { device: String, revoked_ms: u64 },
+    /// A roster from another device than the one whose rosters this device follows.
+    #[error("roster issued by {issuer}, this device follows {follows}")]
+    RosterFromAnotherIssuer { issuer: String, follows: String },
+    /// A roster whose key for a device disagrees with the key this device holds.
+    #[error("the roster gives device {device} another key than the one known here")]
+    RosterKeyConflict { device: String },
+    /// A roster older than the one this device already follows.
+    #[error("an older roster than the one already taken")]
+    RosterOutdated,
+    /// A roster where a bundle was expected.
+    #[error("this is a device roster, not a bundle")]
+    RosterNotBundle,
     /// An unsigned (v1) file naming a device whose files are signed.
     #[error("unsigned file from device {device}, whose files are signed")]
     UnsignedFromSigningDevice { device: String },
@@ -185,6 +200,11 @@ impl ImportError {
             Self::KeyChanged { .. } => "key_changed",
             Self::SignerNotSource { .. } => "signer_not_source",
             Self::UnsignedFromSigningDevice { .. } => "unsigned_from_signing_device",
+            Self::KeyRevoked { .. } => "key_revoked",
+            Self::RosterFromAnotherIssuer { .. } => "roster_from_another_issuer",
+            Self::RosterKeyConflict { .. } => "roster_key_conflict",
+            Self::RosterOutdated => "roster_outdated",
+            Self::RosterNotBundle => "roster_not_bundle",
             Self::WrongCampaign { .. } => "wrong_campaign",
             Self::NoCampaignRecord { .. } => "no_campaign_record",
             Self::KindMismatch { .. } => "kind_mismatch",
@@ -478,6 +498,45 @@ impl ImportError {
                     format!("The file is signed with device {}'s key but claims to come from device {}; nothing was imported. Ask the real source device for its own export.", short(signer), short(claimed))
                 }
             }
+            Self::KeyRevoked { device, revoked_ms } => {
+                let day = crate::core::calendar::date_of_ms(*revoked_ms);
+                if zh {
+                    format!("设备{}已于{day}挂失（吊销），此后由它签名的文件一律拒收，未导入。请与州扶贫办核实该设备的情况。", short(device))
+                } else {
+                    format!(
+                        "Device {} was revoked on {day}; files it made after then are refused, and nothing was imported. Check with the prefecture office.",
+                        short(device)
+                    )
+                }
+            }
+            Self::RosterFromAnotherIssuer { issuer, follows } => {
+                if zh {
+                    format!("这份设备名册由设备{}签发，而本机遵循设备{}签发的名册，未导入。请只导入州扶贫办签发的设备名册。", short(issuer), short(follows))
+                } else {
+                    format!("This roster was issued by device {}, but this device follows the rosters of device {}; nothing was imported. Import only the prefecture office's roster.", short(issuer), short(follows))
+                }
+            }
+            Self::RosterKeyConflict { device } => {
+                if zh {
+                    format!("设备名册中设备{}的密钥与本机记录的不同（可能有人冒充），未导入。请电话或当面与州扶贫办核对该设备的指纹。", short(device))
+                } else {
+                    format!("The roster gives device {} another key than the one recorded here (possibly an impersonation); nothing was imported. Check its fingerprint with the prefecture office.", short(device))
+                }
+            }
+            Self::RosterOutdated => {
+                if zh {
+                    "这份设备名册比本机已导入的旧，未导入。请向州扶贫办索取最新的设备名册。".into()
+                } else {
+                    "This roster is older than the one already imported; nothing was imported. Ask the prefecture office for the latest roster.".into()
+                }
+            }
+            Self::RosterNotBundle => {
+                if zh {
+                    "这是设备名册，不是数据包，未导入。请单独选择该文件导入。".into()
+                } else {
+                    "This is a device roster, not a bundle; nothing was imported. Choose it on its own to import it.".into()
+                }
+            }
             Self::UnsignedFromSigningDevice { device } => {
                 if zh {
                     format!("文件自称来自设备{}，但没有签名，而该设备的文件本机已见过签名：无法证明来源，未导入。请让对方用新版本重新导出（旧版文件请让对方重新导出“全部数据”）。", short(device))
@@ -656,6 +715,11 @@ mod tests {
             ImportError::KeyChanged { device: "d-a".repeat(30) },
             ImportError::SignerNotSource { signer: "d-a".repeat(30), claimed: "d-b".repeat(30) },
             ImportError::UnsignedFromSigningDevice { device: "d-a".repeat(30) },
+            ImportError::KeyRevoked { device: "d-a".repeat(30), revoked_ms: 1_600_000_000_000 },
+            ImportError::RosterFromAnotherIssuer { issuer: "d-a".repeat(30), follows: "d-b".repeat(30) },
+            ImportError::RosterKeyConflict { device: "d-a".repeat(30) },
+            ImportError::RosterOutdated,
+            ImportError::RosterNotBundle,
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },
             ImportError::NoCampaignRecord { campaign: "a".into() },
             ImportError::KindMismatch { id: "x".into(), local: "a".into(), incoming: "b".into() },

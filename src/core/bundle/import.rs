@@ -70,6 +70,7 @@ pub enum FileKind {
     Bundle,
     EncryptedBundle,
     Receipt,
+    Roster,
 }
 
 /// The header of a checked bundle, in core types.
@@ -284,6 +285,7 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
         FORMAT => FileKind::Bundle,
         FORMAT_ENCRYPTED => FileKind::EncryptedBundle,
         FORMAT_RECEIPT => FileKind::Receipt,
+        super::roster::FORMAT_ROSTER => FileKind::Roster,
         _ => return Err(ImportError::UnknownFormat { format: super::error::short(&format) }),
     };
     match p.version {
@@ -339,6 +341,7 @@ fn parse_envelope(text: &str, scan: Scan, limits: &Limits) -> Result<Parsed, Imp
     let classify = |kind: FileKind, version: u64| -> Result<Option<Parsed>, ImportError> {
         match kind {
             FileKind::Receipt => Err(ImportError::ReceiptNotBundle),
+            FileKind::Roster => Err(ImportError::RosterNotBundle),
             FileKind::EncryptedBundle => require_version(FORMAT_ENCRYPTED, version).map(|_| Some(Parsed::Encrypted)),
             FileKind::Bundle => require_version(FORMAT, version).map(|_| None),
         }
@@ -358,6 +361,7 @@ fn parse_envelope(text: &str, scan: Scan, limits: &Limits) -> Result<Parsed, Imp
                 FORMAT => FileKind::Bundle,
                 FORMAT_ENCRYPTED => FileKind::EncryptedBundle,
                 FORMAT_RECEIPT => FileKind::Receipt,
+                super::roster::FORMAT_ROSTER => FileKind::Roster,
                 other => return Err(ImportError::UnknownFormat { format: super::error::short(other) }),
             };
             classify(kind, u64::from(env.version))?;
@@ -665,7 +669,7 @@ pub(crate) fn check_clock(incoming: &IncomingBundle, now_ms: u64) -> Result<(), 
 /// Step 8b: whom the bundle comes from, as this device knows them
 /// ([`sign::check_signer`]).
 pub(crate) fn check_signer(header: &BundleHeader, ledger: &SyncLedger, replica: &Replica) -> Result<Signer, ImportError> {
-    sign::check_signer(&header.device_id, header.signer.as_ref(), ledger, replica.device())
+    sign::check_signer(&header.device_id, header.signer.as_ref(), header.created_ms, ledger, replica.device())
 }
 
 /// The records an import is checked and counted against: this device's, seen

@@ -166,6 +166,11 @@ pub struct DeviceLog {
     /// (`super::sign`): later files naming it must be signed by this key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<PinnedKey>,
+    /// Its key was revoked (挂失: a lost tablet) at this time (ms): files it signed
+    /// after then are refused. Set here or by a roster (`super::roster`); the earliest
+    /// revocation wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_ms: Option<u64>,
 }
 
 /// A device's public key as this device learnt it.
@@ -275,6 +280,19 @@ pub struct SyncLedger {
     /// (`super::sign::META_DEVICE_KEY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_key: Option<String>,
+    /// The latest device roster (设备名册) taken from the device that issues them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<RosterSeen>,
+}
+
+/// The device roster this device follows: who issues it, and the latest one taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterSeen {
+    /// The device that issues the rosters (the first roster taken names it; rosters
+    /// from any other device are refused).
+    pub issuer: DeviceId,
+    pub roster_id: String,
+    pub created_ms: u64,
 }
 
 impl SyncLedger {
@@ -444,6 +462,12 @@ impl SyncLedger {
             Some(p) if p.key == b64 => p.since_ms = p.since_ms.min(at_ms),
             Some(_) => {}
         }
+    }
+
+    /// Revokes a device's key from `at_ms` (the earliest revocation stays).
+    pub fn revoke(&mut self, device: &DeviceId, at_ms: u64) {
+        let log = self.devices.entry(device.clone()).or_default();
+        log.revoked_ms = Some(log.revoked_ms.map_or(at_ms, |r| r.min(at_ms)));
     }
 
     /// Sets what a device is (the board's role column); `None` clears it.

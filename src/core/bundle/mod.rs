@@ -16,6 +16,7 @@
 //!   functions; a compatibility promise, so what v1 reads never changes (v2 adds
 //!   the signature);
 //! - [`sign`]: device keys, signatures over the checksum, and whom a key belongs to;
+//! - [`roster`]: the office's signed list of devices, roles and revocations;
 //! - [`canonical`]: the canonical JSON rule, checksums and the state hash;
 //! - [`kinds`]: per record kind, what it refers to and where it belongs
 //!   ([`kinds::Linked`]) — the one thing a new record kind implements to travel;
@@ -56,6 +57,7 @@ pub mod kinds;
 pub mod ledger;
 pub mod limits;
 pub mod receipt;
+pub mod roster;
 pub mod sign;
 pub mod status;
 pub mod warmup;

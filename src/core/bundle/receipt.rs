@@ -144,7 +144,7 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
     let (kind, version) = probe(text)?;
     match kind {
         FileKind::Receipt => {}
-        FileKind::Bundle | FileKind::EncryptedBundle => return Err(ImportError::BundleNotReceipt),
+        FileKind::Bundle | FileKind::EncryptedBundle | FileKind::Roster => return Err(ImportError::BundleNotReceipt),
     }
     if version != u64::from(VERSION) && version != u64::from(VERSION_UNSIGNED) {
         return Err(ImportError::UnsupportedVersion { format: FORMAT_RECEIPT.into(), found: version.to_string(), supported: VERSION });
@@ -215,7 +215,7 @@ pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) 
         }
     }
     let me = replica.device();
-    let signer = check_signer(&receipt.by, receipt.signer.as_ref(), ledger, me)?;
+    let signer = check_signer(&receipt.by, receipt.signer.as_ref(), receipt.created_ms, ledger, me)?;
     let mine: Vec<(u64, String)> = receipt.received.iter().filter(|(d, _, _)| d == me).map(|(_, s, b)| (*s, b.clone())).collect();
     let for_this_device = mine.len();
     let mut ledger = ledger.clone();

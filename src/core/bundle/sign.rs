@@ -204,8 +204,14 @@ impl Signer {
 /// - a device this device holds a key for signs only with that key
 ///   (`KeyChanged`: someone else claims to be it);
 /// - once a device's key is known, an unsigned file naming it proves nothing
-///   (`UnsignedFromSigningDevice`).
-pub fn check_signer(device: &DeviceId, key: Option<&PublicKey>, ledger: &SyncLedger, own: &DeviceId) -> Result<Signer, ImportError> {
+///   (`UnsignedFromSigningDevice`);
+/// - a device revoked (挂失) at some time sends nothing made after it (`KeyRevoked`).
+pub fn check_signer(device: &DeviceId, key: Option<&PublicKey>, created_ms: u64, ledger: &SyncLedger, own: &DeviceId) -> Result<Signer, ImportError> {
+    if let Some(revoked_ms) = ledger.devices.get(device).and_then(|l| l.revoked_ms) {
+        if device != own && created_ms > revoked_ms {
+            return Err(ImportError::KeyRevoked { device: device.0.clone(), revoked_ms });
+        }
+    }
     let own_key = ledger.own_key();
     let pinned = if device == own { own_key } else { ledger.key_of(device) };
     let Some(key) = key else {

@@ -37,6 +37,8 @@ pub struct StatusRow {
     pub receipt_received_ms: Option<u64>,
     /// The fingerprint of its key, pinned by its first signed file (`super::sign`).
     pub fingerprint: Option<String>,
+    /// When it was revoked (挂失), if it was.
+    pub revoked_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +107,7 @@ pub fn status_rows(ledger: &SyncLedger, now_ms: u64) -> Vec<StatusRow> {
                 receipt_due: last.is_some_and(|l| receipt_sent.is_none_or(|(_, through)| l.seq > through)),
                 receipt_received_ms: log.receipt_received_ms,
                 fingerprint: ledger.key_of(id).map(|k| k.fingerprint()),
+                revoked_ms: log.revoked_ms,
             }
         })
         .collect()
@@ -154,7 +157,10 @@ pub fn sync_status_sheet(rows: &[(StatusRow, Option<usize>)], as_of: NaiveDate) 
                 Cell::text(r.squad_name.clone()),
                 Cell::text(r.device_id.0.clone()),
                 Cell::text(r.fingerprint.clone().unwrap_or_else(|| "未签名".to_owned())),
-                Cell::text(r.role.map_or("", |x| x.label(Lang::Zh))),
+                Cell::text(match r.revoked_ms {
+                    Some(ms) => format!("{}（{}挂失）", r.role.map_or("", |x| x.label(Lang::Zh)), date_of_ms(ms)),
+                    None => r.role.map_or("", |x| x.label(Lang::Zh)).to_owned(),
+                }),
                 r.last.map_or(Cell::text("未收到"), |l| Cell::text(format!("第{}号", l.seq))),
                 r.last.map_or(Cell::Empty, |l| day(l.created_ms)),
                 r.last.map_or(Cell::Empty, |l| day(l.imported_ms)),
