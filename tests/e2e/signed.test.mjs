@@ -40,7 +40,7 @@ function forge(text, edit, key) {
     const sig = crypto.sign(null, Buffer.from(`duzhan-signature-v1\nduzhan-bundle\n${sum}`, 'utf8'), key);
     signature = { alg: 'ed25519', key: raw.toString('base64'), sig: sig.toString('base64') };
   }
-  const at = body.indexOf('"source":');
+  const at = body.lastIndexOf('"source":');
   return body.slice(0, at) + `"sha256":"${sum}","signature":${JSON.stringify(signature)},` + body.slice(at);
 }
 
@@ -112,5 +112,65 @@ appTest('a squad\'s signed file is verified by its fingerprint, and forged or im
   } finally {
     await squad.close();
     await office.close();
+  }
+});
+
+appTest('the office\'s roster lets a new squad verify a squad on its first file, and a revoked tablet\'s new files are refused', async ({ url }) => {
+  const sessions = [];
+  const device = async (name) => {
+    const s = await newSession(ctx.browser);
+    sessions.push(s);
+    await openApp(s.page, url);
+    await nameDevice(s.page, name);
+    return s;
+  };
+  try {
+    const squadA = await device('武定县小分队');
+    const office = await device('州扶贫办');
+    const squadC = await device('元谋县小分队');
+    await addFigure(squadA.page, url, 'seed-target-wuding', '3201', '2020-06-30');
+    const first = (await exportBundle(squadA.page)).file;
+    await chooseImport(office.page, first);
+    await confirmImport(office.page);
+
+    // The office hands out its roster.
+    await gotoHash(office.page, '#/sync');
+    const [d] = await Promise.all([office.page.waitForEvent('download', { timeout: 60_000 }), office.page.locator(tid('roster-export')).click()]);
+    const rosterFile = path.join(path.dirname(first), d.suggestedFilename());
+    await d.saveAs(rosterFile);
+    assert.match(d.suggestedFilename(), /^duzhan-roster-.*\.json$/);
+    assert.match(await readText(office.page.locator(tid('roster-export-result'))), /2/);
+
+    // Squad C takes it: the office first seen (its fingerprint shown), both devices listed.
+    await chooseImport(squadC.page, rosterFile);
+    const preview = squadC.page.locator(tid('roster-preview'));
+    await preview.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await squadC.page.locator(`${tid('roster-preview')} ${tid('preview-signer')}`).getAttribute('data-signer'), 'first_seen');
+    assert.equal(await readText(squadC.page.locator(`${tid('roster-preview')} ${tid('preview-fingerprint')}`)), await fingerprint(office.page));
+    assert.equal(await squadC.page.locator(tid('roster-entry')).count(), 2);
+    await squadC.page.locator(tid('roster-confirm')).click();
+    await squadC.page.locator(tid('roster-result')).waitFor({ state: 'visible' });
+
+    // Squad A's file is verified on C's first sight of it.
+    await chooseImport(squadC.page, first);
+    const signer = squadC.page.locator(tid('preview-signer'));
+    await signer.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await signer.getAttribute('data-signer'), 'known');
+    await confirmImport(squadC.page);
+
+    // The office revokes A (a lost tablet): A's next file is refused there.
+    await gotoHash(office.page, '#/sync');
+    await office.page.locator(`${tid('known-device')} ${tid('status-revoke')}`).first().click();
+    await office.page.locator(tid('revoke-confirm')).click();
+    await office.page.locator(tid('status-revoked')).first().waitFor({ state: 'visible' });
+    await addFigure(squadA.page, url, 'seed-target-wuding', '3202', '2020-07-01');
+    const later = (await exportBundle(squadA.page)).file;
+    await chooseImport(office.page, later);
+    const error = office.page.locator(tid('import-error'));
+    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await readText(error), /挂失/);
+    for (const s of sessions) s.assertNoErrors();
+  } finally {
+    for (const s of sessions) await s.close();
   }
 });
