@@ -76,8 +76,15 @@ engineTest('a bundle exported here is imported by the other engine, which ends w
   await other.chooseFile(tid('import-file'), file);
   await other.visible(tid('import-preview'));
   assert.match(await other.text(tid('preview-kind-target')), /1/);
+  // Signed (format v2) by a key made in the first engine, verified in the other:
+  // first seen, with the fingerprint the first engine's settings show.
+  assert.equal(JSON.parse(text).version, 2);
+  assert.equal(await other.attr(tid('preview-signer'), 'data-signer'), 'first_seen');
+  const signerPrint = await other.text(tid('preview-fingerprint'));
   await other.saved(() => other.click(tid('import-confirm')));
   await other.visible(tid('import-result'));
+  await s.gotoHash('#/settings');
+  assert.equal(await s.text(tid('device-fingerprint')), signerPrint, `${s.engine}'s key is the one ${other.engine} saw`);
 
   const after = await fingerprints(other);
   assert.deepEqual(after, from, `${other.engine} after the import = ${s.engine} before the export`);
