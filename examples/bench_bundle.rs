@@ -59,6 +59,9 @@ fn main() -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("write") => {
             let path = args.get(1).ok_or("write <file>")?;
+            // BENCH_SIGNED=1: the same records as a signed (v2) bundle, for comparing
+            // what verifying adds to an import (docs/performance.md, "Signed bundles").
+            let bytes = if std::env::var("BENCH_SIGNED").is_ok_and(|v| v == "1") { signed(&bytes)? } else { bytes };
             std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
             eprintln!("{path}: {} bytes", bytes.len());
         }
@@ -112,4 +115,17 @@ fn squad_bundle(tag: &str, problems: usize) -> Result<(Vec<u8>, usize), String> 
         ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: format!("bench squad {tag}"), created_ms: 1_600_000_000_000, date, bundle_id };
     let bytes = export_bundle(&r, &SyncLedger::default(), &req).map_err(|e| e.to_string())?.bytes;
     Ok((bytes, r.len()))
+}
+
+/// The same bundle re-exported signed, with the same id, device and time.
+fn signed(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use duzhan::core::bundle::export::export_signed;
+    use duzhan::core::bundle::sign::DeviceKey;
+    use duzhan::core::bundle::{ExportRequest, ExportScope};
+    let incoming = read_bundle(bytes, None, &Limits::default()).map_err(|e| e.to_string())?;
+    let h = incoming.header.clone();
+    let r = Replica::from_parts(incoming.docs, Hlc::new(h.device_id.clone()));
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 9, 30).ok_or("date")?;
+    let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: h.squad_name, created_ms: h.created_ms, date, bundle_id: [7; 16] };
+    Ok(export_signed(&r, &SyncLedger::default(), &req, Some(&DeviceKey::from_seed([9; 32], 0))).map_err(|e| e.to_string())?.bytes)
 }
