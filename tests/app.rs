@@ -561,6 +561,46 @@ fn the_office_hands_out_a_signed_roster_that_a_squad_previews_takes_and_follows_
     });
 }
 
+#[test]
+fn a_bundle_sealed_to_the_office_opens_there_only_and_imports_signed() {
+    use duzhan::core::bundle::sign::Signer;
+    block_on(async {
+        let office_store = MemoryStore::new();
+        let office = CellWorkspace::open(&office_store, "d-office").await;
+        let so = session(&office_store);
+        let office_key = so.device_key(&office).await.unwrap();
+        // The squad knows the office's key from its receipt.
+        let squad_store = MemoryStore::new();
+        let squad = CellWorkspace::open(&squad_store, "d-squad").await;
+        let ss = session(&squad_store);
+        let receipt = so.make_receipt(&office, None).await.unwrap();
+        let Ok((_, Read::Receipt(r))) = Intake::read(receipt.bytes, Limits::default()) else { panic!("a receipt") };
+        ss.apply_receipt(&squad, &r).await.unwrap();
+        assert!(matches!(
+            ss.export_sealed(&squad, &full_req(&ss, 1), &[DeviceId("d-unknown".into())]).await,
+            Err(CommitError::Refused(duzhan::core::bundle::ExportError::RecipientKey { .. }))
+        ));
+        let sealed = ss.export_sealed(&squad, &full_req(&ss, 2), &[DeviceId("d-office".into())]).await.unwrap();
+        assert_ne!(sealed.bytes, sealed.file.bytes);
+        let (mut intake, read) = Intake::read(sealed.bytes.clone(), Limits::default()).unwrap();
+        assert!(matches!(read, Read::Sealed));
+        so.open_sealed(&mut intake).await.unwrap();
+        let done = so.import(&office, &mut intake).await.unwrap();
+        assert_eq!(done.signer, Signer::FirstSeen(ss.device_key(&squad).await.unwrap()));
+        // A third device, with a key of its own, cannot open it.
+        let other_store = MemoryStore::new();
+        let other = CellWorkspace::open(&other_store, "d-other").await;
+        let sx = session(&other_store);
+        let (mut intake, _) = Intake::read(sealed.bytes, Limits::default()).unwrap();
+        let r = sx.open_sealed(&mut intake).await;
+        assert!(matches!(r, Err(CommitError::Refused(ImportError::NotARecipient { .. }))), "{r:?}");
+        sx.device_key(&other).await.unwrap();
+        let r = sx.open_sealed(&mut intake).await;
+        assert!(matches!(r, Err(CommitError::Refused(ImportError::NotARecipient { .. }))), "{r:?}");
+        let _ = office_key;
+    });
+}
+
 // ------------------------------------------------------------------ campaigns
 
 #[test]

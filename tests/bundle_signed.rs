@@ -281,3 +281,65 @@ fn every_position_of_a_signed_bundle_is_covered() {
         assert!(r.is_err(), "byte {i} accepted");
     }
 }
+
+// ---------------------------------------------------------------- sealed bundles
+
+mod sealed {
+    use super::*;
+    use duzhan::core::bundle::import::read_sealed_bundle;
+    use duzhan::core::bundle::seal::{seal, Recipient, SealParams};
+
+    fn params(n: usize) -> SealParams {
+        SealParams { file_key: [1; 32], nonce: [2; 12], ephemerals: (0..n).map(|i| [3 + i as u8; 32]).collect() }
+    }
+
+    fn to(ds: &[&Device]) -> Vec<Recipient> {
+        ds.iter().map(|d| Recipient { device: d.replica.device().clone(), key: d.key.as_ref().unwrap().public() }).collect()
+    }
+
+    #[test]
+    fn a_bundle_sealed_to_one_recipient_opens_there_with_the_senders_signature_inside() {
+        let mut a = squad_with_work("d-a", 1);
+        let mut office = squad("d-office");
+        let plain = a.export(ExportScope::Full, 200).bytes;
+        let sealed = seal(&plain, &to(&[&office]), &params(1)).unwrap();
+        // Without the key the file says it is sealed; with it, it reads as the plain one.
+        assert_eq!(read_bundle(&sealed, None, &test_limits()).map(|_| ()), Err(ImportError::SealedKeyNeeded));
+        let opened = read_sealed_bundle(&sealed, office.key.as_ref().unwrap(), &test_limits()).unwrap();
+        assert_eq!(opened, read_bundle(&plain, None, &test_limits()).unwrap());
+        assert_eq!(opened.header.signer, Some(a.key.as_ref().unwrap().public()));
+        let p = duzhan::core::bundle::preview(opened, &office.replica, &office.ledger, NOW).unwrap();
+        assert_eq!(p.signer, Signer::FirstSeen(a.key.as_ref().unwrap().public()));
+        office.replica.apply(p.change);
+        assert!(office.replica.doc("fig-d-a-1").is_some());
+    }
+
+    #[test]
+    fn sealed_to_two_recipients_both_open_it_and_a_third_cannot() {
+        let mut a = squad_with_work("d-a", 1);
+        let office = squad("d-office");
+        let inspection = squad("d-inspection");
+        let county = squad("d-county");
+        let plain = a.export(ExportScope::Full, 200).bytes;
+        let sealed = seal(&plain, &to(&[&office, &inspection]), &params(2)).unwrap();
+        for d in [&office, &inspection] {
+            assert!(read_sealed_bundle(&sealed, d.key.as_ref().unwrap(), &test_limits()).is_ok());
+        }
+        assert_eq!(
+            read_sealed_bundle(&sealed, county.key.as_ref().unwrap(), &test_limits()).map(|_| ()),
+            Err(ImportError::NotARecipient { recipients: "d-office、d-inspection".into() })
+        );
+        // The plain text is nowhere in the sealed file.
+        assert!(!String::from_utf8_lossy(&sealed).contains("fig-d-a-1"));
+    }
+
+    #[test]
+    fn a_sealed_file_whose_inside_was_forged_by_the_sender_is_still_refused_after_opening() {
+        let office = squad("d-office");
+        let forged = corpus_support::edit(&corpus_support::small_signed_bundle(), |v| {
+            corpus_support::doc_mut(v, "fig-a-1")["fields"]["value"]["v"] = serde_json::json!(5.0)
+        });
+        let sealed = seal(&forged, &to(&[&office]), &params(1)).unwrap();
+        assert_eq!(read_sealed_bundle(&sealed, office.key.as_ref().unwrap(), &test_limits()).map(|_| ()), Err(ImportError::AlteredAfterSigning));
+    }
+}

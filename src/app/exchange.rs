@@ -13,10 +13,11 @@
 use super::commit::{CommitError, LedgerChange, Session, UserError};
 use super::{Platform, Workspace};
 use crate::core::bundle::crypto::{self, EncryptParams};
-use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle};
+use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, read_sealed_bundle};
 use crate::core::bundle::ledger::DeviceRole;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
 use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
+use crate::core::bundle::seal::{self, Recipient, SealParams};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
 use crate::core::bundle::{export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, SyncLedger};
 use crate::core::clock::DeviceId;
@@ -32,6 +33,8 @@ pub enum Read {
     Bundle,
     /// An encrypted bundle: [`Intake::unlock`] with its passphrase next.
     Encrypted,
+    /// A bundle sealed to chosen devices: [`Session::open_sealed`] next.
+    Sealed,
     /// A receipt (回执) for bundles this device sent: [`Session::apply_receipt`].
     Receipt(Receipt),
     /// The office's device roster (设备名册): [`Session::apply_roster`].
@@ -54,6 +57,8 @@ pub enum Previewed {
 pub struct Intake {
     bytes: Vec<u8>,
     passphrase: Option<String>,
+    /// The key that opened a sealed bundle.
+    sealed_key: Option<DeviceKey>,
     incoming: Option<IncomingBundle>,
     limits: Limits,
 }
@@ -72,13 +77,14 @@ impl Intake {
     /// three is refused with what is wrong with it.
     pub fn read(bytes: Vec<u8>, limits: Limits) -> Result<(Intake, Read), ImportError> {
         Self::check_size(bytes.len(), &limits)?;
-        let mut intake = Intake { bytes, passphrase: None, incoming: None, limits };
+        let mut intake = Intake { bytes, passphrase: None, sealed_key: None, incoming: None, limits };
         match read_bundle(&intake.bytes, None, &intake.limits) {
             Ok(incoming) => {
                 intake.incoming = Some(incoming);
                 Ok((intake, Read::Bundle))
             }
             Err(ImportError::PassphraseRequired) => Ok((intake, Read::Encrypted)),
+            Err(ImportError::SealedKeyNeeded) => Ok((intake, Read::Sealed)),
             // The envelope said "receipt": read it as one (its own checks apply).
             Err(ImportError::ReceiptNotBundle) => {
                 let receipt = read_receipt(&intake.bytes, &intake.limits)?;
@@ -97,6 +103,14 @@ impl Intake {
     pub fn unlock(&mut self, passphrase: &str) -> Result<(), ImportError> {
         let incoming = read_bundle(&self.bytes, Some(passphrase), &self.limits)?;
         self.passphrase = Some(passphrase.to_owned());
+        self.incoming = Some(incoming);
+        Ok(())
+    }
+
+    /// Opens a bundle sealed to this device with its key, and checks it.
+    pub fn open_sealed(&mut self, key: &DeviceKey) -> Result<(), ImportError> {
+        let incoming = read_sealed_bundle(&self.bytes, key, &self.limits)?;
+        self.sealed_key = Some(key.clone());
         self.incoming = Some(incoming);
         Ok(())
     }
@@ -134,7 +148,10 @@ impl Intake {
     pub fn take(&mut self) -> Result<IncomingBundle, ImportError> {
         match self.incoming.take() {
             Some(i) => Ok(i),
-            None => read_bundle(&self.bytes, self.passphrase.as_deref(), &self.limits),
+            None => match &self.sealed_key {
+                Some(k) => read_sealed_bundle(&self.bytes, k, &self.limits),
+                None => read_bundle(&self.bytes, self.passphrase.as_deref(), &self.limits),
+            },
         }
     }
 }
@@ -214,6 +231,42 @@ impl<S: Store, P: Platform> Session<S, P> {
             Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
         })
         .await
+    }
+
+    /// Writes a bundle sealed to `recipients` (devices whose keys this device holds,
+    /// or this device itself): only they can open it; the signature is inside.
+    pub async fn export_sealed<W: Workspace>(&self, ws: &W, req: &ExportRequest, recipients: &[DeviceId]) -> Result<Exported, CommitError<ExportError>> {
+        let p = self.platform();
+        let params = SealParams { file_key: p.random_bytes(), nonce: p.random_bytes(), ephemerals: recipients.iter().map(|_| p.random_bytes()).collect() };
+        self.save_signed(ws, |c, ledger, key| {
+            let to = recipients
+                .iter()
+                .map(|d| {
+                    let k = if d == c.replica.device() { Some(key.public()) } else { ledger.key_of(d) };
+                    k.map(|key| Recipient { device: d.clone(), key }).ok_or_else(|| ExportError::RecipientKey { device: d.0.clone() })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let file = export_signed(c.replica, ledger, req, Some(key))?;
+            let bytes = seal::seal(&file.bytes, &to, &params)?;
+            Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
+        })
+        .await
+    }
+
+    /// Opens a bundle sealed to this device (the intake of [`Read::Sealed`]) with the
+    /// stored key; a device with no key yet cannot be a recipient.
+    pub async fn open_sealed(&self, intake: &mut Intake) -> Result<(), CommitError<ImportError>> {
+        let raw = self.store().meta(META_DEVICE_KEY).await.map_err(CommitError::Store)?;
+        let key = match raw.as_deref().map(DeviceKey::from_meta) {
+            Some(Ok(k)) => k,
+            Some(Err(e)) => return Err(CommitError::Store(StoreError::Corrupt(format!("device key: {e}")))),
+            None => {
+                let text = String::from_utf8_lossy(&intake.bytes);
+                let recipients = seal::recipients_of(&text).map_err(CommitError::Refused)?.join("、");
+                return Err(CommitError::Refused(ImportError::NotARecipient { recipients }));
+            }
+        };
+        intake.open_sealed(&key).map_err(CommitError::Refused)
     }
 
     /// A receipt for what this device holds of `for_device`'s bundles (`None`:

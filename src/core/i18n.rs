@@ -313,6 +313,8 @@ keys! {
     MyFingerprintHint => "对方首次导入本机的文件时，请双方当面或电话核对这串数字。", "When another device first imports a file from this one, compare these digits in person or by phone.";
     ColFingerprint => "指纹", "Fingerprint";
     SignerUnsignedShort => "未签名", "unsigned";
+    SealTo => "密封给（可选）", "Seal to (optional)";
+    SealToHint => "勾选收件设备后，只有这些设备能打开此数据包，无需密码；列出的是本机已核实密钥的设备。", "Only the chosen devices can open the bundle, with no passphrase; listed are the devices whose key this device holds.";
     RosterExport => "导出设备名册", "Export the device roster";
     RosterExportHint => "名册列出本机已核实密钥的所有设备及其角色、挂失情况，由本机签名；各小分队导入后即可核验彼此的文件。", "The roster lists every device whose key this device holds, with roles and revocations, signed by this device; squads that import it can verify each other's files.";
     RosterMade => "设备名册已导出，列出设备", "Roster exported; devices listed";

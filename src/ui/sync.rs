@@ -8,8 +8,10 @@
 //!
 //! data-testids: `view-sync`, `export-scope` (select: full|delta|since|county),
 //! `export-recipient`, `export-since`, `export-county`, `export-passphrase`,
+//! `export-seal` (fieldset), `export-seal-to` (a checkbox per device with a known key),
 //! `export-passphrase-again`, `export-run`, `export-result`, `import-file`,
-//! `import-passphrase`, `import-decrypt`, `import-preview`, `preview-kind-<kind>`,
+//! `import-passphrase`, `import-decrypt`, `import-preview`, `preview-signer` (`data-signer`),
+//! `preview-fingerprint`, `preview-kind-<kind>`,
 //! `preview-gaps`, `preview-already`, `import-confirm`, `import-cancel`,
 //! `import-result`, `import-error`, `receipt-download`, `export-record`; files chosen
 //! together: `super::batch`; the board of devices: `super::sync_board`.
@@ -56,6 +58,8 @@ fn ExportPanel() -> impl IntoView {
     let busy = RwSignal::new(None::<K>);
     let error = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<String>);
+    // Devices the bundle is sealed to (密封给): only they can open it.
+    let seal_to = RwSignal::new(Vec::<DeviceId>::new());
 
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -107,7 +111,12 @@ fn ExportPanel() -> impl IntoView {
                 bundle_id: platform::random_bytes(),
             };
             let Some(session) = state.session() else { return busy.set(None) };
-            let outcome = session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await;
+            let sealed_to = seal_to.get_untracked();
+            let outcome = if sealed_to.is_empty() {
+                session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await
+            } else {
+                session.export_sealed(&state, &req, &sealed_to).await
+            };
             busy.set(None);
             match outcome {
                 Ok(done) => match super::share::save_file(state, &done.file.file_name, &js_sys::Uint8Array::from(done.bytes.as_slice()), JSON_MIME) {
@@ -129,6 +138,12 @@ fn ExportPanel() -> impl IntoView {
     // Every device heard from, by bundle or by receipt (a receipt-only device, e.g. the
     // office, is known to hold what it acknowledged: a delta to it is exact).
     let devices = move || state.sync_ledger.with(|l| l.devices.iter().map(|(id, log)| (id.clone(), log.squad_name.clone())).collect::<Vec<_>>());
+    // Devices a bundle can be sealed to: those whose key this device holds.
+    let keyed = move || {
+        state.sync_ledger.with(|l| {
+            l.devices.iter().filter_map(|(id, log)| l.key_of(id).map(|k| (id.clone(), log.squad_name.clone(), log.role, k.fingerprint()))).collect::<Vec<_>>()
+        })
+    };
     view! {
         <section class="panel no-print">
             <h3>{move || state.t(K::ExportTitle)}</h3>
@@ -163,6 +178,22 @@ fn ExportPanel() -> impl IntoView {
                         </select>
                     </label>
                 </Show>
+                <fieldset class="seal-to" data-testid="export-seal">
+                    <legend>{move || state.t(K::SealTo)}</legend>
+                    <small class="muted">{move || state.t(K::SealToHint)}</small>
+                    {move || {
+                        let lang = state.lang.get();
+                        keyed().into_iter().map(|(id, name, role, fp)| {
+                            let checked = { let id = id.clone(); move || seal_to.with(|v| v.contains(&id)) };
+                            let toggle = { let id = id.clone(); move |ev: leptos::ev::Event| {
+                                let on = event_target_checked(&ev);
+                                seal_to.update(|v| { v.retain(|x| *x != id); if on { v.push(id.clone()); } });
+                            } };
+                            let label = format!("{} · {}{} · {}", if name.is_empty() { "-" } else { name.as_str() }, id, role.map(|r| lang.paren(r.label(lang))).unwrap_or_default(), fp);
+                            view! { <label class="check"><input type="checkbox" data-testid="export-seal-to" value=id.0.clone() prop:checked=checked on:change=toggle/> " " {label}</label> }
+                        }).collect_view()
+                    }}
+                </fieldset>
                 <label>{move || state.t(K::Passphrase)}
                     <input type="password" autocomplete="new-password" data-testid="export-passphrase" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
                 </label>
@@ -321,6 +352,20 @@ fn ImportPanel() -> impl IntoView {
                 Ok((intake, Read::Encrypted)) => {
                     pending.set_value(Some(intake));
                     needs_pass.set(true);
+                }
+                Ok((mut intake, Read::Sealed)) => {
+                    let Some(session) = state.session() else { return };
+                    stage_text.set(Some(K::Checking));
+                    let opened = session.open_sealed(&mut intake).await;
+                    stage_text.set(None);
+                    match opened {
+                        Ok(()) => {
+                            platform::mark(CHECKED_MARK);
+                            pending.set_value(Some(intake));
+                            run_preview();
+                        }
+                        Err(e) => error.set(Some(e.message(lang))),
+                    }
                 }
                 Ok((_, Read::Roster(r))) => match crate::app::preview_roster(&state, &r) {
                     Ok(outcome) => roster.set(Some((r, outcome))),

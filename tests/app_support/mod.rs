@@ -32,9 +32,13 @@ pub struct FakePlatform {
 }
 
 impl FakePlatform {
+    /// Each platform's randomness starts elsewhere, so two devices of one test never
+    /// draw the same bytes (the same device key, say).
     pub fn at(now: u64) -> FakePlatform {
+        static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let p = FakePlatform::default();
         p.now.set(now);
+        p.counter.set(INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 1_000_003);
         p
     }
 }
@@ -75,7 +79,8 @@ impl Platform for FakePlatform {
     fn fill_random(&self, buf: &mut [u8]) {
         for b in buf.iter_mut() {
             self.counter.set(self.counter.get() + 1);
-            *b = (self.counter.get() * 37 % 251) as u8;
+            // A small LCG step: distinct, well-spread bytes for every call.
+            *b = (self.counter.get().wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 56) as u8;
         }
     }
     async fn lock(&self) {}

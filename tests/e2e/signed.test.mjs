@@ -158,11 +158,38 @@ appTest('the office\'s roster lets a new squad verify a squad on its first file,
     assert.equal(await signer.getAttribute('data-signer'), 'known');
     await confirmImport(squadC.page);
 
+    // C seals a bundle to the office (whose key the roster gave it): the office opens
+    // it, signed by C; squad A, not a recipient, cannot.
+    await addFigure(squadC.page, url, 'seed-target-nanhua', '3301', '2020-06-30');
+    await gotoHash(squadC.page, '#/sync');
+    const sealTo = squadC.page.locator(tid('export-seal-to'));
+    await sealTo.first().waitFor({ state: 'attached' });
+    const labels = await squadC.page.locator(`${tid('export-seal')} label`).allTextContents();
+    const officeBox = labels.findIndex((l) => l.includes('州扶贫办'));
+    assert.ok(officeBox >= 0, `the office is offered as a recipient: ${labels}`);
+    await sealTo.nth(officeBox).check();
+    const [sd] = await Promise.all([squadC.page.waitForEvent('download', { timeout: 60_000 }), squadC.page.locator(tid('export-run')).click()]);
+    const sealedFile = path.join(path.dirname(first), `sealed-${sd.suggestedFilename()}`);
+    await sd.saveAs(sealedFile);
+    const sealedText = fs.readFileSync(sealedFile, 'utf8');
+    assert.equal(JSON.parse(sealedText).format, 'duzhan-bundle-sealed');
+    assert.ok(!sealedText.includes('3301'), 'nothing of the content is readable');
+    await chooseImport(office.page, sealedFile);
+    const sealedSigner = office.page.locator(tid('preview-signer'));
+    await sealedSigner.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await sealedSigner.getAttribute('data-signer'), 'first_seen');
+    await confirmImport(office.page);
+    await chooseImport(squadA.page, sealedFile);
+    const notMine = squadA.page.locator(tid('import-error'));
+    await notMine.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await readText(notMine), /不是收件方/);
+
     // The office revokes A (a lost tablet): A's next file is refused there.
     await gotoHash(office.page, '#/sync');
-    await office.page.locator(`${tid('known-device')} ${tid('status-revoke')}`).first().click();
+    const rowA = office.page.locator(tid('known-device'), { hasText: '武定县小分队' });
+    await rowA.locator(tid('status-revoke')).click();
     await office.page.locator(tid('revoke-confirm')).click();
-    await office.page.locator(tid('status-revoked')).first().waitFor({ state: 'visible' });
+    await rowA.locator(tid('status-revoked')).waitFor({ state: 'visible' });
     await addFigure(squadA.page, url, 'seed-target-wuding', '3202', '2020-07-01');
     const later = (await exportBundle(squadA.page)).file;
     await chooseImport(office.page, later);

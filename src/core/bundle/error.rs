@@ -60,6 +60,12 @@ pub enum ImportError {
     /// The bundle is encrypted and no passphrase was given.
     #[error("the bundle is encrypted; a passphrase is needed")]
     PassphraseRequired,
+    /// A bundle sealed to recipients: this device's key is needed to open it.
+    #[error("the bundle is sealed to recipients; this device's key is needed")]
+    SealedKeyNeeded,
+    /// A sealed bundle for other devices than this one.
+    #[error("sealed to {recipients}, not to this device")]
+    NotARecipient { recipients: String },
     /// The passphrase does not open the bundle (or the key parameters were altered).
     #[error("wrong passphrase")]
     WrongPassphrase,
@@ -180,6 +186,8 @@ impl ImportError {
             Self::BundleNotReceipt => "bundle_not_receipt",
             Self::UnsupportedVersion { .. } => "unsupported_version",
             Self::PassphraseRequired => "passphrase_required",
+            Self::SealedKeyNeeded => "sealed_key_needed",
+            Self::NotARecipient { .. } => "not_a_recipient",
             Self::WrongPassphrase => "wrong_passphrase",
             Self::Tampered => "tampered",
             Self::WeakKdf { .. } => "weak_kdf",
@@ -312,6 +320,20 @@ impl ImportError {
                     "该数据包已加密，请输入导出时设置的密码后再导入。".into()
                 } else {
                     "This bundle is encrypted; enter the passphrase set when it was exported.".into()
+                }
+            }
+            Self::SealedKeyNeeded => {
+                if zh {
+                    "这是密封给指定设备的数据包，需用本机密钥打开，未随其他文件导入。请单独选择该文件导入。".into()
+                } else {
+                    "This bundle is sealed to chosen devices and needs this device's key; it was not imported with the others. Choose it on its own.".into()
+                }
+            }
+            Self::NotARecipient { recipients } => {
+                if zh {
+                    format!("这个数据包是密封给设备{}的，本机不是收件方，无法打开，未导入。请让对方密封给本机后重新导出。", short(recipients))
+                } else {
+                    format!("This bundle is sealed to device(s) {}, not to this one, and cannot be opened; nothing was imported. Ask the sender to seal it to this device.", short(recipients))
                 }
             }
             Self::WrongPassphrase => {
@@ -594,6 +616,12 @@ pub enum ExportError {
     /// Encryption asked for with fewer iterations than any importer accepts.
     #[error("{iterations} iterations is below the minimum {min}")]
     WeakKdf { iterations: u32, min: u32 },
+    /// Sealing asked for with no recipient (or too many).
+    #[error("no recipient chosen")]
+    NoRecipient,
+    /// A recipient whose key this device does not hold, or cannot seal to.
+    #[error("no usable key for recipient {device}")]
+    RecipientKey { device: String },
     /// The bundle could not be serialised (a bug; nothing was written).
     #[error("encoding failed: {0}")]
     Encode(String),
@@ -614,6 +642,8 @@ impl ExportError {
             Self::TooManyRecords { .. } => "too_many_records",
             Self::EmptyPassphrase => "empty_passphrase",
             Self::WeakKdf { .. } => "weak_kdf",
+            Self::NoRecipient => "no_recipient",
+            Self::RecipientKey { .. } => "recipient_key",
             Self::Encode(_) => "encode",
         }
     }
@@ -648,6 +678,23 @@ impl ExportError {
                     format!("要导出的记录超过{max}条，一个数据包放不下。请改为按县市或督战对象分批导出。")
                 } else {
                     format!("More than {max} records to export; export by county or target in parts.")
+                }
+            }
+            Self::NoRecipient => {
+                if zh {
+                    format!("请至少选择一个收件设备（最多{}个），或改用密码加密。", super::seal::MAX_RECIPIENTS)
+                } else {
+                    format!("Choose at least one recipient device (at most {}), or use a passphrase instead.", super::seal::MAX_RECIPIENTS)
+                }
+            }
+            Self::RecipientKey { device } => {
+                if zh {
+                    format!("本机没有设备{}的已核实密钥，无法密封给它。请先导入它签名的文件或州扶贫办的设备名册。", short(device))
+                } else {
+                    format!(
+                        "This device holds no verified key of device {}, so it cannot seal to it. Import a file it signed or the office's roster first.",
+                        short(device)
+                    )
                 }
             }
             Self::EmptyPassphrase => {
@@ -695,6 +742,8 @@ mod tests {
             ImportError::BundleNotReceipt,
             ImportError::UnsupportedVersion { format: "duzhan-bundle".into(), found: "2".into(), supported: 1 },
             ImportError::PassphraseRequired,
+            ImportError::SealedKeyNeeded,
+            ImportError::NotARecipient { recipients: "d-a、d-b".into() },
             ImportError::WrongPassphrase,
             ImportError::Tampered,
             ImportError::WeakKdf { iterations: 1000, min: 600_000 },
@@ -744,6 +793,8 @@ mod tests {
             ExportError::TooManyRecords { count: 2, max: 1 },
             ExportError::EmptyPassphrase,
             ExportError::WeakKdf { iterations: 1, min: 2 },
+            ExportError::NoRecipient,
+            ExportError::RecipientKey { device: "d-a".into() },
             ExportError::Encode("x".into()),
         ] {
             assert!(e.message(Lang::Zh).contains('请'), "{}", e.message(Lang::Zh));

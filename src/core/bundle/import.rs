@@ -71,6 +71,7 @@ pub enum FileKind {
     EncryptedBundle,
     Receipt,
     Roster,
+    SealedBundle,
 }
 
 /// The header of a checked bundle, in core types.
@@ -286,6 +287,7 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
         FORMAT_ENCRYPTED => FileKind::EncryptedBundle,
         FORMAT_RECEIPT => FileKind::Receipt,
         super::roster::FORMAT_ROSTER => FileKind::Roster,
+        super::seal::FORMAT_SEALED => FileKind::SealedBundle,
         _ => return Err(ImportError::UnknownFormat { format: super::error::short(&format) }),
     };
     match p.version {
@@ -296,10 +298,17 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
 }
 
 fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
-    let ok =
-        if format == FORMAT_ENCRYPTED { found == u64::from(VERSION_ENCRYPTED) } else { found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED) };
+    let single = match format {
+        FORMAT_ENCRYPTED => Some(VERSION_ENCRYPTED),
+        super::seal::FORMAT_SEALED => Some(super::seal::SEALED_VERSION),
+        _ => None,
+    };
+    let ok = match single {
+        Some(v) => found == u64::from(v),
+        None => found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED),
+    };
     if !ok {
-        let supported = if format == FORMAT_ENCRYPTED { VERSION_ENCRYPTED } else { VERSION };
+        let supported = single.unwrap_or(VERSION);
         return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported });
     }
     Ok(())
@@ -309,19 +318,26 @@ fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
 
 /// Steps 1–7: reads and checks a bundle file (plain, or encrypted with `passphrase`).
 pub fn read_bundle(bytes: &[u8], passphrase: Option<&str>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+    read_with(bytes, passphrase, None, limits)
+}
+
+/// [`read_bundle`] for a bundle sealed to this device (`super::seal`), opened with `key`.
+pub fn read_sealed_bundle(bytes: &[u8], key: &super::sign::DeviceKey, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+    read_with(bytes, None, Some(key), limits)
+}
+
+fn read_with(bytes: &[u8], passphrase: Option<&str>, key: Option<&super::sign::DeviceKey>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
     let (text, scan) = check_text(bytes, limits)?;
-    match parse_envelope(text, scan, limits)? {
-        Parsed::Plain(env) => check_plain(text, env, limits),
-        Parsed::Encrypted => {
-            let pass = passphrase.ok_or(ImportError::PassphraseRequired)?;
-            let plain = crypto::decrypt(text, pass, limits)?;
-            let (inner, scan) = check_text(&plain, limits)?;
-            match parse_envelope(inner, scan, limits)? {
-                Parsed::Plain(env) => check_plain(inner, env, limits),
-                // A bundle encrypted twice: not something an exporter writes.
-                Parsed::Encrypted => Err(ImportError::Schema { reason: "the encrypted content is not a plain bundle".into() }),
-            }
-        }
+    let plain = match parse_envelope(text, scan, limits)? {
+        Parsed::Plain(env) => return check_plain(text, env, limits),
+        Parsed::Encrypted => crypto::decrypt(text, passphrase.ok_or(ImportError::PassphraseRequired)?, limits)?,
+        Parsed::Sealed => super::seal::open(text, key.ok_or(ImportError::SealedKeyNeeded)?, limits)?,
+    };
+    let (inner, scan) = check_text(&plain, limits)?;
+    match parse_envelope(inner, scan, limits)? {
+        Parsed::Plain(env) => check_plain(inner, env, limits),
+        // A bundle wrapped twice: not something an exporter writes.
+        Parsed::Encrypted | Parsed::Sealed => Err(ImportError::Schema { reason: "the encrypted content is not a plain bundle".into() }),
     }
 }
 
@@ -331,6 +347,7 @@ type Envelope = wire::Envelope<CoreDocs>;
 enum Parsed {
     Plain(Box<Envelope>),
     Encrypted,
+    Sealed,
 }
 
 /// Steps 4–5. The happy path parses once, straight into the v1 types; only when
@@ -342,6 +359,7 @@ fn parse_envelope(text: &str, scan: Scan, limits: &Limits) -> Result<Parsed, Imp
         match kind {
             FileKind::Receipt => Err(ImportError::ReceiptNotBundle),
             FileKind::Roster => Err(ImportError::RosterNotBundle),
+            FileKind::SealedBundle => require_version(super::seal::FORMAT_SEALED, version).map(|_| Some(Parsed::Sealed)),
             FileKind::EncryptedBundle => require_version(FORMAT_ENCRYPTED, version).map(|_| Some(Parsed::Encrypted)),
             FileKind::Bundle => require_version(FORMAT, version).map(|_| None),
         }
@@ -362,6 +380,7 @@ fn parse_envelope(text: &str, scan: Scan, limits: &Limits) -> Result<Parsed, Imp
                 FORMAT_ENCRYPTED => FileKind::EncryptedBundle,
                 FORMAT_RECEIPT => FileKind::Receipt,
                 super::roster::FORMAT_ROSTER => FileKind::Roster,
+                super::seal::FORMAT_SEALED => FileKind::SealedBundle,
                 other => return Err(ImportError::UnknownFormat { format: super::error::short(other) }),
             };
             classify(kind, u64::from(env.version))?;

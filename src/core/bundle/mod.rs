@@ -17,6 +17,7 @@
 //!   the signature);
 //! - [`sign`]: device keys, signatures over the checksum, and whom a key belongs to;
 //! - [`roster`]: the office's signed list of devices, roles and revocations;
+//! - [`seal`]: bundles sealed to recipients' keys (X25519 + AES-256-GCM, like `age`);
 //! - [`canonical`]: the canonical JSON rule, checksums and the state hash;
 //! - [`kinds`]: per record kind, what it refers to and where it belongs
 //!   ([`kinds::Linked`]) — the one thing a new record kind implements to travel;
@@ -58,6 +59,7 @@ pub mod ledger;
 pub mod limits;
 pub mod receipt;
 pub mod roster;
+pub mod seal;
 pub mod sign;
 pub mod status;
 pub mod warmup;

@@ -144,7 +144,7 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
     let (kind, version) = probe(text)?;
     match kind {
         FileKind::Receipt => {}
-        FileKind::Bundle | FileKind::EncryptedBundle | FileKind::Roster => return Err(ImportError::BundleNotReceipt),
+        FileKind::Bundle | FileKind::EncryptedBundle | FileKind::SealedBundle | FileKind::Roster => return Err(ImportError::BundleNotReceipt),
     }
     if version != u64::from(VERSION) && version != u64::from(VERSION_UNSIGNED) {
         return Err(ImportError::UnsupportedVersion { format: FORMAT_RECEIPT.into(), found: version.to_string(), supported: VERSION });

@@ -182,7 +182,7 @@ pub fn read_roster(bytes: &[u8], limits: &Limits) -> Result<Roster, ImportError>
     match kind {
         FileKind::Roster => {}
         FileKind::Receipt => return Err(ImportError::ReceiptNotBundle),
-        FileKind::Bundle | FileKind::EncryptedBundle => return Err(ImportError::BundleNotReceipt),
+        FileKind::Bundle | FileKind::EncryptedBundle | FileKind::SealedBundle => return Err(ImportError::BundleNotReceipt),
     }
     if version != u64::from(ROSTER_VERSION) {
         return Err(ImportError::UnsupportedVersion { format: FORMAT_ROSTER.into(), found: version.to_string(), supported: ROSTER_VERSION });

@@ -129,6 +129,12 @@ impl DeviceKey {
         WireSignature { alg: SIG_ALG.to_owned(), key: self.public().to_base64(), sig: B64.encode(sig.to_bytes()) }
     }
 
+    /// The X25519 secret of this key pair (its Ed25519 scalar before clamping), for
+    /// opening bundles sealed to it (`super::seal`).
+    pub fn x25519_secret(&self) -> [u8; 32] {
+        self.secret.to_scalar_bytes()
+    }
+
     pub fn to_meta(&self) -> String {
         let stored = StoredKey { alg: SIG_ALG.to_owned(), created_ms: self.created_ms, seed: B64.encode(self.secret.to_bytes()) };
         serde_json::to_string(&stored).unwrap_or_default()
