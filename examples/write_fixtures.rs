@@ -124,10 +124,7 @@ fn write_missing_v2_fixtures() -> Result<(), String> {
     let key = DeviceKey::from_seed(V2_SEED, 0);
     if !plain_path.exists() {
         let r = Replica::from_parts(incoming.docs.clone(), Hlc::new(h.device_id.clone()));
-        let mut bundle_id = [0u8; 16];
-        for (i, b) in bundle_id.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&h.bundle_id[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
-        }
+        let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
         let req = ExportRequest {
             scope: ExportScope::Full,
             recipient: None,

@@ -59,10 +59,7 @@ fn fixture_docs() -> Vec<Doc> {
 fn export_fixture_records() -> Vec<u8> {
     let IncomingBundle { header: h, docs, .. } = fixture_incoming();
     assert_eq!((h.device_id.as_str(), h.squad_name.as_str(), h.seq, h.scope), ("d-0000000000000001", "州扶贫办", 1, ScopeKind::Full));
-    let mut bundle_id = [0u8; 16];
-    for (i, b) in bundle_id.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&h.bundle_id[2 * i..2 * i + 2], 16).expect("hex bundle id");
-    }
+    let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
     let r = Replica::from_parts(docs, Hlc::new(h.device_id.clone()));
     let req = ExportRequest {
         scope: ExportScope::Full,
@@ -225,10 +222,7 @@ fn the_exporter_still_writes_the_v2_fixture_byte_for_byte() {
     use duzhan::core::bundle::export::export_signed;
     let want = std::fs::read(fixture("bundle-v2-full.json")).expect("fixture");
     let IncomingBundle { header: h, docs, .. } = fixture_incoming();
-    let mut bundle_id = [0u8; 16];
-    for (i, b) in bundle_id.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&h.bundle_id[2 * i..2 * i + 2], 16).expect("hex bundle id");
-    }
+    let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
     let r = Replica::from_parts(docs, Hlc::new(h.device_id.clone()));
     let req = ExportRequest {
         scope: ExportScope::Full,

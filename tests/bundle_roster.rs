@@ -4,29 +4,16 @@
 
 mod bundle_support;
 
-use bundle_support::{import_err, key_for, test_limits, Device};
+use bundle_support::{add_figure, import_err, key_for, test_limits, Device};
 use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::ledger::DeviceRole;
 use duzhan::core::bundle::roster::{apply_roster, make_roster, read_roster, RosterEnvelope, RosterRequest};
 use duzhan::core::bundle::sign::Signer;
 use duzhan::core::bundle::{ExportScope, ImportError};
 use duzhan::core::clock::DeviceId;
-use duzhan::core::model::Figure;
 
 fn squad(id: &str) -> Device {
     Device::fresh(id).signed()
-}
-
-fn add_figure(d: &mut Device, n: u32) {
-    let f = Figure {
-        id: format!("fig-{}-{n}", d.replica.device().as_str()),
-        target_id: "seed-target-xiaohe".into(),
-        measured_on: bundle_support::date(),
-        value: f64::from(n),
-        source: "入户核查".into(),
-    };
-    let c = d.replica.stage_save(&[f], 1_000 + u64::from(n));
-    d.replica.apply(c);
 }
 
 fn dev(s: &str) -> DeviceId {

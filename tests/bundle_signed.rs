@@ -6,15 +6,13 @@
 mod bundle_support;
 mod corpus_support;
 
-use bundle_support::{import_err, key_for, test_limits, Device, NOW};
+use bundle_support::{add_figure, import_err, key_for, test_limits, Device, NOW};
 use duzhan::core::bundle::import::read_bundle;
 use duzhan::core::bundle::receipt::{make_receipt_signed, read_receipt, ReceiptRequest};
 use duzhan::core::bundle::sign::Signer;
 use duzhan::core::bundle::wire::{Envelope, Payload, VERSION, VERSION_UNSIGNED};
 use duzhan::core::bundle::{ExportScope, ImportError};
 use duzhan::core::clock::DeviceId;
-use duzhan::core::doc::Entity;
-use duzhan::core::model::Figure;
 use proptest::prelude::*;
 
 fn squad(id: &str) -> Device {
@@ -26,18 +24,6 @@ fn squad_with_work(id: &str, n: u32) -> Device {
     let mut d = squad(id);
     add_figure(&mut d, n);
     d
-}
-
-fn add_figure(d: &mut Device, n: u32) {
-    let f = Figure {
-        id: format!("fig-{}-{n}", d.replica.device().as_str()),
-        target_id: "seed-target-xiaohe".into(),
-        measured_on: bundle_support::date(),
-        value: f64::from(n),
-        source: "入户核查".into(),
-    };
-    let c = d.replica.stage_save(&[f], 1_000 + u64::from(n));
-    d.replica.apply(c);
 }
 
 fn version_of(bytes: &[u8]) -> u32 {
@@ -241,7 +227,6 @@ fn a_relay_is_signed_by_the_relaying_device_and_carries_the_squads_records() {
     assert!(office.replica.doc("fig-d-a-1").is_some());
     // d-a's key is not learnt from the county's file: only d-a's own files pin it.
     assert_eq!(office.ledger.key_of(&DeviceId("d-a".into())), None);
-    let _ = Figure::KIND;
 }
 
 proptest! {

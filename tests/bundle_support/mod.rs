@@ -148,6 +148,29 @@ impl Device {
 /// tests pass their own clock).
 pub const NOW: u64 = 4_102_444_800_000;
 
+/// A new figure `n` of the device on the default plan's 小河 target, saved at
+/// `1_000 + n` ms (the signed-bundle tests' unit of work).
+pub fn add_figure(d: &mut Device, n: u32) {
+    let f = duzhan::core::model::Figure {
+        id: format!("fig-{}-{n}", d.replica.device().as_str()),
+        target_id: "seed-target-xiaohe".into(),
+        measured_on: date(),
+        value: f64::from(n),
+        source: "入户核查".into(),
+    };
+    let c = d.replica.stage_save(&[f], 1_000 + u64::from(n));
+    d.replica.apply(c);
+}
+
+/// The 16 bytes of a bundle id written as 32 hex digits.
+pub fn bundle_id_bytes(hex: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex bundle id");
+    }
+    id
+}
+
 /// A key pair seeded from a name (tests only: a real key's seed is random).
 pub fn key_for(name: &str) -> DeviceKey {
     let mut seed = [0u8; 32];

@@ -18,7 +18,7 @@ use super::limits::{json_error, Limits};
 use super::sign::{check_signer, verify, DeviceKey, PublicKey, Signer};
 use super::wire::{check_version, WireSignature, WireSource, FORMAT_RECEIPT, VERSION, VERSION_UNSIGNED};
 use crate::core::clock::DeviceId;
-use crate::core::digest::{self, hex};
+use crate::core::digest::hex;
 use crate::core::replica::Replica;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -92,12 +92,7 @@ pub struct ReceiptFile {
 }
 
 fn checksum(env: &mut ReceiptEnvelope) -> Result<String, serde_json::Error> {
-    let claimed = std::mem::take(&mut env.sha256);
-    let signature = env.signature.take();
-    let actual = digest::sha256_hex(env);
-    env.sha256 = claimed;
-    env.signature = signature;
-    actual
+    super::sign::checksum_without(env, |e| (&mut e.sha256, &mut e.signature))
 }
 
 /// Makes an unsigned (v1) receipt for the bundles this device imported (from the ledger).

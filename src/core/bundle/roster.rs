@@ -25,7 +25,7 @@ use super::limits::{json_error, Limits};
 use super::sign::{check_signer, verify, DeviceKey, PublicKey, Signer};
 use super::wire::{WireSignature, WireSource};
 use crate::core::clock::DeviceId;
-use crate::core::digest::{self, hex};
+use crate::core::digest::hex;
 use crate::core::replica::Replica;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -119,12 +119,7 @@ pub struct RosterFile {
 }
 
 fn checksum(env: &mut RosterEnvelope) -> Result<String, serde_json::Error> {
-    let claimed = std::mem::take(&mut env.sha256);
-    let signature = env.signature.take();
-    let actual = digest::sha256_hex(env);
-    env.sha256 = claimed;
-    env.signature = signature;
-    actual
+    super::sign::checksum_without(env, |e| (&mut e.sha256, &mut e.signature))
 }
 
 /// Makes a roster of this device (as `own_role`) and every device whose key this

@@ -44,6 +44,23 @@ pub fn message(format: &str, checksum: &str) -> Vec<u8> {
     m
 }
 
+/// The checksum of a signed file's envelope: the hex SHA-256 of its canonical JSON
+/// without its `sha256` and `signature` members (`parts` lends them out; they are
+/// put back as they were).
+pub fn checksum_without<E: serde::Serialize>(
+    env: &mut E,
+    parts: impl Fn(&mut E) -> (&mut String, &mut Option<WireSignature>),
+) -> Result<String, serde_json::Error> {
+    let (sha, sig) = parts(env);
+    let claimed = std::mem::take(sha);
+    let signature = sig.take();
+    let actual = crate::core::digest::sha256_hex(&*env);
+    let (sha, sig) = parts(env);
+    *sha = claimed;
+    *sig = signature;
+    actual
+}
+
 /// A device's public key (公钥), 32 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey(pub [u8; 32]);

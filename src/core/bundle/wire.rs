@@ -539,12 +539,7 @@ impl Serialize for SeenRef<'_> {
 
 /// Computes the checksum of an envelope (without its `sha256` and `signature` members).
 pub fn envelope_checksum<P: Serialize>(env: &mut Envelope<P>) -> Result<String, serde_json::Error> {
-    let claimed = std::mem::take(&mut env.sha256);
-    let signature = env.signature.take();
-    let actual = crate::core::digest::sha256_hex(env);
-    env.sha256 = claimed;
-    env.signature = signature;
-    actual
+    super::sign::checksum_without(env, |e| (&mut e.sha256, &mut e.signature))
 }
 
 /// The members after `sha256` and `signature` in canonical order, to splice them in.
