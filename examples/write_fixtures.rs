@@ -113,27 +113,15 @@ const V2_SEED: [u8; 32] = *b"duzhan-fixture-signing-key-v2-01";
 /// `d-0000000000000009` acknowledging it, signed with the key of the seed with its
 /// last byte `02`.
 fn write_missing_v2_fixtures() -> Result<(), String> {
-    use duzhan::core::bundle::export::export_signed;
     use duzhan::core::bundle::import::read_bundle;
     use duzhan::core::bundle::receipt::{make_receipt_signed, ReceiptRequest};
     use duzhan::core::bundle::sign::DeviceKey;
     let plain_path = fixture("bundle-v2-full.json");
     let v1 = std::fs::read(fixture("bundle-v1-full.json")).map_err(|e| e.to_string())?;
     let incoming = read_bundle(&v1, None, &bundle_support::test_limits()).map_err(|e| e.to_string())?;
-    let h = incoming.header.clone();
     let key = DeviceKey::from_seed(V2_SEED, 0);
     if !plain_path.exists() {
-        let r = Replica::from_parts(incoming.docs.clone(), Hlc::new(h.device_id.clone()));
-        let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
-        let req = ExportRequest {
-            scope: ExportScope::Full,
-            recipient: None,
-            squad_name: h.squad_name.clone(),
-            created_ms: h.created_ms,
-            date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
-            bundle_id,
-        };
-        let bytes = export_signed(&r, &SyncLedger::default(), &req, Some(&key)).map_err(|e| e.to_string())?.bytes;
+        let bytes = bundle_support::reexport(incoming.clone(), Some(&key));
         write(&plain_path, &bytes)?;
     }
     let enc_path = fixture("bundle-v2-full.enc.json");

@@ -57,19 +57,10 @@ fn fixture_docs() -> Vec<Doc> {
 /// fixture's records: its device, squad, time and bundle id as its header records
 /// them (the date only names the file).
 fn export_fixture_records() -> Vec<u8> {
-    let IncomingBundle { header: h, docs, .. } = fixture_incoming();
+    let incoming = fixture_incoming();
+    let h = &incoming.header;
     assert_eq!((h.device_id.as_str(), h.squad_name.as_str(), h.seq, h.scope), ("d-0000000000000001", "州扶贫办", 1, ScopeKind::Full));
-    let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
-    let r = Replica::from_parts(docs, Hlc::new(h.device_id.clone()));
-    let req = ExportRequest {
-        scope: ExportScope::Full,
-        recipient: None,
-        squad_name: h.squad_name.clone(),
-        created_ms: h.created_ms,
-        date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
-        bundle_id,
-    };
-    export_bundle(&r, &SyncLedger::default(), &req).unwrap().bytes
+    bundle_support::reexport(incoming, None)
 }
 
 #[test]
@@ -219,21 +210,9 @@ fn the_v2_full_fixture_imports_forever_signed_by_its_key() {
 
 #[test]
 fn the_exporter_still_writes_the_v2_fixture_byte_for_byte() {
-    use duzhan::core::bundle::export::export_signed;
     let want = std::fs::read(fixture("bundle-v2-full.json")).expect("fixture");
-    let IncomingBundle { header: h, docs, .. } = fixture_incoming();
-    let bundle_id = bundle_support::bundle_id_bytes(&h.bundle_id);
-    let r = Replica::from_parts(docs, Hlc::new(h.device_id.clone()));
-    let req = ExportRequest {
-        scope: ExportScope::Full,
-        recipient: None,
-        squad_name: h.squad_name.clone(),
-        created_ms: h.created_ms,
-        date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
-        bundle_id,
-    };
     // Ed25519 signatures are deterministic: the same key signs the same bytes alike.
-    let got = export_signed(&r, &SyncLedger::default(), &req, Some(&v2_key())).unwrap().bytes;
+    let got = bundle_support::reexport(fixture_incoming(), Some(&v2_key()));
     assert!(got == want, "the v2 encoder changed: {} bytes written, fixture {} bytes", got.len(), want.len());
 }
 

@@ -171,6 +171,23 @@ pub fn bundle_id_bytes(hex: &str) -> [u8; 16] {
     id
 }
 
+/// The fixtures' export: `incoming`'s records as a full bundle from its own device,
+/// squad, time and bundle id (the date only names the file), signed by `signer`
+/// (v2) or not (v1).
+pub fn reexport(incoming: duzhan::core::bundle::IncomingBundle, signer: Option<&DeviceKey>) -> Vec<u8> {
+    let h = incoming.header;
+    let r = Replica::from_parts(incoming.docs, Hlc::new(h.device_id.clone()));
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: h.squad_name.clone(),
+        created_ms: h.created_ms,
+        date: date(),
+        bundle_id: bundle_id_bytes(&h.bundle_id),
+    };
+    export_signed(&r, &SyncLedger::default(), &req, signer).expect("export").bytes
+}
+
 /// A key pair seeded from a name (tests only: a real key's seed is random).
 pub fn key_for(name: &str) -> DeviceKey {
     let mut seed = [0u8; 32];

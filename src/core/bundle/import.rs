@@ -685,6 +685,15 @@ pub(crate) fn check_clock(incoming: &IncomingBundle, now_ms: u64) -> Result<(), 
     Ok(())
 }
 
+/// Step 8 for any file naming a campaign (a bundle, a receipt, a roster): it must be
+/// this device's; a device with no campaign (an empty replica) takes any.
+pub(crate) fn check_campaign(local: Option<&str>, file: &str) -> Result<(), ImportError> {
+    match local {
+        Some(local) if local != file => Err(ImportError::WrongCampaign { bundle: file.to_owned(), local: local.to_owned() }),
+        _ => Ok(()),
+    }
+}
+
 /// Step 8b: whom the bundle comes from, as this device knows them
 /// ([`sign::check_signer`]).
 pub(crate) fn check_signer(header: &BundleHeader, ledger: &SyncLedger, replica: &Replica) -> Result<Signer, ImportError> {
@@ -716,12 +725,8 @@ impl<'a> Base<'a> {
 /// resolve. Returns what the bundle shows its source device held (for the ledger).
 pub(crate) fn check_links(incoming: &IncomingBundle, base: &Base) -> Result<Option<VersionVector>, ImportError> {
     let IncomingBundle { header, docs, refs } = incoming;
-    // 8. campaign. A device with no campaign (an empty replica) takes any.
-    if let Some(local) = base.campaign_id {
-        if local != header.campaign_id {
-            return Err(ImportError::WrongCampaign { bundle: header.campaign_id.clone(), local: local.to_owned() });
-        }
-    }
+    // 8. campaign.
+    check_campaign(base.campaign_id, &header.campaign_id)?;
     // 9. kinds agree with this device, and references resolve.
     let mut in_bundle: HashMap<&str, &str> = HashMap::with_capacity(docs.len());
     for d in docs {

@@ -204,11 +204,7 @@ pub struct ReceiptOutcome {
 
 /// Applies a receipt to this device's ledger (pure: returns the new ledger).
 pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) -> Result<ReceiptOutcome, ImportError> {
-    if let Some(local) = replica.campaign_id() {
-        if local != receipt.campaign_id {
-            return Err(ImportError::WrongCampaign { bundle: receipt.campaign_id.clone(), local: local.to_owned() });
-        }
-    }
+    super::import::check_campaign(replica.campaign_id(), &receipt.campaign_id)?;
     let me = replica.device();
     let signer = check_signer(&receipt.by, receipt.signer.as_ref(), receipt.created_ms, ledger, me)?;
     let mine: Vec<(u64, String)> = receipt.received.iter().filter(|(d, _, _)| d == me).map(|(_, s, b)| (*s, b.clone())).collect();

@@ -255,11 +255,7 @@ pub struct RosterOutcome {
 /// Takes a roster into this device's ledger (pure: returns the new ledger), or
 /// refuses it whole.
 pub fn apply_roster(roster: &Roster, replica: &Replica, ledger: &SyncLedger) -> Result<RosterOutcome, ImportError> {
-    if let Some(local) = replica.campaign_id() {
-        if local != roster.campaign_id {
-            return Err(ImportError::WrongCampaign { bundle: roster.campaign_id.clone(), local: local.to_owned() });
-        }
-    }
+    super::import::check_campaign(replica.campaign_id(), &roster.campaign_id)?;
     let me = replica.device();
     if let Some(seen) = &ledger.roster {
         if seen.issuer != roster.issuer {
