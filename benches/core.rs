@@ -58,6 +58,7 @@ fn benches(c: &mut Criterion) {
         created_ms: 1_600_000_000_000,
         date: chrono::NaiveDate::from_ymd_opt(2020, 9, 30).unwrap_or_default(),
         bundle_id: [7; 16],
+        carry_restricted: false,
     };
     let bundle = export_bundle(&base, &SyncLedger::default(), &req).expect("export").bytes;
     let limits = Limits::default();

@@ -111,8 +111,15 @@ fn squad_bundle(tag: &str, problems: usize) -> Result<(Vec<u8>, usize), String> 
     for (i, b) in tag.bytes().enumerate() {
         bundle_id[i % 16] ^= b;
     }
-    let req =
-        ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: format!("bench squad {tag}"), created_ms: 1_600_000_000_000, date, bundle_id };
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: format!("bench squad {tag}"),
+        created_ms: 1_600_000_000_000,
+        date,
+        bundle_id,
+        carry_restricted: true,
+    };
     let bytes = export_bundle(&r, &SyncLedger::default(), &req).map_err(|e| e.to_string())?.bytes;
     Ok((bytes, r.len()))
 }
@@ -126,6 +133,14 @@ fn signed(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let h = incoming.header.clone();
     let r = Replica::from_parts(incoming.docs, Hlc::new(h.device_id.clone()));
     let date = chrono::NaiveDate::from_ymd_opt(2020, 9, 30).ok_or("date")?;
-    let req = ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: h.squad_name, created_ms: h.created_ms, date, bundle_id: [7; 16] };
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: h.squad_name,
+        created_ms: h.created_ms,
+        date,
+        bundle_id: [7; 16],
+        carry_restricted: true,
+    };
     Ok(export_signed(&r, &SyncLedger::default(), &req, Some(&DeviceKey::from_seed([9; 32], 0))).map_err(|e| e.to_string())?.bytes)
 }

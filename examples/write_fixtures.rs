@@ -86,6 +86,7 @@ fn write_missing_bundle_fixtures() -> Result<(), String> {
             created_ms: 1_584_230_400_000,
             date: NaiveDate::from_ymd_opt(2020, 3, 15).unwrap(),
             bundle_id: *b"duzhan-fixture-1",
+            carry_restricted: true,
         };
         let bytes = export_bundle(&r, &SyncLedger::default(), &req).map_err(|e| e.to_string())?.bytes;
         write(&plain_path, &bytes)?;

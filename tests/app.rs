@@ -291,6 +291,7 @@ fn a_receipt_is_applied_to_the_ledger_not_imported_as_records() {
             created_ms: T0,
             date: s.platform().today(),
             bundle_id: [7; 16],
+            carry_restricted: false,
         };
         let exported = s.export(&ws, &req, None).await.expect("exported");
         let seq = exported.file.seq;
@@ -400,6 +401,7 @@ fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_
             created_ms: T0,
             date: s.platform().today(),
             bundle_id: [id; 16],
+            carry_restricted: false,
         };
         let one = s.export(&ws, &req(1), None).await.unwrap();
         let two = s.export(&ws, &req(2), Some("口令")).await.unwrap();
@@ -419,7 +421,15 @@ fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_
 // ------------------------------------------------------------------ device keys
 
 fn full_req(s: &Session<MemoryStore, FakePlatform>, id: u8) -> ExportRequest {
-    ExportRequest { scope: ExportScope::Full, recipient: None, squad_name: "小分队".into(), created_ms: T0, date: s.platform().today(), bundle_id: [id; 16] }
+    ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "小分队".into(),
+        created_ms: T0,
+        date: s.platform().today(),
+        bundle_id: [id; 16],
+        carry_restricted: false,
+    }
 }
 
 #[test]

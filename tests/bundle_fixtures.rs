@@ -178,6 +178,7 @@ fn a_small_bundle_has_the_same_canonical_bytes_on_every_device_and_build() {
         created_ms: 1_583_107_200_000,
         date: NaiveDate::from_ymd_opt(2020, 3, 2).unwrap(),
         bundle_id: *b"duzhan-golden-01",
+        carry_restricted: true,
     };
     let bytes = export_bundle(&r, &SyncLedger::default(), &req).unwrap().bytes;
     assert_eq!(sha256_bytes_hex(&bytes), "1ef2cd740acc0e152c8f84954c2ff64db8b62b815f142d2345b1cab6532a7a8b", "{}", String::from_utf8_lossy(&bytes));

@@ -201,6 +201,7 @@ proptest! {
                 covers: None,
                 records: 1,
                 acked_by: Default::default(),
+                withheld: 0,
             };
             ledger.exports.insert(1, record);
         }

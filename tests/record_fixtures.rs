@@ -19,7 +19,8 @@ mod bundle_support;
 use bundle_support::Device;
 use duzhan::core::bundle::canonical::value_bytes;
 use duzhan::core::bundle::kinds::KINDS;
-use duzhan::core::bundle::ExportScope;
+use duzhan::core::bundle::ledger::DeviceRole;
+use duzhan::core::bundle::{ExportScope, ImportError};
 use duzhan::core::clock::{DeviceId, Stamp};
 use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitAnswer};
@@ -185,11 +186,21 @@ fn a_bundle_of_the_stored_records_imports_into_a_fresh_replica() {
         for d in &docs {
             *expected.entry(d.kind.clone()).or_default() += 1;
         }
+        // The stored records hold 暗访督战 visits: a bundle carrying them (one sealed
+        // to the 督查室) imports on a 督查室 device, and is refused on any other.
         let mut office = Device::with_docs("d-office", docs.clone());
-        let file = office.export(ExportScope::Full, 1_584_316_800_000);
+        let file = office.export_with(ExportScope::Full, 1_584_316_800_000, true);
         assert_eq!(file.counts, expected, "{name}: the bundle's counts");
+        let restricted = docs.iter().any(duzhan::core::bundle::restricted::is_unannounced_visit);
+        let mut plain = Device::empty("d-plain");
+        match plain.import(&file.bytes) {
+            Err(ImportError::RestrictedRecords { .. }) => assert!(restricted, "{name}"),
+            Ok(_) => assert!(!restricted, "{name}: 暗访 records taken by a device without the role"),
+            Err(e) => panic!("{name}: {e:?}"),
+        }
 
         let mut fresh = Device::empty("d-fresh");
+        fresh.ledger.own_role = Some(DeviceRole::Inspection);
         let p = fresh.import(&file.bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let new: BTreeMap<String, u64> = p.kinds.iter().map(|(k, c)| (k.clone(), c.new)).collect();
         assert_eq!(new, expected, "{name}: every record arrives as new");

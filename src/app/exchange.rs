@@ -16,6 +16,7 @@ use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, read_sealed_bundle};
 use crate::core::bundle::ledger::DeviceRole;
 use crate::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
+use crate::core::bundle::restricted;
 use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
 use crate::core::bundle::seal::{self, Recipient, SealParams};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
@@ -214,8 +215,10 @@ impl<S: Store, P: Platform> Session<S, P> {
 
     /// Writes a bundle (and its place in the ledger, stored before the file is
     /// handed over: a file that exists is always in the ledger, so sequence numbers
-    /// are never reused). With a passphrase the bytes are encrypted.
+    /// are never reused). With a passphrase the bytes are encrypted. Restricted
+    /// records (暗访督战) are left out whatever `req` says, and counted.
     pub async fn export<W: Workspace>(&self, ws: &W, req: &ExportRequest, passphrase: Option<&str>) -> Result<Exported, CommitError<ExportError>> {
+        let req = &ExportRequest { carry_restricted: false, ..req.clone() };
         let params = passphrase.map(|p| EncryptParams {
             passphrase: p,
             salt: self.platform().random_bytes(),
@@ -234,7 +237,10 @@ impl<S: Store, P: Platform> Session<S, P> {
     }
 
     /// Writes a bundle sealed to `recipients` (devices whose keys this device holds,
-    /// or this device itself): only they can open it; the signature is inside.
+    /// or this device itself): only they can open it; the signature is inside. It
+    /// carries the restricted records (暗访督战) when every recipient is a 督查室
+    /// device ([`restricted::may_carry`]), and leaves them out otherwise, whatever
+    /// `req` says.
     pub async fn export_sealed<W: Workspace>(&self, ws: &W, req: &ExportRequest, recipients: &[DeviceId]) -> Result<Exported, CommitError<ExportError>> {
         let p = self.platform();
         let params = SealParams { file_key: p.random_bytes(), nonce: p.random_bytes(), ephemerals: recipients.iter().map(|_| p.random_bytes()).collect() };
@@ -246,7 +252,8 @@ impl<S: Store, P: Platform> Session<S, P> {
                     k.map(|key| Recipient { device: d.clone(), key }).ok_or_else(|| ExportError::RecipientKey { device: d.0.clone() })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let file = export_signed(c.replica, ledger, req, Some(key))?;
+            let req = ExportRequest { carry_restricted: restricted::may_carry(ledger, c.replica.device(), recipients), ..req.clone() };
+            let file = export_signed(c.replica, ledger, &req, Some(key))?;
             let bytes = seal::seal(&file.bytes, &to, &params)?;
             Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
         })

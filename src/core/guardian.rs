@@ -75,6 +75,7 @@ mod tests {
                 covers: None,
                 records: 1,
                 acked_by: Default::default(),
+                withheld: 0,
             },
         );
         l

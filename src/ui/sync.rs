@@ -109,6 +109,7 @@ fn ExportPanel() -> impl IntoView {
                 created_ms: platform::now_ms(),
                 date: platform::today(),
                 bundle_id: platform::random_bytes(),
+                carry_restricted: false,
             };
             let Some(session) = state.session() else { return busy.set(None) };
             let sealed_to = seal_to.get_untracked();

@@ -76,7 +76,21 @@ impl Device {
 
     /// Exports and stores the ledger, as the app does before handing the file out.
     pub fn export(&mut self, scope: ExportScope, now_ms: u64) -> ExportedFile {
-        let req = ExportRequest { scope, recipient: None, squad_name: self.name.clone(), created_ms: now_ms, date: date(), bundle_id: self.random16() };
+        self.export_with(scope, now_ms, false)
+    }
+
+    /// [`Device::export`], carrying restricted records (暗访督战) when `carry` (a
+    /// bundle to be sealed to the 督查室) or leaving them out.
+    pub fn export_with(&mut self, scope: ExportScope, now_ms: u64, carry: bool) -> ExportedFile {
+        let req = ExportRequest {
+            scope,
+            recipient: None,
+            squad_name: self.name.clone(),
+            created_ms: now_ms,
+            date: date(),
+            bundle_id: self.random16(),
+            carry_restricted: carry,
+        };
         let f = export_signed(&self.replica, &self.ledger, &req, self.key.as_ref()).expect("export");
         self.ledger = f.ledger.clone();
         f
@@ -184,6 +198,7 @@ pub fn reexport(incoming: duzhan::core::bundle::IncomingBundle, signer: Option<&
         created_ms: h.created_ms,
         date: date(),
         bundle_id: bundle_id_bytes(&h.bundle_id),
+        carry_restricted: true,
     };
     export_signed(&r, &SyncLedger::default(), &req, signer).expect("export").bytes
 }

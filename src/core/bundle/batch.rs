@@ -19,7 +19,8 @@
 
 use super::error::ImportError;
 use super::import::{
-    check_clock, check_links, check_signer, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle, KindCounts,
+    check_clock, check_links, check_restricted, check_signer, classify, fill_unchanged, own_bundle_of, records_per_kind, AlreadyImported, Base, IncomingBundle,
+    KindCounts,
 };
 use super::ledger::{Gaps, Received, SyncLedger, VersionVector};
 use super::receipt::{apply_receipt, Receipt};
@@ -281,6 +282,7 @@ impl Batch {
         check_clock(&incoming, now_ms)?;
         let signer = check_signer(&header, &self.ledger, replica)?;
         let holds = check_links(&incoming, &base)?;
+        check_restricted(&incoming, &base, &self.ledger)?;
         let duplicate_of = self.files.iter().position(|f| matches!(&f.outcome, Outcome::Bundle(s) if s.bundle_id == header.bundle_id));
         let already_in_ledger = self.ledger.has_bundle(&header.bundle_id);
         let mut kinds = records_per_kind(&incoming.docs);

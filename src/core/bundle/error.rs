@@ -133,6 +133,10 @@ pub enum ImportError {
     /// A file made after its device was revoked (挂失).
     #[error("device {device} was revoked at {revoked_ms}")]
     KeyRevoked { device: String, revoked_ms: u64 },
+    /// Records of 暗访督战 (restricted to the 督查室, `super::restricted`) in a file
+    /// taken on a device that is not the 督查室's.
+    #[error("{count} restricted records (first {first}) on a device without the inspection role")]
+    RestrictedRecords { count: usize, first: String },
     /// A roster from another device than the one whose rosters this device follows.
     #[error("roster issued by {issuer}, this device follows {follows}")]
     RosterFromAnotherIssuer { issuer: String, follows: String },
@@ -209,6 +213,7 @@ impl ImportError {
             Self::SignerNotSource { .. } => "signer_not_source",
             Self::UnsignedFromSigningDevice { .. } => "unsigned_from_signing_device",
             Self::KeyRevoked { .. } => "key_revoked",
+            Self::RestrictedRecords { .. } => "restricted_records",
             Self::RosterFromAnotherIssuer { .. } => "roster_from_another_issuer",
             Self::RosterKeyConflict { .. } => "roster_key_conflict",
             Self::RosterOutdated => "roster_outdated",
@@ -531,6 +536,13 @@ impl ImportError {
                     )
                 }
             }
+            Self::RestrictedRecords { count, first } => {
+                if zh {
+                    format!("文件含暗访督战记录{count}条（如{}），只能由督查室设备导入，本机未导入任何内容。请让发送方重新导出（暗访记录会自动略去），或由督查室处理。", short(first))
+                } else {
+                    format!("The file holds {count} records of unannounced visits (e.g. {}), which only the inspection office's devices take; nothing was imported. Ask the sender to export again (they are left out).", short(first))
+                }
+            }
             Self::RosterFromAnotherIssuer { issuer, follows } => {
                 if zh {
                     format!("这份设备名册由设备{}签发，而本机遵循设备{}签发的名册，未导入。请只导入州扶贫办签发的设备名册。", short(issuer), short(follows))
@@ -767,6 +779,7 @@ mod tests {
             ImportError::KeyRevoked { device: "d-a".repeat(30), revoked_ms: 1_600_000_000_000 },
             ImportError::RosterFromAnotherIssuer { issuer: "d-a".repeat(30), follows: "d-b".repeat(30) },
             ImportError::RosterKeyConflict { device: "d-a".repeat(30) },
+            ImportError::RestrictedRecords { count: 3, first: "visit-".repeat(30) },
             ImportError::RosterOutdated,
             ImportError::RosterNotBundle,
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },

@@ -72,6 +72,10 @@ pub struct ExportRequest {
     pub date: NaiveDate,
     /// Fresh random bytes: the bundle id.
     pub bundle_id: [u8; 16],
+    /// Whether restricted records (督查室专阅, [`super::restricted`]) go in: only in a
+    /// bundle to be sealed to 督查室 devices ([`super::restricted::may_carry`]).
+    /// Otherwise they are left out and counted in [`ExportedFile::withheld`].
+    pub carry_restricted: bool,
 }
 
 /// A file ready to hand over, and the ledger to store before handing it over.
@@ -82,6 +86,8 @@ pub struct ExportedFile {
     pub bundle_id: String,
     pub seq: u64,
     pub counts: BTreeMap<String, u64>,
+    /// Restricted records left out (暗访督战 findings; the user is told how many).
+    pub withheld: usize,
     pub ledger: SyncLedger,
 }
 
@@ -260,7 +266,18 @@ pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
 /// [`export_bundle`], signed by this device's key (a v2 file) when one is given.
 pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest, signer: Option<&DeviceKey>) -> Result<ExportedFile, ExportError> {
     let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
-    let selected = select(replica, &req.scope)?;
+    let mut selected = select(replica, &req.scope)?;
+    // Every selection holds what its records refer to, so the restricted records
+    // are found among it; leaving them out leaves nothing dangling.
+    let withheld = if req.carry_restricted {
+        0
+    } else {
+        let candidates: Vec<&Doc> = selected.iter().filter_map(|id| replica.doc(id)).collect();
+        let restricted = super::restricted::restricted_among(&candidates, &|id| replica.doc(id), false);
+        let n = restricted.len();
+        selected.retain(|id| !restricted.contains(id));
+        n
+    };
     if selected.len() > MAX_RECORDS {
         return Err(ExportError::TooManyRecords { count: selected.len(), max: MAX_RECORDS });
     }
@@ -309,9 +326,10 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
             covers,
             records,
             acked_by: BTreeMap::new(),
+            withheld: withheld as u64,
         },
     );
-    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, ledger })
+    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, withheld, ledger })
 }
 
 /// How many records hold a write `device` is not known to have: the "not yet
@@ -423,6 +441,7 @@ mod tests {
             created_ms: day_start_ms(june) + 3_600_000,
             date: june,
             bundle_id: [1; 16],
+            carry_restricted: false,
         };
         let file = export_bundle(&r, &SyncLedger::default(), &req).unwrap();
         let back = super::super::import::read_bundle(&file.bytes, None, &super::super::Limits::default()).unwrap();

@@ -753,6 +753,26 @@ pub(crate) fn check_links(incoming: &IncomingBundle, base: &Base) -> Result<Opti
     Ok((!own_bundle_of(header, base.replica) && header.scope != ScopeKind::Scoped).then(|| VersionVector::of_docs(docs)))
 }
 
+/// Refuses restricted records (暗访督战, `super::restricted`) on a device that is not
+/// the 督查室's. Reads nothing but kinds and visit modes unless the file carries an
+/// unannounced visit, or records that could refer to one held here.
+pub(crate) fn check_restricted(incoming: &IncomingBundle, base: &Base, ledger: &SyncLedger) -> Result<(), ImportError> {
+    use super::restricted;
+    if ledger.own_role == Some(super::ledger::DeviceRole::Inspection) {
+        return Ok(());
+    }
+    let docs = &incoming.docs;
+    let dependants = docs.iter().any(|d| restricted::KINDS.contains(&d.kind.as_str()) && d.kind != crate::core::fieldwork::Visit::KIND);
+    let held = dependants && (restricted::any_unannounced(base.replica.docs()) || base.overlay.is_some_and(|o| restricted::any_unannounced(o.values())));
+    if !held && !restricted::any_unannounced(docs) {
+        return Ok(());
+    }
+    let by_id: HashMap<&str, &Doc> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let candidates: Vec<&Doc> = docs.iter().collect();
+    let found = restricted::restricted_among(&candidates, &|id| by_id.get(id).copied().or_else(|| base.doc(id)), held);
+    restricted::check_import(&found, ledger)
+}
+
 /// Records per kind in the bundle, before classifying.
 pub(crate) fn records_per_kind(docs: &[Doc]) -> BTreeMap<String, KindCounts> {
     let mut kinds: BTreeMap<String, KindCounts> = BTreeMap::new();
@@ -805,7 +825,9 @@ pub fn preview(incoming: IncomingBundle, replica: &Replica, ledger: &SyncLedger,
 pub fn preview_counts(incoming: &IncomingBundle, replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Result<Preview, ImportError> {
     check_clock(incoming, now_ms)?;
     let signer = check_signer(&incoming.header, ledger, replica)?;
-    let vv_holds = check_links(incoming, &Base::of(replica))?;
+    let base = Base::of(replica);
+    let vv_holds = check_links(incoming, &base)?;
+    check_restricted(incoming, &base, ledger)?;
     let mut kinds = records_per_kind(&incoming.docs);
     let mut changes = false;
     for d in &incoming.docs {

@@ -125,6 +125,14 @@ pub struct ExportRecord {
     /// Devices that acknowledged receiving it (by receipt), with the receipt's time.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub acked_by: BTreeMap<DeviceId, u64>,
+    /// Restricted records (督查室专阅, `super::restricted`) it left out. Its `covers`
+    /// then holds for devices that may not hold them, not for a 督查室 device.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub withheld: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One bundle received from another device.
@@ -283,6 +291,10 @@ pub struct SyncLedger {
     /// The latest device roster (设备名册) taken from the device that issues them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roster: Option<RosterSeen>,
+    /// What this device is, as the roster it follows says (`None` before any roster
+    /// lists it). Only a 督查室 device takes restricted records (`super::restricted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_role: Option<DeviceRole>,
 }
 
 /// The device roster this device follows: who issues it, and the latest one taken.
@@ -369,8 +381,12 @@ impl SyncLedger {
     /// What `device` is known to hold: what its own bundles showed, joined with
     /// the full and delta bundles of ours that it acknowledged.
     pub fn known_by(&self, device: &DeviceId) -> VersionVector {
-        let mut vv = self.devices.get(device).map(|d| d.has.clone()).unwrap_or_default();
-        for e in self.exports.values().filter(|e| e.acked_by.contains_key(device)) {
+        let log = self.devices.get(device);
+        let mut vv = log.map(|d| d.has.clone()).unwrap_or_default();
+        // A bundle that left restricted records out does not bring a 督查室 device
+        // everything its vector says.
+        let inspection = log.is_some_and(|d| d.role == Some(DeviceRole::Inspection));
+        for e in self.exports.values().filter(|e| e.acked_by.contains_key(device) && !(inspection && e.withheld > 0)) {
             if let Some(c) = &e.covers {
                 vv.join(c);
             }
@@ -382,7 +398,8 @@ impl SyncLedger {
     /// (acknowledged or not): the base of an optimistic "since the last export".
     pub fn sent_to(&self, device: &DeviceId) -> VersionVector {
         let mut vv = self.known_by(device);
-        for e in self.exports.values().filter(|e| e.recipient.as_ref() == Some(device)) {
+        let inspection = self.devices.get(device).is_some_and(|d| d.role == Some(DeviceRole::Inspection));
+        for e in self.exports.values().filter(|e| e.recipient.as_ref() == Some(device) && !(inspection && e.withheld > 0)) {
             if let Some(c) = &e.covers {
                 vv.join(c);
             }

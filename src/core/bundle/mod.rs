@@ -17,6 +17,7 @@
 //!   the signature);
 //! - [`sign`]: device keys, signatures over the checksum, and whom a key belongs to;
 //! - [`roster`]: the office's signed list of devices, roles and revocations;
+//! - [`restricted`]: 暗访督战 findings, kept to the 督查室 (left out, or refused);
 //! - [`seal`]: bundles sealed to recipients' keys (X25519 + AES-256-GCM, like `age`);
 //! - [`canonical`]: the canonical JSON rule, checksums and the state hash;
 //! - [`kinds`]: per record kind, what it refers to and where it belongs
@@ -58,6 +59,7 @@ pub mod kinds;
 pub mod ledger;
 pub mod limits;
 pub mod receipt;
+pub mod restricted;
 pub mod roster;
 pub mod seal;
 pub mod sign;

@@ -199,7 +199,9 @@ pub fn generate_campaign(seed: u64, targets: usize, visits: usize, problems: usi
             id: format!("gen-visit-{i:06}"),
             target_id: tgts[ti].id.clone(),
             date,
-            mode: *rng.pick(&VisitMode::ALL),
+            // What an office holds: no 暗访督战, whose findings stay with the
+            // 督查室 (`bundle::restricted`). Same draws as a pick of any mode.
+            mode: *rng.pick(&[VisitMode::LeaderFixedPoint, VisitMode::SquadRoutine, VisitMode::SquadRoutine]),
             members,
             households_visited: rng.below(40) as u32,
             findings: format!(
