@@ -611,6 +611,58 @@ fn a_bundle_sealed_to_the_office_opens_there_only_and_imports_signed() {
     });
 }
 
+#[test]
+fn an_unannounced_visit_reaches_the_inspection_office_sealed_and_never_the_office() {
+    use duzhan::core::fieldwork::{Visit, VisitMode};
+    block_on(async {
+        let open = |id: &'static str| async move {
+            let store = MemoryStore::new();
+            let ws = CellWorkspace::open(&store, id).await;
+            (store, ws)
+        };
+        let (squad_store, squad) = open("d-squad").await;
+        let (office_store, office) = open("d-office").await;
+        let (dcs_store, dcs) = open("d-dcs").await;
+        let (ss, so, sd) = (session(&squad_store), session(&office_store), session(&dcs_store));
+        let take = |bytes: Vec<u8>| Intake::read(bytes, Limits::default()).unwrap().0;
+        // The office knows the 督查室 (its receipt), marks it so, and hands out the roster.
+        let r = sd.make_receipt(&dcs, None).await.unwrap();
+        let Ok((_, Read::Receipt(r))) = Intake::read(r.bytes, Limits::default()) else { panic!("a receipt") };
+        so.apply_receipt(&office, &r).await.unwrap();
+        so.set_device_role(&office, &DeviceId("d-dcs".into()), Some(DeviceRole::Inspection)).await.unwrap();
+        let roster = so.make_roster(&office).await.unwrap();
+        for (s, ws) in [(&ss, &squad), (&sd, &dcs)] {
+            let Ok((_, Read::Roster(r))) = Intake::read(roster.bytes.clone(), Limits::default()) else { panic!("a roster") };
+            s.apply_roster(ws, &r).await.unwrap();
+        }
+        // The squad records a 暗访督战 visit.
+        let visit = Visit::new_draft("visit-anfang".into(), "seed-target-xiaohe".into(), ss.platform().today(), VisitMode::Unannounced);
+        ss.save(&squad, |c| Ok::<_, UserError>(c.replica.stage_save(&[visit], c.now_ms))).await.unwrap();
+        // Its ordinary export, and one sealed to the office and the 督查室, leave it out.
+        let plain = ss.export(&squad, &ExportRequest { carry_restricted: true, ..full_req(&ss, 1) }, None).await.unwrap();
+        assert_eq!((plain.file.withheld, plain.file.carried), (1, 0));
+        let both = [DeviceId("d-office".into()), DeviceId("d-dcs".into())];
+        let mixed = ss.export_sealed(&squad, &full_req(&ss, 2), &both).await.unwrap();
+        assert_eq!(mixed.file.withheld, 1, "the office is a recipient");
+        let mut intake = take(plain.bytes);
+        so.import(&office, &mut intake).await.unwrap();
+        assert!(office.replica().doc("visit-anfang").is_none());
+        // Sealed to the 督查室 alone, it carries the visit, and only the 督查室 opens it.
+        let sealed = ss.export_sealed(&squad, &full_req(&ss, 3), &[DeviceId("d-dcs".into())]).await.unwrap();
+        assert_eq!((sealed.file.withheld, sealed.file.carried), (0, 1));
+        let mut intake = take(sealed.bytes.clone());
+        assert!(matches!(so.open_sealed(&mut intake).await, Err(CommitError::Refused(ImportError::NotARecipient { .. }))));
+        let mut intake = take(sealed.bytes);
+        sd.open_sealed(&mut intake).await.unwrap();
+        sd.import(&dcs, &mut intake).await.unwrap();
+        assert!(dcs.replica().doc("visit-anfang").is_some());
+        // The inner file, handed to the office by hand, is refused there.
+        let mut intake = take(sealed.file.bytes);
+        assert!(matches!(so.import(&office, &mut intake).await, Err(CommitError::Refused(ImportError::RestrictedRecords { count: 1, .. }))));
+        assert!(office.replica().doc("visit-anfang").is_none());
+    });
+}
+
 // ------------------------------------------------------------------ campaigns
 
 #[test]

@@ -315,6 +315,11 @@ keys! {
     SignerUnsignedShort => "未签名", "unsigned";
     SealTo => "密封给（可选）", "Seal to (optional)";
     SealToHint => "勾选收件设备后，只有这些设备能打开此数据包，无需密码；列出的是本机已核实密钥的设备。", "Only the chosen devices can open the bundle, with no passphrase; listed are the devices whose key this device holds.";
+    ExportWithheld => "暗访督战记录未导出（只能密封给督查室设备）", "Unannounced-visit records left out (they go only sealed to the inspection office)";
+    ExportCarried => "含暗访督战记录（只有督查室设备能导入）", "Unannounced-visit records included (only the inspection office takes them)";
+    RestrictedBadge => "督查室专阅", "Inspection office only";
+    UnannouncedHint => "暗访督战的记录和问题只密封给督查室设备，普通导出会略去。", "Unannounced visits and their problems go only sealed to the inspection office; ordinary exports leave them out.";
+    OwnRole => "本机角色（据设备名册）", "This device's role (from the roster)";
     RosterExport => "导出设备名册", "Export the device roster";
     RosterExportHint => "名册列出本机已核实密钥的所有设备及其角色、挂失情况，由本机签名；各小分队导入后即可核验彼此的文件。", "The roster lists every device whose key this device holds, with roles and revocations, signed by this device; squads that import it can verify each other's files.";
     RosterMade => "设备名册已导出，列出设备", "Roster exported; devices listed";

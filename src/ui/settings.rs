@@ -62,6 +62,11 @@ pub fn SettingsView() -> impl IntoView {
                     }}
                     <br/><small class="muted">{move || state.t(K::MyFingerprintHint)}</small>
                 </dd>
+                <dt>{move || state.t(K::OwnRole)}</dt>
+                <dd data-testid="own-role">{move || {
+                    let lang = state.lang.get();
+                    state.sync_ledger.with(|l| l.own_role.map(|r| r.label(lang)).unwrap_or_else(|| crate::core::i18n::t(lang, K::NoneChosen)))
+                }}</dd>
                 <dt>{move || state.t(K::StorageKind)}</dt>
                 <dd data-testid="storage-kind">{move || state.store_kind()}</dd>
                 <dt>{move || state.t(K::SchemaVersion)}</dt>

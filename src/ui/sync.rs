@@ -123,8 +123,14 @@ fn ExportPanel() -> impl IntoView {
                 Ok(done) => match super::share::save_file(state, &done.file.file_name, &js_sys::Uint8Array::from(done.bytes.as_slice()), JSON_MIME) {
                     Ok(()) => {
                         let total: u64 = done.file.counts.values().sum();
+                        // 暗访督战 records left out or carried (督查室专阅) are said so.
+                        let restricted = [(K::ExportWithheld, done.file.withheld), (K::ExportCarried, done.file.carried)]
+                            .into_iter()
+                            .filter(|(_, n)| *n > 0)
+                            .map(|(k, n)| format!("{}{}", lang.comma(), lang.labelled(t(lang, k), n)))
+                            .collect::<String>();
                         result.set(Some(format!(
-                            "{}{}",
+                            "{}{}{restricted}",
                             lang.labelled(t(lang, K::Exported), &done.file.file_name),
                             lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), done.bytes.len() as f64 / 1024.0))
                         )));

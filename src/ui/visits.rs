@@ -332,6 +332,9 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
     let d_target = draft.clone();
     let d_date = draft.clone();
     let d_mode = draft.clone();
+    // 暗访督战 is restricted (督查室专阅): said on the page, and how it travels.
+    let mode = RwSignal::new(initial.mode);
+    let unannounced = move || mode.get() == VisitMode::Unannounced;
     let d_members = draft.clone();
     let d_households = draft.clone();
     let d_findings = draft.clone();
@@ -353,6 +356,9 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                 <span class="badge" data-testid="visit-status" data-status=move || if visit_status() == Some(VisitStatus::Submitted) { "submitted" } else { "draft" }>
                     {move || visit_status().unwrap_or(VisitStatus::Draft).label(state.lang.get())}
                 </span>
+                <Show when=unannounced>
+                    <span class="badge restricted" data-testid="visit-restricted">{move || state.t(K::RestrictedBadge)}</span>
+                </Show>
                 <span class="autosave" data-testid="visit-autosave" data-state=move || status.with(Autosave::code) role="status" aria-live="polite">
                     {move || match status.get() {
                         Autosave::Idle => String::new(),
@@ -386,12 +392,15 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                 </label>
                 <label>{move || state.t(K::FieldMode)}
                     <select data-testid="visit-mode" on:change=move |ev| {
-                        if let Some(m) = VisitMode::from_code(&event_target_value(&ev)) { d_mode.edit_now(|f| f.mode = m) }
+                        if let Some(m) = VisitMode::from_code(&event_target_value(&ev)) { mode.set(m); d_mode.edit_now(|f| f.mode = m) }
                     }>
                         {VisitMode::ALL.into_iter().map(|m| view! {
                             <option value=m.code() selected=m == initial.mode>{move || m.label(state.lang.get())}</option>
                         }).collect_view()}
                     </select>
+                    <Show when=unannounced>
+                        <small class="muted" data-testid="visit-restricted-hint">{move || state.t(K::UnannouncedHint)}</small>
+                    </Show>
                 </label>
                 <label>{move || state.t(K::FieldMembers)}
                     <input type="text" maxlength="2000" data-testid="visit-members" prop:value=initial.members.clone()
@@ -589,7 +598,8 @@ pub fn TargetVisits(id: String) -> impl IntoView {
                     let v = e.visit;
                     let draft = v.status == VisitStatus::Draft;
                     let id = v.id.clone();
-                    let text = format!("{} · {} · {}", v.date, v.mode.label(lang), v.status.label(lang));
+                    let restricted = (v.mode == VisitMode::Unannounced).then(|| format!(" · {}", state.t(K::RestrictedBadge)));
+                    let text = format!("{} · {} · {}{}", v.date, v.mode.label(lang), v.status.label(lang), restricted.unwrap_or_default());
                     let detail = format!("{} {} · {} {}", state.t(K::Answered), e.answered, state.t(K::PassRate), e.rate.overall.percent_text());
                     view! {
                         <li class="milestone" data-testid="timeline-visit" data-visit-id=id.clone() data-status=if draft { "draft" } else { "submitted" }>

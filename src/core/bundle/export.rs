@@ -88,6 +88,8 @@ pub struct ExportedFile {
     pub counts: BTreeMap<String, u64>,
     /// Restricted records left out (暗访督战 findings; the user is told how many).
     pub withheld: usize,
+    /// Restricted records carried (a bundle for 督查室 devices; the user is told).
+    pub carried: usize,
     pub ledger: SyncLedger,
 }
 
@@ -269,15 +271,12 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
     let mut selected = select(replica, &req.scope)?;
     // Every selection holds what its records refer to, so the restricted records
     // are found among it; leaving them out leaves nothing dangling.
-    let withheld = if req.carry_restricted {
-        0
-    } else {
-        let candidates: Vec<&Doc> = selected.iter().filter_map(|id| replica.doc(id)).collect();
-        let restricted = super::restricted::restricted_among(&candidates, &|id| replica.doc(id), false);
-        let n = restricted.len();
+    let candidates: Vec<&Doc> = selected.iter().filter_map(|id| replica.doc(id)).collect();
+    let restricted = super::restricted::restricted_among(&candidates, &|id| replica.doc(id), false);
+    let (carried, withheld) = if req.carry_restricted { (restricted.len(), 0) } else { (0, restricted.len()) };
+    if withheld > 0 {
         selected.retain(|id| !restricted.contains(id));
-        n
-    };
+    }
     if selected.len() > MAX_RECORDS {
         return Err(ExportError::TooManyRecords { count: selected.len(), max: MAX_RECORDS });
     }
@@ -329,7 +328,7 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
             withheld: withheld as u64,
         },
     );
-    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, withheld, ledger })
+    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, withheld, carried, ledger })
 }
 
 /// How many records hold a write `device` is not known to have: the "not yet
