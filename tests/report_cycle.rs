@@ -613,3 +613,25 @@ fn bar_geometry_scales_to_the_largest_value_and_labels_every_bar() {
     assert!(ys[1] - ys[0] >= duzhan::core::report::dashboard::LABEL_GAP, "{ys:?}");
     assert!(ys[2] < ys[0], "the largest value's label is on top");
 }
+
+#[test]
+fn a_device_that_is_not_the_inspection_offices_leaves_unannounced_visits_and_their_problems_out_of_its_figures() {
+    use duzhan::core::report::Findings;
+    // February's visit v4 is 暗访督战; a problem found on it, opened 28 February.
+    let mut docs = fixture_docs();
+    let mut p7 = problem("p7", WUDING, Some("policy"), date(2020, 2, 28));
+    p7.visit_id = Some("v4".into());
+    docs.push(doc(&p7, 1_000));
+    let today = date(2020, 5, 1);
+    let snapshot = duzhan::core::snapshot::Snapshot::from_docs(&docs);
+    let field = FieldSnapshot::from_docs(&docs);
+    let ledger = LedgerIndex::build(&docs, today);
+    let figures = |findings| {
+        let r = MonthRollups::compute_counting(Period::new(m(2020, 2), today), &snapshot, &field, ledger.problems_with_events(), findings);
+        let f = r.targets[WUDING].clone();
+        (f.visits.total, f.visits.unannounced, f.visits.households, f.checks.fail, f.problems.opened)
+    };
+    // The 督查室's own reports count them; every other device's do not.
+    assert_eq!(figures(Findings::All), (1, 1, 7, 1, 2));
+    assert_eq!(figures(Findings::WithoutUnannounced), (0, 0, 0, 0, 1));
+}

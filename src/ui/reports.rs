@@ -12,7 +12,7 @@ use crate::core::i18n::K;
 use crate::core::model::Metric;
 use crate::core::report::board::{default_month, filing_boards, monthly_board, upcoming};
 use crate::core::report::ops::{stage_feedback, stage_filing, stage_save_draft, stage_submit, ReportDraft};
-use crate::core::report::{print_hash, Month, MonthFigures, MonthRollups, Period, ReportError, ReportSnapshot, ReportStatus, Subject};
+use crate::core::report::{print_hash, Findings, Month, MonthFigures, MonthRollups, Period, ReportError, ReportSnapshot, ReportStatus, Subject};
 use crate::core::route::Route;
 use crate::core::snapshot::format_figure;
 use leptos::prelude::*;
@@ -28,7 +28,14 @@ fn rollups(state: AppState, month: Month) -> Memo<MonthRollups> {
     Memo::new(move |_| {
         state.ledger_version.track();
         let period = Period::new(month, platform::today());
-        state.snapshot.with(|s| state.field.with(|f| state.ledger.with_untracked(|ix| MonthRollups::compute(period, s, f, ix.problems_with_events()))))
+        // 暗访督战 counts in the 督查室's reports only (src/core/bundle/restricted.rs).
+        let findings = match state.sync_ledger.with(|l| l.own_role) {
+            Some(crate::core::bundle::ledger::DeviceRole::Inspection) => Findings::All,
+            _ => Findings::WithoutUnannounced,
+        };
+        state
+            .snapshot
+            .with(|s| state.field.with(|f| state.ledger.with_untracked(|ix| MonthRollups::compute_counting(period, s, f, ix.problems_with_events(), findings))))
     })
 }
 

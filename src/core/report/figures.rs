@@ -354,13 +354,37 @@ pub fn target_figures<'a>(
     field: &FieldSnapshot,
     problems: impl IntoIterator<Item = ProblemWithEvents<'a>>,
 ) -> BTreeMap<String, MonthFigures> {
+    figures_of(period, snapshot, field, problems, Findings::All)
+}
+
+/// Which findings a device's figures count. 暗访督战 visits and the problems found
+/// on them are the 督查室's (restricted, `bundle::restricted`): they count in its
+/// reports, and not in those of any other device that holds them (the squad that
+/// recorded them), whose reports go to the county.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Findings {
+    All,
+    WithoutUnannounced,
+}
+
+fn figures_of<'a>(
+    period: &Period,
+    snapshot: &Snapshot,
+    field: &FieldSnapshot,
+    problems: impl IntoIterator<Item = ProblemWithEvents<'a>>,
+    findings: Findings,
+) -> BTreeMap<String, MonthFigures> {
+    let counted = |v: &Visit| findings == Findings::All || v.mode != VisitMode::Unannounced;
     let mut by_target: HashMap<&str, Vec<ProblemWithEvents<'a>>> = HashMap::new();
     for pe in problems {
+        if pe.0.visit_id.as_deref().and_then(|v| field.visit(v)).is_some_and(|v| !counted(v)) {
+            continue;
+        }
         by_target.entry(pe.0.target_id.as_str()).or_default().push(pe);
     }
     // The month's submitted visits, by target (one pass, not one scan per target).
     let mut visits: HashMap<&str, Vec<&Visit>> = HashMap::new();
-    for v in field.visits().filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date)) {
+    for v in field.visits().filter(|v| v.status == VisitStatus::Submitted && period.covers(v.date) && counted(v)) {
         visits.entry(v.target_id.as_str()).or_default().push(v);
     }
     let groups: HashMap<&str, ChecklistGroup> = field.checklist.iter().map(|i| (i.id.as_str(), i.group)).collect();
@@ -461,7 +485,19 @@ pub struct MonthRollups {
 
 impl MonthRollups {
     pub fn compute<'a>(period: Period, snapshot: &Snapshot, field: &FieldSnapshot, problems: impl IntoIterator<Item = ProblemWithEvents<'a>>) -> MonthRollups {
-        let targets = target_figures(&period, snapshot, field, problems);
+        Self::compute_counting(period, snapshot, field, problems, Findings::All)
+    }
+
+    /// [`MonthRollups::compute`], counting only `findings` (a device that is not the
+    /// 督查室's leaves out 暗访督战).
+    pub fn compute_counting<'a>(
+        period: Period,
+        snapshot: &Snapshot,
+        field: &FieldSnapshot,
+        problems: impl IntoIterator<Item = ProblemWithEvents<'a>>,
+        findings: Findings,
+    ) -> MonthRollups {
+        let targets = figures_of(&period, snapshot, field, problems, findings);
         let counties = crate::core::sort::btree_map(snapshot.counties.iter().map(|c| {
             let parts = snapshot.targets.iter().filter(|t| t.county_id == c.id).filter_map(|t| targets.get(&t.id));
             (c.id.clone(), rollup(&period, parts))

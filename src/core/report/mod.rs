@@ -30,7 +30,7 @@ pub mod month;
 pub mod ops;
 
 pub use board::{default_month, filing_boards, monthly_board, upcoming, Board, BoardRow, Deadline, FilingBoard};
-pub use figures::{MonthFigures, MonthRollups, Period};
+pub use figures::{Findings, MonthFigures, MonthRollups, Period};
 pub use model::{report_id, Filing, MonthlyReport, Parties, ReportStatus, Requirement, Schedule, Subject};
 pub use month::{Month, Timeliness};
 
