@@ -11,6 +11,7 @@ use duzhan::core::bundle::receipt::{make_receipt, ReceiptRequest};
 use duzhan::core::bundle::wire::reseal;
 use duzhan::core::bundle::{ExportScope, VersionVector};
 use duzhan::core::doc::Entity;
+use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
 use duzhan::core::model::{Figure, Target};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -320,8 +321,31 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
         "ok",
         None,
     ));
+    // 暗访督战 records reach only 督查室 devices (bundle::restricted): the importer
+    // here has no role, so a file carrying one is refused, however it was made.
+    c.push(("unannounced-visit.json", visit_bundle(VisitMode::Unannounced), "restricted_records", None));
+    c.push((
+        "unannounced-mode-hand-edited.json",
+        edit(&visit_bundle(VisitMode::SquadRoutine), |v| doc_mut(v, "visit-a-1")["fields"]["mode"]["v"] = "unannounced".into()),
+        "restricted_records",
+        None,
+    ));
+    c.push(("routine-visit.json", visit_bundle(VisitMode::SquadRoutine), "ok", None));
     c.extend(signed_corpus());
     c
+}
+
+/// A small bundle carrying one submitted visit of `mode` at 小河 (with its team).
+pub fn visit_bundle(mode: VisitMode) -> Vec<u8> {
+    let mut a = Device::fresh("d-a");
+    let mut v = Visit::new_draft("visit-a-1".into(), "seed-target-xiaohe".into(), date(), mode);
+    v.members = vec!["罗文慧".into()];
+    v.households_visited = 5;
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(150);
+    let c = a.replica.stage_save(&[v], 100);
+    a.replica.apply(c);
+    a.export_with(ExportScope::DeltaSinceMs(100), 200, true).bytes
 }
 
 /// A small signed (v2) bundle, as `small_bundle` but signed by d-a's key.
