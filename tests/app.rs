@@ -229,6 +229,31 @@ fn other_device_bundle(scope: ExportScope) -> Vec<u8> {
 }
 
 #[test]
+fn start_up_and_plain_saves_keep_the_sync_ledger_as_stored_and_an_import_reads_it_whole() {
+    block_on(async {
+        let store = MemoryStore::new();
+        let s = session(&store);
+        {
+            let ws = CellWorkspace::open(&store, "d-office").await;
+            let (mut intake, _) = Intake::read(other_device_bundle(ExportScope::Full), Limits::default()).expect("read");
+            s.import(&ws, &mut intake).await.expect("imported");
+        }
+        let stored = || block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap();
+        let before = stored();
+        // Opened again, as at start-up: the ledger as stored, not read.
+        let ws = CellWorkspace::open(&store, "d-office").await;
+        s.save(&ws, |c| rename(c.replica, c.now_ms, "武定县新名")).await.expect("saved");
+        assert!(!ws.sync_ledger().is_read(), "a plain save never reads the ledger whole");
+        assert_eq!(stored(), before, "nor writes it");
+        // Data exchange reads it: what the import recorded is there.
+        let (mut intake, _) = Intake::read(other_device_bundle(ExportScope::Full), Limits::default()).expect("read");
+        let Previewed::Ready(pv) = intake.preview(&ws, T0).expect("preview") else { panic!("same campaign") };
+        assert!(pv.already_imported.is_some(), "the ledger read whole knows the bundle");
+        assert!(ws.sync_ledger().is_read());
+    });
+}
+
+#[test]
 fn a_bundle_is_read_once_previewed_and_imported_and_importing_it_again_changes_nothing() {
     block_on(async {
         let store = MemoryStore::new();

@@ -17,7 +17,7 @@
 
 use super::{not_loaded_message, DataMarker, Platform, Records, SaveStatus, Workspace};
 use crate::core::bundle::ledger::META_SYNC_LEDGER;
-use crate::core::bundle::SyncLedger;
+use crate::core::bundle::{StoredLedger, SyncLedger};
 use crate::core::i18n::{Lang, UserMessage};
 use crate::core::read_model::Stage;
 use crate::core::replica::{Change, Replica};
@@ -180,13 +180,15 @@ impl<S: Store, P: Platform> Session<S, P> {
         ws: &W,
         stage: impl FnOnce(&Stage, &SyncLedger) -> Result<LedgerChange<T>, E>,
     ) -> Result<T, CommitError<E>> {
-        self.run(ws, |c, l| stage(c, l).map(|s| (s.change, Some(s.ledger), s.out))).await
+        // Written out here, in code that loads with data exchange: the first load
+        // never writes (nor reads) the whole ledger (`StoredLedger`).
+        self.run(ws, |c, l| stage(c, l).map(|s| (s.change, Some(StoredLedger::new(s.ledger)), s.out))).await
     }
 
     async fn run<W: Workspace, T, E>(
         &self,
         ws: &W,
-        stage: impl FnOnce(&Stage, &SyncLedger) -> Result<(Change, Option<SyncLedger>, T), E>,
+        stage: impl FnOnce(&Stage, &StoredLedger) -> Result<(Change, Option<StoredLedger>, T), E>,
     ) -> Result<T, CommitError<E>> {
         let began = self.begin(ws).await?;
         self.commit_staged(ws, &began, Vec::new(), stage).await
@@ -239,7 +241,7 @@ impl<S: Store, P: Platform> Session<S, P> {
         ws: &W,
         began: &Began<L>,
         meta: Vec<(String, String)>,
-        stage: impl FnOnce(&Stage, &SyncLedger) -> Result<(Change, Option<SyncLedger>, T), E>,
+        stage: impl FnOnce(&Stage, &StoredLedger) -> Result<(Change, Option<StoredLedger>, T), E>,
     ) -> Result<T, CommitError<E>> {
         let ledger = ws.sync_ledger();
         let now = self.platform.now_ms();
@@ -257,17 +259,15 @@ impl<S: Store, P: Platform> Session<S, P> {
         let (change, new_ledger, out) = staged;
         self.platform.mark("commit-staged");
         ws.set_status(SaveStatus::Saving);
-        let written = match &new_ledger {
-            None if meta.is_empty() => boot::commit_change(&self.store, change).await,
-            None => boot::commit_change_with_meta(&self.store, change, meta).await,
-            Some(l) => match l.to_meta() {
-                Ok(m) => {
-                    let mut meta = meta;
-                    meta.push((META_SYNC_LEDGER.to_owned(), m));
-                    boot::commit_change_with_meta(&self.store, change, meta).await
-                }
-                Err(e) => Err(StoreError::WriteFailed(e.to_string())),
-            },
+        let written = match new_ledger.as_ref().map(StoredLedger::text).transpose().map(Option::flatten) {
+            Err(e) => Err(StoreError::WriteFailed(e.to_string())),
+            Ok(None) if meta.is_empty() => boot::commit_change(&self.store, change).await,
+            Ok(None) => boot::commit_change_with_meta(&self.store, change, meta).await,
+            Ok(Some(m)) => {
+                let mut meta = meta;
+                meta.push((META_SYNC_LEDGER.to_owned(), m.to_owned()));
+                boot::commit_change_with_meta(&self.store, change, meta).await
+            }
         };
         match written {
             Ok(stored) => {
@@ -351,7 +351,7 @@ impl<S: Store, P: Platform> Session<S, P> {
         if let Some(change) = ws.with_replica(|r| r.stage_merge(&loaded.docs)).filter(|c| !c.is_empty()) {
             ws.apply_committed(change);
         }
-        if let Ok(l) = SyncLedger::from_meta(loaded.meta.get(META_SYNC_LEDGER).map(String::as_str)) {
+        if let Ok(l) = StoredLedger::from_text(loaded.meta.get(META_SYNC_LEDGER).map(String::as_str)) {
             ws.set_sync_ledger(l);
         }
         if let Some(name) = loaded.meta.get(boot::META_SQUAD) {

@@ -20,7 +20,9 @@ use crate::core::bundle::restricted;
 use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
 use crate::core::bundle::seal::{self, Recipient, SealParams};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
-use crate::core::bundle::{export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, SyncLedger};
+use crate::core::bundle::{
+    export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, StoredLedger, SyncLedger,
+};
 use crate::core::clock::DeviceId;
 use crate::core::model::Campaign;
 use crate::core::read_model::Stage;
@@ -319,11 +321,11 @@ impl<S: Store, P: Platform> Session<S, P> {
         };
         let own = key.public().to_base64();
         self.commit_staged(ws, &began, meta, |c, ledger| {
-            let mut ledger = ledger.clone();
+            let mut ledger = ledger.whole().clone();
             ledger.own_key = Some(own.clone());
             stage(c, &ledger, &key).map(|mut s| {
                 s.ledger.own_key = Some(own);
-                (s.change, Some(s.ledger), s.out)
+                (s.change, Some(StoredLedger::new(s.ledger)), s.out)
             })
         })
         .await

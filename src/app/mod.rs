@@ -29,7 +29,7 @@ pub use batch::{BatchIntake, Files, Progress};
 pub use commit::{CommitError, LedgerChange, Session, UserError};
 pub use exchange::{preview_roster, Imported, Intake, Previewed, Read};
 
-use crate::core::bundle::SyncLedger;
+use crate::core::bundle::StoredLedger;
 use crate::core::clock::DeviceId;
 use crate::core::read_model::Stage;
 use crate::core::replica::{Change, Replica};
@@ -139,8 +139,9 @@ pub trait Workspace {
     /// model derived from it, and the views told. Never for a change that did not
     /// commit.
     fn apply_committed(&self, change: Change);
-    fn sync_ledger(&self) -> SyncLedger;
-    fn set_sync_ledger(&self, ledger: SyncLedger);
+    /// The sync ledger as stored (read whole on first use: `StoredLedger`).
+    fn sync_ledger(&self) -> StoredLedger;
+    fn set_sync_ledger(&self, ledger: StoredLedger);
     fn records(&self) -> Records;
     fn status(&self) -> SaveStatus;
     fn set_status(&self, status: SaveStatus);

@@ -3,7 +3,7 @@
 
 use super::Platform;
 use crate::core::bundle::ledger::LedgerError;
-use crate::core::bundle::SyncLedger;
+use crate::core::bundle::StoredLedger;
 use crate::core::doc::Doc;
 use crate::core::replica::Replica;
 use crate::storage::boot::{self, DeviceInfo, Rest};
@@ -15,7 +15,8 @@ pub struct Opened {
     pub info: DeviceInfo,
     /// What is left to read ([`read_rest`]).
     pub rest: Rest,
-    pub sync_ledger: SyncLedger,
+    /// As stored: read whole only by the code that needs it (`StoredLedger`).
+    pub sync_ledger: StoredLedger,
     /// The stored sync ledger did not parse: the app starts a fresh one (the
     /// records themselves are untouched) and says so.
     pub ledger_unreadable: Option<LedgerError>,
@@ -29,9 +30,9 @@ pub async fn open_head<S: Store, P: Platform>(platform: &P, open: impl std::futu
     let _lock = platform.lock().await;
     let store = open.await?;
     let (replica, info, rest) = boot::open_head(&store, || platform.random_device()).await?;
-    let (sync_ledger, ledger_unreadable) = match SyncLedger::from_meta(info.sync_ledger.as_deref()) {
+    let (sync_ledger, ledger_unreadable) = match StoredLedger::from_text(info.sync_ledger.as_deref()) {
         Ok(l) => (l, None),
-        Err(e) => (SyncLedger::default(), Some(e)),
+        Err(e) => (StoredLedger::default(), Some(e)),
     };
     Ok((store, Opened { replica, info, rest, sync_ledger, ledger_unreadable }))
 }

@@ -35,9 +35,9 @@ pub fn last_export_ms(ledger: &SyncLedger) -> Option<u64> {
 
 impl Guardian {
     /// What the guardian shows, from the records changed since the last export
-    /// (`changed` counted from `last_export_ms(ledger)`).
-    pub fn of(changed: &ChangedSince, ledger: &SyncLedger, now_ms: u64) -> Guardian {
-        let last_export_ms = last_export_ms(ledger);
+    /// (`changed` counted from `last_export_ms`; the app has it from the stored
+    /// ledger without reading it whole, `StoredLedger::last_export_ms`).
+    pub fn of(changed: &ChangedSince, last_export_ms: Option<u64>, now_ms: u64) -> Guardian {
         let changes_since = changed.count();
         let days_since = last_export_ms.map(|t| (now_ms.saturating_sub(t) / DAY_MS) as i64);
         let remind = changes_since > 0 && (days_since.is_none_or(|d| d >= REMIND_AFTER_DAYS) || changes_since > REMIND_AFTER_CHANGES);
@@ -48,7 +48,8 @@ impl Guardian {
 /// What the guardian shows, counted from the replica. Seed records (never changed)
 /// do not count as work.
 pub fn guardian(replica: &Replica, ledger: &SyncLedger, now_ms: u64) -> Guardian {
-    Guardian::of(&ChangedSince::count_in(replica, last_export_ms(ledger).unwrap_or(0)), ledger, now_ms)
+    let last = last_export_ms(ledger);
+    Guardian::of(&ChangedSince::count_in(replica, last.unwrap_or(0)), last, now_ms)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use super::offline;
 use super::platform::{self, BrowserStores, WebPlatform};
 use crate::app::{Records, SaveStatus, Session, UserError, Workspace};
-use crate::core::bundle::SyncLedger;
+use crate::core::bundle::StoredLedger;
 use crate::core::fieldwork::{FieldSnapshot, LedgerIndex};
 use crate::core::i18n::{t, Lang, UserMessage as _, K};
 use crate::core::read_model::{ChangedSince, ReadModels, Stage, Touched};
@@ -103,8 +103,9 @@ pub struct AppState {
     /// Bumped by every navigation; the current view is mounted afresh when it changes.
     pub(super) nav: RwSignal<u64>,
     pub device: RwSignal<Option<DeviceInfo>>,
-    /// What this device exported and received (stored as one meta value).
-    pub sync_ledger: RwSignal<SyncLedger>,
+    /// What this device exported and received (stored as one meta value), as
+    /// stored: read whole by the views that need it (`StoredLedger`).
+    pub sync_ledger: RwSignal<StoredLedger>,
     pub status: RwSignal<SaveStatus>,
     pub lang: RwSignal<Lang>,
     pub route: RwSignal<Route>,
@@ -159,12 +160,12 @@ impl AppState {
 
     /// When this device last exported (0: never), the moment `unexported` counts from.
     fn last_export(&self) -> u64 {
-        self.sync_ledger.with_untracked(crate::core::guardian::last_export_ms).unwrap_or(0)
+        self.sync_ledger.with_untracked(StoredLedger::last_export_ms).unwrap_or(0)
     }
 
     /// Takes the sync ledger as stored; the count of records changed since the last
     /// export starts again from a new export (one walk of the replica, per export).
-    pub(super) fn set_ledger(&self, ledger: SyncLedger) {
+    pub(super) fn set_ledger(&self, ledger: StoredLedger) {
         self.sync_ledger.set(ledger);
         let since = self.last_export();
         let moved = self.replica.with_untracked(|r| r.as_ref().map(|r| self.models.try_update_value(|m| m.changed.rebase(r, since)).unwrap_or(false)));
@@ -352,11 +353,11 @@ impl Workspace for AppState {
         self.replica.notify();
     }
 
-    fn sync_ledger(&self) -> SyncLedger {
+    fn sync_ledger(&self) -> StoredLedger {
         self.sync_ledger.get_untracked()
     }
 
-    fn set_sync_ledger(&self, ledger: SyncLedger) {
+    fn set_sync_ledger(&self, ledger: StoredLedger) {
         self.set_ledger(ledger);
     }
 

@@ -35,6 +35,11 @@ const JSON_MIME: &str = "application/json";
 #[component]
 pub fn SyncView() -> impl IntoView {
     let state = use_app();
+    // The ledger is read whole here first (`StoredLedger`): one that does not read
+    // starts afresh, as at start-up (the records are untouched).
+    if let Some(e) = state.sync_ledger.with_untracked(|l| l.unreadable().cloned()) {
+        leptos::logging::warn!("sync ledger unreadable, starting a new one: {e}");
+    }
     view! {
         <section class="view" data-testid="view-sync">
             <h2>{move || state.t(K::NavSync)}</h2>
@@ -664,7 +669,7 @@ pub fn GuardianBar() -> impl IntoView {
     let state = use_app();
     // The count is a read model (kept per commit, counted afresh per export): a save
     // on the home view does not walk the records.
-    let g = move || state.sync_ledger.with(|l| state.unexported.with(|c| Guardian::of(c, l, platform::now_ms())));
+    let g = move || state.sync_ledger.with(|l| state.unexported.with(|c| Guardian::of(c, l.last_export_ms(), platform::now_ms())));
     move || {
         Some(g()).filter(|g| g.changes_since > 0).map(|g| {
             let days = g.days_since.map(|d| d.to_string());

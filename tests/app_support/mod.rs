@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use duzhan::app::campaigns::Stores;
 use duzhan::app::{DataMarker, Platform, Records, SaveStatus, Workspace};
-use duzhan::core::bundle::SyncLedger;
+use duzhan::core::bundle::StoredLedger;
 use duzhan::core::campaigns::{Catalog, DEFAULT_DB};
 use duzhan::core::clock::DeviceId;
 use duzhan::core::read_model::{ReadModels, Stage};
@@ -104,7 +104,7 @@ pub struct CellWorkspace {
     pub replica: RefCell<Option<Replica>>,
     /// Kept up to date by `apply_committed`, as the browser's are.
     pub models: RefCell<ReadModels>,
-    pub ledger: RefCell<SyncLedger>,
+    pub ledger: RefCell<StoredLedger>,
     pub records: Cell<Records>,
     pub status: RefCell<SaveStatus>,
     pub statuses: RefCell<Vec<SaveStatus>>,
@@ -115,7 +115,7 @@ pub struct CellWorkspace {
 
 impl CellWorkspace {
     pub fn new(replica: Replica, device: DeviceInfo) -> CellWorkspace {
-        let ledger = SyncLedger::from_meta(device.sync_ledger.as_deref()).unwrap_or_default();
+        let ledger = StoredLedger::from_text(device.sync_ledger.as_deref()).unwrap_or_default();
         let models = ReadModels::build(&replica, models_today());
         CellWorkspace {
             models: RefCell::new(models),
@@ -161,10 +161,10 @@ impl Workspace for CellWorkspace {
             self.models.borrow_mut().apply(r, change, models_today());
         }
     }
-    fn sync_ledger(&self) -> SyncLedger {
+    fn sync_ledger(&self) -> StoredLedger {
         self.ledger.borrow().clone()
     }
-    fn set_sync_ledger(&self, ledger: SyncLedger) {
+    fn set_sync_ledger(&self, ledger: StoredLedger) {
         *self.ledger.borrow_mut() = ledger;
     }
     fn records(&self) -> Records {

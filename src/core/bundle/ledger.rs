@@ -297,6 +297,104 @@ pub struct SyncLedger {
     pub own_role: Option<DeviceRole>,
 }
 
+/// The sync ledger as this device stores it: the meta value's text, and when this
+/// device last exported (all that start-up needs: the count of work not yet
+/// exported starts there). The whole ledger is read from the text when code first
+/// needs it (data exchange, reports, settings, all loaded later), through `Deref`;
+/// so the first load carries none of the ledger's parser and writer (the ledger's
+/// serde code was 14 KB gzip of it; docs/code-splitting.md). Clones share the read.
+///
+/// A text that cannot be read gives an empty ledger, as it always has (the records
+/// are untouched; [`StoredLedger::unreadable`] says why).
+#[derive(Clone, Debug)]
+pub struct StoredLedger {
+    /// The text (`None`: nothing stored yet), or why the ledger could not be written.
+    stored: Result<Option<std::sync::Arc<str>>, LedgerError>,
+    last_made_ms: Option<u64>,
+    whole: std::sync::Arc<std::sync::OnceLock<(SyncLedger, Option<LedgerError>)>>,
+}
+
+impl StoredLedger {
+    /// The stored meta value (absent: an empty ledger). Reads only the exports'
+    /// times; an error means not even those could be read.
+    pub fn from_text(v: Option<&str>) -> Result<StoredLedger, LedgerError> {
+        #[derive(Deserialize)]
+        struct Times {
+            #[serde(default)]
+            exports: BTreeMap<u64, Made>,
+        }
+        #[derive(Deserialize)]
+        struct Made {
+            created_ms: u64,
+        }
+        match v {
+            None | Some("") => Ok(StoredLedger::default()),
+            Some(s) => {
+                let times: Times = serde_json::from_str(s).map_err(|e| LedgerError(e.to_string()))?;
+                Ok(StoredLedger { stored: Ok(Some(s.into())), last_made_ms: times.exports.values().map(|e| e.created_ms).max(), whole: Default::default() })
+            }
+        }
+    }
+
+    /// A ledger to store: written out now (`text`).
+    pub fn new(ledger: SyncLedger) -> StoredLedger {
+        let stored = ledger.to_meta().map(|t| Some(t.into()));
+        let last_made_ms = ledger.exports.values().map(|e| e.created_ms).max();
+        StoredLedger { stored, last_made_ms, whole: std::sync::Arc::new(std::sync::OnceLock::from((ledger, None))) }
+    }
+
+    /// The meta value to store ([`META_SYNC_LEDGER`]); `None` for the empty ledger
+    /// nothing has been written to.
+    pub fn text(&self) -> Result<Option<&str>, LedgerError> {
+        match &self.stored {
+            Ok(t) => Ok(t.as_deref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// When this device last exported, if ever.
+    pub fn last_export_ms(&self) -> Option<u64> {
+        self.last_made_ms
+    }
+
+    /// The ledger, read from the text on first use.
+    pub fn whole(&self) -> &SyncLedger {
+        &self.read().0
+    }
+
+    /// Whether the whole ledger was read (or made here): what start-up and plain
+    /// saves never need.
+    pub fn is_read(&self) -> bool {
+        self.whole.get().is_some()
+    }
+
+    /// Why the stored text could not be read (the ledger is then empty).
+    pub fn unreadable(&self) -> Option<&LedgerError> {
+        self.read().1.as_ref()
+    }
+
+    fn read(&self) -> &(SyncLedger, Option<LedgerError>) {
+        let text = self.stored.as_ref().ok().and_then(|t| t.as_deref());
+        self.whole.get_or_init(|| match SyncLedger::from_meta(text) {
+            Ok(l) => (l, None),
+            Err(e) => (SyncLedger::default(), Some(e)),
+        })
+    }
+}
+
+impl std::ops::Deref for StoredLedger {
+    type Target = SyncLedger;
+    fn deref(&self) -> &SyncLedger {
+        self.whole()
+    }
+}
+
+impl Default for StoredLedger {
+    fn default() -> StoredLedger {
+        StoredLedger { stored: Ok(None), last_made_ms: None, whole: Default::default() }
+    }
+}
+
 /// The device roster this device follows: who issues it, and the latest one taken.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterSeen {
@@ -551,5 +649,58 @@ mod tests {
         assert_eq!(SyncLedger::from_meta(Some(&m)).unwrap(), l);
         assert_eq!(SyncLedger::from_meta(None).unwrap(), SyncLedger::default());
         assert!(SyncLedger::from_meta(Some("{")).is_err());
+    }
+
+    fn export(created_ms: u64) -> ExportRecord {
+        ExportRecord {
+            bundle_id: format!("b{created_ms}"),
+            created_ms,
+            scope: ScopeKind::Delta,
+            recipient: None,
+            covers: None,
+            records: 3,
+            acked_by: BTreeMap::new(),
+            withheld: 0,
+        }
+    }
+
+    #[test]
+    fn a_stored_ledger_gives_its_last_export_at_once_and_the_whole_ledger_when_read() {
+        let mut l = SyncLedger::default();
+        l.exports.insert(1, export(5_000));
+        l.exports.insert(2, export(9_000));
+        l.exports.insert(3, export(7_000));
+        l.record_import(&DeviceId("d-a".into()), "武定", 1, rec("b1", ScopeKind::Full), Some(&VersionVector::new()));
+        l.own_role = Some(DeviceRole::Inspection);
+        let text = l.to_meta().unwrap();
+        let stored = StoredLedger::from_text(Some(&text)).unwrap();
+        assert_eq!(stored.last_export_ms(), Some(9_000));
+        assert_eq!(stored.text().unwrap(), Some(text.as_str()), "stored back unchanged");
+        assert_eq!(stored.whole(), &l);
+        assert_eq!(stored.own_role, Some(DeviceRole::Inspection), "through Deref");
+        assert!(stored.unreadable().is_none());
+        // A ledger to store: written out at once, the same text, read back the same.
+        let made = StoredLedger::new(l.clone());
+        assert_eq!(made.text().unwrap(), Some(text.as_str()));
+        assert_eq!(made.last_export_ms(), Some(9_000));
+        assert_eq!(StoredLedger::from_text(made.text().unwrap()).unwrap().whole(), &l);
+        // Clones share the one read.
+        let a = StoredLedger::from_text(Some(&text)).unwrap();
+        let b = a.clone();
+        assert!(std::ptr::eq(a.whole(), b.whole()));
+    }
+
+    #[test]
+    fn nothing_stored_is_an_empty_ledger_and_unreadable_text_is_said() {
+        let none = StoredLedger::from_text(None).unwrap();
+        assert_eq!((none.last_export_ms(), none.text().unwrap(), none.whole()), (None, None, &SyncLedger::default()));
+        assert_eq!(StoredLedger::from_text(Some("")).unwrap().text().unwrap(), None);
+        assert!(StoredLedger::from_text(Some("{")).is_err(), "not even the export times");
+        assert!(StoredLedger::from_text(Some(r#"{"exports":{"1":{"created_ms":"soon"}}}"#)).is_err());
+        // The export times read, the rest not: an empty ledger, and why.
+        let odd = StoredLedger::from_text(Some(r#"{"exports":{"1":{"created_ms":4}},"devices":7}"#)).unwrap();
+        assert_eq!(odd.last_export_ms(), Some(4));
+        assert_eq!(odd.whole(), &SyncLedger::default());
+        assert!(odd.unreadable().is_some());
     }
 }

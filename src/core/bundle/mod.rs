@@ -71,5 +71,5 @@ pub use canonical::state_hash;
 pub use error::{ExportError, ImportError};
 pub use export::{export_bundle, file_name, ExportRequest, ExportScope, ExportedFile};
 pub use import::{prepare_import, preview, read_bundle, IncomingBundle, KindCounts, Preview};
-pub use ledger::{SyncLedger, VersionVector};
+pub use ledger::{StoredLedger, SyncLedger, VersionVector};
 pub use limits::Limits;
