@@ -31,7 +31,8 @@ use duzhan::core::bundle::{export_bundle, ExportRequest, ExportScope, SyncLedger
 use duzhan::core::clock::{DeviceId, Hlc};
 use duzhan::core::doc::{Doc, Entity};
 use duzhan::core::fieldwork::generate::generate_campaign;
-use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Visit};
+use duzhan::core::fieldwork::photo::{photo_hash, photo_id, Geo, Photo, PhotoSlot, TakenFrom};
+use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Problem, ProblemEvent, Visit};
 use duzhan::core::model::Target;
 use duzhan::core::replica::Replica;
 use duzhan::core::report::model::filing_id;
@@ -253,6 +254,55 @@ fn golden_records(head: &str) -> Result<Vec<u8>, String> {
         note: "纸质材料已送州扶贫办综合科。".into(),
     };
     pool.push(Doc::edit(None, Filing::KIND, &filing.id, filing.to_values(), &stamp()).ok_or("a filing doc")?);
+
+    // Photos (照片取证, first in `records-v1-<the commit that added them>`): on the
+    // visit with GPS (its fix, the time from EXIF, stamped), on a problem before
+    // rectification, on a verification after it. Only the records: the bytes are
+    // addressed by their hash (`fieldwork::photo`).
+    let problem = pool.iter().filter(|d| d.kind == Problem::KIND).find_map(|d| Problem::from_doc(d).ok()).ok_or("no problem")?;
+    let verified = pool
+        .iter()
+        .filter(|d| d.kind == ProblemEvent::KIND)
+        .filter_map(|d| ProblemEvent::from_doc(d).ok())
+        .find(|e| e.verification.is_some())
+        .ok_or("no verification")?;
+    let verified_target = pool.iter().find(|d| d.id == verified.problem_id).and_then(|d| Problem::from_doc(d).ok()).ok_or("the verified problem")?.target_id;
+    let gps = visit.gps.as_ref().map(|g| Geo { lat: g.lat, lon: g.lon, accuracy_m: Some(g.accuracy_m) });
+    let photos = [
+        (visit.id.clone(), PhotoSlot::Visit, visit.target_id.clone(), TakenFrom::Exif, gps, "入户核查：住房外景", true),
+        (problem.id.clone(), PhotoSlot::Before, problem.target_id.clone(), TakenFrom::Attached, None, "整改前：饮水管道破损", false),
+        (
+            verified.id.clone(),
+            PhotoSlot::Verified,
+            verified_target,
+            TakenFrom::Exif,
+            Some(Geo { lat: 25.531, lon: 102.404, accuracy_m: None }),
+            "核验：已通水",
+            true,
+        ),
+    ];
+    for (n, (owner, slot, target_id, taken_from, geo, caption, stamped)) in photos.into_iter().enumerate() {
+        let sha256 = photo_hash(format!("duzhan fixture photo {n}").as_bytes());
+        let p = Photo {
+            id: photo_id(&owner, &sha256),
+            owner_id: owner,
+            slot,
+            target_id,
+            sha256,
+            bytes: 312_480 + n as u32,
+            width: 1600,
+            height: 1200,
+            taken_ms: 1_584_230_400_000 - 3_600_000,
+            taken_from,
+            geo,
+            caption: caption.into(),
+            stamped,
+            attached_ms: 1_584_230_400_000,
+            squad_name: "州扶贫办第一督战小分队".into(),
+            source_sha256: Some(photo_hash(format!("duzhan fixture original {n}").as_bytes())),
+        };
+        pool.push(Doc::edit(None, Photo::KIND, &p.id, p.to_values(), &stamp()).ok_or("a photo doc")?);
+    }
 
     // Up to three of each kind (preferring the richest: visits with GPS, events with
     // a verification), then everything they refer to.

@@ -106,6 +106,7 @@ fn reencode(doc: &Doc) -> Result<Value, String> {
         "visit_answer" => roundtrip::<VisitAnswer>(doc),
         "problem" => roundtrip::<Problem>(doc),
         "problem_event" => roundtrip::<ProblemEvent>(doc),
+        "photo" => roundtrip::<duzhan::core::fieldwork::photo::Photo>(doc),
         "requirement" => roundtrip::<Requirement>(doc),
         "monthly_report" => roundtrip::<MonthlyReport>(doc),
         "filing" => roundtrip::<Filing>(doc),

@@ -764,7 +764,7 @@ pub trait UserMessage {
 /// The display name of every record kind this version writes: (kind tag, Chinese,
 /// English). One entry per `entity!` declaration; a test checks the list against
 /// the kinds that travel in bundles.
-pub const KIND_NAMES: [(&str, &str, &str); 17] = [
+pub const KIND_NAMES: [(&str, &str, &str); 18] = [
     ("campaign", "工作方案", "Campaign"),
     ("department", "牵头单位", "Lead department"),
     ("phase", "阶段", "Phase"),
@@ -779,6 +779,7 @@ pub const KIND_NAMES: [(&str, &str, &str); 17] = [
     ("visit_answer", "走访检查结果", "Visit answer"),
     ("problem", "问题", "Problem"),
     ("problem_event", "整改记录", "Rectification record"),
+    ("photo", "照片", "Photo"),
     ("requirement", "报送要求", "Reporting requirement"),
     ("monthly_report", "月度报告", "Monthly report"),
     ("filing", "一次性报送事项", "One-off filing"),

@@ -86,6 +86,9 @@ pub enum ValidationError {
     /// Two counties with the same name.
     #[error("a county named {0} already exists")]
     DuplicateCounty(String),
+    /// A photo record whose field cannot be (`fieldwork::photo::record_problem`).
+    #[error("photo record: {0} out of range")]
+    PhotoRecord(&'static str),
 }
 
 impl UserMessage for ValidationError {
@@ -253,6 +256,13 @@ impl ValidationError {
                     format!("已有名为“{n}”的县市，请使用其他名称。")
                 } else {
                     format!("A county named “{n}” already exists; use another name.")
+                }
+            }
+            Self::PhotoRecord(field) => {
+                if zh {
+                    format!("照片记录的数据不可能（{field}），请让发送方重新附加这张照片后再导出。")
+                } else {
+                    format!("The photo record's {field} cannot be; ask the sender to attach the photo again and export again.")
                 }
             }
         }

@@ -12,6 +12,7 @@
 //! checked, and scoped bundles leave it out (nothing says where it belongs).
 
 use crate::core::doc::{DecodeError, Doc, Entity};
+use crate::core::fieldwork::photo::Photo;
 use crate::core::fieldwork::{ChecklistItem, Problem, ProblemEvent, Visit, VisitAnswer};
 use crate::core::i18n::Field;
 use crate::core::model::*;
@@ -249,6 +250,19 @@ impl Linked for ProblemEvent {
     }
 }
 
+impl Linked for Photo {
+    fn refs(&self) -> Vec<Ref> {
+        vec![Ref::new("owner_id", self.slot.owner_kind(), &self.owner_id), Ref::new("target_id", Target::KIND, &self.target_id)]
+    }
+    fn anchor(&self) -> Anchor {
+        // Wherever the record it backs goes (a 暗访 visit's photos stay with it).
+        Anchor::With(self.owner_id.clone())
+    }
+    fn check(&self) -> Result<(), ValidationError> {
+        crate::core::fieldwork::photo::record_problem(self).map_or(Ok(()), |f| Err(ValidationError::PhotoRecord(f)))
+    }
+}
+
 // ---- the monthly cycle (core::report) ----
 
 impl Linked for Requirement {
@@ -350,7 +364,7 @@ const fn rules<E: Linked + 'static>() -> KindRules {
 }
 
 /// Every kind this version knows. A new kind adds one line here.
-pub static KINDS: [KindRules; 17] = [
+pub static KINDS: [KindRules; 18] = [
     rules::<Campaign>(),
     rules::<Department>(),
     rules::<Phase>(),
@@ -365,6 +379,7 @@ pub static KINDS: [KindRules; 17] = [
     rules::<VisitAnswer>(),
     rules::<Problem>(),
     rules::<ProblemEvent>(),
+    rules::<Photo>(),
     rules::<Requirement>(),
     rules::<MonthlyReport>(),
     rules::<Filing>(),

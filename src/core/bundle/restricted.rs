@@ -5,7 +5,8 @@
 //! read them on the way. A record is restricted when it is a visit in mode 暗访督战
 //! (its winning value or any concurrent one: when two devices disagree, the
 //! stricter reading wins), or when it refers to a restricted record, however
-//! deep: the visit's answers, a problem found on it, that problem's events. As
+//! deep: the visit's answers, a problem found on it, that problem's events, the
+//! photos of any of these. As
 //! everything that refers to a restricted record is itself restricted, leaving
 //! the restricted records out of a bundle never leaves a reference dangling.
 //!
@@ -24,6 +25,7 @@ use super::kinds;
 use super::ledger::{DeviceRole, SyncLedger};
 use crate::core::clock::DeviceId;
 use crate::core::doc::{Doc, Entity};
+use crate::core::fieldwork::photo::Photo;
 use crate::core::fieldwork::{Problem, ProblemEvent, Visit, VisitAnswer, VisitMode};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -31,7 +33,7 @@ use std::collections::{BTreeSet, HashMap};
 /// The kinds that can be restricted: visits, and the kinds that refer to them or
 /// to each other. Every other kind refers to none of these (checked by a test over
 /// every kind's references), so only these are looked at.
-pub const KINDS: [&str; 4] = [Visit::KIND, VisitAnswer::KIND, Problem::KIND, ProblemEvent::KIND];
+pub const KINDS: [&str; 5] = [Visit::KIND, VisitAnswer::KIND, Problem::KIND, ProblemEvent::KIND, Photo::KIND];
 
 /// Whether a doc is a visit in mode 暗访督战 (by any of its mode values).
 pub fn is_unannounced_visit(d: &Doc) -> bool {

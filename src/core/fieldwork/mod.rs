@@ -11,6 +11,7 @@
 //! | [`snapshot`] | [`FieldSnapshot`]: checklist, visits and answers, typed |
 //! | [`generate`] | a deterministic campaign generator for tests and benchmarks |
 //! | [`error`] | [`FieldworkError`], each variant with a message in Chinese and English |
+//! | [`photo`] | [`Photo`](photo::Photo) records (照片取证), photo addresses, checks on stored JPEG bytes, EXIF facts |
 //! | [`form`] | what the screens need: typed text ↔ records, time and GPS texts, status tabs, the virtual list window |
 //!
 //! Invariants (those of `core` apply: no browser, no I/O, no clock reads — time
@@ -32,13 +33,14 @@
 //!   campaign's only time zone.
 //!
 //! Record kinds (never change once released): `checklist_item`, `visit`,
-//! `visit_answer`, `problem`, `problem_event`.
+//! `visit_answer`, `problem`, `problem_event`, `photo`.
 
 pub mod checklist;
 pub mod error;
 pub mod form;
 pub mod generate;
 pub mod ledger;
+pub mod photo;
 pub mod problem;
 pub mod snapshot;
 pub mod target_page;

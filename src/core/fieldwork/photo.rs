@@ -1,0 +1,403 @@
+//! Photo evidence (照片取证): a photo's record, and the checks on its stored bytes.
+//!
+//! A photo is two things kept apart:
+//! - its **bytes**, the JPEG the browser re-encoded (long edge 1600 px by default;
+//!   at most [`MAX_STORED_BYTES`]), content-addressed by their SHA-256
+//!   ([`photo_hash`]): the same image attached twice is stored once, and a photo
+//!   that travels is checked against its hash ([`check_stored`]);
+//! - its **record** ([`Photo`], kind `photo`), an ordinary merge-ready record that
+//!   says what the photo is evidence of: which record ([`Photo::owner_id`], a
+//!   visit, a checklist answer, a problem or a rectification/verification event,
+//!   as [`PhotoSlot`] says), when it was taken and where, by which squad.
+//!
+//! The record is its own kind rather than a list inside the visit or problem, so
+//! attaching a photo never edits the record it backs (two devices attaching at
+//! once both keep theirs), and removing one is the record's delete. Its id is
+//! [`photo_id`] of the owner and the hash: the same image on the same record is
+//! one record wherever it was attached.
+//!
+//! Re-encoding strips EXIF, so what the original file said is read first
+//! ([`exif_facts`]: the time it was taken, its orientation, its GPS position) and
+//! kept as fields of the record.
+
+use crate::core::doc::RecordId;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Most bytes a stored photo may have (the re-encoded JPEG; about 1 MB).
+pub const MAX_STORED_BYTES: u32 = 1_048_576;
+/// Most bytes a chosen file may have before it is decoded (a 48 MP camera JPEG is
+/// 15–25 MB; anything above this is not a photo to attach).
+pub const MAX_INPUT_BYTES: u64 = 50 * 1024 * 1024;
+/// Longest edge a stored photo may have (the largest setting is 2048 px).
+pub const MAX_EDGE_PX: u32 = 4096;
+/// Photos per record and slot (整改前 9, 整改后 9, …).
+pub const MAX_PER_SLOT: usize = 9;
+/// Longest caption, in characters.
+pub const MAX_CAPTION_CHARS: usize = 200;
+
+/// What a photo is evidence of: the kind of its owner follows from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoSlot {
+    /// At a visit (走访照片); owner: the visit.
+    Visit,
+    /// At one checklist answer of a visit; owner: the answer.
+    Answer,
+    /// When a problem was logged (整改前); owner: the problem.
+    Before,
+    /// With the rectification report (整改后); owner: the event to 已整改待核验.
+    Rectified,
+    /// At the verification (核验); owner: the event out of 已整改待核验.
+    Verified,
+}
+
+impl PhotoSlot {
+    /// The kind of record a photo in this slot belongs to.
+    pub fn owner_kind(self) -> &'static str {
+        match self {
+            PhotoSlot::Visit => "visit",
+            PhotoSlot::Answer => "visit_answer",
+            PhotoSlot::Before => "problem",
+            PhotoSlot::Rectified | PhotoSlot::Verified => "problem_event",
+        }
+    }
+
+    /// Before or after rectification, for the before/after view.
+    pub fn is_after(self) -> bool {
+        matches!(self, PhotoSlot::Rectified | PhotoSlot::Verified)
+    }
+}
+
+/// Where the photo's time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TakenFrom {
+    /// The original file's EXIF DateTimeOriginal (the camera's clock).
+    Exif,
+    /// No EXIF time: when it was attached (this device's clock).
+    Attached,
+}
+
+/// A position, in degrees (WGS 84 as GPS and browsers give it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Geo {
+    pub lat: f64,
+    pub lon: f64,
+    /// Metres, when known (a browser fix has it; EXIF usually not).
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+/// One photo's record (kind `photo`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Photo {
+    /// [`photo_id`] of `owner_id` and `sha256`.
+    pub id: RecordId,
+    pub owner_id: RecordId,
+    pub slot: PhotoSlot,
+    /// The target the owner belongs to (for the target page and scoped bundles).
+    pub target_id: RecordId,
+    /// SHA-256 of the stored JPEG bytes, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Length of the stored bytes.
+    pub bytes: u32,
+    pub width: u32,
+    pub height: u32,
+    /// When it was taken (ms since the epoch; see `taken_from`).
+    pub taken_ms: u64,
+    pub taken_from: TakenFrom,
+    #[serde(default)]
+    pub geo: Option<Geo>,
+    #[serde(default)]
+    pub caption: String,
+    /// Whether the evidence stamp (time, place, target, squad: 水印) is burnt into
+    /// the stored image.
+    #[serde(default)]
+    pub stamped: bool,
+    /// When it was attached, by this device's clock.
+    pub attached_ms: u64,
+    /// The squad that attached it, as the device was named then.
+    #[serde(default)]
+    pub squad_name: String,
+    /// SHA-256 of the file as chosen, before re-encoding: the same original
+    /// offered twice (as 整改前 and as 整改后) shows, though the stored bytes differ.
+    #[serde(default)]
+    pub source_sha256: Option<String>,
+}
+entity!(Photo, "photo");
+
+/// SHA-256 of `bytes`, lowercase hex: a photo's address.
+pub fn photo_hash(bytes: &[u8]) -> String {
+    crate::core::digest::hex(&Sha256::digest(bytes))
+}
+
+/// The id of the record of photo `sha256` on record `owner_id`.
+pub fn photo_id(owner_id: &str, sha256: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(owner_id.as_bytes());
+    h.update([0]);
+    h.update(sha256.as_bytes());
+    format!("photo-{}", &crate::core::digest::hex(&h.finalize())[..32])
+}
+
+/// Whether `s` is a photo address: 64 lowercase hex digits.
+pub fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What is wrong with a photo record's values (checked on import, `kinds`), or
+/// `None`. Only rules on single fields, like every import check.
+pub fn record_problem(p: &Photo) -> Option<&'static str> {
+    let in_range = |v: f64, r: std::ops::RangeInclusive<f64>| v.is_finite() && r.contains(&v);
+    if !is_hash(&p.sha256) {
+        return Some("sha256");
+    }
+    if p.source_sha256.as_deref().is_some_and(|s| !is_hash(s)) {
+        return Some("source_sha256");
+    }
+    if p.bytes == 0 || p.bytes > MAX_STORED_BYTES {
+        return Some("bytes");
+    }
+    if !(1..=MAX_EDGE_PX).contains(&p.width) || !(1..=MAX_EDGE_PX).contains(&p.height) {
+        return Some("width/height");
+    }
+    if p.caption.chars().count() > MAX_CAPTION_CHARS {
+        return Some("caption");
+    }
+    if let Some(g) = p.geo {
+        if !in_range(g.lat, -90.0..=90.0) || !in_range(g.lon, -180.0..=180.0) || g.accuracy_m.is_some_and(|a| !in_range(a, 0.0..=100_000.0)) {
+            return Some("geo");
+        }
+    }
+    let day = |ms: u64| crate::core::validate::check_day(crate::core::calendar::date_of_ms(ms)).is_ok();
+    if !day(p.taken_ms) {
+        return Some("taken_ms");
+    }
+    if !day(p.attached_ms) {
+        return Some("attached_ms");
+    }
+    None
+}
+
+/// Why stored photo bytes are refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("photo of {0} bytes is above the cap")]
+    TooLarge(usize),
+    #[error("photo bytes are not a complete JPEG")]
+    NotJpeg,
+    #[error("photo is {got} bytes, its record says {want}")]
+    LengthMismatch { got: usize, want: u32 },
+    #[error("photo bytes do not match their hash")]
+    HashMismatch,
+    #[error("photo is {got:?} px, its record says {want:?}")]
+    SizeMismatch { got: (u32, u32), want: (u32, u32) },
+}
+
+impl PhotoError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PhotoError::TooLarge(_) => "photo_too_large",
+            PhotoError::NotJpeg => "photo_not_jpeg",
+            PhotoError::LengthMismatch { .. } => "photo_length_mismatch",
+            PhotoError::HashMismatch => "photo_hash_mismatch",
+            PhotoError::SizeMismatch { .. } => "photo_size_mismatch",
+        }
+    }
+
+    /// What happened and what to do, for the user.
+    pub fn message(&self, lang: crate::core::i18n::Lang) -> String {
+        let zh = lang == crate::core::i18n::Lang::Zh;
+        match (self, zh) {
+            (PhotoError::TooLarge(n), true) => format!("照片有{}KB，超过1MB上限，未保存。请让发送方用本应用重新附加照片。", n / 1024),
+            (PhotoError::TooLarge(n), false) => {
+                format!("The photo is {} KB, above the 1 MB cap; not stored. Ask the sender to attach it again with this app.", n / 1024)
+            }
+            (PhotoError::NotJpeg, true) => "照片数据不是完整的JPEG图片（可能已损坏或被截断），未保存。请让发送方重新导出。".into(),
+            (PhotoError::NotJpeg, false) => "The photo is not a complete JPEG image (damaged or cut short); not stored. Ask the sender to export again.".into(),
+            (_, true) => "照片数据与其记录不符（可能已被改动），未保存。请让发送方重新导出原文件。".into(),
+            (_, false) => "The photo does not match its record (it may have been altered); not stored. Ask the sender for the original export.".into(),
+        }
+    }
+}
+
+/// Checks stored photo bytes against their record: size cap, a complete JPEG of
+/// the recorded size, the recorded length and hash.
+pub fn check_stored(bytes: &[u8], p: &Photo) -> Result<(), PhotoError> {
+    if bytes.len() > MAX_STORED_BYTES as usize {
+        return Err(PhotoError::TooLarge(bytes.len()));
+    }
+    if bytes.len() != p.bytes as usize {
+        return Err(PhotoError::LengthMismatch { got: bytes.len(), want: p.bytes });
+    }
+    if photo_hash(bytes) != p.sha256 {
+        return Err(PhotoError::HashMismatch);
+    }
+    let size = jpeg_size(bytes).ok_or(PhotoError::NotJpeg)?;
+    if !bytes.ends_with(&[0xFF, 0xD9]) {
+        return Err(PhotoError::NotJpeg);
+    }
+    if size != (p.width, p.height) {
+        return Err(PhotoError::SizeMismatch { got: size, want: (p.width, p.height) });
+    }
+    Ok(())
+}
+
+fn be16(b: &[u8], i: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
+}
+
+/// The segments of a JPEG up to its image data: (marker, payload).
+fn segments(b: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut i = if b.starts_with(&[0xFF, 0xD8]) { 2 } else { usize::MAX };
+    std::iter::from_fn(move || {
+        // Fill bytes (0xFF) may precede a marker.
+        while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if b.get(i) != Some(&0xFF) {
+            return None;
+        }
+        let m = *b.get(i + 1)?;
+        // End of image, or the image data: no more headers.
+        if m == 0xD9 || m == 0xDA {
+            return None;
+        }
+        let len = be16(b, i + 2)? as usize;
+        let payload = b.get(i + 4..i + 2 + len)?;
+        i += 2 + len;
+        Some((m, payload))
+    })
+}
+
+/// A JPEG's width and height (from its frame header), or `None` when the bytes
+/// are not a JPEG with one.
+pub fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
+    segments(b).find(|(m, _)| matches!(m, 0xC0..=0xCF) && !matches!(m, 0xC4 | 0xC8 | 0xCC)).and_then(|(_, p)| {
+        let (h, w) = (be16(p, 1)?, be16(p, 3)?);
+        (h > 0 && w > 0).then_some((u32::from(w), u32::from(h)))
+    })
+}
+
+/// What an original file's EXIF says, as far as it can be read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExifFacts {
+    /// DateTimeOriginal (or DateTime): the camera's local time, no zone.
+    pub taken: Option<NaiveDateTime>,
+    /// 1–8 (1: upright; 6: turned 90° clockwise to view).
+    pub orientation: Option<u16>,
+    pub geo: Option<Geo>,
+}
+
+/// Reads EXIF from the head of a JPEG file (its first 128 KiB hold it). Anything
+/// malformed is skipped, never an error: EXIF is a help, not evidence.
+pub fn exif_facts(file: &[u8]) -> ExifFacts {
+    segments(file).find(|(m, p)| *m == 0xE1 && p.starts_with(b"Exif\0\0")).map(|(_, p)| tiff_facts(&p[6..])).unwrap_or_default()
+}
+
+struct Tiff<'a> {
+    b: &'a [u8],
+    le: bool,
+}
+
+impl Tiff<'_> {
+    fn u16(&self, i: usize) -> Option<u16> {
+        let x = [*self.b.get(i)?, *self.b.get(i + 1)?];
+        Some(if self.le { u16::from_le_bytes(x) } else { u16::from_be_bytes(x) })
+    }
+    fn u32(&self, i: usize) -> Option<u32> {
+        let x = [*self.b.get(i)?, *self.b.get(i + 1)?, *self.b.get(i + 2)?, *self.b.get(i + 3)?];
+        Some(if self.le { u32::from_le_bytes(x) } else { u32::from_be_bytes(x) })
+    }
+    /// The entries of the directory at `at`: (tag, type, count, offset of the value).
+    fn entries(&self, at: usize) -> Vec<(u16, u16, u32, usize)> {
+        let n = self.u16(at).unwrap_or(0).min(512) as usize;
+        (0..n)
+            .filter_map(|k| {
+                let e = at + 2 + 12 * k;
+                let (tag, ty, count) = (self.u16(e)?, self.u16(e + 2)?, self.u32(e + 4)?);
+                let size = match ty {
+                    1 | 2 | 7 => 1,
+                    3 => 2,
+                    4 => 4,
+                    5 | 10 => 8,
+                    _ => return None,
+                } * count as usize;
+                // Values of up to four bytes sit in the entry; larger ones elsewhere.
+                let value = if size <= 4 { e + 8 } else { self.u32(e + 8)? as usize };
+                Some((tag, ty, count, value))
+            })
+            .collect()
+    }
+    fn rational(&self, i: usize) -> Option<f64> {
+        let (n, d) = (self.u32(i)?, self.u32(i + 4)?);
+        (d != 0).then(|| f64::from(n) / f64::from(d))
+    }
+    fn ascii(&self, i: usize, count: u32) -> Option<&str> {
+        let s = self.b.get(i..i + count as usize)?;
+        std::str::from_utf8(s).ok().map(|s| s.trim_end_matches('\0'))
+    }
+}
+
+fn tiff_facts(b: &[u8]) -> ExifFacts {
+    let le = match b.get(0..2) {
+        Some(b"II") => true,
+        Some(b"MM") => false,
+        _ => return ExifFacts::default(),
+    };
+    let t = Tiff { b, le };
+    if t.u16(2) != Some(42) {
+        return ExifFacts::default();
+    }
+    let Some(ifd0) = t.u32(4) else { return ExifFacts::default() };
+    let mut out = ExifFacts::default();
+    let time = |i: usize, count: u32| t.ascii(i, count).and_then(exif_time);
+    let mut datetime = None;
+    for (tag, ty, count, v) in t.entries(ifd0 as usize) {
+        match (tag, ty) {
+            (0x0112, 3) => out.orientation = t.u16(v).filter(|o| (1..=8).contains(o)),
+            (0x0132, 2) => datetime = time(v, count),
+            (0x8769, 4) => {
+                for (tag, ty, count, v) in t.u32(v).map(|at| t.entries(at as usize)).unwrap_or_default() {
+                    if (tag, ty) == (0x9003, 2) {
+                        out.taken = time(v, count);
+                    }
+                }
+            }
+            (0x8825, 4) => out.geo = t.u32(v).and_then(|at| gps(&t, at as usize)),
+            _ => {}
+        }
+    }
+    out.taken = out.taken.or(datetime);
+    out
+}
+
+/// An EXIF time, `YYYY:MM:DD HH:MM:SS` (read by position: no format parser).
+fn exif_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b':' || b[7] != b':' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit())).and_then(|x| x.parse::<u32>().ok());
+    let day = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
+    day.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
+}
+
+fn gps(t: &Tiff, at: usize) -> Option<Geo> {
+    let (mut lat, mut lon, mut lat_ref, mut lon_ref) = (None, None, None, None);
+    let dms = |v: usize| Some(t.rational(v)? + t.rational(v + 8)? / 60.0 + t.rational(v + 16)? / 3600.0);
+    for (tag, ty, count, v) in t.entries(at) {
+        match (tag, ty, count) {
+            (1, 2, _) => lat_ref = t.b.get(v).copied(),
+            (2, 5, 3) => lat = dms(v),
+            (3, 2, _) => lon_ref = t.b.get(v).copied(),
+            (4, 5, 3) => lon = dms(v),
+            _ => {}
+        }
+    }
+    let lat = if lat_ref? == b'S' { -lat? } else { lat? };
+    let lon = if lon_ref? == b'W' { -lon? } else { lon? };
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(Geo { lat, lon, accuracy_m: None })
+}
