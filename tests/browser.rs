@@ -392,7 +392,7 @@ async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_e
     assert_eq!(db.version(), Ok(DB_VERSION));
     let mut stores = db.store_names();
     stores.sort();
-    assert_eq!(stores, vec!["bulk", "docs", "meta"], "the layout-2 store is gone");
+    assert_eq!(stores, vec!["bulk", "docs", "meta", "photo_sizes", "photos"], "the layout-2 store is gone; the photo stores (layout 4) are there");
     let tx = db.transaction(&["docs", "bulk"], TransactionMode::ReadOnly).expect("tx");
     assert_eq!(tx.object_store("docs").expect("docs").count(None).expect("count").await.expect("count"), 300);
     // 400 docs in pages of 200.
@@ -407,6 +407,44 @@ async fn a_v2_indexeddb_database_moves_field_records_to_the_bulk_store_keeping_e
     boot::absorb(&mut r, rest_docs);
     let (full, _) = boot::open(&s, || DeviceId("d-never".into())).await.expect("open");
     assert_eq!(r.docs().collect::<Vec<_>>(), full.docs().collect::<Vec<_>>());
+    drop(s);
+    IdbStore::delete_database(&name).await.expect("delete");
+}
+
+/// A version-3 database (no photo stores) opened by this build: its records are
+/// as they were, and the photo stores (layout 4) are there, empty, and take photos.
+#[wasm_bindgen_test]
+async fn a_v3_indexeddb_database_gains_empty_photo_stores_keeping_every_record() {
+    let name = unique("v3");
+    let docs: Vec<Doc> = (0..5).map(|i| doc(&format!("t{i}"), i, "督战对象")).collect();
+    let mut request = Factory::new().expect("factory").open(&name, Some(3)).expect("open v3");
+    request.on_upgrade_needed(|event| {
+        let db = event.database().expect("db");
+        for store in ["docs", "bulk", "meta"] {
+            db.create_object_store(store, idb::ObjectStoreParams::new()).expect("create");
+        }
+    });
+    let db = request.await.expect("v3 database");
+    let tx = db.transaction(&["docs", "meta"], TransactionMode::ReadWrite).expect("tx");
+    let store = tx.object_store("docs").expect("docs");
+    for d in &docs {
+        store.put(&JsValue::from_str(&serde_json::to_string(d).expect("json")), Some(&JsValue::from_str(&d.id))).expect("put");
+    }
+    let meta = tx.object_store("meta").expect("meta");
+    for (k, v) in [("schema_version", "2"), ("doc_count", "5")] {
+        meta.put(&JsValue::from_str(v), Some(&JsValue::from_str(k))).expect("put");
+    }
+    assert!(tx.await.expect("tx").is_committed());
+    db.close();
+
+    let s = IdbStore::open(&name).await.expect("open with the new build");
+    assert_eq!(sorted(s.load().await.expect("load")).docs, docs);
+    assert!(s.photo_index().await.expect("photo index").is_empty());
+    let bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9];
+    let hash = duzhan::core::fieldwork::photo::photo_hash(&bytes);
+    s.put_photos(&[(hash.clone(), bytes.clone())]).await.expect("a photo");
+    assert_eq!(s.photo(&hash).await.expect("read"), Some(bytes));
+    assert_eq!(sorted(s.load().await.expect("load")).docs, docs, "the records untouched");
     drop(s);
     IdbStore::delete_database(&name).await.expect("delete");
 }

@@ -99,4 +99,32 @@ impl Store for BrowserStore {
             BrowserStore::Local(s) => s.clear().await,
         }
     }
+
+    async fn put_photos(&self, photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.put_photos(photos).await,
+            BrowserStore::Local(s) => s.put_photos(photos).await,
+        }
+    }
+
+    async fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.photo(hash).await,
+            BrowserStore::Local(s) => s.photo(hash).await,
+        }
+    }
+
+    async fn photo_index(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.photo_index().await,
+            BrowserStore::Local(s) => s.photo_index().await,
+        }
+    }
+
+    async fn remove_photos(&self, hashes: &[String]) -> Result<(), StoreError> {
+        match self {
+            BrowserStore::Idb(s) => s.remove_photos(hashes).await,
+            BrowserStore::Local(s) => s.remove_photos(hashes).await,
+        }
+    }
 }

@@ -46,6 +46,61 @@ pub async fn run_all<S: Store, F: Future<Output = S>>(open: impl Fn() -> F) {
     the_head_and_the_bulk_together_are_everything(&open).await;
     a_fast_open_then_the_rest_is_a_full_open(&open).await;
     docs_read_by_id_are_the_stored_ones(&open).await;
+    photos_are_kept_by_their_address_apart_from_the_docs(&open).await;
+}
+
+/// A photo of `n` bytes, different for each `seed` (a JPEG's opening and ending
+/// around filler: the store does not look inside).
+fn photo_bytes(seed: u8, n: usize) -> (String, Vec<u8>) {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.extend((0..n.saturating_sub(6)).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    b.extend([0xFF, 0xD9]);
+    (crate::core::fieldwork::photo::photo_hash(&b), b)
+}
+
+/// Photo bytes (照片): kept under their address across a reopen, listed with
+/// their lengths without the bytes, stored once however often put, refused in a
+/// batch with any whose bytes do not match their address (nothing of it written),
+/// removed one by one, cleared with everything; the docs never see them. A store
+/// that cannot keep photos says so ([`StoreError::PhotosUnsupported`]) and keeps
+/// nothing.
+pub async fn photos_are_kept_by_their_address_apart_from_the_docs<S: Store, F: Future<Output = S>>(open: &impl Fn() -> F) {
+    use super::StoreError;
+    let s = open().await;
+    s.clear().await.expect("clear");
+    let (a, b, c) = (photo_bytes(1, 1_000), photo_bytes(2, 1_048_576), photo_bytes(3, 7));
+    if s.kind() == "localstorage" {
+        assert_eq!(s.put_photos(std::slice::from_ref(&a)).await, Err(StoreError::PhotosUnsupported));
+        assert_eq!(s.photo(&a.0).await.expect("read"), None);
+        assert!(s.photo_index().await.expect("index").is_empty());
+        return;
+    }
+    s.commit(&[doc("p-doc", 1, "a record")], &[]).await.expect("commit");
+    s.put_photos(&[a.clone(), b.clone()]).await.expect("put");
+    s.put_photos(std::slice::from_ref(&a)).await.expect("the same photo again");
+    drop(s);
+    let s = open().await;
+    assert_eq!(s.photo(&a.0).await.expect("read").as_deref(), Some(a.1.as_slice()), "kept across a reopen");
+    assert_eq!(s.photo(&b.0).await.expect("read").map(|x| x.len()), Some(1_048_576), "a photo at the cap");
+    assert_eq!(s.photo(&c.0).await.expect("read"), None);
+    let mut want = vec![(a.0.clone(), 1_000), (b.0.clone(), 1_048_576)];
+    want.sort();
+    assert_eq!(s.photo_index().await.expect("index"), want, "once each, with its length");
+    let docs = s.load().await.expect("load").docs;
+    assert_eq!(docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["p-doc"], "photos are not docs");
+    // One photo whose bytes are not those of its address refuses the batch.
+    let forged = (a.0.clone(), c.1.clone());
+    assert!(matches!(s.put_photos(&[c.clone(), forged]).await, Err(StoreError::WriteFailed(_))));
+    let over = photo_bytes(4, 1_048_577);
+    assert!(matches!(s.put_photos(&[over.clone()]).await, Err(StoreError::WriteFailed(_))), "above the cap");
+    assert_eq!(s.photo(&c.0).await.expect("read"), None, "nothing of a refused batch is written");
+    assert_eq!(s.photo(&a.0).await.expect("read").as_deref(), Some(a.1.as_slice()), "the held photo is untouched");
+    s.remove_photos(&[a.0.clone(), c.0.clone()]).await.expect("remove");
+    assert_eq!(s.photo(&a.0).await.expect("read"), None);
+    assert_eq!(s.photo_index().await.expect("index"), vec![(b.0.clone(), 1_048_576)]);
+    s.clear().await.expect("clear");
+    assert!(s.photo_index().await.expect("index").is_empty(), "clear removes photos");
+    assert_eq!(s.photo(&b.0).await.expect("read"), None);
 }
 
 /// `load_ids` gives the stored state of each id asked for, head or bulk, wherever

@@ -67,11 +67,18 @@ use wasm_bindgen_futures::JsFuture;
 /// - 2: the same stores (data schema v2: meta `doc_count`);
 /// - 3: store `bulk`, the bulk kinds' docs in pages; the upgrade moves them out of
 ///   `docs` in its own (versionchange) transaction (`move_to_layout_3`): all of
-///   them, or the upgrade aborts and the database stays at its old version, untouched.
-pub const DB_VERSION: u32 = 3;
+///   them, or the upgrade aborts and the database stays at its old version, untouched;
+/// - 4: stores `photos` and `photo_sizes` (photo bytes by address, and their
+///   lengths), created empty.
+pub const DB_VERSION: u32 = 4;
 const DOCS: &str = "docs";
 const BULK: &str = "bulk";
 const META: &str = "meta";
+/// Photo bytes by address (a `Uint8Array` each: bytes, never a `Blob`, whose
+/// storage WebKit has lost more than once), and each one's length, so the photos
+/// held are listed without reading their bytes.
+const PHOTOS: &str = "photos";
+const PHOTO_SIZES: &str = "photo_sizes";
 
 /// A handle on one IndexedDB database: its live connection, reopened when the
 /// browser closed it (see the module docs).
@@ -751,15 +758,96 @@ impl Store for IdbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        let (_conn, tx) = self.transaction(&[DOCS, BULK, META], "readwrite").await?;
+        let (_conn, tx) = self.transaction(&[DOCS, BULK, META, PHOTOS, PHOTO_SIZES], "readwrite").await?;
         let tx = Transaction::try_from(tx).map_err(|e| write_error(&e))?;
-        let queued = tx
-            .object_store(DOCS)
-            .and_then(|s| s.clear())
-            .and_then(|_| tx.object_store(BULK))
-            .and_then(|s| s.clear())
-            .and_then(|_| tx.object_store(META))
-            .and_then(|s| s.clear());
+        let queued = [DOCS, BULK, META, PHOTOS, PHOTO_SIZES].iter().try_for_each(|name| tx.object_store(name).and_then(|s| s.clear()).map(drop));
+        if let Err(e) = queued {
+            if let Ok(tx) = tx.abort() {
+                let _ = finished(tx).await;
+            }
+            return Err(write_error(&e));
+        }
+        finished(tx).await
+    }
+
+    /// One readwrite transaction over both photo stores (strict durability), the
+    /// bytes and the length of each; retried once on a new connection if the
+    /// connection was lost meanwhile (a put of the same bytes is idempotent).
+    async fn put_photos(&self, photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        super::check_photos(photos)?;
+        if photos.is_empty() {
+            return Ok(());
+        }
+        match self.put_photos_once(photos).await {
+            Err(_) if self.connection_lost() => self.put_photos_once(photos).await,
+            r => r,
+        }
+    }
+
+    async fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let (_conn, tx) = self.transaction(&[PHOTOS], "readonly").await?;
+        let tx = Transaction::try_from(tx).map_err(no_db)?;
+        let value =
+            tx.object_store(PHOTOS).map_err(no_db)?.get(JsValue::from_str(hash)).map_err(no_db)?.await.map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match value {
+            None => Ok(None),
+            Some(v) if v.is_undefined() => Ok(None),
+            Some(v) if v.is_instance_of::<js_sys::Uint8Array>() || v.is_instance_of::<js_sys::ArrayBuffer>() => Ok(Some(js_sys::Uint8Array::new(&v).to_vec())),
+            Some(_) => Err(StoreError::Corrupt("a stored photo is not bytes".into())),
+        }
+    }
+
+    async fn photo_index(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        let no_db = |e: idb::Error| StoreError::Unavailable(e.to_string());
+        let unreadable = |e: idb::Error| StoreError::Corrupt(e.to_string());
+        let (_conn, tx) = self.transaction(&[PHOTO_SIZES], "readonly").await?;
+        let tx = Transaction::try_from(tx).map_err(no_db)?;
+        let sizes = tx.object_store(PHOTO_SIZES).map_err(no_db)?;
+        let keys = sizes.get_all_keys(None, None).map_err(no_db)?.into_future();
+        let values = sizes.get_all(None, None).map_err(no_db)?.into_future();
+        let (keys, values) = (keys.await.map_err(unreadable)?, values.await.map_err(unreadable)?);
+        keys.iter()
+            .zip(values.iter())
+            .map(|(k, v)| match (k.as_string(), v.as_f64()) {
+                (Some(k), Some(n)) if n >= 0.0 && n <= f64::from(u32::MAX) => Ok((k, n as u32)),
+                _ => Err(StoreError::Corrupt("a photo's stored length is not a number".into())),
+            })
+            .collect()
+    }
+
+    async fn remove_photos(&self, hashes: &[String]) -> Result<(), StoreError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let (_conn, tx) = self.transaction(&[PHOTOS, PHOTO_SIZES], "readwrite").await?;
+        let tx = Transaction::try_from(tx).map_err(|e| write_error(&e))?;
+        let queued = hashes
+            .iter()
+            .try_for_each(|h| [PHOTOS, PHOTO_SIZES].iter().try_for_each(|name| tx.object_store(name).and_then(|s| s.delete(JsValue::from_str(h))).map(drop)));
+        if let Err(e) = queued {
+            if let Ok(tx) = tx.abort() {
+                let _ = finished(tx).await;
+            }
+            return Err(write_error(&e));
+        }
+        finished(tx).await
+    }
+}
+
+impl IdbStore {
+    async fn put_photos_once(&self, photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        let (_conn, tx) = self.transaction(&[PHOTOS, PHOTO_SIZES], "readwrite").await?;
+        let tx = Transaction::try_from(tx).map_err(|e| write_error(&e))?;
+        let queued = photos.iter().try_for_each(|(hash, bytes)| {
+            let key = JsValue::from_str(hash);
+            let value: JsValue = js_sys::Uint8Array::from(bytes.as_slice()).into();
+            tx.object_store(PHOTOS)
+                .and_then(|s| s.put(&value, Some(&key)))
+                .and_then(|_| tx.object_store(PHOTO_SIZES))
+                .and_then(|s| s.put(&JsValue::from_f64(bytes.len() as f64), Some(&key)))
+                .map(drop)
+        });
         if let Err(e) = queued {
             if let Ok(tx) = tx.abort() {
                 let _ = finished(tx).await;
@@ -791,7 +879,7 @@ fn create_stores(event: &VersionChangeEvent) -> Result<(), idb::Error> {
             Reflect::get(&raw, &JsValue::from_str("target")).and_then(|t| Reflect::get(&t, &JsValue::from_str("result"))).map_err(idb::Error::UpdateFailed)?;
         move_to_layout_3(&tx, &raw_db).map_err(idb::Error::UpdateFailed)?;
     }
-    for store in [DOCS, BULK, META] {
+    for store in [DOCS, BULK, META, PHOTOS, PHOTO_SIZES] {
         if !db.store_names().iter().any(|s| s == store) {
             // Default parameters: no key path, so keys are given on each put.
             db.create_object_store(store, ObjectStoreParams::new())?;

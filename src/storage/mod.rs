@@ -71,6 +71,9 @@ pub enum StoreError {
     /// reopening it, or the one retry on the new connection, failed; nothing was written.
     #[error("the database connection was lost: {0}")]
     ConnectionLost(String),
+    /// This store cannot keep photos (localStorage: a few MB for everything).
+    #[error("this store cannot keep photos")]
+    PhotosUnsupported,
 }
 
 impl UserMessage for StoreError {
@@ -131,6 +134,14 @@ impl StoreError {
                     "与本机数据库的连接已断开（平板休眠后常见），自动重连未成功，本次修改未写入（已有数据不受影响）。请刷新页面后重试。".into()
                 } else {
                     "The connection to the local database was lost (common after the tablet slept) and could not be restored; this change was not written (existing data is intact). Reload the page and retry.".into()
+                }
+            }
+            Self::PhotosUnsupported => {
+                if zh {
+                    "此浏览器只能用localStorage保存数据，放不下照片；照片未保存，记录照常保存。请改用支持IndexedDB的浏览器（如新版Chrome或Safari）附加照片。"
+                        .into()
+                } else {
+                    "This browser stores data in localStorage only, which cannot hold photos; the photo was not stored (records are). Attach photos in a browser with IndexedDB (a current Chrome or Safari).".into()
                 }
             }
         }
@@ -208,8 +219,46 @@ pub trait Store {
     }
     /// Reads one meta value (cheap: not the docs).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Removes everything.
+    /// Removes everything, photos included.
     async fn clear(&self) -> Result<(), StoreError>;
+
+    /// Puts photo bytes (照片) under their addresses (SHA-256 of the bytes,
+    /// `core::fieldwork::photo::photo_hash`), apart from the docs, in one durable
+    /// write: all or none. A photo already held stays as it is (same address, same
+    /// bytes). Bytes that do not hash to their address refuse the whole batch
+    /// ([`check_photos`]). Stores that cannot keep photos say so.
+    async fn put_photos(&self, photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        let _ = photos;
+        Err(StoreError::PhotosUnsupported)
+    }
+    /// One photo's bytes, if held.
+    async fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let _ = hash;
+        Ok(None)
+    }
+    /// Every photo held, as (address, length), in address order: what settings
+    /// counts and what this device can say it holds, without reading the bytes.
+    async fn photo_index(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// Removes the photos at `hashes` (those no record refers to any more); an
+    /// address not held is skipped.
+    async fn remove_photos(&self, hashes: &[String]) -> Result<(), StoreError> {
+        let _ = hashes;
+        Ok(())
+    }
+}
+
+/// Refuses a batch of photos any of whose bytes do not hash to their address (or
+/// whose address is not one), or that are above the stored-photo cap.
+pub fn check_photos(photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+    use crate::core::fieldwork::photo::{is_hash, photo_hash, MAX_STORED_BYTES};
+    for (hash, bytes) in photos {
+        if !is_hash(hash) || bytes.len() > MAX_STORED_BYTES as usize || photo_hash(bytes) != *hash {
+            return Err(StoreError::WriteFailed(format!("photo {} does not match its address", hash.get(..12).unwrap_or(hash))));
+        }
+    }
+    Ok(())
 }
 
 /// Merges docs of the same id within one batch (a commit writes each id once).
@@ -293,6 +342,7 @@ pub fn migrate_with(mut loaded: Loaded, steps: &[Step]) -> Result<Loaded, StoreE
 struct MemoryInner {
     docs: BTreeMap<String, String>,
     meta: BTreeMap<String, String>,
+    photos: BTreeMap<String, Vec<u8>>,
     fail_next: Option<StoreError>,
 }
 
@@ -376,6 +426,35 @@ impl Store for MemoryStore {
         let mut inner = self.inner.borrow_mut();
         inner.docs.clear();
         inner.meta.clear();
+        inner.photos.clear();
+        Ok(())
+    }
+
+    async fn put_photos(&self, photos: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        check_photos(photos)?;
+        let mut inner = self.inner.borrow_mut();
+        if let Some(e) = inner.fail_next.take() {
+            return Err(e);
+        }
+        for (hash, bytes) in photos {
+            inner.photos.entry(hash.clone()).or_insert_with(|| bytes.clone());
+        }
+        Ok(())
+    }
+
+    async fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.inner.borrow().photos.get(hash).cloned())
+    }
+
+    async fn photo_index(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        Ok(self.inner.borrow().photos.iter().map(|(h, b)| (h.clone(), b.len() as u32)).collect())
+    }
+
+    async fn remove_photos(&self, hashes: &[String]) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        for h in hashes {
+            inner.photos.remove(h);
+        }
         Ok(())
     }
 }
