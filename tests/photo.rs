@@ -326,3 +326,35 @@ fn a_forged_photo_record_is_refused_with_the_record_named() {
     let wrong = record("visit-a-1", PhotoSlot::Before, &b, 1600, 1200);
     assert_eq!(import_err(&Device::fresh("d-office"), &bundle_with(VisitMode::SquadRoutine, &wrong)).code(), "dangling_reference");
 }
+
+#[test]
+fn after_photos_back_the_rectification_report_and_the_verification_only() {
+    use duzhan::core::fieldwork::{ProblemEvent, ProblemStatus};
+    let mut d = Device::fresh("d-a");
+    let c = d.replica.stage_merge(&duzhan::core::fieldwork::generate::generate_campaign(5, 6, 20, 30));
+    d.replica.apply(c);
+    let events: Vec<ProblemEvent> = d.replica.docs().filter(|x| x.kind == ProblemEvent::KIND).filter_map(|x| duzhan::core::doc::decode(x).ok()).collect();
+    let reported = events.iter().find(|e| e.to == ProblemStatus::AwaitingVerification).expect("a rectification report");
+    let verified = events.iter().find(|e| e.verification.is_some()).expect("a verification");
+    let other = events.iter().find(|e| e.to == ProblemStatus::InProgress).expect("work started");
+    let attach = |owner: &str, slot| {
+        let a = Attach {
+            owner_id: owner.into(),
+            slot,
+            photos: vec![Prepared {
+                bytes: jpeg(800, 600, &[]),
+                exif: ExifFacts::default(),
+                source_sha256: None,
+                caption: String::new(),
+                stamped: false,
+                geo: None,
+            }],
+        };
+        stage_attach(&d.replica, &a, T, "小分队").map(|(c, b)| (c.docs.len(), b.len()))
+    };
+    assert_eq!(attach(&reported.id, PhotoSlot::Rectified), Ok((1, 1)));
+    assert_eq!(attach(&verified.id, PhotoSlot::Verified), Ok((1, 1)));
+    assert_eq!(attach(&other.id, PhotoSlot::Rectified), Err(PhotoError::NoOwner), "整改后 backs the report to 已整改待核验");
+    assert_eq!(attach(&reported.id, PhotoSlot::Verified), Err(PhotoError::NoOwner), "核验 backs a verification");
+    assert_eq!(attach(&verified.problem_id, PhotoSlot::Before), Ok((1, 1)));
+}

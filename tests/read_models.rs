@@ -258,7 +258,7 @@ proptest! {
 
 #[test]
 fn the_bulk_kinds_are_the_field_records() {
-    assert_eq!(BULK_KINDS, [Visit::KIND, VisitAnswer::KIND, Problem::KIND, ProblemEvent::KIND]);
+    assert_eq!(BULK_KINDS, [Visit::KIND, VisitAnswer::KIND, Problem::KIND, ProblemEvent::KIND, duzhan::core::fieldwork::photo::Photo::KIND]);
 }
 
 /// The same problem history the ledger index holds, for a status change to read.

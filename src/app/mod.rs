@@ -24,6 +24,7 @@ pub mod campaigns;
 pub mod commit;
 pub mod exchange;
 pub mod open;
+pub mod photos;
 
 pub use batch::{BatchIntake, Files, Progress};
 pub use commit::{CommitError, LedgerChange, Session, UserError};

@@ -34,15 +34,15 @@ pub const DELETED: &str = "_deleted";
 /// A record's stable id, created once on the device that created the record.
 pub type RecordId = String;
 
-/// The bulk kinds (现场记录): field-work records (visits, answers, problems, events),
-/// whose number grows with every visit and problem — hundreds of thousands in a large
+/// The bulk kinds (现场记录): field-work records (visits, answers, problems, events,
+/// the photos' records), whose number grows with every visit and problem — hundreds of thousands in a large
 /// campaign. Everything else (the plan, the checklist, reports, filings) is the *head*:
 /// a few thousand records at most. Stores read the head first (`storage::Store::load_head`);
 /// the replica keeps the head apart so that what is derived from it is rebuilt without
 /// touching the bulk ([`crate::core::replica::Replica::head_docs`]). A record's kind
 /// never changes (imports refuse a kind change), so a record is always on one side.
 /// The names are the field-work kinds' `Entity::KIND`s (checked in `fieldwork`'s tests).
-pub const BULK_KINDS: [&str; 4] = ["visit", "visit_answer", "problem", "problem_event"];
+pub const BULK_KINDS: [&str; 5] = ["visit", "visit_answer", "problem", "problem_event", "photo"];
 
 /// Whether records of `kind` are bulk (see [`BULK_KINDS`]).
 pub fn is_bulk(kind: &str) -> bool {

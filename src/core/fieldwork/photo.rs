@@ -20,7 +20,7 @@
 //! ([`exif_facts`]: the time it was taken, its orientation, its GPS position) and
 //! kept as fields of the record.
 
-use crate::core::doc::RecordId;
+use crate::core::doc::{Entity, RecordId};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -194,6 +194,16 @@ pub enum PhotoError {
     HashMismatch,
     #[error("photo is {got:?} px, its record says {want:?}")]
     SizeMismatch { got: (u32, u32), want: (u32, u32) },
+    /// Attaching: the record the photo is for is not here (or was deleted), or is
+    /// not one a photo of this slot can back.
+    #[error("no record for the photo")]
+    NoOwner,
+    /// Attaching: more than [`MAX_PER_SLOT`] photos on one record and slot.
+    #[error("more than {0} photos")]
+    TooMany(usize),
+    /// Attaching: a field of the record that cannot be (`record_problem`).
+    #[error("photo record: {0} out of range")]
+    Invalid(&'static str),
 }
 
 impl PhotoError {
@@ -204,6 +214,9 @@ impl PhotoError {
             PhotoError::LengthMismatch { .. } => "photo_length_mismatch",
             PhotoError::HashMismatch => "photo_hash_mismatch",
             PhotoError::SizeMismatch { .. } => "photo_size_mismatch",
+            PhotoError::NoOwner => "photo_no_owner",
+            PhotoError::TooMany(_) => "photo_too_many",
+            PhotoError::Invalid(_) => "photo_invalid",
         }
     }
 
@@ -217,6 +230,14 @@ impl PhotoError {
             }
             (PhotoError::NotJpeg, true) => "照片数据不是完整的JPEG图片（可能已损坏或被截断），未保存。请让发送方重新导出。".into(),
             (PhotoError::NotJpeg, false) => "The photo is not a complete JPEG image (damaged or cut short); not stored. Ask the sender to export again.".into(),
+            (PhotoError::NoOwner, true) => "要附照片的记录不存在或已删除，照片未保存。请先保存走访或问题，再附照片。".into(),
+            (PhotoError::NoOwner, false) => {
+                "The record for the photo is not here or was deleted; not stored. Save the visit or problem first, then attach.".into()
+            }
+            (PhotoError::TooMany(max), true) => format!("每条记录每一类最多{max}张照片，照片未保存。请先删去不需要的照片。"),
+            (PhotoError::TooMany(max), false) => format!("At most {max} photos per record and kind; not stored. Remove photos you do not need first."),
+            (PhotoError::Invalid(f), true) => format!("照片的信息不可能（{f}），照片未保存。请检查本机时间和说明文字后重试。"),
+            (PhotoError::Invalid(f), false) => format!("The photo's {f} cannot be; not stored. Check this device's clock and the caption, then retry."),
             (_, true) => "照片数据与其记录不符（可能已被改动），未保存。请让发送方重新导出原文件。".into(),
             (_, false) => "The photo does not match its record (it may have been altered); not stored. Ask the sender for the original export.".into(),
         }
@@ -400,4 +421,139 @@ fn gps(t: &Tiff, at: usize) -> Option<Geo> {
     let lat = if lat_ref? == b'S' { -lat? } else { lat? };
     let lon = if lon_ref? == b'W' { -lon? } else { lon? };
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(Geo { lat, lon, accuracy_m: None })
+}
+
+/// A photo ready to attach: the stored bytes the browser made (re-encoded JPEG),
+/// and what the original file said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    pub bytes: Vec<u8>,
+    /// EXIF of the original file ([`exif_facts`]).
+    pub exif: ExifFacts,
+    /// SHA-256 of the original file.
+    pub source_sha256: Option<String>,
+    pub caption: String,
+    pub stamped: bool,
+    /// Where, when the record has a fix of its own (a visit's GPS); else EXIF's.
+    pub geo: Option<Geo>,
+}
+
+/// Photos to attach to one record, in one slot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attach {
+    pub owner_id: RecordId,
+    pub slot: PhotoSlot,
+    pub photos: Vec<Prepared>,
+}
+
+/// China Standard Time, the campaign's only zone (EXIF times carry none).
+const CST_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// The target the record `owner_id` (of `slot`'s kind, live) belongs to.
+fn owner_target(replica: &crate::core::replica::Replica, owner_id: &str, slot: PhotoSlot) -> Result<RecordId, PhotoError> {
+    use super::{Problem, ProblemEvent, ProblemStatus, Visit, VisitAnswer};
+    use crate::core::doc::decode;
+    let live = |id: &str, kind: &str| replica.doc(id).filter(|d| d.kind == kind && !d.is_deleted());
+    let visit_target = |id: &str| live(id, "visit").and_then(|d| decode::<Visit>(d).ok()).map(|v| v.target_id);
+    let problem_target = |id: &str| live(id, "problem").and_then(|d| decode::<Problem>(d).ok()).map(|p| p.target_id);
+    let found = match slot {
+        PhotoSlot::Visit => visit_target(owner_id),
+        PhotoSlot::Answer => live(owner_id, "visit_answer").and_then(|d| decode::<VisitAnswer>(d).ok()).and_then(|a| visit_target(&a.visit_id)),
+        PhotoSlot::Before => problem_target(owner_id),
+        PhotoSlot::Rectified | PhotoSlot::Verified => live(owner_id, "problem_event")
+            .and_then(|d| decode::<ProblemEvent>(d).ok())
+            .filter(|e| match slot {
+                PhotoSlot::Rectified => e.to == ProblemStatus::AwaitingVerification,
+                _ => e.verification.is_some(),
+            })
+            .and_then(|e| problem_target(&e.problem_id)),
+    };
+    found.ok_or(PhotoError::NoOwner)
+}
+
+/// Stages the records of `a`'s photos and returns them with the bytes to store
+/// (by address, each once). Checks everything first: the record they back (live,
+/// of the slot's kind; a 整改后 photo backs the event to 已整改待核验, a 核验
+/// photo a verification), at most [`MAX_PER_SLOT`] per record and slot, each a
+/// complete JPEG within the caps, and each record's values in bounds. The same
+/// image twice is one photo. The time taken is EXIF's (China Standard Time) when
+/// the original had it, else `now_ms`.
+pub fn stage_attach(
+    replica: &crate::core::replica::Replica,
+    a: &Attach,
+    now_ms: u64,
+    squad_name: &str,
+) -> Result<(crate::core::replica::Change, Vec<(String, Vec<u8>)>), PhotoError> {
+    use crate::core::doc::decode;
+    let target_id = owner_target(replica, &a.owner_id, a.slot)?;
+    let mut records: Vec<Photo> = Vec::new();
+    let mut bytes: Vec<(String, Vec<u8>)> = Vec::new();
+    for p in &a.photos {
+        if p.bytes.len() > MAX_STORED_BYTES as usize {
+            return Err(PhotoError::TooLarge(p.bytes.len()));
+        }
+        let (width, height) = jpeg_size(&p.bytes).filter(|_| p.bytes.ends_with(&[0xFF, 0xD9])).ok_or(PhotoError::NotJpeg)?;
+        let sha256 = photo_hash(&p.bytes);
+        let id = photo_id(&a.owner_id, &sha256);
+        if records.iter().any(|r| r.id == id) {
+            continue;
+        }
+        let exif_ms = p.exif.taken.map(|t| t.and_utc().timestamp_millis() - CST_OFFSET_MS).filter(|ms| *ms > 0).map(|ms| ms as u64);
+        let photo = Photo {
+            id,
+            owner_id: a.owner_id.clone(),
+            slot: a.slot,
+            target_id: target_id.clone(),
+            sha256: sha256.clone(),
+            bytes: p.bytes.len() as u32,
+            width,
+            height,
+            taken_ms: exif_ms.unwrap_or(now_ms),
+            taken_from: if exif_ms.is_some() { TakenFrom::Exif } else { TakenFrom::Attached },
+            geo: p.geo.or(p.exif.geo),
+            caption: p.caption.trim().to_owned(),
+            stamped: p.stamped,
+            attached_ms: now_ms,
+            squad_name: squad_name.to_owned(),
+            source_sha256: p.source_sha256.clone(),
+        };
+        if let Some(field) = record_problem(&photo) {
+            return Err(PhotoError::Invalid(field));
+        }
+        records.push(photo);
+        if !bytes.iter().any(|(h, _)| *h == sha256) {
+            bytes.push((sha256, p.bytes.clone()));
+        }
+    }
+    // Photos already on the record in this slot (one re-attached is not a new one).
+    let held: Vec<String> = replica
+        .docs()
+        .filter(|d| d.kind == Photo::KIND && !d.is_deleted())
+        .filter_map(|d| decode::<Photo>(d).ok())
+        .filter(|p| p.owner_id == a.owner_id && p.slot == a.slot)
+        .map(|p| p.id)
+        .collect();
+    let new = records.iter().filter(|r| !held.contains(&r.id)).count();
+    if held.len() + new > MAX_PER_SLOT {
+        return Err(PhotoError::TooMany(MAX_PER_SLOT));
+    }
+    Ok((replica.stage_save(&records, now_ms), bytes))
+}
+
+/// The photos held whose address no live photo record refers to: what can be
+/// removed to free space (a record deleted here or by an import no longer holds
+/// its photo).
+pub fn unreferenced<'a>(replica: &crate::core::replica::Replica, held: &'a [(String, u32)]) -> Vec<&'a str> {
+    let live: std::collections::HashSet<String> = replica
+        .docs()
+        .filter(|d| d.kind == Photo::KIND && !d.is_deleted())
+        .filter_map(|d| d.fields.get("sha256").and_then(|f| f.v.as_str()).map(str::to_owned))
+        .collect();
+    held.iter().map(|(h, _)| h.as_str()).filter(|h| !live.contains(*h)).collect()
+}
+
+impl crate::core::i18n::UserMessage for PhotoError {
+    fn message(&self, lang: crate::core::i18n::Lang) -> String {
+        PhotoError::message(self, lang)
+    }
 }
