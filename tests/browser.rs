@@ -604,3 +604,88 @@ async fn a_write_lock_waits_for_its_holder_and_takes_a_forgotten_one_after_the_t
     sleep(0).await;
     assert_eq!(lock_state(&name).await, (0, 0));
 }
+
+// ---- photos: decoded, downscaled and re-encoded by the browser (duzhan::web::photo_input) ----
+
+/// A real JPEG the browser's own encoder made: `w`×`h`, the left half red and the
+/// right half blue.
+fn canvas_jpeg(w: u32, h: u32) -> Vec<u8> {
+    use base64::Engine as _;
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(w);
+    canvas.set_height(h);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.set_fill_style_str("#d00000");
+    ctx.fill_rect(0.0, 0.0, f64::from(w) / 2.0, f64::from(h));
+    ctx.set_fill_style_str("#0000d0");
+    ctx.fill_rect(f64::from(w) / 2.0, 0.0, f64::from(w) / 2.0, f64::from(h));
+    let url = canvas.to_data_url_with_type("image/jpeg").unwrap();
+    base64::engine::general_purpose::STANDARD.decode(url.split_once(',').unwrap().1).unwrap()
+}
+
+/// `jpeg` with an EXIF segment saying `orientation`, right after its start.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0\x01\0".to_vec();
+    tiff.extend([0x12, 0x01, 3, 0, 1, 0, 0, 0]);
+    tiff.extend(orientation.to_le_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]);
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend(tiff);
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend(((payload.len() + 2) as u16).to_be_bytes());
+    seg.extend(payload);
+    [&jpeg[..2], &seg[..], &jpeg[2..]].concat()
+}
+
+fn blob_of(bytes: &[u8], kind: &str) -> web_sys::Blob {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let props = web_sys::BlobPropertyBag::new();
+    props.set_type(kind);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &props).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_chosen_photo_is_downscaled_to_its_long_edge_and_stored_as_a_complete_jpeg() {
+    use duzhan::core::fieldwork::photo::{jpeg_size, photo_hash};
+    use duzhan::web::photo_input::prepare;
+    let big = canvas_jpeg(3200, 1800);
+    let p = prepare(&blob_of(&big, "image/jpeg"), 1600).await.expect("prepared");
+    assert_eq!(jpeg_size(&p.bytes), Some((1600, 900)));
+    assert!(p.bytes.ends_with(&[0xFF, 0xD9]) && p.bytes.len() < big.len());
+    assert_eq!(p.source_sha256, Some(photo_hash(&big)));
+    // A small one is not enlarged.
+    let small = canvas_jpeg(80, 40);
+    assert_eq!(jpeg_size(&prepare(&blob_of(&small, "image/jpeg"), 1600).await.expect("small").bytes), Some((80, 40)));
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_turned_by_its_exif_orientation_is_stored_upright() {
+    use duzhan::core::fieldwork::photo::jpeg_size;
+    use duzhan::web::photo_input::prepare;
+    // Orientation 6: the camera held upright, the sensor's frame lying down.
+    let turned = with_orientation(&canvas_jpeg(160, 80), 6);
+    let p = prepare(&blob_of(&turned, "image/jpeg"), 1600).await.expect("prepared");
+    assert_eq!(p.exif.orientation, Some(6));
+    assert_eq!(jpeg_size(&p.bytes), Some((80, 160)), "stored upright");
+    let p = prepare(&blob_of(&with_orientation(&canvas_jpeg(3200, 1600), 8), "image/jpeg"), 1600).await.expect("large");
+    assert_eq!(jpeg_size(&p.bytes), Some((800, 1600)));
+}
+
+#[wasm_bindgen_test]
+async fn a_file_that_is_no_image_or_too_large_is_refused_with_a_chinese_message() {
+    use duzhan::core::i18n::Lang;
+    use duzhan::web::photo_input::{prepare, InputError};
+    let text = prepare(&blob_of("这不是照片".as_bytes(), "image/jpeg"), 1600).await;
+    assert!(matches!(text, Err(InputError::NotAnImage(_))), "{text:?}");
+    let mut cut = canvas_jpeg(400, 300);
+    cut.truncate(cut.len() / 3);
+    let cut = prepare(&blob_of(&cut[..40], "image/jpeg"), 1600).await;
+    assert!(matches!(cut, Err(InputError::NotAnImage(_))), "{cut:?}");
+    let huge = js_sys::Uint8Array::new_with_length(50 * 1024 * 1024 + 1);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&huge)).unwrap();
+    let e = prepare(&blob, 1600).await.unwrap_err();
+    assert_eq!(e, InputError::TooLarge(50 * 1024 * 1024 + 1));
+    assert!(e.message(Lang::Zh).contains('请'));
+}

@@ -358,3 +358,13 @@ fn after_photos_back_the_rectification_report_and_the_verification_only() {
     assert_eq!(attach(&reported.id, PhotoSlot::Verified), Err(PhotoError::NoOwner), "核验 backs a verification");
     assert_eq!(attach(&verified.problem_id, PhotoSlot::Before), Ok((1, 1)));
 }
+
+#[test]
+fn a_photo_is_decoded_to_its_long_edge_keeping_its_shape_and_never_enlarged() {
+    assert_eq!(target_size((8000, 6000), 1600), (1600, 1200));
+    assert_eq!(target_size((6000, 8000), 1600), (1200, 1600));
+    assert_eq!(target_size((4032, 3024), 2048), (2048, 1536));
+    assert_eq!(target_size((800, 600), 1600), (800, 600));
+    assert_eq!(target_size((30_000, 1), 1600), (1600, 1), "never zero");
+    assert_eq!(target_size((0, 0), 1600), (1, 1));
+}

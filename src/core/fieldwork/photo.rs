@@ -423,6 +423,17 @@ fn gps(t: &Tiff, at: usize) -> Option<Geo> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(Geo { lat, lon, accuracy_m: None })
 }
 
+/// The size to decode to: the long edge at most `long_edge`, never enlarged.
+pub fn target_size(natural: (u32, u32), long_edge: u32) -> (u32, u32) {
+    let (w, h) = natural;
+    let long = w.max(h).max(1);
+    if long <= long_edge {
+        return (w.max(1), h.max(1));
+    }
+    let scale = |x: u32| ((u64::from(x) * u64::from(long_edge) + u64::from(long) / 2) / u64::from(long)).max(1) as u32;
+    (scale(w), scale(h))
+}
+
 /// A photo ready to attach: the stored bytes the browser made (re-encoded JPEG),
 /// and what the original file said.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,168 @@
+//! A chosen photo made ready to attach (照片): decoded and downscaled by the
+//! browser, re-encoded as JPEG, with what the original file said.
+//!
+//! - Nothing is decoded at full size: the target size comes from the original's
+//!   JPEG frame header (`fieldwork::photo::jpeg_size`, turned by its EXIF
+//!   orientation) and `createImageBitmap` decodes straight to it, so a 48 MP
+//!   frame never reaches a canvas (iOS refuses canvases above 16.7 MP). Files that
+//!   are not JPEG (a PNG screenshot) are decoded once to learn their size.
+//! - `createImageBitmap` applies the EXIF orientation (its default in every
+//!   target engine), so the stored image is upright; the canvas writes no EXIF.
+//! - JPEG at quality 0.8; above [`TARGET_BYTES`] again at 0.7, then 0.6; the
+//!   encoder's type is checked (an engine that cannot encode JPEG would give PNG).
+//! - Files above `MAX_INPUT_BYTES` (50 MB) are refused before they are read.
+
+use crate::core::fieldwork::photo::{exif_facts, jpeg_size, photo_hash, target_size, Prepared, MAX_INPUT_BYTES, MAX_STORED_BYTES};
+use crate::core::i18n::Lang;
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ResizeQuality};
+
+/// The long edge of a stored photo by default (settings: 1280 / 1600 / 2048).
+pub const DEFAULT_LONG_EDGE: u32 = 1600;
+/// Above this the photo is encoded again at a lower quality.
+pub const TARGET_BYTES: usize = 800 * 1024;
+/// EXIF is read from the file's first bytes only.
+const EXIF_HEAD: usize = 256 * 1024;
+
+/// Why a chosen file cannot be attached.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("file of {0} bytes is above 50 MB")]
+    TooLarge(u64),
+    #[error("the browser cannot decode the file as an image: {0}")]
+    NotAnImage(String),
+    #[error("the photo could not be encoded: {0}")]
+    Encode(String),
+}
+
+impl InputError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::TooLarge(_) => "photo_file_too_large",
+            InputError::NotAnImage(_) => "photo_file_not_an_image",
+            InputError::Encode(_) => "photo_encode_failed",
+        }
+    }
+
+    /// What happened and what to do (nothing was stored).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang == Lang::Zh) {
+            (InputError::TooLarge(n), true) => format!("所选文件有{}MB，超过50MB，未附加。请选择相机拍摄的照片，或先缩小后再选。", n / 1_048_576),
+            (InputError::TooLarge(n), false) => {
+                format!("The file is {} MB, above 50 MB; not attached. Choose a camera photo, or shrink it first.", n / 1_048_576)
+            }
+            (InputError::NotAnImage(_), true) => {
+                "所选文件不是本浏览器能打开的图片（可能已损坏，或是HEIC等格式），未附加。请选择JPEG或PNG照片，或在相机设置中改为“兼容性最佳”。".into()
+            }
+            (InputError::NotAnImage(_), false) => {
+                "The file is not an image this browser can open (damaged, or HEIC); not attached. Choose a JPEG or PNG, or set the camera to “Most Compatible”."
+                    .into()
+            }
+            (InputError::Encode(_), true) => "照片压缩失败（设备内存可能不足），未附加。请关闭其他页面后重试。".into(),
+            (InputError::Encode(_), false) => {
+                "The photo could not be compressed (the device may be low on memory); not attached. Close other pages and retry.".into()
+            }
+        }
+    }
+}
+
+impl crate::core::i18n::UserMessage for InputError {
+    fn message(&self, lang: Lang) -> String {
+        InputError::message(self, lang)
+    }
+}
+
+fn js_text(e: &JsValue) -> String {
+    e.as_string().or_else(|| js_sys::Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string())).unwrap_or_else(|| format!("{e:?}"))
+}
+
+async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, JsValue> {
+    let buf = JsFuture::from(blob.array_buffer()).await?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+async fn bitmap(blob: &Blob, size: Option<(u32, u32)>) -> Result<ImageBitmap, InputError> {
+    let window = web_sys::window().ok_or_else(|| InputError::NotAnImage("no window".into()))?;
+    let promise = match size {
+        Some((w, h)) => {
+            let o = ImageBitmapOptions::new();
+            o.set_resize_width(w);
+            o.set_resize_height(h);
+            o.set_resize_quality(ResizeQuality::High);
+            window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, &o)
+        }
+        None => window.create_image_bitmap_with_blob(blob),
+    }
+    .map_err(|e| InputError::NotAnImage(js_text(&e)))?;
+    JsFuture::from(promise).await.map_err(|e| InputError::NotAnImage(js_text(&e)))?.dyn_into::<ImageBitmap>().map_err(|e| InputError::NotAnImage(js_text(&e)))
+}
+
+/// Encodes a canvas as JPEG at `quality`.
+async fn jpeg_of(canvas: &HtmlCanvasElement, quality: f64) -> Result<Vec<u8>, InputError> {
+    let mut slot: Option<Closure<dyn FnMut(JsValue)>> = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let cb = Closure::once(move |blob: JsValue| {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &blob);
+        });
+        let _ = canvas.to_blob_with_type_and_encoder_options(cb.as_ref().unchecked_ref(), "image/jpeg", &JsValue::from_f64(quality));
+        slot = Some(cb);
+    });
+    let blob = JsFuture::from(promise).await.map_err(|e| InputError::Encode(js_text(&e)))?;
+    drop(slot);
+    let blob: Blob = blob.dyn_into().map_err(|_| InputError::Encode("no image from the canvas".into()))?;
+    if blob.type_() != "image/jpeg" {
+        return Err(InputError::Encode(format!("the browser wrote {} instead of JPEG", blob.type_())));
+    }
+    bytes_of(&blob).await.map_err(|e| InputError::Encode(js_text(&e)))
+}
+
+/// Makes the chosen `file` ready to attach, its long edge at most `long_edge`.
+/// Caption, stamp and place are the caller's to fill in.
+pub async fn prepare(file: &Blob, long_edge: u32) -> Result<Prepared, InputError> {
+    let size = file.size() as u64;
+    if size > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge(size));
+    }
+    let original = bytes_of(file).await.map_err(|e| InputError::NotAnImage(js_text(&e)))?;
+    let exif = exif_facts(&original[..original.len().min(EXIF_HEAD)]);
+    let natural = match jpeg_size(&original) {
+        // Orientations 5–8 turn the image a quarter: its upright size is swapped.
+        Some((w, h)) if exif.orientation.is_some_and(|o| o >= 5) => (h, w),
+        Some(s) => s,
+        None => {
+            let probe = bitmap(file, None).await?;
+            let s = (probe.width(), probe.height());
+            probe.close();
+            s
+        }
+    };
+    let source_sha256 = Some(photo_hash(&original));
+    drop(original);
+    let (w, h) = target_size(natural, long_edge);
+    let image = bitmap(file, Some((w, h))).await?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| InputError::Encode("no document".into()))?;
+    let canvas: HtmlCanvasElement = document.create_element("canvas").map_err(|e| InputError::Encode(js_text(&e)))?.unchecked_into();
+    canvas.set_width(image.width());
+    canvas.set_height(image.height());
+    let ctx: CanvasRenderingContext2d =
+        canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or_else(|| InputError::Encode("no 2d context".into()))?;
+    let drawn = ctx.draw_image_with_image_bitmap(&image, 0.0, 0.0);
+    image.close();
+    drawn.map_err(|e| InputError::Encode(js_text(&e)))?;
+    let mut bytes = Vec::new();
+    for quality in [0.8, 0.7, 0.6] {
+        bytes = jpeg_of(&canvas, quality).await?;
+        if bytes.len() <= TARGET_BYTES {
+            break;
+        }
+    }
+    // Release the canvas's pixels at once (WebKit keeps them until collected).
+    canvas.set_width(0);
+    canvas.set_height(0);
+    if bytes.len() > MAX_STORED_BYTES as usize {
+        return Err(InputError::Encode(format!("{} bytes at the lowest quality", bytes.len())));
+    }
+    Ok(Prepared { bytes, exif, source_sha256, caption: String::new(), stamped: false, geo: None })
+}
