@@ -419,15 +419,7 @@ fn an_export_is_in_the_ledger_before_the_file_exists_and_sequence_numbers_never_
         let store = MemoryStore::new();
         let ws = CellWorkspace::open(&store, "d-squad").await;
         let s = session(&store);
-        let req = |id: u8| ExportRequest {
-            scope: ExportScope::Full,
-            recipient: None,
-            squad_name: "小分队".into(),
-            created_ms: T0,
-            date: s.platform().today(),
-            bundle_id: [id; 16],
-            carry_restricted: false,
-        };
+        let req = |id: u8| full_req(&s, id);
         let one = s.export(&ws, &req(1), None).await.unwrap();
         let two = s.export(&ws, &req(2), Some("口令")).await.unwrap();
         assert_eq!((one.file.seq, two.file.seq), (1, 2));

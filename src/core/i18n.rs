@@ -320,6 +320,14 @@ keys! {
     RestrictedBadge => "督查室专阅", "Inspection office only";
     UnannouncedHint => "暗访督战的记录和问题只密封给督查室设备，普通导出会略去。", "Unannounced visits and their problems go only sealed to the inspection office; ordinary exports leave them out.";
     OwnRole => "本机角色（据设备名册）", "This device's role (from the roster)";
+    Photos => "照片", "Photos";
+    PhotoChoose => "选择照片", "Choose photos";
+    PhotoTake => "拍照", "Take a photo";
+    PhotoWorking => "正在处理照片…", "Preparing the photos…";
+    PhotoPending => "照片待补传", "Photo not yet received";
+    PhotoHeldBy => "附照片的小分队", "Attached by";
+    PhotoRemove => "删除照片", "Remove the photo";
+    PhotoNone => "尚无照片", "No photos yet";
     RosterExport => "导出设备名册", "Export the device roster";
     RosterExportHint => "名册列出本机已核实密钥的所有设备及其角色、挂失情况，由本机签名；各小分队导入后即可核验彼此的文件。", "The roster lists every device whose key this device holds, with roles and revocations, signed by this device; squads that import it can verify each other's files.";
     RosterMade => "设备名册已导出，列出设备", "Roster exported; devices listed";

@@ -18,6 +18,7 @@ mod export;
 mod ledger;
 mod milestones;
 mod offline;
+mod photos;
 mod plan_edit;
 mod platform;
 mod print;

@@ -21,10 +21,12 @@
 //! - target page: `target-visits`, `target-new-visit`, `timeline-visit` (data-visit-id,
 //!   data-status), `pass-rate-overall`, `pass-rate-<group code>`
 
+use super::photos::PhotoStrip;
 use super::{platform, use_app, AppState, FormError};
 use crate::core::calendar::format_time_ms;
 use crate::core::fieldwork::checklist::items_for_visit;
 use crate::core::fieldwork::form::{gps_text, GpsError, VisitForm};
+use crate::core::fieldwork::photo::{Geo, PhotoSlot};
 use crate::core::fieldwork::target_page::{target_pass_rate, visit_timeline};
 use crate::core::fieldwork::visit::{stage_answer, stage_clear_answer, stage_save_visit, stage_submit_visit};
 use crate::core::fieldwork::{Answer, ChecklistGroup, ChecklistItem, VisitMode, VisitStatus};
@@ -329,6 +331,8 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
         });
     };
 
+    // Photos back a stored visit (a new one is saved by its first edit), placed by its fix.
+    let photo_geo = Signal::derive(move || gps.get().map(|f| Geo { lat: f.lat, lon: f.lon, accuracy_m: Some(f.accuracy_m) }));
     let d_target = draft.clone();
     let d_date = draft.clone();
     let d_mode = draft.clone();
@@ -430,6 +434,9 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                         <p class="error" role="alert" data-testid="visit-gps-error">{move || gps_error.get().map(|e| e.message(state.lang.get())).unwrap_or_default()}</p>
                     </Show>
                 </div>
+                <Show when=move || visit_status().is_some()>
+                    <PhotoStrip owner_id=id.get_value() of=PhotoSlot::Visit geo=photo_geo/>
+                </Show>
             </div>
             <h3>{move || state.t(K::Checklist)}</h3>
             {groups}

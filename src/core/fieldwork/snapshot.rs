@@ -1,4 +1,5 @@
-//! The field-work read model (现场工作快照): checklist, visits and answers, typed —
+//! The field-work read model (现场工作快照): checklist, visits, answers and the
+//! photos' records (by the record each backs), typed —
 //! the field-work counterpart of `core::snapshot`.
 //!
 //! Visits and answers are bulk records (thousands in a large campaign), so this read
@@ -13,12 +14,13 @@
 //! decode (written by a newer app) are counted in `undecodable`, never dropped from storage.
 
 use super::checklist::{sort_items, ChecklistItem};
+use super::photo::Photo;
 use super::visit::{Visit, VisitAnswer, VisitStatus};
 use crate::core::doc::{DecodeError, Doc, Entity, RecordId};
 use std::collections::{BTreeMap, HashMap};
 
 /// The kinds this read model is made of.
-pub const FIELD_KINDS: [&str; 3] = [ChecklistItem::KIND, Visit::KIND, VisitAnswer::KIND];
+pub const FIELD_KINDS: [&str; 4] = [ChecklistItem::KIND, Visit::KIND, VisitAnswer::KIND, Photo::KIND];
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldSnapshot {
@@ -32,6 +34,12 @@ pub struct FieldSnapshot {
     /// Answer id → its visit.
     answer_visit: HashMap<RecordId, RecordId>,
     item_ix: HashMap<RecordId, usize>,
+    /// The ids of the photo records backing each record, in id order. Kept as ids,
+    /// not decoded: the views that show photos (loaded later) decode them, so the
+    /// first load carries no photo decoder.
+    photos: BTreeMap<RecordId, Vec<RecordId>>,
+    /// Photo id → the record it backs.
+    photo_owner: HashMap<RecordId, RecordId>,
     undecodable: BTreeMap<RecordId, DecodeError>,
 }
 
@@ -72,6 +80,22 @@ impl FieldSnapshot {
                     visits_gone.extend(self.visit_ix.get(&d.id).copied());
                     visits_new.retain(|v| v.id != d.id);
                     visits_new.extend(self.decode::<Visit>(d));
+                }
+                Photo::KIND => {
+                    if let Some(owner) = self.photo_owner.remove(&d.id) {
+                        if let Some(list) = self.photos.get_mut(&owner) {
+                            list.retain(|p| *p != d.id);
+                            if list.is_empty() {
+                                self.photos.remove(&owner);
+                            }
+                        }
+                    }
+                    if let Some(owner) = (!d.is_deleted()).then(|| d.fields.get("owner_id").and_then(|f| f.v.as_str())).flatten() {
+                        self.photo_owner.insert(d.id.clone(), owner.to_owned());
+                        let list = self.photos.entry(owner.to_owned()).or_default();
+                        let at = list.partition_point(|x| *x < d.id);
+                        list.insert(at, d.id.clone());
+                    }
                 }
                 _ => {
                     if let Some(visit) = self.answer_visit.remove(&d.id) {
@@ -150,6 +174,12 @@ impl FieldSnapshot {
     }
 
     /// A visit's answers, by item id.
+    /// The ids of the photo records backing a record (a visit, an answer, a
+    /// problem, an event), in id order.
+    pub fn photos_of(&self, owner_id: &str) -> &[RecordId] {
+        self.photos.get(owner_id).map_or(&[], Vec::as_slice)
+    }
+
     pub fn answers_of(&self, visit_id: &str) -> &[VisitAnswer] {
         self.answers.get(visit_id).map(Vec::as_slice).unwrap_or(&[])
     }

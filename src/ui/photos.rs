@@ -1,0 +1,153 @@
+//! Photos on a record (照片取证): thumbnails of the photos backing it, and
+//! choosing or taking new ones. The browser prepares each file
+//! (`web::photo_input`), the application layer attaches them
+//! (`Session::attach_photos`); a photo whose bytes have not reached this device
+//! shows 照片待补传 and who attached it, never a broken image.
+
+use super::{use_app, FormError};
+use crate::core::doc::decode;
+use crate::core::fieldwork::photo::{Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
+use crate::core::i18n::{UserMessage, K};
+use crate::storage::Store;
+use crate::web::photo_input::{prepare, DEFAULT_LONG_EDGE};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+/// The photos of `owner_id` in slot `of`, and the buttons to add more.
+#[component]
+pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option<Signal<Option<Geo>>>) -> impl IntoView {
+    let state = use_app();
+    let slot = of;
+    let owner = StoredValue::new(owner_id);
+    // Decoded here (the field snapshot keeps their ids), in the order attached.
+    let photos = move || {
+        let ids = state.field.with(|f| f.photos_of(&owner.get_value()).to_vec());
+        let mut list: Vec<Photo> = state.replica.with(|r| {
+            r.as_ref()
+                .map(|r| ids.iter().filter_map(|id| r.doc(id)).filter_map(|d| decode::<Photo>(d).ok()).filter(|p| p.slot == slot).collect())
+                .unwrap_or_default()
+        });
+        crate::core::sort::sort_by(&mut list, |a, b| (a.attached_ms, &a.id).cmp(&(b.attached_ms, &b.id)));
+        list
+    };
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let on_files = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let files: Vec<web_sys::File> = input.files().map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect()).unwrap_or_default();
+        input.set_value("");
+        if files.is_empty() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let lang = state.lang.get_untracked();
+            let mut prepared = Vec::new();
+            for f in &files {
+                match prepare(f, DEFAULT_LONG_EDGE).await {
+                    Ok(mut p) => {
+                        p.geo = geo.and_then(|g| g.get_untracked());
+                        // The evidence stamp (水印) is not burnt in yet: recorded as not stamped.
+                        p.stamped = false;
+                        prepared.push(p);
+                    }
+                    Err(e) => {
+                        error.set(Some(e.message(lang)));
+                        busy.set(false);
+                        return;
+                    }
+                }
+            }
+            let Some(session) = state.session() else {
+                busy.set(false);
+                return;
+            };
+            let attach = Attach { owner_id: owner.get_value(), slot, photos: prepared };
+            if let Err(e) = session.attach_photos(&state, &attach).await {
+                error.set(Some(e.message(lang)));
+            }
+            busy.set(false);
+        });
+    };
+    let full = move || photos().len() >= MAX_PER_SLOT;
+    view! {
+        <div class="photos wide" data-testid="photo-strip" data-slot=format!("{slot:?}").to_lowercase()>
+            <span class="label">{move || state.t(K::Photos)} " " <small class="muted" data-testid="photo-count">{move || format!("{}/{}", photos().len(), MAX_PER_SLOT)}</small></span>
+            <div class="photo-list">
+                <For each=photos key=|p| p.id.clone() let:p>
+                    <PhotoThumb photo=p/>
+                </For>
+                <Show when=move || photos().is_empty()>
+                    <span class="muted">{move || state.t(K::PhotoNone)}</span>
+                </Show>
+            </div>
+            <Show when=move || !full()>
+                <label class="button secondary">
+                    {move || state.t(K::PhotoChoose)}
+                    <input type="file" accept="image/*" multiple hidden data-testid="photo-input" disabled=move || busy.get() on:change=on_files/>
+                </label>
+                <label class="button secondary">
+                    {move || state.t(K::PhotoTake)}
+                    <input type="file" accept="image/*" capture="environment" hidden data-testid="photo-camera" disabled=move || busy.get() on:change=on_files/>
+                </label>
+            </Show>
+            <Show when=move || busy.get()>
+                <span class="muted" role="status" data-testid="photo-working">{move || state.t(K::PhotoWorking)}</span>
+            </Show>
+            <FormError error=error/>
+        </div>
+    }
+}
+
+/// One photo: its thumbnail from the photo store, or 照片待补传.
+#[component]
+fn PhotoThumb(photo: Photo) -> impl IntoView {
+    let state = use_app();
+    // None: not read yet; Some(None): not on this device; Some(Some(url)): shown.
+    let url = RwSignal::new(None::<Option<String>>);
+    let hash = photo.sha256.clone();
+    spawn_local(async move {
+        let Some(session) = state.session() else { return };
+        let shown = match session.store().photo(&hash).await {
+            Ok(Some(bytes)) => {
+                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+                let opts = web_sys::BlobPropertyBag::new();
+                opts.set_type("image/jpeg");
+                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok().and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
+            }
+            _ => None,
+        };
+        url.try_set(Some(shown));
+    });
+    on_cleanup(move || {
+        if let Some(Some(Some(u))) = url.try_get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&u);
+        }
+    });
+    let id = StoredValue::new(photo.id.clone());
+    let remove = move |_| {
+        let gone = id.get_value();
+        spawn_local(async move {
+            let _ = state.save(|c| Ok(c.replica.stage_delete(&[gone.as_str()], c.now_ms))).await;
+        });
+    };
+    let squad = photo.squad_name.clone();
+    let caption = photo.caption.clone();
+    view! {
+        <figure class="photo" data-testid="photo" data-sha256=photo.sha256.clone()>
+            {move || match url.get() {
+                Some(Some(u)) => view! { <a href=u.clone() target="_blank" rel="noopener"><img src=u.clone() alt=caption.clone() data-testid="photo-img"/></a> }.into_any(),
+                Some(None) => view! {
+                    <div class="photo-pending" data-testid="photo-pending">
+                        {move || state.t(K::PhotoPending)}
+                        <small>{move || state.t(K::PhotoHeldBy)} {move || state.lang.get().colon()} {squad.clone()}</small>
+                    </div>
+                }.into_any(),
+                None => view! { <div class="photo-pending"></div> }.into_any(),
+            }}
+            <button type="button" class="secondary small" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button>
+        </figure>
+    }
+}
