@@ -4,7 +4,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gotoHash, saved, readText, tid } from './harness.mjs';
+import { gotoHash, saved, readText, tid, newSession, openApp } from './harness.mjs';
+
+/**
+ * Devices for one test: each a separate browser context with the app open and
+ * named. `device(name)` makes one; `sessions` are all made, to check and close.
+ */
+export function devices(browser, url) {
+  const sessions = [];
+  const device = async (name) => {
+    const s = await newSession(browser);
+    sessions.push(s);
+    await openApp(s.page, url);
+    await nameDevice(s.page, name);
+    return s;
+  };
+  return { device, sessions };
+}
 
 export async function nameDevice(page, name) {
   await page.locator(tid('first-run-banner')).waitFor({ state: 'visible' });

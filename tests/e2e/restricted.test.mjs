@@ -7,8 +7,8 @@
 // devices; files really download and upload.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { appSuite, newSession, openApp, gotoHash, saved, waitNotSaving, eventually, readText, tid } from './harness.mjs';
-import { nameDevice, exportBundle, chooseImport, confirmImport } from './exchange.mjs';
+import { appSuite, openApp, gotoHash, saved, waitNotSaving, eventually, readText, tid } from './harness.mjs';
+import { exportBundle, chooseImport, confirmImport, devices } from './exchange.mjs';
 
 const { appTest, ctx } = appSuite();
 const hash = (page) => page.evaluate(() => location.hash);
@@ -32,14 +32,7 @@ async function problemCount(page) {
 }
 
 appTest('an unannounced visit and its problem reach the 督查室 sealed, and never the office', async ({ url }) => {
-  const sessions = [];
-  const device = async (name) => {
-    const s = await newSession(ctx.browser);
-    sessions.push(s);
-    await openApp(s.page, url);
-    await nameDevice(s.page, name);
-    return s;
-  };
+  const { device, sessions } = devices(ctx.browser, url);
   try {
     const squad = await device('武定县小分队');
     const office = await device('州扶贫办');

@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { appSuite, newSession, openApp, reloadApp, gotoHash, eventually, readText, tid } from './harness.mjs';
-import { nameDevice, addFigure, exportBundle, chooseImport, confirmImport, stateHash } from './exchange.mjs';
+import { nameDevice, addFigure, exportBundle, chooseImport, confirmImport, stateHash, devices } from './exchange.mjs';
 
 const { appTest, ctx } = appSuite();
 
@@ -116,14 +116,7 @@ appTest('a squad\'s signed file is verified by its fingerprint, and forged or im
 });
 
 appTest('the office\'s roster lets a new squad verify a squad on its first file, and a revoked tablet\'s new files are refused', async ({ url }) => {
-  const sessions = [];
-  const device = async (name) => {
-    const s = await newSession(ctx.browser);
-    sessions.push(s);
-    await openApp(s.page, url);
-    await nameDevice(s.page, name);
-    return s;
-  };
+  const { device, sessions } = devices(ctx.browser, url);
   try {
     const squadA = await device('武定县小分队');
     const office = await device('州扶贫办');
