@@ -350,7 +350,7 @@ fn after_photos_back_the_rectification_report_and_the_verification_only() {
                 geo: None,
             }],
         };
-        stage_attach(&d.replica, &a, T, "小分队").map(|(c, b)| (c.docs.len(), b.len()))
+        stage_attach(&d.replica, &duzhan::core::fieldwork::FieldSnapshot::from_docs(d.replica.docs()), &a, T, "小分队").map(|(c, b)| (c.docs.len(), b.len()))
     };
     assert_eq!(attach(&reported.id, PhotoSlot::Rectified), Ok((1, 1)));
     assert_eq!(attach(&verified.id, PhotoSlot::Verified), Ok((1, 1)));

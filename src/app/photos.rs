@@ -20,14 +20,18 @@ impl<S: Store, P: Platform> Session<S, P> {
     pub async fn attach_photos<W: Workspace>(&self, ws: &W, a: &Attach) -> Result<Vec<String>, CommitError<PhotoError>> {
         let squad = ws.device().map(|d| d.squad_name).unwrap_or_default();
         let now = self.platform().now_ms();
-        let (_, bytes) = ws.with_replica(|r| photo::stage_attach(r, a, now, &squad)).ok_or(CommitError::NotLoaded)?.map_err(CommitError::Refused)?;
+        let today = self.platform().today();
+        let (_, bytes) = ws
+            .with_stage(today, now, |c| photo::stage_attach(c.replica, c.field, a, now, &squad))
+            .ok_or(CommitError::NotLoaded)?
+            .map_err(CommitError::Refused)?;
         if let Err(e) = self.store().put_photos(&bytes).await {
             ws.set_status(super::SaveStatus::Failed(e.clone()));
             return Err(CommitError::Store(e));
         }
         let ids = std::cell::RefCell::new(Vec::new());
         self.save(ws, |c| {
-            let (change, _) = photo::stage_attach(c.replica, a, c.now_ms, &squad)?;
+            let (change, _) = photo::stage_attach(c.replica, c.field, a, c.now_ms, &squad)?;
             *ids.borrow_mut() = change.docs.iter().map(|d| d.id.clone()).collect();
             Ok(change)
         })

@@ -5,8 +5,7 @@
 //! shows 照片待补传 and who attached it, never a broken image.
 
 use super::{use_app, FormError};
-use crate::core::doc::decode;
-use crate::core::fieldwork::photo::{Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
+use crate::core::fieldwork::photo::{photos_on, Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
 use crate::core::i18n::{UserMessage, K};
 use crate::storage::Store;
 use crate::web::photo_input::{prepare, DEFAULT_LONG_EDGE};
@@ -20,17 +19,8 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
     let state = use_app();
     let slot = of;
     let owner = StoredValue::new(owner_id);
-    // Decoded here (the field snapshot keeps their ids), in the order attached.
-    let photos = move || {
-        let ids = state.field.with(|f| f.photos_of(&owner.get_value()).to_vec());
-        let mut list: Vec<Photo> = state.replica.with(|r| {
-            r.as_ref()
-                .map(|r| ids.iter().filter_map(|id| r.doc(id)).filter_map(|d| decode::<Photo>(d).ok()).filter(|p| p.slot == slot).collect())
-                .unwrap_or_default()
-        });
-        crate::core::sort::sort_by(&mut list, |a, b| (a.attached_ms, &a.id).cmp(&(b.attached_ms, &b.id)));
-        list
-    };
+    let photos =
+        Memo::new(move |_| state.replica.with(|r| r.as_ref().map(|r| state.field.with(|f| photos_on(r, f, &owner.get_value(), slot))).unwrap_or_default()));
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let on_files = move |ev: leptos::ev::Event| {
@@ -71,15 +61,15 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
             busy.set(false);
         });
     };
-    let full = move || photos().len() >= MAX_PER_SLOT;
+    let full = move || photos.with(Vec::len) >= MAX_PER_SLOT;
     view! {
         <div class="photos wide" data-testid="photo-strip" data-slot=format!("{slot:?}").to_lowercase()>
-            <span class="label">{move || state.t(K::Photos)} " " <small class="muted" data-testid="photo-count">{move || format!("{}/{}", photos().len(), MAX_PER_SLOT)}</small></span>
+            <span class="label">{move || state.t(K::Photos)} " " <small class="muted" data-testid="photo-count">{move || format!("{}/{}", photos.with(Vec::len), MAX_PER_SLOT)}</small></span>
             <div class="photo-list">
-                <For each=photos key=|p| p.id.clone() let:p>
+                <For each=move || photos.get() key=|p| p.id.clone() let:p>
                     <PhotoThumb photo=p/>
                 </For>
-                <Show when=move || photos().is_empty()>
+                <Show when=move || photos.with(Vec::is_empty)>
                     <span class="muted">{move || state.t(K::PhotoNone)}</span>
                 </Show>
             </div>

@@ -491,11 +491,11 @@ fn owner_target(replica: &crate::core::replica::Replica, owner_id: &str, slot: P
 /// the original had it, else `now_ms`.
 pub fn stage_attach(
     replica: &crate::core::replica::Replica,
+    field: &super::FieldSnapshot,
     a: &Attach,
     now_ms: u64,
     squad_name: &str,
 ) -> Result<(crate::core::replica::Change, Vec<(String, Vec<u8>)>), PhotoError> {
-    use crate::core::doc::decode;
     let target_id = owner_target(replica, &a.owner_id, a.slot)?;
     let mut records: Vec<Photo> = Vec::new();
     let mut bytes: Vec<(String, Vec<u8>)> = Vec::new();
@@ -537,18 +537,29 @@ pub fn stage_attach(
         }
     }
     // Photos already on the record in this slot (one re-attached is not a new one).
-    let held: Vec<String> = replica
-        .docs()
-        .filter(|d| d.kind == Photo::KIND && !d.is_deleted())
-        .filter_map(|d| decode::<Photo>(d).ok())
-        .filter(|p| p.owner_id == a.owner_id && p.slot == a.slot)
-        .map(|p| p.id)
-        .collect();
+    let held: Vec<String> = photos_on(replica, field, &a.owner_id, a.slot).into_iter().map(|p| p.id).collect();
     let new = records.iter().filter(|r| !held.contains(&r.id)).count();
     if held.len() + new > MAX_PER_SLOT {
         return Err(PhotoError::TooMany(MAX_PER_SLOT));
     }
     Ok((replica.stage_save(&records, now_ms), bytes))
+}
+
+/// The live photos on record `owner_id` in `slot`, in the order attached: found
+/// through the field snapshot's index (ids by the record they back), decoded from
+/// the replica (a handful, never a scan of the records).
+pub fn photos_on(replica: &crate::core::replica::Replica, field: &super::FieldSnapshot, owner_id: &str, slot: PhotoSlot) -> Vec<Photo> {
+    use crate::core::doc::decode;
+    let mut list: Vec<Photo> = field
+        .photos_of(owner_id)
+        .iter()
+        .filter_map(|id| replica.doc(id))
+        .filter(|d| !d.is_deleted())
+        .filter_map(|d| decode::<Photo>(d).ok())
+        .filter(|p| p.slot == slot)
+        .collect();
+    crate::core::sort::sort_by(&mut list, |a, b| (a.attached_ms, &a.id).cmp(&(b.attached_ms, &b.id)));
+    list
 }
 
 /// The photos held whose address no live photo record refers to: what can be

@@ -173,13 +173,13 @@ impl FieldSnapshot {
         self.checklist.iter().filter(|i| !i.retired)
     }
 
-    /// A visit's answers, by item id.
     /// The ids of the photo records backing a record (a visit, an answer, a
     /// problem, an event), in id order.
     pub fn photos_of(&self, owner_id: &str) -> &[RecordId] {
         self.photos.get(owner_id).map_or(&[], Vec::as_slice)
     }
 
+    /// A visit's answers, by item id.
     pub fn answers_of(&self, visit_id: &str) -> &[VisitAnswer] {
         self.answers.get(visit_id).map(Vec::as_slice).unwrap_or(&[])
     }
