@@ -14,6 +14,10 @@
 //! `squads <dir> <n>`: squads 1…n's bundles as `<dir>/squad-001.json`… (kept if there),
 //! for the batch import benchmark (`tests/e2e/bench/batch.bench.mjs`).
 //!
+//! `photos <file> <n> [kb]`: a squad's v3 bundle carrying `n` photos of about `kb` KB
+//! (default 500 of 300 KB: ~150 MB of photos) on one visit, for the photo import
+//! benchmark (`tests/e2e/bench/photos.bench.mjs`).
+//!
 //! `cargo build --profile bench --example bench_bundle` and then
 //! `perf record --call-graph dwarf target/release/examples/bench_bundle read 3`:
 //! reads, checks and merges it into a fresh device N times, printing each time.
@@ -39,6 +43,15 @@ fn main() -> Result<(), String> {
         let (bytes, records) = squad_bundle(tag, problems)?;
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
         eprintln!("{path}: {records} records, {} bytes", bytes.len());
+        return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("photos") {
+        let path = args.get(1).ok_or("photos <file> <n> [kb]")?;
+        let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(500);
+        let kb = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(300);
+        let bytes = photo_bundle(n, kb)?;
+        std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("{path}: {n} photos of {kb} KB, {} bytes", bytes.len());
         return Ok(());
     }
     if args.first().map(String::as_str) == Some("squads") {
@@ -143,4 +156,84 @@ fn signed(bytes: &[u8]) -> Result<Vec<u8>, String> {
         carry_restricted: true,
     };
     Ok(export_signed(&r, &SyncLedger::default(), &req, Some(&DeviceKey::from_seed([9; 32], 0))).map_err(|e| e.to_string())?.bytes)
+}
+
+/// A squad's signed v3 bundle: the default plan, a visit at 甘塘 and `n` photos of
+/// about `kb` KB on it (JPEG structures with varied data, as the import checks them).
+fn photo_bundle(n: usize, kb: usize) -> Result<Vec<u8>, String> {
+    use duzhan::core::bundle::export::export_carrying;
+    use duzhan::core::bundle::photos;
+    use duzhan::core::bundle::sign::DeviceKey;
+    use duzhan::core::bundle::{ExportRequest, ExportScope};
+    use duzhan::core::fieldwork::photo::{photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 9, 30).ok_or("date")?;
+    let mut r = Replica::from_parts(default_plan::docs(), Hlc::new(DeviceId("d-bench-photos".into())));
+    let mut v = Visit::new_draft("v-bench-photos".into(), "seed-target-gantang".into(), date, VisitMode::SquadRoutine);
+    v.members = vec!["李明".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(1_601_424_000_000);
+    let c = r.stage_save(&[v], 1_601_424_000_000);
+    r.apply(c);
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let images: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let mut b = vec![0xFF, 0xD8, 0xFF, 0xDB, 0, 67, 0];
+            b.extend((0..64).map(|k| (i as u8).wrapping_add(k)));
+            b.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0x04, 0xB0, 0x06, 0x40, 1, 1, 0x11, 0]);
+            b.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0]);
+            b.extend((0..kb * 1024).map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed as u8) & 0x7F
+            }));
+            b.extend_from_slice(&[0xFF, 0xD9]);
+            b
+        })
+        .collect();
+    let records: Vec<Photo> = images
+        .iter()
+        .map(|b| {
+            let sha256 = photo_hash(b);
+            Photo {
+                id: photo_id("v-bench-photos", &sha256),
+                owner_id: "v-bench-photos".into(),
+                slot: PhotoSlot::Visit,
+                target_id: "seed-target-gantang".into(),
+                sha256,
+                bytes: b.len() as u32,
+                width: 1600,
+                height: 1200,
+                taken_ms: 1_601_424_000_000,
+                taken_from: TakenFrom::Attached,
+                geo: None,
+                caption: String::new(),
+                stamped: false,
+                attached_ms: 1_601_424_000_000,
+                squad_name: "bench squad".into(),
+                source_sha256: None,
+            }
+        })
+        .collect();
+    let c = r.stage_save(&records, 1_601_424_000_000);
+    r.apply(c);
+    let held = images.iter().map(|b| (photo_hash(b), b.len() as u32)).collect();
+    let by_hash: std::collections::BTreeMap<String, &Vec<u8>> = images.iter().map(|b| (photo_hash(b), b)).collect();
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "bench squad".into(),
+        created_ms: 1_601_424_000_000,
+        date,
+        bundle_id: [5; 16],
+        carry_restricted: false,
+    };
+    let f = export_carrying(&r, &SyncLedger::default(), &req, Some(&DeviceKey::from_seed([8; 32], 0)), &held).map_err(|e| e.to_string())?;
+    let mut out = f.bytes;
+    for (i, e) in f.photos.iter().enumerate() {
+        out.extend(photos::photo_line(e, by_hash[&e.sha256], i + 1 == f.photos.len()).map_err(|e| e.to_string())?);
+    }
+    out.extend(photos::close_line());
+    Ok(out)
 }

@@ -28,6 +28,9 @@
 #              chosen at once: to the combined preview, confirm to saved, JS heap and
 #              ArrayBuffer peaks, wasm memory vs the same files one by one
 #              (BATCH_SIZES, BATCH_REPS, BATCH_ONE_BY_ONE)
+#   photos     tests/e2e/bench/photos.bench.mjs: a v3 bundle of 500 photos (~200 MB) imported:
+#              to the preview (every photo checked), confirm to saved, JS heap, backing
+#              stores and wasm memory against the 4 MiB part (PHOTOS_N, PHOTOS_KB, PHOTOS_REPS)
 #   firstvisit tests/e2e/bench/firstvisit.bench.mjs: a first visit (nothing cached) on a
 #              4x slower CPU and a 10 Mbit/s network, to the 督战表 shown; with
 #              FIRSTVISIT_COMPARE=<another dist/> the same runs against that build
@@ -50,7 +53,7 @@ OUT="${BENCH_OUT:-$REPO/bench-results}"
 export DUZHAN_DIST="${DUZHAN_DIST:-$REPO/dist}"
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart save appimport batch firstvisit)
+[ ${#parts[@]} -eq 0 ] && parts=(native import build ledger coldstart save appimport batch photos firstvisit)
 wants() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 say() { printf '\n==================== bench: %s ====================\n' "$*"; }
 
@@ -111,6 +114,11 @@ fi
 if wants batch; then
     say "batch import of many squads' bundles (headless Chromium)"
     BATCH_DIR="$OUT/batch-squads" BENCH_JSON="$OUT/batch.json" node tests/e2e/bench/batch.bench.mjs
+fi
+
+if wants photos; then
+    say "a bundle of 500 photos imported (headless Chromium)"
+    BENCH_JSON="$OUT/photos.json" node tests/e2e/bench/photos.bench.mjs
 fi
 
 if wants firstvisit; then

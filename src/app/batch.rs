@@ -12,7 +12,7 @@
 
 use super::commit::{CommitError, LedgerChange, Session};
 use super::{Platform, Workspace};
-use crate::core::bundle::batch::{Batch, BatchImported};
+use crate::core::bundle::batch::{Batch, BatchImported, Outcome};
 use crate::core::bundle::import::read_bundle;
 use crate::core::bundle::receipt::read_receipt;
 use crate::core::bundle::{ImportError, Limits};
@@ -40,6 +40,9 @@ pub struct Progress {
 pub struct BatchIntake {
     batch: Batch,
     limits: Limits,
+    /// Per accepted file carrying photos (v3), its photos, checked: stored by
+    /// address before the batch's commit.
+    photos: std::collections::BTreeMap<usize, Vec<(String, Vec<u8>)>>,
 }
 
 impl BatchIntake {
@@ -54,7 +57,7 @@ impl BatchIntake {
     ) -> Result<BatchIntake, CommitError<ImportError>> {
         let ledger = ws.sync_ledger();
         let batch = ws.with_replica(|r| Batch::new(r, &ledger)).ok_or(CommitError::NotLoaded)?;
-        let mut intake = BatchIntake { batch, limits };
+        let mut intake = BatchIntake { batch, limits, photos: Default::default() };
         let total = files.count();
         for i in 0..total {
             intake.read_one(ws, files, i, None, None, now_ms).await?;
@@ -101,10 +104,17 @@ impl BatchIntake {
         };
         let read = read_bundle(&bytes, passphrase, &self.limits);
         let batch = &mut self.batch;
+        let photos = &mut self.photos;
         let placed = ws.with_replica(|r| match read {
-            Ok(incoming) => {
+            Ok(mut incoming) => {
                 drop(bytes);
-                batch.add_bundle(at, name.clone(), size, incoming, r, now_ms);
+                let carried: Vec<(String, Vec<u8>)> = incoming.photos.iter().map(|e| e.sha256.clone()).zip(std::mem::take(&mut incoming.photo_bytes)).collect();
+                let i = batch.add_bundle(at, name.clone(), size, incoming, r, now_ms);
+                if matches!(batch.files().get(i).map(|f| &f.outcome), Some(Outcome::Bundle(_))) && !carried.is_empty() {
+                    photos.insert(i, carried);
+                } else {
+                    photos.remove(&i);
+                }
                 true
             }
             Err(ImportError::PassphraseRequired) => {
@@ -143,7 +153,24 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// Imports every accepted file of the batch in one commit, merged again under the
     /// lock against the records and the ledger as they are now.
     pub async fn import_batch<W: Workspace>(&self, ws: &W, intake: BatchIntake) -> Result<BatchImported, CommitError<ImportError>> {
-        let batch = intake.batch;
+        let BatchIntake { batch, photos, .. } = intake;
+        if !photos.is_empty() {
+            // The photos of the accepted files, by address, before the records.
+            let mut seen: std::collections::BTreeSet<String> = self.store().photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
+            let mut new: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut pending = 0;
+            for (hash, bytes) in photos.into_values().flatten() {
+                if seen.insert(hash.clone()) {
+                    pending += bytes.len();
+                    new.push((hash, bytes));
+                }
+                if pending >= super::exchange::PART_BYTES as usize {
+                    self.put_photos(ws, &std::mem::take(&mut new)).await?;
+                    pending = 0;
+                }
+            }
+            self.put_photos(ws, &new).await?;
+        }
         self.save_with_ledger(ws, move |c, ledger| {
             let staged = batch.stage(c.replica, ledger)?;
             Ok(LedgerChange { change: staged.change, ledger: staged.ledger, out: staged.imported })

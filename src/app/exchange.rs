@@ -9,25 +9,104 @@
 //! merge them against the replica as it is at that moment — the confirmation
 //! under the save lock — so an edit made while the preview was open is never
 //! overwritten, and the file is read once, not once per step.
+//!
+//! A file carrying photos (bundle v3, `core::bundle::photos`) is opened through the
+//! [`FileParts`] port, one part at a time ([`Intake::open`]): its head (the records)
+//! is read and checked like any bundle; its photo lines are read twice, one photo
+//! at a time, never the whole file: once to check every photo before the preview
+//! is shown ([`Session::check_photos`]), and once on confirmation to store the new
+//! ones by address before the records are committed ([`Session::import_file`]).
 
 use super::commit::{CommitError, LedgerChange, Session, UserError};
 use super::{Platform, Workspace};
 use crate::core::bundle::crypto::{self, EncryptParams};
 use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, read_sealed_bundle};
 use crate::core::bundle::ledger::DeviceRole;
-use crate::core::bundle::receipt::{apply_receipt, make_receipt_signed, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
+use crate::core::bundle::photos::{self, LineSplitter, PhotoCounts, PhotoLines};
+use crate::core::bundle::receipt::{apply_receipt, make_receipt_wanting, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
 use crate::core::bundle::restricted;
 use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
 use crate::core::bundle::seal::{self, Recipient, SealParams};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
+use crate::core::bundle::wire::WirePhotoEntry;
 use crate::core::bundle::{
-    export::export_signed, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, StoredLedger, SyncLedger,
+    export::export_carrying, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, StoredLedger, SyncLedger,
 };
 use crate::core::clock::DeviceId;
 use crate::core::model::Campaign;
 use crate::core::read_model::Stage;
 use crate::storage::Store;
 use crate::storage::StoreError;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+/// A chosen file read in parts: in the browser a `File` (`File.slice`), in tests
+/// bytes in memory.
+pub trait FileParts {
+    fn size(&self) -> u64;
+    /// Bytes `start..end` of the file (`end` at most [`FileParts::size`]), or why
+    /// they could not be read.
+    fn read_range(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<u8>, String>>;
+    /// How much to read at once: the unit of an import's memory.
+    fn part_bytes(&self) -> u64 {
+        PART_BYTES
+    }
+}
+
+/// Bytes in memory as a file (tests, and callers that already hold a file).
+impl FileParts for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        self.get(start as usize..end as usize).map(<[u8]>::to_vec).ok_or_else(|| "out of range".to_owned())
+    }
+}
+
+/// How much of a file is read at once (4 MiB): the unit of an import's memory.
+pub const PART_BYTES: u64 = 4 << 20;
+/// Photos stored per write while importing, by their bytes (about one part).
+const PHOTO_WRITE_BYTES: usize = 4 << 20;
+
+/// Calls `each` with every line of `file` from byte `from` on (lines of at most
+/// `max` bytes), reading one part at a time; `each` may wait (to store photos).
+async fn for_each_line<F: FileParts + ?Sized, Fut: Future<Output = Result<(), CommitError<ImportError>>>>(
+    file: &F,
+    from: u64,
+    max: usize,
+    mut each: impl FnMut(Vec<u8>) -> Fut,
+) -> Result<(), CommitError<ImportError>> {
+    let mut split = LineSplitter::new(max);
+    let size = file.size();
+    let mut at = from;
+    while at < size {
+        let end = (at + file.part_bytes().max(1)).min(size);
+        let part = file.read_range(at, end).await.map_err(|reason| CommitError::Refused(ImportError::Unreadable { reason }))?;
+        if part.len() as u64 != end - at {
+            return Err(CommitError::Refused(ImportError::Unreadable { reason: "the file changed while it was read".into() }));
+        }
+        at = end;
+        let mut lines = Vec::new();
+        split
+            .push(
+                &part,
+                |l| {
+                    lines.push(l);
+                    Ok(())
+                },
+                |_| ImportError::PhotoDamaged { record: String::new(), reason: "line too long" },
+            )
+            .map_err(CommitError::Refused)?;
+        drop(part);
+        for l in lines {
+            each(l).await?;
+        }
+    }
+    if let Some(l) = split.finish() {
+        each(l).await?;
+    }
+    Ok(())
+}
 
 /// What a chosen file turned out to be.
 #[derive(Debug)]
@@ -58,12 +137,22 @@ pub enum Previewed {
 /// A file being imported: its bytes, the passphrase once given, and its checked
 /// records once read.
 pub struct Intake {
+    /// The file's bytes, or for a v3 file read in parts its head line.
     bytes: Vec<u8>,
     passphrase: Option<String>,
     /// The key that opened a sealed bundle.
     sealed_key: Option<DeviceKey>,
     incoming: Option<IncomingBundle>,
     limits: Limits,
+    /// A v3 file read in parts: where its photo lines start in the file, and
+    /// whether every photo was read and checked ([`Session::check_photos`]).
+    photo_lines: Option<PhotoLinesAt>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PhotoLinesAt {
+    offset: u64,
+    checked: bool,
 }
 
 impl Intake {
@@ -80,7 +169,7 @@ impl Intake {
     /// three is refused with what is wrong with it.
     pub fn read(bytes: Vec<u8>, limits: Limits) -> Result<(Intake, Read), ImportError> {
         Self::check_size(bytes.len(), &limits)?;
-        let mut intake = Intake { bytes, passphrase: None, sealed_key: None, incoming: None, limits };
+        let mut intake = Intake { bytes, passphrase: None, sealed_key: None, incoming: None, limits, photo_lines: None };
         match read_bundle(&intake.bytes, None, &intake.limits) {
             Ok(incoming) => {
                 intake.incoming = Some(incoming);
@@ -99,6 +188,57 @@ impl Intake {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Opens a chosen file through [`FileParts`]: a file carrying photos (v3) larger
+    /// than one part has only its head line read now (the records, checked); its
+    /// photo lines stay in the file, read one photo at a time later. Any other file
+    /// is read whole, as [`Intake::read`] does.
+    pub async fn open<F: FileParts + ?Sized>(file: &F, limits: Limits) -> Result<(Intake, Read), ImportError> {
+        let size = file.size();
+        if size > limits.max_file_bytes() {
+            return Err(ImportError::TooLarge { size: size.min(usize::MAX as u64) as usize, max: limits.max_file_bytes().min(usize::MAX as u64) as usize });
+        }
+        if size > file.part_bytes() {
+            let mut split = LineSplitter::new(limits.max_bytes);
+            let mut at = 0;
+            let mut first = None;
+            while at < size && first.is_none() {
+                let end = (at + file.part_bytes().max(1)).min(size);
+                let part = file.read_range(at, end).await.map_err(|reason| ImportError::Unreadable { reason })?;
+                let newline = part.iter().position(|b| *b == b'\n');
+                let take = newline.map_or(part.len(), |n| n + 1);
+                split.push(
+                    &part[..take],
+                    |l| {
+                        first = Some(l);
+                        Ok(())
+                    },
+                    |n| ImportError::TooLarge { size: n, max: limits.max_bytes },
+                )?;
+                at += take as u64;
+            }
+            match first {
+                Some(line) if photos::is_head_line(&line) => {
+                    drop(split);
+                    let incoming = crate::core::bundle::import::read_head(line.clone(), &limits)?;
+                    let photo_lines = Some(PhotoLinesAt { offset: at, checked: false });
+                    let intake = Intake { bytes: line, passphrase: None, sealed_key: None, incoming: Some(incoming), limits, photo_lines };
+                    return Ok((intake, Read::Bundle));
+                }
+                // One line (every v1/v2 file as exported): already read whole.
+                None => return Self::read(split.finish().unwrap_or_default(), limits),
+                // Lines, but not a v3 head (a file re-indented by hand): read whole.
+                Some(_) => drop(split),
+            }
+        }
+        let bytes = file.read_range(0, size).await.map_err(|reason| ImportError::Unreadable { reason })?;
+        Self::read(bytes, limits)
+    }
+
+    /// The photos the file carries (its signed manifest), once it is read.
+    pub fn photos(&self) -> &[WirePhotoEntry] {
+        self.incoming.as_ref().map_or(&[], |i| i.photos.as_slice())
     }
 
     /// Decrypts and checks an encrypted bundle. A wrong passphrase keeps the file
@@ -151,6 +291,7 @@ impl Intake {
     pub fn take(&mut self) -> Result<IncomingBundle, ImportError> {
         match self.incoming.take() {
             Some(i) => Ok(i),
+            None if self.photo_lines.is_some() => crate::core::bundle::import::read_head(self.bytes.clone(), &self.limits),
             None => match &self.sealed_key {
                 Some(k) => read_sealed_bundle(&self.bytes, k, &self.limits),
                 None => read_bundle(&self.bytes, self.passphrase.as_deref(), &self.limits),
@@ -183,14 +324,45 @@ pub struct Imported {
 /// (encrypted when a passphrase was given).
 pub struct Exported {
     pub file: crate::core::bundle::ExportedFile,
+    /// The file, or for a plain file carrying photos its head line: the file goes
+    /// on with the lines of `pending_photos` ([`Session::photo_parts`]).
     pub bytes: Vec<u8>,
+    /// Photos still to write after `bytes`, one line each, read from the store one
+    /// at a time (empty when `bytes` is the whole file: no photos, or encrypted).
+    pub pending_photos: Vec<WirePhotoEntry>,
+}
+
+/// How an export treats photos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoExport {
+    /// The bytes of the bundle's photos this device holds go in (a v3 file).
+    WithPhotos,
+    /// Records only (仅记录): a quick exchange; recipients show 照片待补传.
+    RecordsOnly,
 }
 
 impl<S: Store, P: Platform> Session<S, P> {
     /// Imports the intake's bundle: merged again under the lock, against the
     /// replica as it is now, and committed with the sync ledger in one write.
     pub async fn import<W: Workspace>(&self, ws: &W, intake: &mut Intake) -> Result<Imported, CommitError<ImportError>> {
-        let incoming = intake.take().map_err(CommitError::Refused)?;
+        let mut incoming = intake.take().map_err(CommitError::Refused)?;
+        if !incoming.photo_bytes.is_empty() {
+            // A file held whole (small, or decrypted): its photos, checked when it
+            // was read, stored before the records.
+            let held = self.held_set().await;
+            let bytes = std::mem::take(&mut incoming.photo_bytes);
+            let mut new: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut pending = 0;
+            for (hash, b) in incoming.photos.iter().map(|e| e.sha256.clone()).zip(bytes).filter(|(h, _)| !held.contains(h)) {
+                pending += b.len();
+                new.push((hash, b));
+                if pending >= PHOTO_WRITE_BYTES {
+                    self.put_photos(ws, &std::mem::take(&mut new)).await?;
+                    pending = 0;
+                }
+            }
+            self.put_photos(ws, &new).await?;
+        }
         self.save_with_ledger(ws, move |c, ledger| {
             let pv = merge_preview(incoming, c.replica, ledger, c.now_ms)?;
             let out = Imported {
@@ -220,22 +392,160 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// are never reused). With a passphrase the bytes are encrypted. Restricted
     /// records (暗访督战) are left out whatever `req` says, and counted.
     pub async fn export<W: Workspace>(&self, ws: &W, req: &ExportRequest, passphrase: Option<&str>) -> Result<Exported, CommitError<ExportError>> {
+        self.export_as(ws, req, passphrase, PhotoExport::WithPhotos).await
+    }
+
+    /// [`Session::export`], with photos or records only. Photos are the bytes this
+    /// device holds of the bundle's live photo records; a plain file leaves them
+    /// in `pending_photos` for [`Session::photo_parts`], an encrypted one holds them.
+    pub async fn export_as<W: Workspace>(
+        &self,
+        ws: &W,
+        req: &ExportRequest,
+        passphrase: Option<&str>,
+        photos: PhotoExport,
+    ) -> Result<Exported, CommitError<ExportError>> {
         let req = &ExportRequest { carry_restricted: false, ..req.clone() };
+        let held = self.held_photos(photos).await?;
         let params = passphrase.map(|p| EncryptParams {
             passphrase: p,
             salt: self.platform().random_bytes(),
             nonce: self.platform().random_bytes(),
             iterations: crate::core::bundle::limits::MIN_ITERATIONS,
         });
-        self.save_signed(ws, |c, ledger, key| {
-            let file = export_signed(c.replica, ledger, req, Some(key))?;
-            let bytes = match &params {
-                None => file.bytes.clone(),
-                Some(p) => crypto::encrypt(&file.bytes, p)?,
-            };
-            Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
+        let exported = self
+            .save_signed(ws, |c, ledger, key| {
+                let file = export_carrying(c.replica, ledger, req, Some(key), &held)?;
+                let (bytes, pending_photos) = (file.bytes.clone(), file.photos.clone());
+                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes, pending_photos }))
+            })
+            .await?;
+        match &params {
+            None => Ok(exported),
+            Some(p) => {
+                let whole = self.whole_file(exported.bytes, &exported.pending_photos).await?;
+                let bytes = crypto::encrypt(&whole, p).map_err(CommitError::Refused)?;
+                Ok(Exported { file: exported.file, bytes, pending_photos: Vec::new() })
+            }
+        }
+    }
+
+    /// What this device holds of the photo store, as address → length (empty for
+    /// records only).
+    async fn held_photos(&self, photos: PhotoExport) -> Result<BTreeMap<String, u32>, CommitError<ExportError>> {
+        match photos {
+            PhotoExport::RecordsOnly => Ok(BTreeMap::new()),
+            // A store that cannot keep photos holds none.
+            PhotoExport::WithPhotos => Ok(self.store().photo_index().await.unwrap_or_default().into_iter().collect()),
+        }
+    }
+
+    /// Writes the photo lines of an export after its head, one photo read from the
+    /// store at a time: `each` gets every part in order (the last closes the file).
+    pub async fn photo_parts(&self, pending: &[WirePhotoEntry], mut each: impl FnMut(Vec<u8>)) -> Result<(), CommitError<ExportError>> {
+        for (i, entry) in pending.iter().enumerate() {
+            let bytes = self.store().photo(&entry.sha256).await.map_err(CommitError::Store)?;
+            let bytes = bytes.ok_or_else(|| CommitError::Refused(ExportError::PhotoChanged { sha256: entry.sha256.clone() }))?;
+            each(photos::photo_line(entry, &bytes, i + 1 == pending.len()).map_err(CommitError::Refused)?);
+        }
+        if !pending.is_empty() {
+            each(photos::close_line());
+        }
+        Ok(())
+    }
+
+    /// The whole file in memory: the head and every photo line (to encrypt or seal).
+    async fn whole_file(&self, head: Vec<u8>, pending: &[WirePhotoEntry]) -> Result<Vec<u8>, CommitError<ExportError>> {
+        let mut whole = head;
+        self.photo_parts(pending, |part| whole.extend_from_slice(&part)).await?;
+        Ok(whole)
+    }
+
+    /// Reads and checks every photo line of a file opened in parts, before its
+    /// preview is shown (`progress` gets photos read and their total), and counts
+    /// what its photos would do here. A file with one bad photo is refused whole,
+    /// naming the record it backs; nothing is written.
+    pub async fn check_photos<F: FileParts + ?Sized>(
+        &self,
+        intake: &mut Intake,
+        file: &F,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<PhotoCounts, CommitError<ImportError>> {
+        if let Some(at) = intake.photo_lines.filter(|a| !a.checked) {
+            let incoming = intake.checked().map_err(CommitError::Refused)?;
+            let total = incoming.photos.len();
+            let mut lines = PhotoLines::new(incoming);
+            for_each_line(file, at.offset, photos::MAX_LINE, |l| {
+                let r = lines.line(&l).map(|_| ());
+                if r.is_ok() {
+                    progress(lines.read(), total);
+                }
+                std::future::ready(r.map_err(CommitError::Refused))
+            })
+            .await?;
+            lines.finish().map_err(CommitError::Refused)?;
+            intake.photo_lines = Some(PhotoLinesAt { checked: true, ..at });
+        }
+        let held = self.held_set().await;
+        let incoming = intake.checked().map_err(CommitError::Refused)?;
+        Ok(photos::counts(incoming, |h| held.contains(h)))
+    }
+
+    async fn held_set(&self) -> BTreeSet<String> {
+        self.store().photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect()
+    }
+
+    /// Stores photos by address (a refusal or a full disk says so; nothing else is
+    /// written).
+    pub(crate) async fn put_photos<W: Workspace>(&self, ws: &W, batch: &[(String, Vec<u8>)]) -> Result<(), CommitError<ImportError>> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store().put_photos(batch).await.map_err(|e| {
+            ws.set_status(crate::app::SaveStatus::Failed(e.clone()));
+            CommitError::Store(e)
         })
-        .await
+    }
+
+    /// Imports a file opened with [`Intake::open`]: every photo it carries that is
+    /// not here is stored by address first (read again from `file`, checked again,
+    /// a part at a time), then the records in the one import commit. Photos stored
+    /// before a failure are invisible (no record refers to them) and found again by
+    /// the next try.
+    pub async fn import_file<W: Workspace, F: FileParts + ?Sized>(&self, ws: &W, intake: &mut Intake, file: &F) -> Result<Imported, CommitError<ImportError>> {
+        if let Some(at) = intake.photo_lines {
+            if !at.checked {
+                self.check_photos(intake, file, |_, _| {}).await?;
+            }
+            let held = self.held_set().await;
+            let incoming = intake.checked().map_err(CommitError::Refused)?;
+            let lines = std::cell::RefCell::new(PhotoLines::new(incoming));
+            let lines = &lines;
+            let batch = std::cell::RefCell::new((Vec::new(), 0usize));
+            for_each_line(file, at.offset, photos::MAX_LINE, |l| {
+                let full = match lines.borrow_mut().line(&l) {
+                    Err(e) => Err(e),
+                    Ok(Some((hash, bytes))) if !held.contains(&hash) => {
+                        let mut b = batch.borrow_mut();
+                        b.1 += bytes.len();
+                        b.0.push((hash, bytes));
+                        Ok((b.1 >= PHOTO_WRITE_BYTES).then(|| std::mem::take(&mut *b)))
+                    }
+                    Ok(_) => Ok(None),
+                };
+                async move {
+                    if let Some((full, _)) = full.map_err(CommitError::Refused)? {
+                        self.put_photos(ws, &full).await?;
+                    }
+                    Ok(())
+                }
+            })
+            .await?;
+            lines.borrow().finish().map_err(CommitError::Refused)?;
+            let (rest, _) = batch.into_inner();
+            self.put_photos(ws, &rest).await?;
+        }
+        self.import(ws, intake).await
     }
 
     /// Writes a bundle sealed to `recipients` (devices whose keys this device holds,
@@ -246,20 +556,25 @@ impl<S: Store, P: Platform> Session<S, P> {
     pub async fn export_sealed<W: Workspace>(&self, ws: &W, req: &ExportRequest, recipients: &[DeviceId]) -> Result<Exported, CommitError<ExportError>> {
         let p = self.platform();
         let params = SealParams { file_key: p.random_bytes(), nonce: p.random_bytes(), ephemerals: recipients.iter().map(|_| p.random_bytes()).collect() };
-        self.save_signed(ws, |c, ledger, key| {
-            let to = recipients
-                .iter()
-                .map(|d| {
-                    let k = if d == c.replica.device() { Some(key.public()) } else { ledger.key_of(d) };
-                    k.map(|key| Recipient { device: d.clone(), key }).ok_or_else(|| ExportError::RecipientKey { device: d.0.clone() })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let req = ExportRequest { carry_restricted: restricted::may_carry(ledger, c.replica.device(), recipients), ..req.clone() };
-            let file = export_signed(c.replica, ledger, &req, Some(key))?;
-            let bytes = seal::seal(&file.bytes, &to, &params)?;
-            Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes }))
-        })
-        .await
+        let held = self.held_photos(PhotoExport::WithPhotos).await?;
+        let (exported, to) = self
+            .save_signed(ws, |c, ledger, key| {
+                let to = recipients
+                    .iter()
+                    .map(|d| {
+                        let k = if d == c.replica.device() { Some(key.public()) } else { ledger.key_of(d) };
+                        k.map(|key| Recipient { device: d.clone(), key }).ok_or_else(|| ExportError::RecipientKey { device: d.0.clone() })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let req = ExportRequest { carry_restricted: restricted::may_carry(ledger, c.replica.device(), recipients), ..req.clone() };
+                let file = export_carrying(c.replica, ledger, &req, Some(key), &held)?;
+                let (bytes, pending_photos) = (file.bytes.clone(), file.photos.clone());
+                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), (Exported { file, bytes, pending_photos }, to)))
+            })
+            .await?;
+        let whole = self.whole_file(exported.bytes, &exported.pending_photos).await?;
+        let bytes = seal::seal(&whole, &to, &params).map_err(CommitError::Refused)?;
+        Ok(Exported { file: exported.file, bytes, pending_photos: Vec::new() })
     }
 
     /// Opens a bundle sealed to this device (the intake of [`Read::Sealed`]) with the
@@ -286,8 +601,16 @@ impl<S: Store, P: Platform> Session<S, P> {
         let squad_name = ws.device().map(|d| d.squad_name).unwrap_or_default();
         let p = self.platform();
         let req = ReceiptRequest { for_device, squad_name, created_ms: p.now_ms(), date: p.today(), receipt_id: p.random_bytes() };
+        // The photos this device's records refer to and it lacks: senders holding
+        // them carry them in their next delta to it.
+        let held = self.store().photo_index().await;
         self.save_signed(ws, |c, ledger, key| {
-            let file = make_receipt_signed(c.replica, ledger, &req, Some(key))?;
+            let wanted = match &held {
+                Ok(held) => crate::core::fieldwork::photo::missing(c.replica, held),
+                // A store that cannot keep photos asks for none.
+                Err(_) => Vec::new(),
+            };
+            let file = make_receipt_wanting(c.replica, ledger, &req, Some(key), &wanted)?;
             let mut ledger = ledger.clone();
             ledger.record_receipt_sent(req.created_ms, &file.through);
             Ok(LedgerChange::ledger_only(c.replica, ledger, file))

@@ -253,7 +253,6 @@ keys! {
     DoExport => "导出", "Export";
     Exported => "已导出", "Exported";
     DownloadFailed => "文件下载失败，请重试或检查浏览器的下载设置", "The download failed; retry or check the browser's download settings";
-    ReadFailed => "无法读取所选文件，请重新选择文件", "The file cannot be read; choose it again";
     ChooseFile => "选择数据包或回执文件（可一次选多个，也可把文件拖到这里）", "Choose bundle or receipt files (several at once, or drop them here)";
     BatchChecking => "正在逐个校验文件", "Checking the files one by one";
     BatchTitle => "批量导入预览（尚未写入）", "Batch import preview (nothing written yet)";
@@ -328,6 +327,13 @@ keys! {
     PhotoHeldBy => "附照片的小分队", "Attached by";
     PhotoRemove => "删除照片", "Remove the photo";
     PhotoNone => "尚无照片", "No photos yet";
+    ExportRecordsOnly => "仅导出记录（不含照片，文件更小；对方显示“照片待补传”）", "Records only (no photos, a smaller file; the recipient shows “photo not yet received”)";
+    ExportPhotosCarried => "含照片", "Photos included";
+    CheckingPhotos => "正在逐张校验照片", "Checking the photos one by one";
+    PhotosInFile => "文件中照片", "Photos in the file";
+    PhotosNew => "本机新增", "new here";
+    PhotosHere => "本机已有", "already here";
+    PhotosMissing => "待补传（文件和本机都没有）", "not yet received (neither in the file nor here)";
     RosterExport => "导出设备名册", "Export the device roster";
     RosterExportHint => "名册列出本机已核实密钥的所有设备及其角色、挂失情况，由本机签名；各小分队导入后即可核验彼此的文件。", "The roster lists every device whose key this device holds, with roles and revocations, signed by this device; squads that import it can verify each other's files.";
     RosterMade => "设备名册已导出，列出设备", "Roster exported; devices listed";

@@ -201,12 +201,11 @@ pub fn format_ms(ms: u64) -> String {
 }
 
 /// Offers bytes as a file download, offline (a Blob and a temporary link).
-pub fn download(file_name: &str, bytes: &js_sys::Uint8Array, mime: &str) -> Result<(), String> {
+pub fn download(file_name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(bytes);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts).map_err(|e| js_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a = doc.create_element("a").map_err(|e| js_text(&e))?.dyn_into::<web_sys::HtmlAnchorElement>().map_err(|_| "not an anchor")?;
@@ -261,7 +260,7 @@ pub fn ios_mode() -> IosMode {
 
 /// The file for the share sheet (`navigator.share({files})`) where a download
 /// would not work: in a Home Screen app on iOS, when the browser can share it.
-pub fn shareable_file(file_name: &str, bytes: &js_sys::Uint8Array, mime: &str) -> Option<web_sys::File> {
+pub fn shareable_file(file_name: &str, parts: &js_sys::Array, mime: &str) -> Option<web_sys::File> {
     use js_sys::{Array, Function, Object, Reflect};
     use wasm_bindgen::JsCast;
     if ios_mode() != IosMode::HomeScreenApp {
@@ -271,7 +270,7 @@ pub fn shareable_file(file_name: &str, bytes: &js_sys::Uint8Array, mime: &str) -
     let can_share: Function = Reflect::get(&nav, &"canShare".into()).ok()?.dyn_into().ok()?;
     let opts = web_sys::FilePropertyBag::new();
     opts.set_type(mime);
-    let file = web_sys::File::new_with_u8_array_sequence_and_options(&Array::of1(bytes), file_name, &opts).ok()?;
+    let file = web_sys::File::new_with_u8_array_sequence_and_options(parts, file_name, &opts).ok()?;
     let data = Object::new();
     Reflect::set(&data, &"files".into(), &Array::of1(&file)).ok()?;
     (can_share.call1(&nav, &data).ok()?.as_bool() == Some(true)).then_some(file)
@@ -308,6 +307,22 @@ pub fn dismiss_install_hint() {
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{e:?}"))?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// A chosen file read a part at a time (`File.slice`): a bundle with photos is
+/// never held whole (`app::exchange::FileParts`).
+#[derive(Clone)]
+pub struct WebFile(pub web_sys::File);
+
+impl crate::app::exchange::FileParts for WebFile {
+    fn size(&self) -> u64 {
+        self.0.size() as u64
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let part = self.0.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_text(&e))?;
+        let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer()).await.map_err(|e| js_text(&e))?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    }
 }
 
 /// `navigator.storage`, when the browser has it (reached by name: no web-sys

@@ -22,12 +22,18 @@ thread_local! {
 /// Saves `bytes` as the file `name`: downloaded, or in a Home Screen app on iOS
 /// handed to [`ShareBar`].
 pub fn save_file(state: AppState, name: &str, bytes: &js_sys::Uint8Array, mime: &str) -> Result<(), String> {
-    if let Some(file) = platform::shareable_file(name, bytes, mime) {
+    save_parts(state, name, &js_sys::Array::of1(bytes), mime)
+}
+
+/// [`save_file`] of a file made of parts (`Uint8Array`s, in order): a bundle with
+/// photos is put together by the browser, never copied into one buffer.
+pub fn save_parts(state: AppState, name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String> {
+    if let Some(file) = platform::shareable_file(name, parts, mime) {
         WAITING.with(|w| *w.borrow_mut() = Some(file));
         state.share.set(Some(name.to_owned()));
         return Ok(());
     }
-    platform::download(name, bytes, mime)
+    platform::download(name, parts, mime)
 }
 
 /// The ready file and the button that opens the share sheet; gone once shared

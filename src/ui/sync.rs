@@ -13,11 +13,14 @@
 //! `import-passphrase`, `import-decrypt`, `import-preview`, `preview-signer` (`data-signer`),
 //! `preview-fingerprint`, `preview-kind-<kind>`,
 //! `preview-gaps`, `preview-already`, `import-confirm`, `import-cancel`,
-//! `import-result`, `import-error`, `receipt-download`, `export-record`; files chosen
+//! `import-result`, `import-error`, `receipt-download`, `export-record`,
+//! `export-records-only` (a checkbox: no photos), `preview-photos`; files chosen
 //! together: `super::batch`; the board of devices: `super::sync_board`.
 
 use super::{platform, use_app};
+use crate::app::exchange::PhotoExport;
 use crate::app::{Intake, Previewed, Read};
+use crate::core::bundle::photos::PhotoCounts;
 use crate::core::bundle::sign::Signer;
 use crate::core::bundle::warmup;
 use crate::core::bundle::{ExportRequest, ExportScope, ImportError, Limits, Preview};
@@ -65,6 +68,8 @@ fn ExportPanel() -> impl IntoView {
     let result = RwSignal::new(None::<String>);
     // Devices the bundle is sealed to (密封给): only they can open it.
     let seal_to = RwSignal::new(Vec::<DeviceId>::new());
+    // Records only (仅记录): no photo bytes, a quick exchange.
+    let records_only = RwSignal::new(false);
 
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -118,26 +123,44 @@ fn ExportPanel() -> impl IntoView {
             };
             let Some(session) = state.session() else { return busy.set(None) };
             let sealed_to = seal_to.get_untracked();
+            let how = if records_only.get_untracked() { PhotoExport::RecordsOnly } else { PhotoExport::WithPhotos };
             let outcome = if sealed_to.is_empty() {
-                session.export(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty())).await
+                session.export_as(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty()), how).await
             } else {
                 session.export_sealed(&state, &req, &sealed_to).await
             };
+            // The file in parts: its head, then one photo read from the store at a
+            // time, put together by the browser.
+            let outcome = match outcome {
+                Ok(done) => {
+                    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(done.bytes.as_slice()));
+                    let mut size = done.bytes.len();
+                    session
+                        .photo_parts(&done.pending_photos, |p| {
+                            size += p.len();
+                            parts.push(&js_sys::Uint8Array::from(p.as_slice()));
+                        })
+                        .await
+                        .map(|()| (done, parts, size))
+                }
+                Err(e) => Err(e),
+            };
             busy.set(None);
             match outcome {
-                Ok(done) => match super::share::save_file(state, &done.file.file_name, &js_sys::Uint8Array::from(done.bytes.as_slice()), JSON_MIME) {
+                Ok((done, parts, size)) => match super::share::save_parts(state, &done.file.file_name, &parts, JSON_MIME) {
                     Ok(()) => {
                         let total: u64 = done.file.counts.values().sum();
-                        // 暗访督战 records left out or carried (督查室专阅) are said so.
-                        let restricted = [(K::ExportWithheld, done.file.withheld), (K::ExportCarried, done.file.carried)]
-                            .into_iter()
-                            .filter(|(_, n)| *n > 0)
-                            .map(|(k, n)| format!("{}{}", lang.comma(), lang.labelled(t(lang, k), n)))
-                            .collect::<String>();
+                        // 暗访督战 records left out or carried (督查室专阅) are said so, and photos carried.
+                        let restricted =
+                            [(K::ExportWithheld, done.file.withheld), (K::ExportCarried, done.file.carried), (K::ExportPhotosCarried, done.file.photos.len())]
+                                .into_iter()
+                                .filter(|(_, n)| *n > 0)
+                                .map(|(k, n)| format!("{}{}", lang.comma(), lang.labelled(t(lang, k), n)))
+                                .collect::<String>();
                         result.set(Some(format!(
                             "{}{}{restricted}",
                             lang.labelled(t(lang, K::Exported), &done.file.file_name),
-                            lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), done.bytes.len() as f64 / 1024.0))
+                            lang.paren(format!("{total} {}{}{:.1} KB", t(lang, K::ColRecords), lang.comma(), size as f64 / 1024.0))
                         )));
                     }
                     Err(e) => error.set(Some(format!("{}{}", t(lang, K::DownloadFailed), lang.paren(e)))),
@@ -206,6 +229,10 @@ fn ExportPanel() -> impl IntoView {
                         }).collect_view()
                     }}
                 </fieldset>
+                <label class="check">
+                    <input type="checkbox" data-testid="export-records-only" prop:checked=move || records_only.get() on:change=move |ev| records_only.set(event_target_checked(&ev))/>
+                    " " {move || state.t(K::ExportRecordsOnly)}
+                </label>
                 <label>{move || state.t(K::Passphrase)}
                     <input type="password" autocomplete="new-password" data-testid="export-passphrase" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
                 </label>
@@ -236,8 +263,12 @@ const CHECKED_MARK: &str = "duzhan:import-checked";
 #[component]
 fn ImportPanel() -> impl IntoView {
     let state = use_app();
-    // The file being imported (`app::Intake`), kept until the user confirms or cancels.
+    // The file being imported (`app::Intake`), kept until the user confirms or cancels,
+    // and the chosen file it reads its photos from, a part at a time.
     let pending = StoredValue::new(None::<Intake>);
+    let pending_file = StoredValue::new_local(None::<platform::WebFile>);
+    let photo_counts = RwSignal::new(None::<PhotoCounts>);
+    let photo_progress = RwSignal::new(None::<(usize, usize)>);
     let needs_pass = RwSignal::new(false);
     let pass = RwSignal::new(String::new());
     let preview = RwSignal::new(None::<Preview>);
@@ -272,6 +303,9 @@ fn ImportPanel() -> impl IntoView {
 
     let reset = move || {
         pending.set_value(None);
+        pending_file.set_value(None);
+        photo_counts.set(None);
+        photo_progress.set(None);
         other_campaign.set(None);
         roster.set(None);
         roster_result.set(None);
@@ -285,6 +319,29 @@ fn ImportPanel() -> impl IntoView {
     let run_preview = move || {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
+            // Every photo the file carries is read and checked first, one at a
+            // time; one bad photo refuses the file before the preview is shown.
+            let file = pending_file.get_value();
+            if let (Some(mut intake), Some(session)) = (pending.try_update_value(Option::take).flatten(), state.session()) {
+                stage_text.set(Some(K::CheckingPhotos));
+                let counts = match &file {
+                    Some(f) => session.check_photos(&mut intake, f, |done, total| photo_progress.set(Some((done, total)))).await,
+                    None => session.check_photos(&mut intake, &[][..], |_, _| {}).await,
+                };
+                photo_progress.set(None);
+                match counts {
+                    Ok(c) => {
+                        photo_counts.set(Some(c));
+                        pending.set_value(Some(intake));
+                    }
+                    Err(e) => {
+                        stage_text.set(None);
+                        error.set(Some(e.message(lang)));
+                        reset();
+                        return;
+                    }
+                }
+            }
             stage_text.set(Some(K::Checking));
             platform::yield_to_browser().await;
             let res = pending.try_update_value(|p| p.as_mut().map(|i| i.preview(&state, platform::now_ms()))).flatten();
@@ -323,29 +380,16 @@ fn ImportPanel() -> impl IntoView {
         spawn_local(async move {
             let lang = state.lang.get_untracked();
             let limits = Limits::default();
-            // The size cap comes before reading anything.
-            if let Err(e) = Intake::check_size(file.size() as usize, &limits) {
-                error.set(Some(e.message(lang)));
-                return;
-            }
-            stage_text.set(Some(K::Reading));
-            let bytes = match platform::read_file(&file).await {
-                Ok(b) => {
-                    platform::mark("duzhan:import-file-read");
-                    b
-                }
-                Err(e) => {
-                    stage_text.set(None);
-                    error.set(Some(format!("{}{}", t(lang, K::ReadFailed), lang.paren(e))));
-                    return;
-                }
-            };
             // One read tells a bundle, an encrypted bundle and a receipt apart, and
-            // for a plain bundle it is already steps 1–7 of the import.
-            stage_text.set(Some(K::Checking));
-            platform::yield_to_browser().await;
-            let read = Intake::read(bytes, limits);
+            // for a plain bundle it is already steps 1–7 of the import. The size cap
+            // comes before reading anything; a file carrying photos has only its
+            // records read now, a part at a time.
+            stage_text.set(Some(K::Reading));
+            let web = platform::WebFile(file);
+            let read = Intake::open(&web, limits).await;
+            platform::mark("duzhan:import-file-read");
             stage_text.set(None);
+            pending_file.set_value(Some(web));
             match read {
                 Ok((_, Read::Receipt(receipt))) => {
                     let Some(session) = state.session() else { return };
@@ -462,7 +506,10 @@ fn ImportPanel() -> impl IntoView {
             let Some(mut intake) = pending.try_update_value(Option::take).flatten() else { return };
             stage_text.set(Some(K::Writing));
             platform::yield_to_browser().await;
-            let outcome = session.import(&state, &mut intake).await;
+            let outcome = match pending_file.get_value() {
+                Some(file) => session.import_file(&state, &mut intake, &file).await,
+                None => session.import(&state, &mut intake).await,
+            };
             stage_text.set(None);
             match outcome {
                 Ok(done) => {
@@ -494,7 +541,10 @@ fn ImportPanel() -> impl IntoView {
                 <input type="file" multiple accept=".json,application/json" data-testid="import-file" on:change=on_file/>
             </label>
             {move || batch.get().map(|files| view! { <super::batch::BatchImport files=files on_close=Callback::new(move |_| batch.set(None))/> })}
-            {move || stage_text.get().map(|k| view! { <p class="muted" role="status" data-testid="import-progress">{state.t(k)}</p> })}
+            {move || stage_text.get().map(|k| {
+                let progress = photo_progress.get().map(|(done, total)| format!(" {done}/{total}")).unwrap_or_default();
+                view! { <p class="muted" role="status" data-testid="import-progress">{state.t(k)}{progress}</p> }
+            })}
             <Show when=move || needs_pass.get() && preview.with(Option::is_none)>
                 <form class="form inline" on:submit=decrypt>
                     <p>{move || state.t(K::NeedPassphrase)}</p>
@@ -527,7 +577,7 @@ fn ImportPanel() -> impl IntoView {
                     cancel=Callback::new(move |_| roster.set(None))/>
             })}
             {move || roster_result.get().map(|m| view! { <p class="ok" role="status" data-testid="roster-result">{m}</p> })}
-            {move || preview.get().map(|pv| view! { <PreviewTable preview=pv on_confirm=Callback::new(confirm) on_cancel=Callback::new(move |_| reset())/> })}
+            {move || preview.get().map(|pv| view! { <PreviewTable preview=pv photos=photo_counts.get_untracked() on_confirm=Callback::new(confirm) on_cancel=Callback::new(move |_| reset())/> })}
             {move || result.get().map(|r| view! {
                 <div class="ok" role="status" data-testid="import-result">
                     <p>{r}</p>
@@ -559,8 +609,22 @@ pub(super) fn hand_over_receipt(state: super::AppState, for_device: Option<Devic
 
 /// What an import would do, per record kind, before the user confirms.
 #[component]
-fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
+fn PreviewTable(preview: Preview, photos: Option<PhotoCounts>, on_confirm: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
     let state = use_app();
+    // What the file's photos would do here, before anything is written.
+    let photos = photos.filter(|c| c.in_file + c.already_here + c.missing > 0).map(|c| {
+        let lang = state.lang.get_untracked();
+        let mb = |b: u64| format!("{:.1} MB", b as f64 / (1024.0 * 1024.0));
+        let text = [
+            format!("{} {}{}", t(lang, K::PhotosInFile), c.in_file, lang.paren(mb(c.in_file_bytes))),
+            format!("{} {}{}", t(lang, K::PhotosNew), c.new, lang.paren(mb(c.new_bytes))),
+            format!("{} {}", t(lang, K::PhotosHere), c.already_here),
+            format!("{} {}", t(lang, K::PhotosMissing), c.missing),
+        ]
+        .join(lang.comma());
+        let class = if c.missing > 0 { "warn" } else { "muted" };
+        view! { <p class=class data-testid="preview-photos" data-new=c.new data-missing=c.missing data-here=c.already_here>{text}</p> }
+    });
     let gaps = (preview.gaps.missing > 0).then(|| {
         let lang = state.lang.get_untracked();
         let first = preview.gaps.first.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(lang.list_sep());
@@ -598,7 +662,7 @@ fn PreviewTable(preview: Preview, on_confirm: Callback<()>, on_cancel: Callback<
         <div class="preview" data-testid="import-preview">
             <h4>{move || state.t(K::ImportPreview)}</h4>
             <p data-testid="preview-source">{move || state.t(K::FromDevice)} {move || state.lang.get().colon()} {header.clone()}</p>
-            {signer}{gaps}{already}{own}
+            {signer}{gaps}{already}{own}{photos}
             <div class="table-scroll">
                 <table class="list">
                     <thead><tr>

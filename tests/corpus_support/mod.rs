@@ -114,7 +114,10 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str, Option<&'static str
     ));
     // Version 2 is the signed format: a "v2" file without a signature is malformed.
     c.push(("wrong-version.json", edit(&small, |v| v["version"] = 2.into()), "schema", None));
-    c.push(("version-3.json", edit(&small, |v| v["version"] = 3.into()), "unsupported_version", None));
+    // Version 3 exists since bundles carry photos: an unsigned file without photos
+    // claiming it is malformed; version 4 is a newer app's.
+    c.push(("version-3.json", edit(&small, |v| v["version"] = 3.into()), "schema", None));
+    c.push(("version-4.json", edit(&small, |v| v["version"] = 4.into()), "unsupported_version", None));
     c.push((
         "version-as-text.json",
         {

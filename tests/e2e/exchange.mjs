@@ -37,9 +37,10 @@ export async function addFigure(page, url, targetId, value, date) {
 }
 
 /** Exports from the sync view and returns the downloaded file's path and name. */
-export async function exportBundle(page, { scope = 'full', passphrase = '' } = {}) {
+export async function exportBundle(page, { scope = 'full', passphrase = '', recordsOnly = false } = {}) {
   await gotoHash(page, '#/sync');
   await page.locator(tid('export-scope')).selectOption(scope);
+  await page.locator(tid('export-records-only')).setChecked(recordsOnly);
   if (passphrase) {
     await page.locator(tid('export-passphrase')).fill(passphrase);
     await page.locator(tid('export-passphrase-again')).fill(passphrase);

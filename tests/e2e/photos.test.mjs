@@ -1,9 +1,13 @@
 // Photo evidence on a visit (issue 16): a real JPEG the browser made, turned by its
 // EXIF orientation and larger than the long edge, is chosen on a visit; the stored
 // photo is upright at 1600 px and survives a reload; a file that is no image is
-// refused in Chinese and nothing is added; a removed photo stays removed.
+// refused in Chinese and nothing is added; a removed photo stays removed. Photos
+// travel: a records-only file leaves them 照片待补传 on the office's device, the
+// next file carries them (bundle v3), with the same addresses and orientation.
 import assert from 'node:assert/strict';
-import { appSuite, openApp, reloadApp, saved, eventually, tid } from './harness.mjs';
+import fs from 'node:fs';
+import { appSuite, openApp, reloadApp, saved, eventually, gotoHash, readText, tid } from './harness.mjs';
+import { devices, exportBundle, chooseImport, confirmImport, stateHash } from './exchange.mjs';
 
 const { appTest } = appSuite();
 const hash = (page) => page.evaluate(() => location.hash);
@@ -70,4 +74,75 @@ appTest('a photo chosen on a visit is stored upright at its long edge, survives 
   await reloadApp(page);
   await strip.waitFor({ state: 'visible' });
   assert.equal(await strip.locator(tid('photo-count')).innerText(), '0/9');
+});
+
+appTest('photos travel: records only leaves them waiting at the office, the next file brings them with the same addresses', async ({ browser, url }) => {
+  const { device, sessions } = devices(browser, url);
+  try {
+    const squad = await device('武定县督战小分队');
+    const office = await device('州扶贫办');
+    const p = squad.page;
+    await gotoHash(p, '#/targets/seed-target-gantang');
+    await p.locator(tid('target-new-visit')).click();
+    await p.locator(tid('view-visit')).waitFor({ state: 'visible' });
+    await saved(p, () => p.locator(tid('visit-members')).fill('李明'));
+    await eventually(async () => assert.match(await hash(p), /^#\/visits\/v-[\w-]+$/));
+    const visit = await hash(p);
+    const strip = p.locator(tid('photo-strip'));
+    const photos = [withOrientation(await browserJpeg(p, 1200, 800), 6), await browserJpeg(p, 640, 480)];
+    await saved(p, () => strip.locator(tid('photo-input')).setInputFiles(photos.map((buffer, i) => ({ name: `IMG_000${i}.jpg`, mimeType: 'image/jpeg', buffer }))));
+    await eventually(async () => assert.equal(await strip.locator(tid('photo-img')).count(), 2), { timeout: 30_000 });
+    const shas = (await strip.locator(tid('photo')).evaluateAll((fs) => fs.map((f) => f.dataset.sha256))).sort();
+
+    const quick = await exportBundle(p, { recordsOnly: true });
+    assert.doesNotMatch(fs.readFileSync(quick.file, 'utf8'), /"photos":\[/, 'records only: a v2 file');
+    const full = await exportBundle(p);
+    const text = fs.readFileSync(full.file, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    assert.match(lines[0], /"version":3,"photos":\[$/, 'the head opens the photos');
+    assert.equal(lines.length, 1 + 2 + 1, 'one line per photo and the closing line');
+    assert.match(await readText(p.locator(tid('export-result'))), /含照片/);
+
+    // The office takes the records only: the photos are counted as missing and shown as waiting.
+    const o = office.page;
+    await chooseImport(o, quick.file);
+    await o.locator(tid('import-preview')).waitFor({ state: 'visible' });
+    assert.equal(await o.locator(tid('preview-photos')).getAttribute('data-missing'), '2');
+    await confirmImport(o);
+    await gotoHash(o, visit);
+    const ostrip = o.locator(tid('photo-strip'));
+    await eventually(async () => assert.equal(await ostrip.locator(tid('photo-pending')).count(), 2));
+    assert.match(await readText(ostrip.locator(tid('photo-pending')).first()), /照片待补传[\s\S]*武定县督战小分队/);
+
+    // The full file brings them: counted as new before anything is written, then shown upright.
+    await chooseImport(o, full.file);
+    await o.locator(tid('import-preview')).waitFor({ state: 'visible' });
+    const counts = o.locator(tid('preview-photos'));
+    assert.equal(await counts.getAttribute('data-new'), '2');
+    assert.equal(await counts.getAttribute('data-missing'), '0');
+    await confirmImport(o);
+    await gotoHash(o, visit);
+    await eventually(async () => assert.equal(await ostrip.locator(tid('photo-img')).count(), 2), { timeout: 30_000 });
+    assert.deepEqual((await ostrip.locator(tid('photo')).evaluateAll((fs) => fs.map((f) => f.dataset.sha256))).sort(), shas, 'the same addresses');
+    const sizes = await ostrip.locator(tid('photo-img')).evaluateAll((imgs) => Promise.all(imgs.map((i) => i.decode().then(() => `${i.naturalWidth}x${i.naturalHeight}`))));
+    assert.deepEqual(sizes.sort(), ['640x480', '800x1200'], 'upright as attached');
+    assert.equal(await stateHash(o), await stateHash(p), 'the same records');
+
+    // A photo line changed by one character: refused whole, in Chinese, naming the visit; nothing changes.
+    const at = lines[1].indexOf('"b64":"') + 50;
+    const bad = [lines[0], lines[1].slice(0, at) + (lines[1][at] === 'A' ? 'B' : 'A') + lines[1].slice(at + 1), ...lines.slice(2)].join('\n');
+    const badFile = full.file.replace(/\.json$/, '-bad.json');
+    fs.writeFileSync(badFile, bad);
+    const fresh = await device('县扶贫办');
+    await chooseImport(fresh.page, badFile);
+    const err = fresh.page.locator(tid('import-error'));
+    await err.waitFor({ state: 'visible' });
+    assert.match(await readText(err), /照片已损坏[\s\S]*未导入[\s\S]*请/);
+    assert.equal(await fresh.page.locator(tid('import-preview')).count(), 0);
+  } finally {
+    for (const s of sessions) {
+      s.assertNoErrors();
+      await s.close();
+    }
+  }
 });

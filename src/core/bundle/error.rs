@@ -137,6 +137,22 @@ pub enum ImportError {
     /// taken on a device that is not the 督查室's.
     #[error("{count} restricted records (first {first}) on a device without the inspection role")]
     RestrictedRecords { count: usize, first: String },
+    /// A photo line of a v3 file that is not the photo its signed manifest lists
+    /// there (another address, not base64, another length, other bytes).
+    #[error("photo of record {record} is damaged: {reason}")]
+    PhotoDamaged { record: String, reason: &'static str },
+    /// A photo whose bytes match but are not a complete JPEG.
+    #[error("photo of record {record} is not a JPEG image")]
+    PhotoNotJpeg { record: String },
+    /// A manifest entry above the stored-photo cap (or empty).
+    #[error("photo of record {record} is {len} bytes")]
+    PhotoTooLarge { record: String, len: u32 },
+    /// A photo in the file that no photo record of the file refers to.
+    #[error("photo {sha256} is referred to by no record of the file")]
+    PhotoUnreferenced { sha256: String },
+    /// More photos (or photo bytes) than one file may carry.
+    #[error("{count} photos, more than the {max} a file may carry")]
+    TooManyPhotos { count: usize, max: usize },
     /// A roster from another device than the one whose rosters this device follows.
     #[error("roster issued by {issuer}, this device follows {follows}")]
     RosterFromAnotherIssuer { issuer: String, follows: String },
@@ -214,6 +230,11 @@ impl ImportError {
             Self::UnsignedFromSigningDevice { .. } => "unsigned_from_signing_device",
             Self::KeyRevoked { .. } => "key_revoked",
             Self::RestrictedRecords { .. } => "restricted_records",
+            Self::PhotoDamaged { .. } => "photo_damaged",
+            Self::PhotoNotJpeg { .. } => "photo_not_jpeg",
+            Self::PhotoTooLarge { .. } => "photo_too_large",
+            Self::PhotoUnreferenced { .. } => "photo_unreferenced",
+            Self::TooManyPhotos { .. } => "too_many_photos",
             Self::RosterFromAnotherIssuer { .. } => "roster_from_another_issuer",
             Self::RosterKeyConflict { .. } => "roster_key_conflict",
             Self::RosterOutdated => "roster_outdated",
@@ -536,6 +557,46 @@ impl ImportError {
                     )
                 }
             }
+            Self::PhotoDamaged { record, .. } => {
+                if zh {
+                    format!(
+                        "记录{}的照片已损坏或被改动（与数据包签名的照片清单不符），整个文件未导入。请向发送方索取原文件，不要用其他程序打开或另存。",
+                        short(record)
+                    )
+                } else {
+                    format!("The photo of record {} is damaged or altered (it does not match the file's signed photo list); nothing was imported. Ask the sender for the original file.", short(record))
+                }
+            }
+            Self::PhotoNotJpeg { record } => {
+                if zh {
+                    format!("记录{}的照片不是JPEG图片，整个文件未导入。请让发送方用本应用重新导出。", short(record))
+                } else {
+                    format!("The photo of record {} is not a JPEG image; nothing was imported. Ask the sender to export again with this app.", short(record))
+                }
+            }
+            Self::PhotoTooLarge { record, len } => {
+                if zh {
+                    format!("记录{}的照片大小（{}字节）不在0–1MB之内，整个文件未导入。请让发送方用本应用重新附加该照片后再导出。", short(record), len)
+                } else {
+                    format!("The photo of record {} is {len} bytes, outside 0–1 MB; nothing was imported. Ask the sender to attach it again with this app and export.", short(record))
+                }
+            }
+            Self::PhotoUnreferenced { sha256 } => {
+                if zh {
+                    format!("文件带有一张没有任何记录引用的照片（{}），不是本应用导出的，整个文件未导入。请向发送方索取原文件。", short(sha256))
+                } else {
+                    format!("The file carries a photo ({}) no record of it refers to, which this app never exports; nothing was imported. Ask the sender for the original file.", short(sha256))
+                }
+            }
+            Self::TooManyPhotos { count, max } => {
+                if zh {
+                    format!("文件带有{count}张照片，超过一个文件的上限（{max}张或3GB），未导入。请让发送方按县市分批导出。")
+                } else {
+                    format!(
+                        "The file carries {count} photos, above the limit ({max} or 3 GB); nothing was imported. Ask the sender to export by county in parts."
+                    )
+                }
+            }
             Self::RestrictedRecords { count, first } => {
                 if zh {
                     format!("文件含暗访督战记录{count}条（如{}），只能由督查室设备导入，本机未导入任何内容。请让发送方重新导出（暗访记录会自动略去），或由督查室处理。", short(first))
@@ -634,6 +695,9 @@ pub enum ExportError {
     /// A recipient whose key this device does not hold, or cannot seal to.
     #[error("no usable key for recipient {device}")]
     RecipientKey { device: String },
+    /// A photo's bytes changed (or vanished) between the manifest and the file.
+    #[error("photo {sha256} changed while it was exported")]
+    PhotoChanged { sha256: String },
     /// The bundle could not be serialised (a bug; nothing was written).
     #[error("encoding failed: {0}")]
     Encode(String),
@@ -656,6 +720,7 @@ impl ExportError {
             Self::WeakKdf { .. } => "weak_kdf",
             Self::NoRecipient => "no_recipient",
             Self::RecipientKey { .. } => "recipient_key",
+            Self::PhotoChanged { .. } => "photo_changed",
             Self::Encode(_) => "encode",
         }
     }
@@ -723,6 +788,13 @@ impl ExportError {
                     format!("Key derivation too weak (at least {min} iterations); export again with the default settings.")
                 }
             }
+            Self::PhotoChanged { sha256 } => {
+                if zh {
+                    format!("照片{}在导出时无法读取或已变化，文件未生成。请重试导出；如仍失败，请选择“仅记录”导出。", short(sha256))
+                } else {
+                    format!("Photo {} could not be read or changed during the export; no file was made. Retry, or export records only.", short(sha256))
+                }
+            }
             Self::Encode(_) => {
                 if zh {
                     "导出失败（内部错误），未生成文件。请重试；如仍失败，请联系技术人员。".into()
@@ -780,6 +852,11 @@ mod tests {
             ImportError::RosterFromAnotherIssuer { issuer: "d-a".repeat(30), follows: "d-b".repeat(30) },
             ImportError::RosterKeyConflict { device: "d-a".repeat(30) },
             ImportError::RestrictedRecords { count: 3, first: "visit-".repeat(30) },
+            ImportError::PhotoDamaged { record: "problem-".repeat(30), reason: "x" },
+            ImportError::PhotoNotJpeg { record: "problem-".repeat(30) },
+            ImportError::PhotoTooLarge { record: "problem-".repeat(30), len: 2 << 20 },
+            ImportError::PhotoUnreferenced { sha256: "ab".repeat(32) },
+            ImportError::TooManyPhotos { count: 60_000, max: 50_000 },
             ImportError::RosterOutdated,
             ImportError::RosterNotBundle,
             ImportError::WrongCampaign { bundle: "a".into(), local: "b".into() },
@@ -808,6 +885,7 @@ mod tests {
             ExportError::WeakKdf { iterations: 1, min: 2 },
             ExportError::NoRecipient,
             ExportError::RecipientKey { device: "d-a".into() },
+            ExportError::PhotoChanged { sha256: "ab".repeat(32) },
             ExportError::Encode("x".into()),
         ] {
             assert!(e.message(Lang::Zh).contains('请'), "{}", e.message(Lang::Zh));

@@ -90,6 +90,10 @@ pub struct ExportedFile {
     pub withheld: usize,
     /// Restricted records carried (a bundle for 督查室 devices; the user is told).
     pub carried: usize,
+    /// The photos the file carries (v3): `bytes` is then its head line, and the
+    /// file goes on with one [`super::photos::photo_line`] per entry, in this order,
+    /// and [`super::photos::close_line`].
+    pub photos: Vec<super::wire::WirePhotoEntry>,
     pub ledger: SyncLedger,
 }
 
@@ -267,8 +271,41 @@ pub fn export_bundle(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
 
 /// [`export_bundle`], signed by this device's key (a v2 file) when one is given.
 pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest, signer: Option<&DeviceKey>) -> Result<ExportedFile, ExportError> {
+    export_carrying(replica, ledger, req, signer, &BTreeMap::new())
+}
+
+/// [`export_signed`] carrying the bytes of the photos its live photo records
+/// refer to that this device holds (`held`: address → length, from the photo
+/// store): a v3 file when there is at least one and the file is signed, whose
+/// photo lines the caller appends ([`ExportedFile::photos`]). An empty `held` is
+/// the "records only" (仅记录) export.
+pub fn export_carrying(
+    replica: &Replica,
+    ledger: &SyncLedger,
+    req: &ExportRequest,
+    signer: Option<&DeviceKey>,
+    held: &BTreeMap<String, u32>,
+) -> Result<ExportedFile, ExportError> {
     let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let mut selected = select(replica, &req.scope)?;
+    // A delta for a device whose receipt said it lacks photos this device holds
+    // carries their records again, with the bytes (and what they refer to).
+    if let (Some(r), ExportScope::Delta { .. } | ExportScope::DeltaSinceMs(_)) = (&req.recipient, &req.scope) {
+        let wanted: HashSet<&str> = ledger.photos_wanted_by(r).iter().map(String::as_str).filter(|h| held.contains_key(*h)).collect();
+        if !wanted.is_empty() {
+            let before = selected.len();
+            selected.extend(
+                replica
+                    .docs()
+                    .filter(|d| d.kind == "photo" && !d.is_deleted())
+                    .filter(|d| d.fields.get("sha256").and_then(|f| f.v.as_str()).is_some_and(|h| wanted.contains(h)))
+                    .map(|d| d.id.as_str()),
+            );
+            if selected.len() > before {
+                close_over_refs(replica, &mut selected, &HashMap::new());
+            }
+        }
+    }
     // Every selection holds what its records refer to, so the restricted records
     // are found among it; leaving them out leaves nothing dangling.
     let candidates: Vec<&Doc> = selected.iter().filter_map(|id| replica.doc(id)).collect();
@@ -295,6 +332,7 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
         ExportScope::DeltaSinceMs(_) | ExportScope::Scoped { .. } => None,
     };
     let records = docs.len() as u64;
+    let photo_manifest = if signer.is_some() { super::photos::manifest_of(docs.iter().copied(), held) } else { Vec::new() };
     let seq = ledger.next_seq();
     let bundle_id = hex(&req.bundle_id);
     let scope = wire_scope(&req.scope, req.recipient.as_ref());
@@ -306,6 +344,7 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
         created_ms: req.created_ms,
         format: FORMAT.to_owned(),
         payload: PayloadRef { docs: DocsRef(docs) },
+        photo_manifest,
         scope,
         seq,
         sha256: String::new(),
@@ -313,7 +352,11 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
         source: WireSource { device_id: replica.device().0.clone(), squad_name: req.squad_name.clone() },
         version: VERSION_UNSIGNED,
     };
-    let bytes = wire::seal_signed(&mut env, signer).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let mut bytes = wire::seal_signed(&mut env, signer).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let photos = std::mem::take(&mut env.photo_manifest);
+    if !photos.is_empty() {
+        bytes = super::photos::head_line(bytes);
+    }
     let mut ledger = ledger.clone();
     ledger.record_export(
         seq,
@@ -328,7 +371,7 @@ pub fn export_signed(replica: &Replica, ledger: &SyncLedger, req: &ExportRequest
             withheld: withheld as u64,
         },
     );
-    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, withheld, carried, ledger })
+    Ok(ExportedFile { file_name: file_name(&req.squad_name, req.date, seq), bytes, bundle_id, seq, counts, withheld, carried, photos, ledger })
 }
 
 /// How many records hold a write `device` is not known to have: the "not yet

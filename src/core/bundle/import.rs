@@ -102,6 +102,12 @@ pub struct IncomingBundle {
     pub docs: Vec<Doc>,
     /// References of known-kind records: (index into `docs`, reference).
     refs: Vec<(usize, Ref)>,
+    /// v3: the photos the file carries (its signed manifest, sorted by address).
+    pub photos: Vec<wire::WirePhotoEntry>,
+    /// Their bytes, in manifest order, checked, when the file was read whole
+    /// ([`read_bundle`]); empty when only its head was read ([`read_head`]) and the
+    /// caller reads the photo lines in parts (`super::photos::PhotoLines`).
+    pub photo_bytes: Vec<Vec<u8>>,
 }
 
 /// Per record kind, what an import would do.
@@ -305,10 +311,10 @@ fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
     };
     let ok = match single {
         Some(v) => found == u64::from(v),
-        None => found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED),
+        None => found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED) || found == u64::from(wire::VERSION_PHOTOS),
     };
     if !ok {
-        let supported = single.unwrap_or(VERSION);
+        let supported = single.unwrap_or(wire::VERSION_PHOTOS);
         return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported });
     }
     Ok(())
@@ -327,17 +333,56 @@ pub fn read_sealed_bundle(bytes: &[u8], key: &super::sign::DeviceKey, limits: &L
 }
 
 fn read_with(bytes: &[u8], passphrase: Option<&str>, key: Option<&super::sign::DeviceKey>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+    if let Some(v3) = read_laid_out(bytes, limits) {
+        return v3;
+    }
     let (text, scan) = check_text(bytes, limits)?;
     let plain = match parse_envelope(text, scan, limits)? {
-        Parsed::Plain(env) => return check_plain(text, env, limits),
+        Parsed::Plain(env) => return check_plain(text, env, limits, false),
         Parsed::Encrypted => crypto::decrypt(text, passphrase.ok_or(ImportError::PassphraseRequired)?, limits)?,
         Parsed::Sealed => super::seal::open(text, key.ok_or(ImportError::SealedKeyNeeded)?, limits)?,
     };
+    if let Some(v3) = read_laid_out(&plain, limits) {
+        return v3;
+    }
     let (inner, scan) = check_text(&plain, limits)?;
     match parse_envelope(inner, scan, limits)? {
-        Parsed::Plain(env) => check_plain(inner, env, limits),
+        Parsed::Plain(env) => check_plain(inner, env, limits, false),
         // A bundle wrapped twice: not something an exporter writes.
         Parsed::Encrypted | Parsed::Sealed => Err(ImportError::Schema { reason: "the encrypted content is not a plain bundle".into() }),
+    }
+}
+
+/// A v3 file held whole (`super::photos`): its head checked like any bundle, then
+/// every photo line against the signed manifest. `None` when the first line is
+/// not a v3 head (every v1/v2 file).
+fn read_laid_out(bytes: &[u8], limits: &Limits) -> Option<Result<IncomingBundle, ImportError>> {
+    let (first, rest) = super::photos::first_line(bytes);
+    if !super::photos::is_head_line(first) {
+        return None;
+    }
+    if bytes.len() > limits.max_bytes {
+        return Some(Err(ImportError::TooLarge { size: bytes.len(), max: limits.max_bytes }));
+    }
+    Some(read_head(first.to_vec(), limits).and_then(|mut incoming| {
+        incoming.photo_bytes = super::photos::read_all(&incoming, rest)?;
+        Ok(incoming)
+    }))
+}
+
+/// Steps 1–7 for the head line of a v3 file read in parts (its first line, without
+/// the newline; `super::photos::is_head_line`): the records and the photo
+/// manifest, checked; the photo lines are the caller's to read next, through
+/// `super::photos::PhotoLines`.
+pub fn read_head(line: Vec<u8>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
+    if !super::photos::is_head_line(&line) {
+        return Err(ImportError::Schema { reason: "the first line does not open the photos".into() });
+    }
+    let head = super::photos::head_envelope(line);
+    let (text, scan) = check_text(&head, limits)?;
+    match parse_envelope(text, scan, limits)? {
+        Parsed::Plain(env) => check_plain(text, env, limits, true),
+        Parsed::Encrypted | Parsed::Sealed => Err(ImportError::Schema { reason: "photos follow a plain bundle only".into() }),
     }
 }
 
@@ -415,9 +460,10 @@ fn raw_checksum_matches(text: &str, claimed: &str, signature: Option<&wire::Wire
     }
 }
 
-/// Steps 6–7 for a parsed plain envelope.
-fn check_plain(text: &str, mut env: Box<Envelope>, limits: &Limits) -> Result<IncomingBundle, ImportError> {
-    wire::check_version(env.version, env.signature.is_some()).map_err(|r| ImportError::Schema { reason: r.into() })?;
+/// Steps 6–7 for a parsed plain envelope; `laid_out`: read from a v3 head line.
+fn check_plain(text: &str, mut env: Box<Envelope>, limits: &Limits, laid_out: bool) -> Result<IncomingBundle, ImportError> {
+    wire::check_version(env.version, env.signature.is_some(), !env.photo_manifest.is_empty(), laid_out)
+        .map_err(|r| ImportError::Schema { reason: r.into() })?;
     // 6. checksum: exact lower-case hex of the canonical envelope without it.
     if !raw_checksum_matches(text, &env.sha256, env.signature.as_ref()) {
         let actual = wire::envelope_checksum(&mut env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
@@ -601,6 +647,7 @@ fn check_envelope(env: Envelope, signer: Option<PublicKey>, limits: &Limits) -> 
     check_scope(&env.scope)?;
     // Record count, then the declared counts.
     let docs = env.payload.docs;
+    let photos = env.photo_manifest;
     if docs.len() > limits.max_records {
         return Err(ImportError::TooManyRecords { max: limits.max_records });
     }
@@ -639,6 +686,7 @@ fn check_envelope(env: Envelope, signer: Option<PublicKey>, limits: &Limits) -> 
         }
     }
     drop(ids);
+    super::photos::check_manifest(&photos, &docs, limits)?;
     let header = BundleHeader {
         bundle_id: env.bundle_id,
         campaign_id: env.campaign_id,
@@ -655,7 +703,7 @@ fn check_envelope(env: Envelope, signer: Option<PublicKey>, limits: &Limits) -> 
         counts: env.counts,
         signer,
     };
-    Ok(IncomingBundle { header, docs, refs })
+    Ok(IncomingBundle { header, docs, refs, photos, photo_bytes: Vec::new() })
 }
 
 // ---------------------------------------------------------------- steps 8–10
@@ -724,7 +772,7 @@ impl<'a> Base<'a> {
 /// Steps 8–9: the campaign, kinds that agree with this device, references that
 /// resolve. Returns what the bundle shows its source device held (for the ledger).
 pub(crate) fn check_links(incoming: &IncomingBundle, base: &Base) -> Result<Option<VersionVector>, ImportError> {
-    let IncomingBundle { header, docs, refs } = incoming;
+    let IncomingBundle { header, docs, refs, .. } = incoming;
     // 8. campaign.
     check_campaign(base.campaign_id, &header.campaign_id)?;
     // 9. kinds agree with this device, and references resolve.

@@ -170,6 +170,11 @@ pub struct DeviceLog {
     /// When the other device's latest receipt (for bundles of ours) was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_received_ms: Option<u64>,
+    /// The photos the device said, in its latest receipt, it lacks (addresses its
+    /// photo records refer to whose bytes it does not hold): the next delta to it
+    /// carries those this device holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photos_wanted: Option<PhotosWanted>,
     /// The other device's public key, pinned by the first signed file from it
     /// (`super::sign`): later files naming it must be signed by this key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +184,15 @@ pub struct DeviceLog {
     /// revocation wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_ms: Option<u64>,
+}
+
+/// Photos a device said it lacks (its latest receipt's `photos_wanted`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotosWanted {
+    /// When the receipt that said so was made.
+    pub as_of_ms: u64,
+    /// The addresses, sorted.
+    pub sha256: Vec<String>,
 }
 
 /// A device's public key as this device learnt it.
@@ -537,6 +551,20 @@ impl SyncLedger {
 
     /// Records a receipt received from `by` (named `squad_name`): the device is
     /// known from then on, even if none of its bundles came here.
+    /// Notes the photos a device's receipt of `created_ms` says it lacks, unless a
+    /// later receipt of it said so already.
+    pub fn record_photos_wanted(&mut self, by: &DeviceId, created_ms: u64, sha256: &[String]) {
+        let log = self.devices.entry(by.clone()).or_default();
+        if log.photos_wanted.as_ref().is_none_or(|w| created_ms >= w.as_of_ms) {
+            log.photos_wanted = (!sha256.is_empty()).then(|| PhotosWanted { as_of_ms: created_ms, sha256: sha256.to_vec() });
+        }
+    }
+
+    /// The photos `device` lacks, as its latest receipt said (sorted).
+    pub fn photos_wanted_by(&self, device: &DeviceId) -> &[String] {
+        self.devices.get(device).and_then(|l| l.photos_wanted.as_ref()).map_or(&[], |w| w.sha256.as_slice())
+    }
+
     pub fn record_receipt_received(&mut self, by: &DeviceId, squad_name: &str, created_ms: u64) {
         let log = self.devices.entry(by.clone()).or_default();
         let latest = log.receipt_received_ms.is_none_or(|t| created_ms >= t);

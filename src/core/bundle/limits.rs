@@ -28,6 +28,19 @@ pub struct Limits {
     /// Fewest PBKDF2 iterations an encrypted bundle may use (default and floor for
     /// real files 600,000; only tests lower it, to stay fast).
     pub min_kdf_iterations: u32,
+    /// Most photos one v3 file carries (default 50,000).
+    pub max_photos: usize,
+    /// Most photo bytes one v3 file carries (default 3 GiB; read in parts, never
+    /// held whole).
+    pub max_photo_bytes: u64,
+}
+
+impl Limits {
+    /// Largest file the import opens at all: records up to `max_bytes`, photos up to
+    /// `max_photo_bytes` as base64 (4/3), and their lines' framing.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_bytes as u64 + self.max_photo_bytes / 3 * 4 + (self.max_photos as u64) * 128
+    }
 }
 
 impl Default for Limits {
@@ -39,6 +52,8 @@ impl Default for Limits {
             max_string_bytes: 64 * 1024,
             max_fields: 256,
             min_kdf_iterations: MIN_ITERATIONS,
+            max_photos: 50_000,
+            max_photo_bytes: 3 << 30,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Sync by files (按文件同步): the bundle formats v1 and v2 (signed), export, the import preview,
+//! Sync by files (按文件同步): the bundle formats v1, v2 (signed) and v3 (with photos), export, the import preview,
 //! receipts and the sync ledger. Pure: no I/O, no clock, no randomness — the caller
 //! passes `now_ms`, dates and random bytes in, and commits what the core stages.
 //!
@@ -15,6 +15,7 @@
 //! - [`wire`]: the wire types, separate from the core model, converted by plain
 //!   functions; a compatibility promise, so what v1 reads never changes (v2 adds
 //!   the signature);
+//! - [`photos`]: photo bytes carried after the records (v3), read line by line;
 //! - [`sign`]: device keys, signatures over the checksum, and whom a key belongs to;
 //! - [`roster`]: the office's signed list of devices, roles and revocations;
 //! - [`restricted`]: 暗访督战 findings, kept to the 督查室 (left out, or refused);
@@ -58,6 +59,7 @@ pub mod import;
 pub mod kinds;
 pub mod ledger;
 pub mod limits;
+pub mod photos;
 pub mod receipt;
 pub mod restricted;
 pub mod roster;

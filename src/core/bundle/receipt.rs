@@ -33,6 +33,11 @@ pub struct ReceiptEnvelope {
     pub campaign_id: String,
     pub created_ms: u64,
     pub format: String,
+    /// v2, optional: the photos the receiving device lacks (addresses its photo
+    /// records refer to whose bytes it does not hold), sorted, at most
+    /// [`MAX_PHOTOS_WANTED`]: a sender's next delta to it carries those it holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos_wanted: Vec<String>,
     pub received: Vec<WireReceived>,
     pub receipt_id: String,
     /// Hex SHA-256 of the canonical envelope without this member and `signature`.
@@ -65,7 +70,12 @@ pub struct Receipt {
     pub received: Vec<(DeviceId, u64, String)>,
     /// The key that signed it (v2), verified; `None` for a v1 receipt.
     pub signer: Option<PublicKey>,
+    /// The photos the receiving device lacks (sorted addresses).
+    pub photos_wanted: Vec<String>,
 }
+
+/// Most photo addresses one receipt asks for (the rest are asked for by the next).
+pub const MAX_PHOTOS_WANTED: usize = 10_000;
 
 /// What the caller supplies to make a receipt.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +112,19 @@ pub fn make_receipt(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest
 
 /// [`make_receipt`], signed by this device's key (a v2 receipt) when one is given.
 pub fn make_receipt_signed(replica: &Replica, ledger: &SyncLedger, req: &ReceiptRequest, signer: Option<&DeviceKey>) -> Result<ReceiptFile, ExportError> {
+    make_receipt_wanting(replica, ledger, req, signer, &[])
+}
+
+/// [`make_receipt_signed`] that also says which photos this device lacks
+/// (`photos_wanted`, signed receipts only; sorted, the first
+/// [`MAX_PHOTOS_WANTED`] kept).
+pub fn make_receipt_wanting(
+    replica: &Replica,
+    ledger: &SyncLedger,
+    req: &ReceiptRequest,
+    signer: Option<&DeviceKey>,
+    photos_wanted: &[String],
+) -> Result<ReceiptFile, ExportError> {
     let campaign_id = replica.campaign_id().ok_or(ExportError::NoCampaign)?.to_owned();
     let received: Vec<WireReceived> = ledger
         .devices
@@ -120,6 +143,11 @@ pub fn make_receipt_signed(replica: &Replica, ledger: &SyncLedger, req: &Receipt
         campaign_id,
         created_ms: req.created_ms,
         format: FORMAT_RECEIPT.to_owned(),
+        photos_wanted: if signer.is_some() {
+            crate::core::sort::btree_set(photos_wanted.iter().cloned()).into_iter().take(MAX_PHOTOS_WANTED).collect()
+        } else {
+            Vec::new()
+        },
         received,
         receipt_id: hex(&req.receipt_id),
         sha256: String::new(),
@@ -145,7 +173,7 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
         return Err(ImportError::UnsupportedVersion { format: FORMAT_RECEIPT.into(), found: version.to_string(), supported: VERSION });
     }
     let mut env: ReceiptEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
-    check_version(env.version, env.signature.is_some()).map_err(|r| ImportError::Schema { reason: r.into() })?;
+    check_version(env.version, env.signature.is_some(), false, false).map_err(|r| ImportError::Schema { reason: r.into() })?;
     let actual = checksum(&mut env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
     if env.sha256 != actual {
         return Err(ImportError::ChecksumMismatch { expected: super::error::short(&env.sha256), actual });
@@ -156,6 +184,15 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
     };
     if env.received.len() > limits.max_records {
         return Err(ImportError::TooManyRecords { max: limits.max_records });
+    }
+    if !env.photos_wanted.is_empty() && env.signature.is_none() {
+        return Err(ImportError::Schema { reason: "a version 1 receipt has no member `photos_wanted`".into() });
+    }
+    if env.photos_wanted.len() > MAX_PHOTOS_WANTED {
+        return Err(ImportError::TooManyRecords { max: MAX_PHOTOS_WANTED });
+    }
+    if env.photos_wanted.iter().any(|h| !crate::core::fieldwork::photo::is_hash(h)) || env.photos_wanted.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(ImportError::Schema { reason: "photos_wanted: photo addresses, sorted, each once".into() });
     }
     let ids = [("device id", &env.by.device_id, MAX_DEVICE_ID), ("campaign id", &env.campaign_id, MAX_ID), ("bundle id", &env.receipt_id, 64)];
     for (what, id, max) in ids {
@@ -184,6 +221,7 @@ pub fn read_receipt(bytes: &[u8], limits: &Limits) -> Result<Receipt, ImportErro
         created_ms: env.created_ms,
         received,
         signer,
+        photos_wanted: env.photos_wanted,
     })
 }
 
@@ -213,6 +251,7 @@ pub fn apply_receipt(receipt: &Receipt, replica: &Replica, ledger: &SyncLedger) 
     let newly_acknowledged = ledger.acknowledge(&receipt.by, receipt.created_ms, mine);
     if receipt.by != *me {
         ledger.record_receipt_received(&receipt.by, &receipt.squad_name, receipt.created_ms);
+        ledger.record_photos_wanted(&receipt.by, receipt.created_ms, &receipt.photos_wanted);
         if let Some(k) = signer.key() {
             ledger.pin_key(&receipt.by, &k, receipt.created_ms);
         }

@@ -1,11 +1,12 @@
-//! Wire types of bundle formats v1 and v2 (数据包格式第1、2版).
+//! Wire types of bundle formats v1, v2 and v3 (数据包格式第1–3版).
 //!
 //! Serialisable types are a compatibility promise, so the wire format has its own
 //! types, converted to and from the core model ([`Doc`], [`Field`], [`Stamp`]) by
 //! the plain functions below. Released files must import forever: these structs
 //! never change in what they read. v2 is v1 plus one member, `signature`
 //! ([`WireSignature`], `super::sign`), required in v2 and absent in v1, so the two
-//! share the types and [`check_version`] keeps them apart.
+//! share the types and [`check_version`] keeps them apart. v3 is v2 plus the
+//! member `photo_manifest` and the photos after the envelope (`super::photos`).
 //!
 //! Every struct declares its fields in alphabetical order, so `serde_json` writes
 //! them canonically (see [`super::canonical`]); values inside fields serialise
@@ -31,6 +32,8 @@ pub const FORMAT_RECEIPT: &str = "duzhan-receipt";
 pub const VERSION: u32 = 2;
 /// The format version of unsigned bundles and receipts (read forever).
 pub const VERSION_UNSIGNED: u32 = 1;
+/// The format version of signed bundles carrying photo bytes (`super::photos`).
+pub const VERSION_PHOTOS: u32 = 3;
 /// The version of the passphrase envelope (unchanged: it holds a bundle of either
 /// version).
 pub const VERSION_ENCRYPTED: u32 = 1;
@@ -57,6 +60,10 @@ pub struct Envelope<P = Payload> {
     /// Always [`FORMAT`].
     pub format: String,
     pub payload: P,
+    /// v3: the photos the file carries after its records, by address and length,
+    /// sorted by address (`super::photos`). Absent in v1 and v2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photo_manifest: Vec<WirePhotoEntry>,
     pub scope: WireScope,
     /// The exporting device's sequence number: 1, 2, 3… per device, one per export.
     pub seq: u64,
@@ -85,13 +92,27 @@ pub struct WireSignature {
     pub sig: String,
 }
 
-/// Whether a file's version and its signature agree: v1 files are unsigned, v2
-/// files signed. `Err` is the reason for a schema error.
-pub fn check_version(version: u32, signed: bool) -> Result<(), &'static str> {
-    match (version, signed) {
-        (VERSION_UNSIGNED, false) | (VERSION, true) => Ok(()),
-        (VERSION_UNSIGNED, true) => Err("a version 1 file has no member `signature`"),
-        _ => Err("missing member `signature` (a version 2 file is signed)"),
+/// One photo a v3 file carries: its address (SHA-256 of the JPEG) and length.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WirePhotoEntry {
+    pub len: u32,
+    pub sha256: String,
+}
+
+/// Whether a file's version, its signature, its photo manifest and its layout
+/// agree: v1 files are unsigned, v2 files signed, v3 files signed and carrying
+/// photos after their records (`laid_out`: read from a head line,
+/// `super::photos`). `Err` is the reason for a schema error.
+pub fn check_version(version: u32, signed: bool, manifest: bool, laid_out: bool) -> Result<(), &'static str> {
+    match (version, signed, manifest, laid_out) {
+        (VERSION_UNSIGNED, false, false, false) | (VERSION, true, false, false) | (VERSION_PHOTOS, true, true, true) => Ok(()),
+        (VERSION_UNSIGNED, true, ..) => Err("a version 1 file has no member `signature`"),
+        (VERSION_UNSIGNED | VERSION, _, true, _) => Err("only a version 3 file has a member `photo_manifest`"),
+        (VERSION_UNSIGNED | VERSION, _, _, true) => Err("only a version 3 file carries `photos`"),
+        (VERSION_PHOTOS, true, false, _) => Err("missing member `photo_manifest` (a version 3 file lists its photos)"),
+        (VERSION_PHOTOS, true, true, false) => Err("missing member `photos` (a version 3 file carries its photos after its records, one per line)"),
+        _ => Err("missing member `signature` (a version 2 or 3 file is signed)"),
     }
 }
 
@@ -573,7 +594,11 @@ pub fn seal<P: Serialize>(env: &mut Envelope<P>) -> Result<Vec<u8>, serde_json::
 pub fn seal_signed<P: Serialize>(env: &mut Envelope<P>, signer: Option<&super::sign::DeviceKey>) -> Result<Vec<u8>, serde_json::Error> {
     env.sha256.clear();
     env.signature = None;
-    env.version = if signer.is_some() { VERSION } else { VERSION_UNSIGNED };
+    env.version = match signer {
+        None => VERSION_UNSIGNED,
+        Some(_) if env.photo_manifest.is_empty() => VERSION,
+        Some(_) => VERSION_PHOTOS,
+    };
     let body = serde_json::to_vec(env)?;
     let sum = crate::core::digest::sha256_bytes_hex(&body);
     let tail = serde_json::to_vec(&Tail { source: &env.source, version: env.version })?;
@@ -652,6 +677,7 @@ mod tests {
             created_ms: 5,
             format: FORMAT.into(),
             payload: Payload { docs: vec![doc_to_wire(&d2)] },
+            photo_manifest: Vec::new(),
             scope: WireScope {
                 county_ids: vec!["x".into()],
                 kind: ScopeKind::Delta,
@@ -690,10 +716,18 @@ mod tests {
 
     #[test]
     fn versions_and_signatures_go_together() {
-        assert!(check_version(VERSION_UNSIGNED, false).is_ok());
-        assert!(check_version(VERSION, true).is_ok());
-        assert!(check_version(VERSION_UNSIGNED, true).is_err());
-        assert!(check_version(VERSION, false).is_err());
+        assert!(check_version(VERSION_UNSIGNED, false, false, false).is_ok());
+        assert!(check_version(VERSION, true, false, false).is_ok());
+        assert!(check_version(VERSION_PHOTOS, true, true, true).is_ok());
+        assert!(check_version(VERSION_UNSIGNED, true, false, false).is_err());
+        assert!(check_version(VERSION, false, false, false).is_err());
+        for (signed, manifest, laid_out) in [(false, true, true), (true, false, true), (true, true, false), (true, false, false)] {
+            assert!(check_version(VERSION_PHOTOS, signed, manifest, laid_out).is_err());
+        }
+        for v in [VERSION_UNSIGNED, VERSION] {
+            assert!(check_version(v, v == VERSION, true, false).is_err());
+            assert!(check_version(v, v == VERSION, false, true).is_err());
+        }
     }
 
     #[test]

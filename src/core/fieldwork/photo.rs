@@ -574,6 +574,22 @@ pub fn unreferenced<'a>(replica: &crate::core::replica::Replica, held: &'a [(Str
     held.iter().map(|(h, _)| h.as_str()).filter(|h| !live.contains(*h)).collect()
 }
 
+/// The addresses live photo records refer to whose bytes are not `held`, sorted:
+/// the photos a receipt asks senders for (照片待补传).
+pub fn missing(replica: &crate::core::replica::Replica, held: &[(String, u32)]) -> Vec<String> {
+    let have: std::collections::HashSet<&str> = held.iter().map(|(h, _)| h.as_str()).collect();
+    crate::core::sort::btree_set(
+        replica
+            .docs()
+            .filter(|d| d.kind == Photo::KIND && !d.is_deleted())
+            .filter_map(|d| d.fields.get("sha256").and_then(|f| f.v.as_str()))
+            .filter(|h| !have.contains(h))
+            .map(str::to_owned),
+    )
+    .into_iter()
+    .collect()
+}
+
 impl crate::core::i18n::UserMessage for PhotoError {
     fn message(&self, lang: crate::core::i18n::Lang) -> String {
         PhotoError::message(self, lang)

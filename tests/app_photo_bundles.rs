@@ -1,0 +1,349 @@
+//! Photos carried in bundles (照片随数据包, format v3) as use cases, natively on the
+//! memory store: a squad's photos travel to the office with their records, read a
+//! part at a time; the preview counts them before anything is written; a file with
+//! one bad photo is refused whole and writes nothing; "records only" leaves them
+//! out (照片待补传) until a file carrying them arrives; encrypted and sealed files
+//! carry them too; many files at once.
+
+#[path = "app_support/mod.rs"]
+mod app_support;
+
+use app_support::{CellWorkspace, FakePlatform};
+use duzhan::app::batch::{BatchIntake, Files};
+use duzhan::app::exchange::{FileParts, Intake, PhotoExport, Previewed, Read};
+use duzhan::app::{CommitError, Platform, Session, Workspace};
+use duzhan::core::bundle::export::ExportScope;
+use duzhan::core::bundle::photos::PhotoCounts;
+use duzhan::core::bundle::{ExportRequest, ImportError, Limits};
+use duzhan::core::doc::Entity;
+use duzhan::core::fieldwork::photo::*;
+use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+use duzhan::storage::{MemoryStore, Store};
+
+const T0: u64 = 1_593_561_600_000; // 2020-07-01 08:00 +08:00
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
+type S = Session<MemoryStore, FakePlatform>;
+
+fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(payload);
+    s
+}
+
+/// A baseline JPEG's structure of `w`×`h`, `fill` bytes of image data.
+fn jpeg(w: u16, h: u16, seed: u8, fill: usize) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8];
+    b.extend(segment(0xDB, &[seed; 65]));
+    let mut sof = vec![8];
+    sof.extend_from_slice(&h.to_be_bytes());
+    sof.extend_from_slice(&w.to_be_bytes());
+    sof.extend_from_slice(&[1, 1, 0x11, 0]);
+    b.extend(segment(0xC0, &sof));
+    b.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
+    b.extend((0..fill).map(|i| (i as u8).wrapping_mul(seed) & 0x7F));
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+fn prepared(bytes: Vec<u8>) -> Prepared {
+    Prepared { bytes, exif: ExifFacts::default(), source_sha256: None, caption: "危房".into(), stamped: false, geo: None }
+}
+
+/// A squad's device with a submitted visit at 武定 and `n` photos on it.
+fn squad_with_photos(n: u8) -> (MemoryStore, CellWorkspace, S, Vec<Vec<u8>>) {
+    let store = MemoryStore::new();
+    let ws = block_on(CellWorkspace::open(&store, "d-squad"));
+    let s = Session::new(store.clone(), FakePlatform::at(T0));
+    block_on(s.save_squad_name(&ws, "武定县第一小分队")).expect("named");
+    let mut v = Visit::new_draft("visit-1".into(), "seed-target-wuding".into(), chrono::NaiveDate::from_ymd_opt(2020, 7, 1).unwrap(), VisitMode::SquadRoutine);
+    v.members = vec!["罗文慧".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(T0);
+    block_on(s.save(&ws, |c| Ok::<_, PhotoError>(c.replica.stage_save(&[v], c.now_ms)))).expect("visit saved");
+    let photos: Vec<Vec<u8>> = (0..n).map(|i| jpeg(1600, 1200, i + 1, 3000 + usize::from(i) * 100)).collect();
+    if n > 0 {
+        let a = Attach { owner_id: "visit-1".into(), slot: PhotoSlot::Visit, photos: photos.iter().cloned().map(prepared).collect() };
+        block_on(s.attach_photos(&ws, &a)).expect("attached");
+    }
+    (store, ws, s, photos)
+}
+
+fn office() -> (MemoryStore, CellWorkspace, S) {
+    let store = MemoryStore::new();
+    let ws = block_on(CellWorkspace::open(&store, "d-office"));
+    let s = Session::new(store.clone(), FakePlatform::at(T0 + 60_000));
+    (store, ws, s)
+}
+
+fn req(s: &S, scope: ExportScope, id: u8) -> ExportRequest {
+    ExportRequest {
+        scope,
+        recipient: None,
+        squad_name: "武定县第一小分队".into(),
+        created_ms: T0,
+        date: s.platform().today(),
+        bundle_id: [id; 16],
+        carry_restricted: false,
+    }
+}
+
+/// The whole file an export hands over: its bytes, then its photo lines.
+fn file_of(s: &S, ws: &CellWorkspace, how: PhotoExport, id: u8) -> Vec<u8> {
+    let e = block_on(s.export_as(ws, &req(s, ExportScope::Full, id), None, how)).expect("exported");
+    let mut file = e.bytes.clone();
+    block_on(s.photo_parts(&e.pending_photos, |p| file.extend_from_slice(&p))).expect("photo lines");
+    file
+}
+
+/// Bytes read through the port in small parts, so that lines span parts.
+struct Small<'a>(&'a [u8], u64);
+
+impl FileParts for Small<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        self.0.read_range(start, end).await
+    }
+    fn part_bytes(&self) -> u64 {
+        self.1
+    }
+}
+
+fn held(store: &MemoryStore) -> Vec<String> {
+    block_on(store.photo_index()).unwrap().into_iter().map(|(h, _)| h).collect()
+}
+
+/// Opens, checks the photos and previews a file on `ws`, read in parts of `part` bytes.
+fn open(s: &S, _ws: &CellWorkspace, file: &[u8], part: u64) -> Result<(Intake, PhotoCounts), CommitError<ImportError>> {
+    let parts = Small(file, part);
+    let (mut intake, read) = block_on(Intake::open(&parts, Limits::default())).map_err(CommitError::Refused)?;
+    assert!(matches!(read, Read::Bundle));
+    let counts = block_on(s.check_photos(&mut intake, &parts, |_, _| {}))?;
+    Ok((intake, counts))
+}
+
+fn refused(r: Result<(Intake, PhotoCounts), CommitError<ImportError>>) -> ImportError {
+    match r {
+        Err(CommitError::Refused(e)) => e,
+        Err(e) => panic!("not a refusal: {e:?}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+#[test]
+fn a_squads_photos_travel_to_the_office_read_a_part_at_a_time_with_the_same_addresses() {
+    let (_, ws, s, photos) = squad_with_photos(3);
+    let file = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let text = String::from_utf8(file.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with(",\"version\":3,\"photos\":["), "the head opens the photos");
+    assert_eq!(lines.len(), 1 + 3 + 1, "one line per photo, then ]}}");
+    assert_eq!(lines[4], "]}");
+    serde_json::from_slice::<serde_json::Value>(&file).expect("still one JSON object");
+
+    let (ostore, ows, os) = office();
+    for part in [7_919, 1 << 20, 1_000] {
+        let (mut intake, counts) = open(&os, &ows, &file, part).expect("checked");
+        let bytes: u64 = photos.iter().map(|p| p.len() as u64).sum();
+        assert_eq!(counts, PhotoCounts { in_file: 3, in_file_bytes: bytes, new: 3, new_bytes: bytes, already_here: 0, missing: 0 });
+        assert!(held(&ostore).is_empty(), "checking writes nothing");
+        let Previewed::Ready(pv) = intake.preview(&ows, T0 + 60_000).expect("preview") else { panic!("same campaign") };
+        assert_eq!(pv.kinds.get(Photo::KIND).map(|k| k.records), Some(3));
+        if part == 1_000 {
+            block_on(os.import_file(&ows, &mut intake, &Small(&file, part))).expect("imported");
+        }
+    }
+    let mut want: Vec<String> = photos.iter().map(|p| photo_hash(p)).collect();
+    want.sort();
+    assert_eq!(held(&ostore), want, "the same addresses");
+    for p in &photos {
+        assert_eq!(block_on(ostore.photo(&photo_hash(p))).unwrap().as_deref(), Some(p.as_slice()), "the same bytes");
+    }
+    // Importing it again changes nothing and counts the photos as here.
+    let (mut again, counts) = open(&os, &ows, &file, 1_000).expect("checked");
+    assert_eq!((counts.new, counts.already_here), (0, 3));
+    let hash = duzhan::core::bundle::state_hash(ows.replica().docs());
+    block_on(os.import_file(&ows, &mut again, &Small(&file, 1_000))).expect("again");
+    assert_eq!(duzhan::core::bundle::state_hash(ows.replica().docs()), hash);
+    assert_eq!(held(&ostore), want);
+}
+
+#[test]
+fn a_small_file_with_photos_is_read_whole_and_imports_the_same() {
+    let (_, ws, s, photos) = squad_with_photos(2);
+    let file = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let (ostore, ows, os) = office();
+    let (mut intake, read) = Intake::read(file.clone(), Limits::default()).expect("read");
+    assert!(matches!(read, Read::Bundle));
+    assert_eq!(block_on(os.check_photos(&mut intake, file.as_slice(), |_, _| {})).unwrap().new, 2);
+    block_on(os.import(&ows, &mut intake)).expect("imported");
+    assert_eq!(held(&ostore).len(), photos.len());
+}
+
+#[test]
+fn records_only_leaves_the_photos_waiting_until_a_file_carrying_them_arrives() {
+    let (_, ws, s, _) = squad_with_photos(2);
+    let quick = file_of(&s, &ws, PhotoExport::RecordsOnly, 1);
+    assert!(!String::from_utf8_lossy(&quick).contains("\"photos\""), "a v2 file");
+    let (ostore, ows, os) = office();
+    let (mut intake, counts) = open(&os, &ows, &quick, 1_000).expect("read");
+    assert_eq!(counts, PhotoCounts { missing: 2, ..PhotoCounts::default() });
+    block_on(os.import_file(&ows, &mut intake, &Small(&quick, 1_000))).expect("imported");
+    assert!(held(&ostore).is_empty(), "照片待补传");
+    // The next full file carries them; the records are already here.
+    let full = file_of(&s, &ws, PhotoExport::WithPhotos, 2);
+    let (mut intake, counts) = open(&os, &ows, &full, 1_000).expect("read");
+    assert_eq!((counts.new, counts.missing), (2, 0));
+    block_on(os.import_file(&ows, &mut intake, &Small(&full, 1_000))).expect("imported");
+    assert_eq!(held(&ostore).len(), 2);
+}
+
+#[test]
+fn one_bad_photo_refuses_the_whole_file_naming_its_record_and_writes_nothing() {
+    let (_, ws, s, _) = squad_with_photos(3);
+    let file = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let text = String::from_utf8(file.clone()).unwrap();
+    let (ostore, ows, os) = office();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let with = |i: usize, line: &str| {
+        let mut l = lines.clone();
+        l[i] = line;
+        l.join("\n").into_bytes()
+    };
+    // A flipped base64 character in the second photo.
+    let second = lines[2];
+    let at = second.find("\"b64\":\"").unwrap() + 40;
+    let flipped = format!("{}{}{}", &second[..at], if &second[at..=at] == "A" { "B" } else { "A" }, &second[at + 1..]);
+    // Two photos swapped; a line cut short; the closing line missing; a line with JSON that is not a photo.
+    let swapped = with(1, lines[2]);
+    let swapped = {
+        let mut l: Vec<&str> = std::str::from_utf8(&swapped).unwrap().split('\n').collect();
+        l[2] = lines[1];
+        l.join("\n").into_bytes()
+    };
+    let cut = &file[..file.len() - 200];
+    let unclosed = lines[..4].join("\n").into_bytes();
+    for (bad, code) in [
+        (with(2, &flipped), "photo_damaged"),
+        (swapped, "photo_damaged"),
+        (cut.to_vec(), "photo_damaged"),
+        (unclosed, "truncated"),
+        (with(1, "{\"b64\":\"\",\"sha256\":\"x\"},"), "photo_damaged"),
+        (with(4, "]},"), "schema"),
+    ] {
+        let e = refused(open(&os, &ows, &bad, 1_000));
+        assert_eq!(e.code(), code, "{e:?}");
+        assert!(e.message(duzhan::core::i18n::Lang::Zh).contains('请'));
+        if code == "photo_damaged" {
+            assert!(e.message(duzhan::core::i18n::Lang::Zh).contains("visit-1"), "names the record: {e:?}");
+        }
+        // Confirming anyway checks first and writes nothing either.
+        let parts = Small(&bad, 1_000);
+        if let Ok((mut intake, _)) = block_on(Intake::open(&parts, Limits::default())) {
+            assert!(block_on(os.import_file(&ows, &mut intake, &parts)).is_err());
+        }
+        assert!(held(&ostore).is_empty(), "nothing written for {code}");
+        assert!(ows.replica().doc("visit-1").is_none(), "no record written for {code}");
+    }
+    // The head is covered by the checksum and signature: a changed manifest entry is
+    // refused before any photo is read.
+    let e = refused(open(&os, &ows, &text.replacen("\"len\":", "\"len\":1", 1).into_bytes(), 1_000));
+    assert_eq!(e.code(), "checksum_mismatch");
+}
+
+#[test]
+fn encrypted_and_sealed_files_carry_the_photos_inside() {
+    let (_, ws, s, photos) = squad_with_photos(2);
+    let e = block_on(s.export_as(&ws, &req(&s, ExportScope::Full, 1), Some("口令 2020"), PhotoExport::WithPhotos)).expect("exported");
+    assert!(e.pending_photos.is_empty(), "inside the ciphertext");
+    let text = String::from_utf8(e.bytes.clone()).unwrap();
+    assert!(text.starts_with('{') && !text.contains("\"photos\""));
+    let (ostore, ows, os) = office();
+    let parts = Small(&e.bytes, 1_000);
+    let (mut intake, read) = block_on(Intake::open(&parts, Limits { min_kdf_iterations: 1, ..Limits::default() })).expect("read");
+    assert!(matches!(read, Read::Encrypted));
+    intake.unlock("口令 2020").expect("unlocked");
+    assert_eq!(block_on(os.check_photos(&mut intake, &parts, |_, _| {})).unwrap().new, 2);
+    block_on(os.import_file(&ows, &mut intake, &parts)).expect("imported");
+    assert_eq!(held(&ostore).len(), photos.len());
+
+    // Sealed to the squad itself (a backup): opened with its key, photos inside.
+    let sealed = block_on(s.export_sealed(&ws, &req(&s, ExportScope::Full, 2), &[duzhan::core::clock::DeviceId("d-squad".into())])).expect("sealed");
+    assert!(sealed.pending_photos.is_empty());
+    let (mut intake, read) = Intake::read(sealed.bytes.clone(), Limits::default()).expect("read");
+    assert!(matches!(read, Read::Sealed));
+    block_on(s.open_sealed(&mut intake)).expect("opened");
+    assert_eq!(intake.photos().len(), 2);
+}
+
+struct Chosen(Vec<Vec<u8>>);
+
+impl Files for Chosen {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn name(&self, i: usize) -> String {
+        format!("f{i}.json")
+    }
+    fn size(&self, i: usize) -> u64 {
+        self.0[i].len() as u64
+    }
+    async fn read(&self, i: usize) -> Result<Vec<u8>, String> {
+        Ok(self.0[i].clone())
+    }
+}
+
+#[test]
+fn many_files_at_once_store_the_photos_of_the_files_taken_and_none_of_a_refused_one() {
+    let (_, ws, s, photos) = squad_with_photos(2);
+    let good = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let mut bad = good.clone();
+    let n = bad.len();
+    bad[n - 100] ^= 1;
+    let (ostore, ows, os) = office();
+    let intake = block_on(BatchIntake::check(&ows, &Chosen(vec![bad, good.clone(), good]), Limits::default(), T0 + 60_000, |_| async {})).expect("checked");
+    assert_eq!(intake.batch().refused(), 1);
+    block_on(os.import_batch(&ows, intake)).expect("imported");
+    assert_eq!(held(&ostore).len(), photos.len());
+    assert!(ows.replica().doc("visit-1").is_some());
+}
+
+#[test]
+fn the_offices_receipt_asks_for_the_photos_it_lacks_and_the_squads_next_delta_brings_them() {
+    let (_, ws, s, photos) = squad_with_photos(2);
+    let quick = file_of(&s, &ws, PhotoExport::RecordsOnly, 1);
+    let (ostore, ows, os) = office();
+    let (mut intake, _) = open(&os, &ows, &quick, 1_000).expect("read");
+    block_on(os.import_file(&ows, &mut intake, &Small(&quick, 1_000))).expect("imported");
+    assert!(held(&ostore).is_empty());
+    // The office's receipt says which photos it lacks.
+    let receipt = block_on(os.make_receipt(&ows, Some(duzhan::core::clock::DeviceId("d-squad".into())))).expect("receipt");
+    let text = String::from_utf8(receipt.bytes.clone()).unwrap();
+    let mut want: Vec<String> = photos.iter().map(|p| photo_hash(p)).collect();
+    want.sort();
+    assert!(text.contains(&format!("\"photos_wanted\":[\"{}\",\"{}\"]", want[0], want[1])), "{text}");
+    let (_, read) = Intake::read(receipt.bytes, Limits::default()).expect("read");
+    let Read::Receipt(r) = read else { panic!("a receipt") };
+    block_on(s.apply_receipt(&ws, &r)).expect("applied");
+    // The squad's next delta to the office: nothing changed, but the photos' records go again with their bytes.
+    let office_id = duzhan::core::clock::DeviceId("d-office".into());
+    let known = ws.sync_ledger().known_by(&office_id);
+    let delta = ExportRequest { recipient: Some(office_id), ..req(&s, ExportScope::Delta { known }, 3) };
+    let e = block_on(s.export_as(&ws, &delta, None, PhotoExport::WithPhotos)).expect("delta");
+    assert_eq!(e.pending_photos.len(), 2, "the wanted photos");
+    let mut file = e.bytes.clone();
+    block_on(s.photo_parts(&e.pending_photos, |p| file.extend_from_slice(&p))).unwrap();
+    let (mut intake, counts) = open(&os, &ows, &file, 1_000).expect("read");
+    assert_eq!((counts.new, counts.missing), (2, 0));
+    block_on(os.import_file(&ows, &mut intake, &Small(&file, 1_000))).expect("imported");
+    assert_eq!(held(&ostore), want);
+    // Now it lacks none: its next receipt asks for nothing.
+    let again = block_on(os.make_receipt(&ows, None)).expect("receipt");
+    assert!(!String::from_utf8(again.bytes).unwrap().contains("photos_wanted"));
+}

@@ -1,0 +1,135 @@
+// Photo bundle import benchmark (part of `bash scripts/bench.sh photos`; not a test
+// of `node --test`): the office importing a squad's bundle of 500 photos (issue 16).
+//
+//   node tests/e2e/bench/photos.bench.mjs      # needs a release dist/ (DUZHAN_DIST)
+//   PHOTOS_N=500 PHOTOS_KB=300 PHOTOS_REPS=3 node tests/e2e/bench/photos.bench.mjs
+//
+// The file: a signed v3 bundle of the embedded default, one visit and PHOTOS_N photos
+// of about PHOTOS_KB KB (`cargo run --profile bench --example bench_bundle -- photos`,
+// ~200 MB as base64). Each run is a fresh browser profile at #/sync with every view
+// loaded. Timed in the page (performance.now()): choose → the preview shown (the
+// head read and checked, then every photo line read and checked, one 4 MiB part at a
+// time), and confirm → the result shown (the lines read again, the photos stored by
+// address in IndexedDB, then the records committed). Memory, sampled every 100 ms
+// through the DevTools protocol: the JS heap's peak (Runtime.getHeapUsage usedSize)
+// and the ArrayBuffer backing stores' peak (backingStorageSize: each part read,
+// not yet collected), against the largest part read at once (4 MiB; the issue's
+// bound is 3× that); the wasm memory (which only grows) before and after.
+// Medians; BENCH_JSON=<file> writes them.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApp, launch, newSession, openApp, waitViewsLoaded, tid } from '../harness.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const N = Number(process.env.PHOTOS_N ?? 500);
+const KB = Number(process.env.PHOTOS_KB ?? 300);
+const REPS = Math.max(1, Number(process.env.PHOTOS_REPS ?? 3));
+const TIMEOUT = 900_000;
+const MB = 1024 * 1024;
+const PART = 4 * MB;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+const dir = path.join(REPO, 'bench-results');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `photos-${N}x${KB}k.json`);
+if (!fs.existsSync(file)) {
+  execFileSync('cargo', ['run', '-q', '--profile', 'bench', '--example', 'bench_bundle', '--', 'photos', file, String(N), String(KB)], { cwd: REPO, stdio: 'inherit' });
+}
+const size = fs.statSync(file).size;
+
+function probe() {
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const orig = WebAssembly[name];
+    WebAssembly[name] = async function (...args) {
+      const r = await orig.apply(this, args);
+      const mem = (r.instance ?? r).exports?.memory;
+      if (mem instanceof WebAssembly.Memory && !window.__wasmMemory) window.__wasmMemory = mem;
+      return r;
+    };
+  }
+  const t = (window.__photos = { chosen: null, preview: null, confirmed: null, saved: null });
+  document.addEventListener('change', (e) => {
+    if (e.target?.dataset?.testid === 'import-file') t.chosen = performance.now();
+  }, true);
+  document.addEventListener('click', (e) => {
+    if (e.target?.closest?.('[data-testid="import-confirm"]')) t.confirmed = performance.now();
+  }, true);
+  const mo = new MutationObserver(() => {
+    if (t.chosen !== null && t.preview === null && document.querySelector('[data-testid="import-preview"]')) t.preview = performance.now();
+    if (t.confirmed !== null && t.saved === null && document.querySelector('[data-testid="import-result"]')) t.saved = performance.now();
+  });
+  mo.observe(document, { subtree: true, childList: true });
+}
+
+const app = await startApp();
+const browser = await launch();
+const runs = [];
+try {
+  for (let i = 0; i < REPS; i++) {
+    const s = await newSession(browser);
+    try {
+      await s.context.addInitScript(probe);
+      await openApp(s.page, `${app.url}#/sync`, { timeout: TIMEOUT });
+      await waitViewsLoaded(s.page, { timeout: TIMEOUT });
+      const cdp = await s.context.newCDPSession(s.page);
+      await cdp.send('HeapProfiler.collectGarbage');
+      const base = await cdp.send('Runtime.getHeapUsage');
+      const wasmBefore = await s.page.evaluate(() => window.__wasmMemory?.buffer.byteLength ?? null);
+      const peak = { used: base.usedSize, backing: base.backingStorageSize ?? 0 };
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          try {
+            const h = await cdp.send('Runtime.getHeapUsage');
+            peak.used = Math.max(peak.used, h.usedSize);
+            peak.backing = Math.max(peak.backing, h.backingStorageSize ?? 0);
+          } catch { /* the page is busy */ }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      await s.page.locator(tid('import-file')).setInputFiles(file);
+      await s.page.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: TIMEOUT });
+      assert.equal(await s.page.locator(tid('preview-photos')).getAttribute('data-new'), String(N));
+      await s.page.locator(tid('import-confirm')).click();
+      await s.page.locator(tid('import-result')).waitFor({ state: 'visible', timeout: TIMEOUT });
+      sampling = false;
+      await sampler;
+      const t = await s.page.evaluate(() => window.__photos);
+      const wasm = await s.page.evaluate(() => window.__wasmMemory?.buffer.byteLength ?? null);
+      const run = {
+        to_preview_ms: Math.round(t.preview - t.chosen),
+        to_saved_ms: Math.round(t.saved - t.confirmed),
+        heap_before_mb: +(base.usedSize / MB).toFixed(1),
+        heap_peak_mb: +(peak.used / MB).toFixed(1),
+        backing_before_mb: +((base.backingStorageSize ?? 0) / MB).toFixed(1),
+        backing_peak_mb: +(peak.backing / MB).toFixed(1),
+        wasm_before_mb: wasmBefore === null ? null : +(wasmBefore / MB).toFixed(1),
+        wasm_memory_mb: wasm === null ? null : +(wasm / MB).toFixed(1),
+      };
+      runs.push(run);
+      console.log(`photos ${N}×${KB} KB (${(size / MB).toFixed(1)} MB file) run ${i + 1}: ${JSON.stringify(run)}`);
+    } finally {
+      await s.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await app.close();
+}
+const m = (k) => median(runs.map((r) => r[k]));
+const summary = {
+  photos: N, photo_kb: KB, file_mb: +(size / MB).toFixed(1), part_mb: PART / MB, reps: REPS,
+  to_preview_ms: m('to_preview_ms'), to_saved_ms: m('to_saved_ms'),
+  heap_before_mb: m('heap_before_mb'), heap_peak_mb: m('heap_peak_mb'),
+  backing_before_mb: m('backing_before_mb'), backing_peak_mb: m('backing_peak_mb'),
+  wasm_before_mb: m('wasm_before_mb'), wasm_memory_mb: m('wasm_memory_mb'),
+};
+console.log(`photos: preview ${summary.to_preview_ms} ms, commit ${summary.to_saved_ms} ms; JS heap ${summary.heap_before_mb} → peak ${summary.heap_peak_mb} MB, backing stores ${summary.backing_before_mb} → peak ${summary.backing_peak_mb} MB (part ${PART / MB} MB), wasm ${summary.wasm_before_mb} → ${summary.wasm_memory_mb} MB (medians of ${REPS})`);
+if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2));
