@@ -196,12 +196,17 @@ fn records_only_leaves_the_photos_waiting_until_a_file_carrying_them_arrives() {
     assert_eq!(counts, PhotoCounts { missing: 2, ..PhotoCounts::default() });
     block_on(os.import_file(&ows, &mut intake, &Small(&quick, 1_000))).expect("imported");
     assert!(held(&ostore).is_empty(), "照片待补传");
+    let storage = block_on(os.photo_storage(&ows)).unwrap();
+    assert_eq!((storage.count, storage.bytes, storage.missing, storage.unreferenced), (0, 0, 2, 0), "settings say two are waiting");
     // The next full file carries them; the records are already here.
     let full = file_of(&s, &ws, PhotoExport::WithPhotos, 2);
     let (mut intake, counts) = open(&os, &ows, &full, 1_000).expect("read");
     assert_eq!((counts.new, counts.missing), (2, 0));
     block_on(os.import_file(&ows, &mut intake, &Small(&full, 1_000))).expect("imported");
     assert_eq!(held(&ostore).len(), 2);
+    let storage = block_on(os.photo_storage(&ows)).unwrap();
+    assert_eq!((storage.count, storage.missing, storage.unreferenced), (2, 0, 0));
+    assert!(storage.bytes > 6_000);
 }
 
 #[test]

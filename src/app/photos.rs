@@ -12,6 +12,17 @@ use super::{Platform, Workspace};
 use crate::core::fieldwork::photo::{self, Attach, PhotoError};
 use crate::storage::{Store, StoreError};
 
+/// What the photo store holds ([`Session::photo_storage`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PhotoStorage {
+    pub count: usize,
+    pub bytes: u64,
+    /// Held, but no live photo record refers to them (removed photos): freeable.
+    pub unreferenced: usize,
+    /// Referred to by live photo records, but not held here (照片待补传).
+    pub missing: usize,
+}
+
 impl<S: Store, P: Platform> Session<S, P> {
     /// Attaches `a`'s photos: checked against the records as they are, bytes
     /// stored, then the photo records saved. Returns the photo records' ids.
@@ -37,6 +48,17 @@ impl<S: Store, P: Platform> Session<S, P> {
         })
         .await?;
         Ok(ids.into_inner())
+    }
+
+    /// What the photo store holds, for settings: photos and their bytes, those no
+    /// live record refers to (freeable), and photos records refer to that are not
+    /// here (照片待补传). Counts from the store's index and the records; no photo is
+    /// read.
+    pub async fn photo_storage<W: Workspace>(&self, ws: &W) -> Result<PhotoStorage, StoreError> {
+        let held = self.store().photo_index().await?;
+        let bytes = held.iter().map(|(_, n)| u64::from(*n)).sum();
+        let (unreferenced, missing) = ws.with_replica(|r| (photo::unreferenced(r, &held).len(), photo::missing(r, &held).len())).unwrap_or_default();
+        Ok(PhotoStorage { count: held.len(), bytes, unreferenced, missing })
     }
 
     /// Removes the stored photos no live photo record refers to; returns how many

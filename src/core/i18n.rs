@@ -327,6 +327,10 @@ keys! {
     PhotoHeldBy => "附照片的小分队", "Attached by";
     PhotoRemove => "删除照片", "Remove the photo";
     PhotoNone => "尚无照片", "No photos yet";
+    StoragePhotos => "本机照片", "Photos on this device";
+    PhotosUnreferenced => "其中无记录引用（已删除）", "of which no record refers to them (removed)";
+    PhotosFree => "释放无记录引用的照片", "Free the photos no record refers to";
+    PhotosFreed => "已释放照片", "Photos freed";
     ExportRecordsOnly => "仅导出记录（不含照片，文件更小；对方显示“照片待补传”）", "Records only (no photos, a smaller file; the recipient shows “photo not yet received”)";
     ExportPhotosCarried => "含照片", "Photos included";
     CheckingPhotos => "正在逐张校验照片", "Checking the photos one by one";

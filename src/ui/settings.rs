@@ -2,7 +2,7 @@
 //! and reset to the embedded default.
 
 use super::{use_app, FormError};
-use crate::core::i18n::{Lang, UserMessage as _, K};
+use crate::core::i18n::{t, Lang, UserMessage as _, K};
 use crate::storage::SCHEMA_VERSION;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -111,10 +111,26 @@ fn StoragePanel() -> impl IntoView {
     let state = use_app();
     let persisted = RwSignal::new(None::<bool>);
     let estimate = RwSignal::new(None::<(f64, f64)>);
+    let photos = RwSignal::new(None::<crate::app::photos::PhotoStorage>);
+    let freed = RwSignal::new(None::<String>);
     let refresh = move || {
         spawn_local(async move {
             persisted.set(super::platform::is_persisted().await);
             estimate.set(super::platform::storage_estimate().await);
+            if let Some(session) = state.session() {
+                photos.set(session.photo_storage(&state).await.ok());
+            }
+        });
+    };
+    let free = move |_| {
+        spawn_local(async move {
+            let Some(session) = state.session() else { return };
+            let lang = state.lang.get_untracked();
+            match session.free_unreferenced_photos(&state).await {
+                Ok((n, bytes)) => freed.set(Some(format!("{} {n}{}", t(lang, K::PhotosFreed), lang.paren(format!("{:.1} MB", bytes as f64 / 1_048_576.0))))),
+                Err(e) => freed.set(Some(e.message(lang))),
+            }
+            refresh();
         });
     };
     refresh();
@@ -139,7 +155,25 @@ fn StoragePanel() -> impl IntoView {
                 </dd>
                 <dt>{move || state.t(K::StorageUsage)}</dt>
                 <dd data-testid="storage-usage">{move || estimate.get().map(|(u, q)| format!("{} / {}", mb(u), mb(q))).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{move || state.t(K::StoragePhotos)}</dt>
+                <dd data-testid="storage-photos" data-count=move || photos.get().map(|p| p.count.to_string()).unwrap_or_default()>
+                    {move || photos.get().map(|p| {
+                        let lang = state.lang.get();
+                        let mut s = format!("{}{}", p.count, lang.paren(mb(p.bytes as f64)));
+                        if p.unreferenced > 0 {
+                            s.push_str(&format!("{}{} {}", lang.comma(), t(lang, K::PhotosUnreferenced), p.unreferenced));
+                        }
+                        if p.missing > 0 {
+                            s.push_str(&format!("{}{} {}", lang.comma(), t(lang, K::PhotoPending), p.missing));
+                        }
+                        s
+                    }).unwrap_or_else(|| "—".into())}
+                </dd>
             </dl>
+            <Show when=move || photos.get().is_some_and(|p| p.unreferenced > 0)>
+                <button type="button" class="secondary" data-testid="storage-free-photos" on:click=free>{move || state.t(K::PhotosFree)}</button>
+            </Show>
+            {move || freed.get().map(|m| view! { <p class="muted" role="status" data-testid="storage-freed">{m}</p> })}
             <Show when=move || persisted.get() == Some(false)>
                 <button type="button" class="secondary" data-testid="storage-persist" on:click=ask>{move || state.t(K::PersistAsk)}</button>
             </Show>
