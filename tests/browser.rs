@@ -689,3 +689,88 @@ async fn a_file_that_is_no_image_or_too_large_is_refused_with_a_chinese_message(
     assert_eq!(e, InputError::TooLarge(50 * 1024 * 1024 + 1));
     assert!(e.message(Lang::Zh).contains('请'));
 }
+
+// ---- a chosen file read a part at a time (duzhan::web::file_parts) ----
+
+#[wasm_bindgen_test]
+async fn a_chosen_file_is_read_in_exact_parts() {
+    use duzhan::app::exchange::FileParts;
+    use duzhan::web::file_parts::WebFile;
+    let bytes: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let file = WebFile::with_part_bytes(blob_of(&bytes, "application/json"), 1_000);
+    assert_eq!(file.size(), 10_000);
+    for (a, b) in [(0u64, 1_000u64), (999, 1_001), (9_999, 10_000), (0, 10_000), (5_000, 5_000)] {
+        assert_eq!(file.read_range(a, b).await.expect("read"), bytes[a as usize..b as usize].to_vec(), "{a}..{b}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_bundle_carrying_photos_opens_from_its_head_read_in_parts() {
+    use duzhan::app::exchange::{Intake, Read};
+    use duzhan::core::bundle::export::{export_carrying, ExportScope};
+    use duzhan::core::bundle::photos;
+    use duzhan::core::bundle::sign::DeviceKey;
+    use duzhan::core::bundle::{ExportRequest, Limits, SyncLedger};
+    use duzhan::core::clock::Hlc;
+    use duzhan::core::fieldwork::photo::{photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+    use duzhan::core::replica::Replica;
+    use duzhan::web::file_parts::WebFile;
+    let day = chrono::NaiveDate::from_ymd_opt(2020, 7, 1).unwrap();
+    let mut r = Replica::from_parts(duzhan::core::default_plan::docs(), Hlc::new(DeviceId("d-squad".into())));
+    let mut v = Visit::new_draft("visit-1".into(), "seed-target-wuding".into(), day, VisitMode::SquadRoutine);
+    v.members = vec!["罗文慧".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(1_593_561_600_000);
+    let c = r.stage_save(&[v], 1_593_561_600_000);
+    r.apply(c);
+    let jpegs = [canvas_jpeg(320, 240), canvas_jpeg(240, 320)];
+    let records: Vec<Photo> = jpegs
+        .iter()
+        .map(|b| {
+            let sha256 = photo_hash(b);
+            let size = duzhan::core::fieldwork::photo::jpeg_size(b).unwrap();
+            Photo {
+                id: photo_id("visit-1", &sha256),
+                owner_id: "visit-1".into(),
+                slot: PhotoSlot::Visit,
+                target_id: "seed-target-wuding".into(),
+                sha256,
+                bytes: b.len() as u32,
+                width: size.0,
+                height: size.1,
+                taken_ms: 1_593_561_600_000,
+                taken_from: TakenFrom::Attached,
+                geo: None,
+                caption: String::new(),
+                stamped: false,
+                attached_ms: 1_593_561_600_000,
+                squad_name: "小分队".into(),
+                source_sha256: None,
+            }
+        })
+        .collect();
+    let c = r.stage_save(&records, 1_593_561_600_000);
+    r.apply(c);
+    let held = jpegs.iter().map(|b| (photo_hash(b), b.len() as u32)).collect();
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "小分队".into(),
+        created_ms: 1_593_561_700_000,
+        date: day,
+        bundle_id: [3; 16],
+        carry_restricted: false,
+    };
+    let f = export_carrying(&r, &SyncLedger::default(), &req, Some(&DeviceKey::from_seed([4; 32], 0)), &held).expect("export");
+    let mut file = f.bytes.clone();
+    for (i, e) in f.photos.iter().enumerate() {
+        let b = jpegs.iter().find(|b| photo_hash(b) == e.sha256).unwrap();
+        file.extend(photos::photo_line(e, b, i + 1 == f.photos.len()).unwrap());
+    }
+    file.extend(photos::close_line());
+    let parts = WebFile::with_part_bytes(blob_of(&file, "application/json"), 4_096);
+    let (intake, read) = Intake::open(&parts, Limits::default()).await.expect("opened");
+    assert!(matches!(read, Read::Bundle));
+    assert_eq!(intake.photos(), f.photos.as_slice(), "the signed manifest, the photo lines left in the file");
+}

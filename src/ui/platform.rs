@@ -309,21 +309,7 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-/// A chosen file read a part at a time (`File.slice`): a bundle with photos is
-/// never held whole (`app::exchange::FileParts`).
-#[derive(Clone)]
-pub struct WebFile(pub web_sys::File);
-
-impl crate::app::exchange::FileParts for WebFile {
-    fn size(&self) -> u64 {
-        self.0.size() as u64
-    }
-    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
-        let part = self.0.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_text(&e))?;
-        let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer()).await.map_err(|e| js_text(&e))?;
-        Ok(js_sys::Uint8Array::new(&buf).to_vec())
-    }
-}
+pub use crate::web::file_parts::WebFile;
 
 /// `navigator.storage`, when the browser has it (reached by name: no web-sys
 /// features needed for three calls).

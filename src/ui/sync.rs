@@ -385,7 +385,7 @@ fn ImportPanel() -> impl IntoView {
             // comes before reading anything; a file carrying photos has only its
             // records read now, a part at a time.
             stage_text.set(Some(K::Reading));
-            let web = platform::WebFile(file);
+            let web = platform::WebFile::new(file);
             let read = Intake::open(&web, limits).await;
             platform::mark("duzhan:import-file-read");
             stage_text.set(None);

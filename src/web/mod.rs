@@ -2,4 +2,5 @@
 //! component, so the UI only calls it and the browser tests (`tests/browser.rs`,
 //! in Chromium, Firefox and WebKit) test it without Leptos.
 
+pub mod file_parts;
 pub mod photo_input;
