@@ -1,5 +1,5 @@
-//! Problems (问题): the problem page (facts, derived flags, the rectification
-//! workflow with its transition dialog, the full history, the edit form), the new
+//! Problems (问题): the problem page (facts, derived flags, photos before and after
+//! rectification, the workflow with its transition dialog, the full history, the edit form), the new
 //! problem form (blank, or prefilled from a 未达标 answer), and a target's open
 //! problems. Status, flags and history come from the ledger index; the workflow
 //! rules (which transitions exist, what a verification needs) are the core's.
@@ -11,7 +11,9 @@
 //!   `transition-<to status code>`, `transition-dialog`, `transition-comment`,
 //!   `transition-by`, `verifier-name`, `verification-passed`, `verification-failed`,
 //!   `transition-confirm`, `transition-cancel`, `problem-history`,
-//!   `problem-history-row` (data-skipped true|false, data-to), `form-error`
+//!   `problem-history-row` (data-skipped true|false, data-to), `form-error`,
+//!   `problem-photos-before` (the 整改前 photo strip; a 整改后 strip on the row to
+//!   已整改待核验 and a 核验 strip on each verification: `photo-strip` data-slot)
 //! - form: `problem-form`, `problem-target`, `problem-item`, `problem-source`,
 //!   `problem-description`, `problem-unit`, `problem-person`, `problem-deadline`,
 //!   `problem-opened`, `problem-visit`, `problem-save`, `problem-prefill-error`
@@ -19,9 +21,11 @@
 //!   (data-problem-id)
 //! - new problem page: `view-new-problem`
 
+use super::photos::PhotoStrip;
 use super::{platform, use_app, FormError};
 use crate::core::calendar::format_time_ms;
 use crate::core::fieldwork::form::{blank_problem, is_verification, prefill_from_answer, transition_label, ProblemForm};
+use crate::core::fieldwork::photo::PhotoSlot;
 use crate::core::fieldwork::problem::{next_statuses, stage_save_problem, stage_transition_after, TransitionRequest};
 use crate::core::fieldwork::{ProblemSource, ProblemStatus, Verification};
 use crate::core::i18n::K;
@@ -259,6 +263,8 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                             </div>
                             {(!e.comment.is_empty()).then(|| view! { <p>{e.comment.clone()}</p> })}
                             {verification.map(|v| view! { <p>{v}</p> })}
+                            {(e.to == ProblemStatus::AwaitingVerification).then(|| view! { <PhotoStrip owner_id=e.id.clone() of=PhotoSlot::Rectified/> })}
+                            {e.verification.is_some().then(|| view! { <PhotoStrip owner_id=e.id.clone() of=PhotoSlot::Verified/> })}
                             {skipped.map(|m| view! { <p class="warn"><strong>{state.t(K::HistorySkipped)}</strong> {lang.colon()} {m}</p> })}
                         </li>
                     }
@@ -298,6 +304,10 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                 </Show>
             </div>
             {facts}
+            <section class="panel" data-testid="problem-photos-before">
+                <h3>{move || state.t(K::PhotosBefore)}</h3>
+                <PhotoStrip owner_id=pid.get_value() of=PhotoSlot::Before/>
+            </section>
             <div class="actions no-print" role="group">
                 {move || next_statuses(status.get()).iter().map(|to| {
                     let (from, to) = (status.get_untracked(), *to);

@@ -146,3 +146,44 @@ appTest('photos travel: records only leaves them waiting at the office, the next
     }
   }
 });
+
+/** Moves the problem on through the transition dialog and waits for the save. */
+async function transition(page, to, { by = '李明', verifier, result } = {}) {
+  await page.locator(tid(`transition-${to}`)).click();
+  await page.locator(tid('transition-dialog')).waitFor({ state: 'visible' });
+  await page.locator(tid('transition-by')).fill(by);
+  if (verifier !== undefined) await page.locator(tid('verifier-name')).fill(verifier);
+  if (result) await page.locator(tid(`verification-${result}`)).check();
+  await saved(page, () => page.locator(tid('transition-confirm')).click());
+  await page.locator(tid('transition-dialog')).waitFor({ state: 'hidden' });
+}
+
+appTest('a problem shows its photo before rectification, the rectification report\'s and the verification\'s after, and keeps them over a reload', async ({ page, url }) => {
+  await openApp(page, `${url}#/problems/new?target=seed-target-gantang`);
+  await page.locator(tid('problem-form')).waitFor({ state: 'visible' });
+  await page.locator(tid('problem-description')).fill('3户危房未拆除');
+  await page.locator(tid('problem-person')).fill('张国华');
+  await saved(page, () => page.locator(tid('problem-save')).click());
+  await page.locator(tid('view-problem')).waitFor({ state: 'visible' });
+  const attach = async (strip, jpeg, name) => {
+    await saved(page, () => strip.locator(tid('photo-input')).setInputFiles({ name, mimeType: 'image/jpeg', buffer: jpeg }));
+    await strip.locator(tid('photo-img')).first().waitFor({ state: 'visible', timeout: 30_000 });
+    return strip.locator(tid('photo')).first().getAttribute('data-sha256');
+  };
+  const before = await attach(page.locator(`${tid('problem-photos-before')} ${tid('photo-strip')}`), await browserJpeg(page, 800, 600), 'before.jpg');
+  await transition(page, 'in_progress');
+  await transition(page, 'awaiting_verification');
+  const reported = page.locator(`${tid('problem-history-row')}[data-to="awaiting_verification"] ${tid('photo-strip')}[data-slot="rectified"]`);
+  const after = await attach(reported, await browserJpeg(page, 600, 800), 'after.jpg');
+  await transition(page, 'closed', { verifier: '州督查室王强', result: 'passed' });
+  const verified = page.locator(`${tid('problem-history-row')}[data-to="closed"] ${tid('photo-strip')}[data-slot="verified"]`);
+  const check = await attach(verified, await browserJpeg(page, 640, 640), 'check.jpg');
+  assert.equal(new Set([before, after, check]).size, 3);
+
+  await reloadApp(page);
+  await page.locator(tid('view-problem')).waitFor({ state: 'visible' });
+  for (const [strip, sha] of [[page.locator(`${tid('problem-photos-before')} ${tid('photo-strip')}`), before], [reported, after], [verified, check]]) {
+    await strip.locator(tid('photo-img')).first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await strip.locator(tid('photo')).first().getAttribute('data-sha256'), sha);
+  }
+});
