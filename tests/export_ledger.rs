@@ -79,15 +79,24 @@ fn ledger_rows() -> Vec<duzhan::core::fieldwork::LedgerRow> {
 }
 
 const LEDGER_CSV: &str = "\u{feff}\
-序号,县市,督战对象,检查项目,问题来源,问题描述,责任单位,责任人,整改时限,状态,登记日期,销号日期,核验人,逾期,只督不战,屡改屡犯,问题编号\r\n\
-1,武定县,武定县城红土田安置点,3.5 住房安全,审计,危房未拆除,州住建局,张三,2020-03-31,已销号,2020-02-20,2020-03-03,核验人,否,否,否,pa\r\n\
-2,武定县,武定县,,中央专项巡视“回头看”反馈,帮扶措施与“户户清”要求不符,武定县扶贫办,李四,2020-06-10,整改中,2020-05-01,,,是,否,否,pd\r\n\
-3,武定县,武定县城红土田安置点,3.5 住房安全,督战发现,旧房又有人居住，拆除不彻底,州住建局,张三,2020-07-31,待整改,2020-04-01,,,否,否,是,pb\r\n\
-4,武定县,武定县高桥镇小河村委会,3.3 义务教育（控辍保学）,问题大排查,\"'=1+1 辍学学生, 未劝返\",,,,待整改,2020-05-10,,,否,是,否,pc\r\n";
+序号,县市,督战对象,检查项目,问题来源,问题描述,责任单位,责任人,整改时限,状态,登记日期,销号日期,核验人,逾期,只督不战,屡改屡犯,照片,问题编号\r\n\
+1,武定县,武定县城红土田安置点,3.5 住房安全,审计,危房未拆除,州住建局,张三,2020-03-31,已销号,2020-02-20,2020-03-03,核验人,否,否,否,3,pa\r\n\
+2,武定县,武定县,,中央专项巡视“回头看”反馈,帮扶措施与“户户清”要求不符,武定县扶贫办,李四,2020-06-10,整改中,2020-05-01,,,是,否,否,0,pd\r\n\
+3,武定县,武定县城红土田安置点,3.5 住房安全,督战发现,旧房又有人居住，拆除不彻底,州住建局,张三,2020-07-31,待整改,2020-04-01,,,否,否,是,0,pb\r\n\
+4,武定县,武定县高桥镇小河村委会,3.3 义务教育（控辍保学）,问题大排查,\"'=1+1 辍学学生, 未劝返\",,,,待整改,2020-05-10,,,否,是,否,0,pc\r\n";
+
+/// Photos per problem as the UI counts them (`fieldwork::photo::count_on`): three on the closed one.
+fn photos(r: &duzhan::core::fieldwork::LedgerRow) -> usize {
+    if r.id == "pa" {
+        3
+    } else {
+        0
+    }
+}
 
 #[test]
 fn the_ledger_view_as_csv_has_chinese_headers_dates_flags_and_the_formula_guard() {
-    let csv = to_csv(&ledger_sheet(&ledger_rows(), date(2020, 6, 15)));
+    let csv = to_csv(&ledger_sheet(&ledger_rows(), date(2020, 6, 15), photos));
     if csv != LEDGER_CSV {
         for (i, (got, want)) in csv.split("\r\n").zip(LEDGER_CSV.split("\r\n")).enumerate() {
             assert_eq!(got, want, "line {}", i + 1);
@@ -98,17 +107,19 @@ fn the_ledger_view_as_csv_has_chinese_headers_dates_flags_and_the_formula_guard(
 
 #[test]
 fn the_ledger_sheet_has_a_title_a_dated_count_and_real_dates() {
-    let s = ledger_sheet(&ledger_rows(), date(2020, 6, 15));
+    let s = ledger_sheet(&ledger_rows(), date(2020, 6, 15), photos);
     assert_eq!(s.name, LEDGER_TITLE);
     assert_eq!(s.title, ["挂牌督战台账", "截至2020-06-15，共4条"]);
     assert_eq!(s.header, LEDGER_HEADERS);
     assert!(s.autofilter);
-    assert_eq!(s.all_merges().iter().map(|m| m.a1()).collect::<Vec<_>>(), ["A1:Q1", "A2:Q2"]);
+    assert_eq!(s.all_merges().iter().map(|m| m.a1()).collect::<Vec<_>>(), ["A1:R1", "A2:R2"]);
     // 整改时限, 登记日期 and 销号日期 are dates, not text.
     assert_eq!(s.cell(0, 8), &Cell::Date(date(2020, 3, 31)));
     assert_eq!(s.cell(0, 10), &Cell::Date(date(2020, 2, 20)));
     assert_eq!(s.cell(0, 11), &Cell::Date(date(2020, 3, 3)));
     assert_eq!(s.cell(1, 11), &Cell::Empty);
+    // 照片 is a number, so Excel sums and filters it.
+    assert_eq!((s.cell(0, 16), s.cell(1, 16)), (&Cell::number(3.0), &Cell::number(0.0)));
     assert_eq!(s.cell(3, 5), &Cell::text("=1+1 辍学学生, 未劝返"), "kept as text; guarded only when written");
     assert!(s.cell(3, 5).is_formula_like());
     assert_eq!(s.widths.len(), LEDGER_HEADERS.len());
@@ -117,7 +128,8 @@ fn the_ledger_sheet_has_a_title_a_dated_count_and_real_dates() {
 
 #[test]
 fn an_empty_view_exports_the_header_alone() {
-    let s = ledger_sheet(&[], date(2020, 6, 15));
+    let s = ledger_sheet(&[], date(2020, 6, 15), photos);
+    assert_eq!(s.cell(0, 16), &Cell::Empty);
     assert_eq!(s.title[1], "截至2020-06-15，共0条");
     assert_eq!(to_csv(&s), format!("\u{feff}{}\r\n", LEDGER_HEADERS.join(",")));
     s.validate().expect("valid");

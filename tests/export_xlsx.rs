@@ -147,19 +147,20 @@ fn ledger_dates_are_real_dates_and_formula_like_text_stays_text() {
         recurrence_of: None,
         history_conflicts: 0,
     };
-    let book = Workbook::single(ledger_sheet(&[row], date(2020, 6, 1)), "", CREATED_MS);
+    let book = Workbook::single(ledger_sheet(&[row], date(2020, 6, 1), |_| 2), "", CREATED_MS);
     let parts = unzip(&write_xlsx(&book).expect("writes"));
     let xml = &parts[SHEET1];
     // Title, subtitle, header on rows 1–3; the problem on row 4. 整改时限 is column I,
     // 登记日期 column K: Excel serials (2020-03-31 = 43921, 2020-02-29 = 43890).
     assert_eq!(value_at(&parts, SHEET1, "I4"), "43921");
     assert_eq!(value_at(&parts, SHEET1, "K4"), "43890");
+    assert_eq!(value_at(&parts, SHEET1, "Q4"), "2", "照片, a number");
     assert!(parts["xl/styles.xml"].contains("formatCode=\"yyyy-mm-dd\""));
     assert!(!xml.contains("<f>") && !xml.contains("<f "), "no formulas at all");
     assert_eq!(string_at(&parts, SHEET1, "F4"), "=HYPERLINK(\"http://example.invalid\",\"点我\")");
     assert_eq!(string_at(&parts, SHEET1, "G4"), "+州水务局");
     assert!(parts["xl/styles.xml"].contains("quotePrefix=\"1\""), "guarded text is quote-prefixed");
-    assert!(xml.contains("<autoFilter ref=\"A3:Q4\""), "filter buttons on the header");
+    assert!(xml.contains("<autoFilter ref=\"A3:R4\""), "filter buttons on the header");
     assert!(xml.contains("<pane ySplit=\"3\""), "header frozen");
 }
 

@@ -172,7 +172,20 @@ pub(super) async fn preload() -> bool {
 fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
     match what {
         ExportWhat::Table => state.snapshot.with_untracked(|s| supervision_table_sheet(s, today)),
-        ExportWhat::Ledger(rows) => ledger_sheet(&rows.run(()), today),
+        ExportWhat::Ledger(rows) => {
+            let count = |r: &LedgerRow| {
+                state.replica.with_untracked(|rep| {
+                    let Some(rep) = rep.as_ref() else { return 0 };
+                    state.ledger.with_untracked(|ix| {
+                        let events = ix.events_of(&r.id);
+                        state.field.with_untracked(|f| {
+                            crate::core::fieldwork::photo::count_on(rep, f, std::iter::once(r.id.as_str()).chain(events.iter().map(|e| e.id.as_str())))
+                        })
+                    })
+                })
+            };
+            ledger_sheet(&rows.run(()), today, count)
+        }
         ExportWhat::Sheet { build, .. } => build.run(()),
     }
 }

@@ -74,11 +74,11 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
                 </Show>
             </div>
             <Show when=move || !full()>
-                <label class="button secondary">
+                <label class="button secondary no-print">
                     {move || state.t(K::PhotoChoose)}
                     <input type="file" accept="image/*" multiple hidden data-testid="photo-input" disabled=move || busy.get() on:change=on_files/>
                 </label>
-                <label class="button secondary">
+                <label class="button secondary no-print">
                     {move || state.t(K::PhotoTake)}
                     <input type="file" accept="image/*" capture="environment" hidden data-testid="photo-camera" disabled=move || busy.get() on:change=on_files/>
                 </label>
@@ -137,7 +137,8 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
                 }.into_any(),
                 None => view! { <div class="photo-pending"></div> }.into_any(),
             }}
-            <button type="button" class="secondary small" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button>
+            <figcaption class="photo-hash print-only" data-testid="photo-hash" title=photo.sha256.clone()>{format!("SHA-256 {}…", photo.sha256.get(..16).unwrap_or_default())}</figcaption>
+            <button type="button" class="secondary small no-print" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button>
         </figure>
     }
 }

@@ -30,7 +30,7 @@ const HEADERS = [
 ];
 const LEDGER_HEADERS = [
   '序号', '县市', '督战对象', '检查项目', '问题来源', '问题描述', '责任单位', '责任人',
-  '整改时限', '状态', '登记日期', '销号日期', '核验人', '逾期', '只督不战', '屡改屡犯', '问题编号',
+  '整改时限', '状态', '登记日期', '销号日期', '核验人', '逾期', '只督不战', '屡改屡犯', '照片', '问题编号',
 ];
 const WORKER_FILES = /xlsx_worker(_loader)?(\.js|_bg\.wasm)$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -249,6 +249,7 @@ appTest('the ledger downloads as .xlsx and .csv: the rows of the view, Chinese h
     const deadline = row.getCell(9).value;
     assert.ok(deadline === null || deadline instanceof Date, `整改时限 (I${r}) is a date or empty`);
     assert.ok(['是', '否'].includes(row.getCell(14).value), '逾期 is 是/否');
+    assert.equal(typeof row.getCell(17).value, 'number', `照片 (Q${r}) is a count`);
     const line = row.values.map((v) => (v instanceof Date ? '' : String(v ?? ''))).join(' ');
     assert.ok(line.includes('小河') && line.includes('口粮'), `row ${r} matches the search: ${line}`);
   }
@@ -261,7 +262,7 @@ appTest('the ledger downloads as .xlsx and .csv: the rows of the view, Chinese h
   assert.deepEqual(rows[0], LEDGER_HEADERS);
   assert.equal(rows.length - 1, count, 'the CSV holds the same problems');
   for (const r of rows.slice(1)) assert.match(r[10], DAY, '登记日期 as YYYY-MM-DD');
-  assert.deepEqual(rows.slice(1).map((r) => r[16]), Array.from({ length: count }, (_, i) => text(ws.getCell(`Q${4 + i}`))), 'same problems in the same order');
+  assert.deepEqual(rows.slice(1).map((r) => r[17]), Array.from({ length: count }, (_, i) => text(ws.getCell(`R${4 + i}`))), 'same problems in the same order');
 });
 
 // ---- failure is reported, in Chinese ----------------------------------------------

@@ -6,7 +6,8 @@
 //!
 //! 序号, 县市, 督战对象, 检查项目, 问题来源, 问题描述, 责任单位, 责任人,
 //! 整改时限 (date), 状态, 登记日期 (date), 销号日期 (date), 核验人,
-//! 逾期, 只督不战, 屡改屡犯 (是/否), 问题编号.
+//! 逾期, 只督不战, 屡改屡犯 (是/否), 照片 (photos before and after rectification,
+//! a count), 问题编号.
 //!
 //! Flags are "是"/"否" rather than blank, so Excel's filter offers both. 问题编号
 //! is the record id: it lets the office refer back to one problem unambiguously.
@@ -22,7 +23,7 @@ use chrono::NaiveDate;
 pub const LEDGER_TITLE: &str = "挂牌督战台账";
 
 /// The column headers, in order.
-pub const LEDGER_HEADERS: [&str; 17] = [
+pub const LEDGER_HEADERS: [&str; 18] = [
     "序号",
     "县市",
     "督战对象",
@@ -39,12 +40,14 @@ pub const LEDGER_HEADERS: [&str; 17] = [
     "逾期",
     "只督不战",
     "屡改屡犯",
+    "照片",
     "问题编号",
 ];
 
 /// The ledger rows as a sheet. `as_of` is the day overdue was judged on; it appears
-/// in the subtitle with the number of problems.
-pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate) -> Sheet {
+/// in the subtitle with the number of problems. `photos` counts a row's photos
+/// (`fieldwork::photo::count_on` of the problem and its events).
+pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate, photos: impl Fn(&LedgerRow) -> usize) -> Sheet {
     let body = rows
         .iter()
         .enumerate()
@@ -71,6 +74,7 @@ pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate) -> Sheet {
                 yes_no(r.overdue),
                 yes_no(r.without_owner),
                 yes_no(r.recurrence_of.is_some()),
+                Cell::number(photos(r) as f64),
                 Cell::text(r.id.clone()),
             ]
         })
@@ -86,7 +90,7 @@ pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate) -> Sheet {
         footer: Vec::new(),
     };
     // The description wraps within a wide column; dates fit "2020-06-30".
-    sheet.fit_widths(6.0, 24.0, &[(3, 20.0), (5, 50.0), (16, 30.0)]);
+    sheet.fit_widths(6.0, 24.0, &[(3, 20.0), (5, 50.0), (17, 30.0)]);
     sheet
 }
 

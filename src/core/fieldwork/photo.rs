@@ -562,6 +562,12 @@ pub fn photos_on(replica: &crate::core::replica::Replica, field: &super::FieldSn
     list
 }
 
+/// How many live photos back `owners` (a problem and its events: its photos
+/// before and after rectification), for the ledger's 照片 column.
+pub fn count_on<'a>(replica: &crate::core::replica::Replica, field: &super::FieldSnapshot, owners: impl IntoIterator<Item = &'a str>) -> usize {
+    owners.into_iter().map(|o| field.photos_of(o).iter().filter(|id| replica.doc(id).is_some_and(|d| !d.is_deleted())).count()).sum()
+}
+
 /// The photos held whose address no live photo record refers to: what can be
 /// removed to free space (a record deleted here or by an import no longer holds
 /// its photo).
