@@ -28,26 +28,8 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 type S = Session<MemoryStore, FakePlatform>;
 
-fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
-    let mut s = vec![0xFF, marker];
-    s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    s.extend_from_slice(payload);
-    s
-}
-
-/// A baseline JPEG's structure of `w`×`h`, `fill` bytes of image data.
 fn jpeg(w: u16, h: u16, seed: u8, fill: usize) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8];
-    b.extend(segment(0xDB, &[seed; 65]));
-    let mut sof = vec![8];
-    sof.extend_from_slice(&h.to_be_bytes());
-    sof.extend_from_slice(&w.to_be_bytes());
-    sof.extend_from_slice(&[1, 1, 0x11, 0]);
-    b.extend(segment(0xC0, &sof));
-    b.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
-    b.extend((0..fill).map(|i| (i as u8).wrapping_mul(seed) & 0x7F));
-    b.extend_from_slice(&[0xFF, 0xD9]);
-    b
+    app_support::test_jpeg(w, h, seed, fill)
 }
 
 fn prepared(bytes: Vec<u8>) -> Prepared {

@@ -20,25 +20,9 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     pollster::block_on(f)
 }
 
-fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
-    let mut s = vec![0xFF, marker];
-    s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    s.extend_from_slice(payload);
-    s
-}
-
 /// The structure of a baseline JPEG of `w`×`h` (`seed` varies the image data).
 fn jpeg(w: u16, h: u16, seed: u8) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8];
-    b.extend(segment(0xDB, &[seed; 65]));
-    let mut sof = vec![8];
-    sof.extend_from_slice(&h.to_be_bytes());
-    sof.extend_from_slice(&w.to_be_bytes());
-    sof.extend_from_slice(&[1, 1, 0x11, 0]);
-    b.extend(segment(0xC0, &sof));
-    b.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
-    b.extend_from_slice(&[seed, 0x34, 0xFF, 0xD9]);
-    b
+    app_support::test_jpeg(w, h, seed, 0)
 }
 
 fn prepared(bytes: Vec<u8>) -> Prepared {

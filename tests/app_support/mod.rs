@@ -237,3 +237,27 @@ impl Stores for FakeStores {
         self.open_db.clone()
     }
 }
+
+fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(payload);
+    s
+}
+
+/// The structure of a baseline JPEG of `w`×`h` (what the photo checks read):
+/// `seed` varies its tables and data, `fill` adds that many bytes of image data.
+pub fn test_jpeg(w: u16, h: u16, seed: u8, fill: usize) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8];
+    b.extend(segment(0xDB, &[seed; 65]));
+    let mut sof = vec![8];
+    sof.extend_from_slice(&h.to_be_bytes());
+    sof.extend_from_slice(&w.to_be_bytes());
+    sof.extend_from_slice(&[1, 1, 0x11, 0]);
+    b.extend(segment(0xC0, &sof));
+    b.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
+    b.push(seed);
+    b.extend((0..fill).map(|i| (i as u8).wrapping_mul(seed) & 0x7F));
+    b.extend_from_slice(&[0x34, 0xFF, 0xD9]);
+    b
+}

@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, launch, newSession, openApp, waitViewsLoaded, tid } from '../harness.mjs';
+import { median, wasmMemoryProbe } from './probes.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SIZES = (process.env.BATCH_SIZES ?? '10,50').split(',').map(Number).filter((n) => n > 0);
@@ -35,25 +36,11 @@ const DIR = process.env.BATCH_DIR ?? path.join(REPO, 'bench-results', 'batch-squ
 const TIMEOUT = 600_000;
 const MB = 1024 * 1024;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 execFileSync('cargo', ['run', '-q', '--profile', 'bench', '--example', 'bench_bundle', '--', 'squads', DIR, String(Math.max(...SIZES))], { cwd: REPO, stdio: 'inherit' });
 const all = fs.readdirSync(DIR).filter((f) => /^squad-\d{3}\.json$/.test(f)).sort().map((f) => path.join(DIR, f));
 
 function probe() {
-  // The app's wasm memory, caught as the module is instantiated.
-  for (const name of ['instantiate', 'instantiateStreaming']) {
-    const orig = WebAssembly[name];
-    WebAssembly[name] = async function (...args) {
-      const r = await orig.apply(this, args);
-      const mem = (r.instance ?? r).exports?.memory;
-      if (mem instanceof WebAssembly.Memory && !window.__wasmMemory) window.__wasmMemory = mem;
-      return r;
-    };
-  }
   const t = (window.__batch = { chosen: null, preview: null, confirmed: null, saved: null });
   document.addEventListener('change', (e) => {
     if (e.target?.dataset?.testid === 'import-file') t.chosen = performance.now();
@@ -80,6 +67,7 @@ try {
     for (let i = 0; i < REPS; i++) {
       const s = await newSession(browser);
       try {
+        await s.context.addInitScript(wasmMemoryProbe);
         await s.context.addInitScript(probe);
         await openApp(s.page, `${app.url}#/sync`, { timeout: TIMEOUT });
         await waitViewsLoaded(s.page, { timeout: TIMEOUT });
@@ -135,6 +123,7 @@ try {
     if (process.env.BATCH_ONE_BY_ONE !== '0' && n === Math.max(...SIZES)) {
       const s = await newSession(browser);
       try {
+        await s.context.addInitScript(wasmMemoryProbe);
         await s.context.addInitScript(probe);
         await openApp(s.page, `${app.url}#/sync`, { timeout: TIMEOUT });
         await waitViewsLoaded(s.page, { timeout: TIMEOUT });

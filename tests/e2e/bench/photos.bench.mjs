@@ -26,6 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, launch, newSession, openApp, waitViewsLoaded, tid } from '../harness.mjs';
+import { median, wasmMemoryProbe } from './probes.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const N = Number(process.env.PHOTOS_N ?? 500);
@@ -35,10 +36,6 @@ const TIMEOUT = 900_000;
 const MB = 1024 * 1024;
 const PART = 4 * MB;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 const dir = path.join(REPO, 'bench-results');
 fs.mkdirSync(dir, { recursive: true });
@@ -49,15 +46,6 @@ if (REPS > 0 && !fs.existsSync(file)) {
 const size = REPS > 0 ? fs.statSync(file).size : 0;
 
 function probe() {
-  for (const name of ['instantiate', 'instantiateStreaming']) {
-    const orig = WebAssembly[name];
-    WebAssembly[name] = async function (...args) {
-      const r = await orig.apply(this, args);
-      const mem = (r.instance ?? r).exports?.memory;
-      if (mem instanceof WebAssembly.Memory && !window.__wasmMemory) window.__wasmMemory = mem;
-      return r;
-    };
-  }
   const t = (window.__photos = { chosen: null, preview: null, confirmed: null, saved: null });
   document.addEventListener('change', (e) => {
     if (e.target?.dataset?.testid === 'import-file') t.chosen = performance.now();
@@ -125,6 +113,7 @@ try {
   for (let i = 0; i < REPS; i++) {
     const s = await newSession(browser);
     try {
+      await s.context.addInitScript(wasmMemoryProbe);
       await s.context.addInitScript(probe);
       await openApp(s.page, `${app.url}#/sync`, { timeout: TIMEOUT });
       await waitViewsLoaded(s.page, { timeout: TIMEOUT });
