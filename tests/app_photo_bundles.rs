@@ -17,7 +17,6 @@ use duzhan::core::bundle::photos::PhotoCounts;
 use duzhan::core::bundle::{ExportRequest, ImportError, Limits};
 use duzhan::core::doc::Entity;
 use duzhan::core::fieldwork::photo::*;
-use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
 use duzhan::storage::{MemoryStore, Store};
 
 const T0: u64 = 1_593_561_600_000; // 2020-07-01 08:00 +08:00
@@ -39,14 +38,7 @@ fn prepared(bytes: Vec<u8>) -> Prepared {
 /// A squad's device with a submitted visit at 武定 and `n` photos on it.
 fn squad_with_photos(n: u8) -> (MemoryStore, CellWorkspace, S, Vec<Vec<u8>>) {
     let store = MemoryStore::new();
-    let ws = block_on(CellWorkspace::open(&store, "d-squad"));
-    let s = Session::new(store.clone(), FakePlatform::at(T0));
-    block_on(s.save_squad_name(&ws, "武定县第一小分队")).expect("named");
-    let mut v = Visit::new_draft("visit-1".into(), "seed-target-wuding".into(), chrono::NaiveDate::from_ymd_opt(2020, 7, 1).unwrap(), VisitMode::SquadRoutine);
-    v.members = vec!["罗文慧".into()];
-    v.status = VisitStatus::Submitted;
-    v.submitted_ms = Some(T0);
-    block_on(s.save(&ws, |c| Ok::<_, PhotoError>(c.replica.stage_save(&[v], c.now_ms)))).expect("visit saved");
+    let (ws, s) = app_support::squad_with_visit(&store, T0);
     let photos: Vec<Vec<u8>> = (0..n).map(|i| jpeg(1600, 1200, i + 1, 3000 + usize::from(i) * 100)).collect();
     if n > 0 {
         let a = Attach { owner_id: "visit-1".into(), slot: PhotoSlot::Visit, photos: photos.iter().cloned().map(prepared).collect() };

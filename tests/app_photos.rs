@@ -10,7 +10,6 @@ use app_support::{CellWorkspace, FakePlatform};
 use duzhan::app::{CommitError, SaveStatus, Session, Workspace};
 use duzhan::core::doc::{decode, Entity};
 use duzhan::core::fieldwork::photo::*;
-use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
 use duzhan::core::i18n::Lang;
 use duzhan::storage::{MemoryStore, Store, StoreError};
 
@@ -30,16 +29,9 @@ fn prepared(bytes: Vec<u8>) -> Prepared {
 }
 
 /// A squad's tab with one submitted visit at 武定.
+/// A squad's tab with one submitted visit at 武定.
 fn squad(store: &MemoryStore) -> (CellWorkspace, Session<MemoryStore, FakePlatform>) {
-    let ws = block_on(CellWorkspace::open(store, "d-squad"));
-    let s = Session::new(store.clone(), FakePlatform::at(T0));
-    block_on(s.save_squad_name(&ws, "武定县第一小分队")).expect("named");
-    let mut v = Visit::new_draft("visit-1".into(), "seed-target-wuding".into(), chrono::NaiveDate::from_ymd_opt(2020, 7, 1).unwrap(), VisitMode::SquadRoutine);
-    v.members = vec!["罗文慧".into()];
-    v.status = VisitStatus::Submitted;
-    v.submitted_ms = Some(T0);
-    block_on(s.save(&ws, |c| Ok::<_, PhotoError>(c.replica.stage_save(&[v], c.now_ms)))).expect("visit saved");
-    (ws, s)
+    app_support::squad_with_visit(store, T0)
 }
 
 fn on_visit(photos: Vec<Prepared>) -> Attach {

@@ -261,3 +261,23 @@ pub fn test_jpeg(w: u16, h: u16, seed: u8, fill: usize) -> Vec<u8> {
     b.extend_from_slice(&[0x34, 0xFF, 0xD9]);
     b
 }
+
+/// A squad's tab on `store` (device `d-squad`, named 武定县第一小分队) with one
+/// submitted visit `visit-1` at 武定, saved at `now`: where photos are attached.
+pub fn squad_with_visit(store: &MemoryStore, now: u64) -> (CellWorkspace, duzhan::app::Session<MemoryStore, FakePlatform>) {
+    use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+    let ws = pollster::block_on(CellWorkspace::open(store, "d-squad"));
+    let s = duzhan::app::Session::new(store.clone(), FakePlatform::at(now));
+    pollster::block_on(s.save_squad_name(&ws, "武定县第一小分队")).expect("named");
+    let mut v = Visit::new_draft("visit-1".into(), "seed-target-wuding".into(), crate::app_support::day(2020, 7, 1), VisitMode::SquadRoutine);
+    v.members = vec!["罗文慧".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(now);
+    pollster::block_on(s.save(&ws, |c| Ok::<_, duzhan::core::fieldwork::photo::PhotoError>(c.replica.stage_save(&[v], c.now_ms)))).expect("visit saved");
+    (ws, s)
+}
+
+/// A day of the campaign calendar.
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a real day")
+}
