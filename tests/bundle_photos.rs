@@ -153,7 +153,7 @@ fn a_v3_file_carries_every_held_photo_of_its_records_in_address_order_and_reads_
     want.sort();
     let got: Vec<(String, Vec<u8>)> = incoming.photos.iter().map(|e| e.sha256.clone()).zip(incoming.photo_bytes.clone()).collect();
     assert_eq!(got, want);
-    assert_eq!(incoming.header.signer.is_some(), true, "signed");
+    assert!(incoming.header.signer.is_some(), "signed");
     // An office takes it like any bundle.
     let mut office = Device::fresh("d-office");
     let pv = office.import(&file).expect("imports");
