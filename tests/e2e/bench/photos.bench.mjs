@@ -172,5 +172,5 @@ const summary = {
   wasm_before_mb: m('wasm_before_mb'), wasm_memory_mb: m('wasm_memory_mb'),
 };
 if (picks.length) console.log(`pick 12 MP → shown (CPU 4×): median ${median(picks)} ms of ${picks.length}`);
-console.log(`photos: preview ${summary.to_preview_ms} ms, commit ${summary.to_saved_ms} ms; JS heap ${summary.heap_before_mb} → peak ${summary.heap_peak_mb} MB, backing stores ${summary.backing_before_mb} → peak ${summary.backing_peak_mb} MB (part ${PART / MB} MB), wasm ${summary.wasm_before_mb} → ${summary.wasm_memory_mb} MB (medians of ${REPS})`);
+if (runs.length) console.log(`photos: preview ${summary.to_preview_ms} ms, commit ${summary.to_saved_ms} ms; JS heap ${summary.heap_before_mb} → peak ${summary.heap_peak_mb} MB, backing stores ${summary.backing_before_mb} → peak ${summary.backing_peak_mb} MB (part ${PART / MB} MB), wasm ${summary.wasm_before_mb} → ${summary.wasm_memory_mb} MB (medians of ${REPS})`);
 if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2));
