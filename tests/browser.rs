@@ -774,3 +774,42 @@ async fn a_bundle_carrying_photos_opens_from_its_head_read_in_parts() {
     assert!(matches!(read, Read::Bundle));
     assert_eq!(intake.photos(), f.photos.as_slice(), "the signed manifest, the photo lines left in the file");
 }
+
+#[wasm_bindgen_test]
+async fn a_camera_shot_carries_its_evidence_stamp_burnt_into_the_stored_image() {
+    use duzhan::core::fieldwork::photo::jpeg_size;
+    use duzhan::web::photo_input::{prepare, prepare_stamped};
+    use wasm_bindgen::JsCast;
+    let shot = canvas_jpeg(800, 600);
+    let plain = prepare(&blob_of(&shot, "image/jpeg"), 1600).await.expect("plain");
+    let stamped =
+        prepare_stamped(&blob_of(&shot, "image/jpeg"), 1600, |_| vec!["2020-07-01 08:00".into(), "25.53012, 102.40123".into(), "武定县第一小分队".into()])
+            .await
+            .expect("stamped");
+    assert!(!plain.stamped && stamped.stamped);
+    assert_eq!(jpeg_size(&stamped.bytes), Some((800, 600)));
+    assert_ne!(stamped.bytes, plain.bytes);
+    // The bottom-left corner is the dark band, the top-left still the red image.
+    let bitmap =
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().create_image_bitmap_with_blob(&blob_of(&stamped.bytes, "image/jpeg")).unwrap())
+            .await
+            .unwrap()
+            .unchecked_into::<web_sys::ImageBitmap>();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(800);
+    canvas.set_height(600);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).unwrap();
+    // getImageData through Reflect: no web-sys feature for one test.
+    let px = |x: f64, y: f64| {
+        let f: js_sys::Function = js_sys::Reflect::get(&ctx, &"getImageData".into()).unwrap().unchecked_into();
+        let img = f.apply(&ctx, &js_sys::Array::of4(&x.into(), &y.into(), &1.0.into(), &1.0.into())).unwrap();
+        let img = js_sys::Reflect::get(&img, &"data".into()).unwrap();
+        let data: js_sys::Uint8ClampedArray = img.unchecked_into();
+        data.to_vec()
+    };
+    let (top, bottom) = (px(4.0, 4.0), px(4.0, 596.0));
+    assert!(top[0] > 150 && top[2] < 100, "the image: {top:?}");
+    assert!(bottom[0] < 110 && bottom[1] < 60, "the band: {bottom:?}");
+}

@@ -368,3 +368,23 @@ fn a_photo_is_decoded_to_its_long_edge_keeping_its_shape_and_never_enlarged() {
     assert_eq!(target_size((30_000, 1), 1600), (1600, 1), "never zero");
     assert_eq!(target_size((0, 0), 1600), (1, 1));
 }
+
+#[test]
+fn the_evidence_stamp_says_when_where_what_and_who_from_exif_or_the_fix_and_clock() {
+    let exif = ExifFacts {
+        taken: chrono::NaiveDate::from_ymd_opt(2020, 6, 30).unwrap().and_hms_opt(16, 5, 0),
+        orientation: None,
+        geo: Some(Geo { lat: 25.530123, lon: 102.401234, accuracy_m: None }),
+    };
+    assert_eq!(
+        stamp_lines(&exif, None, T, "红土田安置点", "武定县第一小分队"),
+        ["2020-06-30 16:05", "25.53012, 102.40123", "红土田安置点", "武定县第一小分队"]
+    );
+    // The record's own fix wins over EXIF's; no EXIF time: this device's clock, China time.
+    let fix = Geo { lat: 25.5, lon: 102.25, accuracy_m: Some(11.6) };
+    assert_eq!(
+        stamp_lines(&ExifFacts::default(), Some(fix), 1_593_561_600_000, " ", "小分队"),
+        ["2020-07-01 08:00", "25.50000, 102.25000 ±12m", "小分队"],
+        "blank names left out"
+    );
+}

@@ -5,10 +5,10 @@
 //! shows 照片待补传 and who attached it, never a broken image.
 
 use super::{use_app, FormError};
-use crate::core::fieldwork::photo::{photos_on, Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
+use crate::core::fieldwork::photo::{photos_on, stamp_lines, target_of, Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
 use crate::core::i18n::{UserMessage, K};
 use crate::storage::Store;
-use crate::web::photo_input::{prepare, DEFAULT_LONG_EDGE};
+use crate::web::photo_input::{prepare_stamped, DEFAULT_LONG_EDGE};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -23,7 +23,7 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
         Memo::new(move |_| state.replica.with(|r| r.as_ref().map(|r| state.field.with(|f| photos_on(r, f, &owner.get_value(), slot))).unwrap_or_default()));
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let on_files = move |ev: leptos::ev::Event| {
+    let on_files = move |ev: leptos::ev::Event, stamp: bool| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
         let files: Vec<web_sys::File> = input.files().map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect()).unwrap_or_default();
         input.set_value("");
@@ -34,13 +34,20 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
         error.set(None);
         spawn_local(async move {
             let lang = state.lang.get_untracked();
+            let fix = geo.and_then(|g| g.get_untracked());
+            let target = state
+                .replica
+                .with_untracked(|r| r.as_ref().and_then(|r| target_of(r, &owner.get_value(), slot)))
+                .and_then(|t| state.snapshot.with_untracked(|s| s.target(&t).map(|t| format!("{}{}", t.township, t.name))))
+                .unwrap_or_default();
+            let squad = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
             let mut prepared = Vec::new();
             for f in &files {
-                match prepare(f, DEFAULT_LONG_EDGE).await {
+                let now = super::platform::now_ms();
+                let lines = |exif: &_| if stamp { stamp_lines(exif, fix, now, &target, &squad) } else { Vec::new() };
+                match prepare_stamped(f, DEFAULT_LONG_EDGE, lines).await {
                     Ok(mut p) => {
-                        p.geo = geo.and_then(|g| g.get_untracked());
-                        // The evidence stamp (水印) is not burnt in yet: recorded as not stamped.
-                        p.stamped = false;
+                        p.geo = fix;
                         prepared.push(p);
                     }
                     Err(e) => {
@@ -61,6 +68,9 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
             busy.set(false);
         });
     };
+    // A camera shot carries the evidence stamp (水印: time, place, target, squad);
+    // a chosen file is stored as it is.
+    let take = move |stamp: bool| move |ev: leptos::ev::Event| on_files(ev, stamp);
     let full = move || photos.with(Vec::len) >= MAX_PER_SLOT;
     view! {
         <div class="photos wide" data-testid="photo-strip" data-slot=format!("{slot:?}").to_lowercase()>
@@ -76,11 +86,11 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
             <Show when=move || !full()>
                 <label class="button secondary no-print">
                     {move || state.t(K::PhotoChoose)}
-                    <input type="file" accept="image/*" multiple hidden data-testid="photo-input" disabled=move || busy.get() on:change=on_files/>
+                    <input type="file" accept="image/*" multiple hidden data-testid="photo-input" disabled=move || busy.get() on:change=take(false)/>
                 </label>
                 <label class="button secondary no-print">
                     {move || state.t(K::PhotoTake)}
-                    <input type="file" accept="image/*" capture="environment" hidden data-testid="photo-camera" disabled=move || busy.get() on:change=on_files/>
+                    <input type="file" accept="image/*" capture="environment" hidden data-testid="photo-camera" disabled=move || busy.get() on:change=take(true)/>
                 </label>
             </Show>
             <Show when=move || busy.get()>

@@ -12,7 +12,7 @@
 //!   encoder's type is checked (an engine that cannot encode JPEG would give PNG).
 //! - Files above `MAX_INPUT_BYTES` (50 MB) are refused before they are read.
 
-use crate::core::fieldwork::photo::{exif_facts, jpeg_size, photo_hash, target_size, Prepared, MAX_INPUT_BYTES, MAX_STORED_BYTES};
+use crate::core::fieldwork::photo::{exif_facts, jpeg_size, photo_hash, target_size, ExifFacts, Prepared, MAX_INPUT_BYTES, MAX_STORED_BYTES};
 use crate::core::i18n::Lang;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -119,8 +119,16 @@ async fn jpeg_of(canvas: &HtmlCanvasElement, quality: f64) -> Result<Vec<u8>, In
 }
 
 /// Makes the chosen `file` ready to attach, its long edge at most `long_edge`.
-/// Caption, stamp and place are the caller's to fill in.
+/// Caption and place are the caller's to fill in.
 pub async fn prepare(file: &Blob, long_edge: u32) -> Result<Prepared, InputError> {
+    prepare_stamped(file, long_edge, |_| Vec::new()).await
+}
+
+/// [`prepare`], with the evidence stamp (水印) burnt into the stored image: the
+/// lines `stamp` makes from the original's EXIF facts
+/// (`fieldwork::photo::stamp_lines`), white on a dark band along the bottom edge.
+/// No lines, no stamp (`Prepared::stamped` says which).
+pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&ExifFacts) -> Vec<String>) -> Result<Prepared, InputError> {
     let size = file.size() as u64;
     if size > MAX_INPUT_BYTES {
         return Err(InputError::TooLarge(size));
@@ -138,6 +146,7 @@ pub async fn prepare(file: &Blob, long_edge: u32) -> Result<Prepared, InputError
             s
         }
     };
+    let lines = stamp(&exif);
     let source_sha256 = Some(photo_hash(&original));
     drop(original);
     let (w, h) = target_size(natural, long_edge);
@@ -151,6 +160,9 @@ pub async fn prepare(file: &Blob, long_edge: u32) -> Result<Prepared, InputError
     let drawn = ctx.draw_image_with_image_bitmap(&image, 0.0, 0.0);
     image.close();
     drawn.map_err(|e| InputError::Encode(js_text(&e)))?;
+    if !lines.is_empty() {
+        draw_stamp(&ctx, f64::from(canvas.width()), f64::from(canvas.height()), &lines);
+    }
     let mut bytes = Vec::new();
     for quality in [0.8, 0.7, 0.6] {
         bytes = jpeg_of(&canvas, quality).await?;
@@ -164,5 +176,21 @@ pub async fn prepare(file: &Blob, long_edge: u32) -> Result<Prepared, InputError
     if bytes.len() > MAX_STORED_BYTES as usize {
         return Err(InputError::Encode(format!("{} bytes at the lowest quality", bytes.len())));
     }
-    Ok(Prepared { bytes, exif, source_sha256, caption: String::new(), stamped: false, geo: None })
+    Ok(Prepared { bytes, exif, source_sha256, caption: String::new(), stamped: !lines.is_empty(), geo: None })
+}
+
+/// The stamp's band and lines, sized to the image (a line about 1/28 of its short
+/// edge, at least 12 px).
+fn draw_stamp(ctx: &CanvasRenderingContext2d, w: f64, h: f64, lines: &[String]) {
+    let px = (w.min(h) / 28.0).round().max(12.0);
+    let line = px * 1.3;
+    let band = line * lines.len() as f64 + px * 0.6;
+    ctx.set_fill_style_str("rgba(0, 0, 0, 0.6)");
+    ctx.fill_rect(0.0, h - band, w, band);
+    ctx.set_fill_style_str("#ffffff");
+    ctx.set_font(&format!("{px}px sans-serif"));
+    ctx.set_text_baseline("top");
+    for (i, l) in lines.iter().enumerate() {
+        let _ = ctx.fill_text_with_max_width(l, px * 0.5, h - band + px * 0.3 + line * i as f64, w - px);
+    }
 }

@@ -460,6 +460,34 @@ pub struct Attach {
 /// China Standard Time, the campaign's only zone (EXIF times carry none).
 const CST_OFFSET_MS: i64 = 8 * 3_600_000;
 
+/// The target a photo on `owner_id` in `slot` would belong to (for its evidence
+/// stamp), if the record is here and can hold one.
+pub fn target_of(replica: &crate::core::replica::Replica, owner_id: &str, slot: PhotoSlot) -> Option<RecordId> {
+    owner_target(replica, owner_id, slot).ok()
+}
+
+/// The evidence stamp (水印) burnt into a camera shot, one line each: when it was
+/// taken (its EXIF time, China time, else `now_ms`), where (the record's fix, else
+/// the photo's EXIF position, to five decimals, with the accuracy when known), the
+/// target, and the squad. Numbers and names only: it reads the same in any UI
+/// language.
+pub fn stamp_lines(exif: &ExifFacts, fix: Option<Geo>, now_ms: u64, target: &str, squad: &str) -> Vec<String> {
+    let time = match exif.taken {
+        Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        None => crate::core::calendar::format_time_ms(now_ms),
+    };
+    let mut lines = vec![time];
+    if let Some(g) = fix.or(exif.geo) {
+        let mut place = format!("{:.5}, {:.5}", g.lat, g.lon);
+        if let Some(a) = g.accuracy_m {
+            place.push_str(&format!(" ±{}m", a.round() as i64));
+        }
+        lines.push(place);
+    }
+    lines.extend([target, squad].into_iter().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned));
+    lines
+}
+
 /// The target the record `owner_id` (of `slot`'s kind, live) belongs to.
 fn owner_target(replica: &crate::core::replica::Replica, owner_id: &str, slot: PhotoSlot) -> Result<RecordId, PhotoError> {
     use super::{Problem, ProblemEvent, ProblemStatus, Visit, VisitAnswer};
