@@ -327,6 +327,7 @@ keys! {
     PhotoHeldBy => "附照片的小分队", "Attached by";
     PhotoRemove => "删除照片", "Remove the photo";
     PhotoNone => "尚无照片", "No photos yet";
+    PhotoStamped => "带水印", "stamped";
     PhotosBefore => "整改前照片（整改后、核验照片见处理记录）", "Photos before rectification (after and verification photos are in the history)";
     StoragePhotos => "本机照片", "Photos on this device";
     PhotosUnreferenced => "其中无记录引用（已删除）", "of which no record refers to them (removed)";

@@ -145,6 +145,8 @@ pub fn BatchImport(files: Vec<web_sys::File>, on_close: Callback<()>) -> impl In
             let _ = busy.try_set(false);
             match outcome {
                 Ok(done) => {
+                    // Photos the files carried are stored: waiting thumbnails look again.
+                    state.photos_arrived.update(|n| *n += 1);
                     let n = done.totals;
                     let counts = [(K::ColNew, n.new), (K::ColChanged, n.changed), (K::ColDeleted, n.deleted), (K::ColConflicting, n.conflicting)]
                         .map(|(k, v)| format!("{} {v}", t(lang, k)))

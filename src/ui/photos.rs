@@ -107,19 +107,34 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
     let state = use_app();
     // None: not read yet; Some(None): not on this device; Some(Some(url)): shown.
     let url = RwSignal::new(None::<Option<String>>);
-    let hash = photo.sha256.clone();
-    spawn_local(async move {
-        let Some(session) = state.session() else { return };
-        let shown = match session.store().photo(&hash).await {
-            Ok(Some(bytes)) => {
-                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-                let opts = web_sys::BlobPropertyBag::new();
-                opts.set_type("image/jpeg");
-                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok().and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
+    let hash = StoredValue::new(photo.sha256.clone());
+    // Read from the photo store when shown, and again when an import brings photos
+    // while this one is still waiting for its bytes.
+    Effect::new(move |_| {
+        state.photos_arrived.track();
+        if matches!(url.get_untracked(), Some(Some(_))) {
+            return;
+        }
+        spawn_local(async move {
+            let Some(session) = state.session() else { return };
+            let Some(hash) = hash.try_get_value() else { return };
+            let shown = match session.store().photo(&hash).await {
+                Ok(Some(bytes)) => {
+                    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+                    let opts = web_sys::BlobPropertyBag::new();
+                    opts.set_type("image/jpeg");
+                    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok().and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok())
+                }
+                _ => None,
+            };
+            if matches!(url.try_get_untracked(), Some(Some(Some(_)))) {
+                if let Some(u) = shown {
+                    let _ = web_sys::Url::revoke_object_url(&u);
+                }
+                return;
             }
-            _ => None,
-        };
-        url.try_set(Some(shown));
+            url.try_set(Some(shown));
+        });
     });
     on_cleanup(move || {
         if let Some(Some(Some(u))) = url.try_get_untracked() {
@@ -147,6 +162,7 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
                 }.into_any(),
                 None => view! { <div class="photo-pending"></div> }.into_any(),
             }}
+            {photo.stamped.then(|| view! { <span class="tag" data-testid="photo-stamped">{move || state.t(K::PhotoStamped)}</span> })}
             <figcaption class="photo-hash print-only" data-testid="photo-hash" title=photo.sha256.clone()>{format!("SHA-256 {}…", photo.sha256.get(..16).unwrap_or_default())}</figcaption>
             <button type="button" class="secondary small no-print" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button>
         </figure>

@@ -116,6 +116,9 @@ pub struct AppState {
     pub lost: RwSignal<Option<offline::LostData>>,
     /// The name of a made file waiting for the share sheet (`share::ShareBar`).
     pub share: RwSignal<Option<String>>,
+    /// Bumped when an import stored photo bytes: thumbnails waiting for theirs
+    /// (照片待补传) look again.
+    pub photos_arrived: RwSignal<u64>,
 }
 
 impl AppState {
@@ -145,6 +148,7 @@ impl AppState {
             session: StoredValue::new_local(None),
             lost: RwSignal::new(None),
             share: RwSignal::new(None),
+            photos_arrived: RwSignal::new(0),
         }
     }
 
@@ -227,6 +231,8 @@ impl AppState {
             if let Err(e) = s.refresh(&self, ids).await {
                 leptos::logging::warn!("another tab's change not read: {e}");
             }
+            // It may have been an import that stored photos this tab shows as waiting.
+            self.photos_arrived.update(|n| *n += 1);
         }
     }
 

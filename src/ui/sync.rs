@@ -513,6 +513,9 @@ fn ImportPanel() -> impl IntoView {
             stage_text.set(None);
             match outcome {
                 Ok(done) => {
+                    if photo_counts.get_untracked().is_some_and(|c| c.new > 0) {
+                        state.photos_arrived.update(|n| *n += 1);
+                    }
                     let totals = done.totals;
                     let counts =
                         [(K::ColNew, totals.new), (K::ColChanged, totals.changed), (K::ColDeleted, totals.deleted), (K::ColConflicting, totals.conflicting)]

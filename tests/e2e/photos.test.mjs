@@ -63,6 +63,14 @@ appTest('a photo chosen on a visit is stored upright at its long edge, survives 
   assert.deepEqual(await size(), [800, 1600]);
   assert.equal(await strip.locator(tid('photo-count')).innerText(), '1/9');
 
+  // A camera shot carries the evidence stamp; a chosen file does not.
+  assert.equal(await strip.locator(tid('photo-stamped')).count(), 0, 'a chosen file is stored as it is');
+  await saved(page, () => strip.locator(tid('photo-camera')).setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: await browserJpeg(page, 640, 480) }));
+  await eventually(async () => assert.equal(await strip.locator(tid('photo-stamped')).count(), 1), { timeout: 30_000 });
+  const shot = strip.locator(tid('photo')).filter({ has: page.locator(tid('photo-stamped')) });
+  await saved(page, () => shot.locator(tid('photo-remove')).click());
+  await eventually(async () => assert.equal(await strip.locator(tid('photo')).count(), 1));
+
   // Not an image: said in Chinese, nothing added.
   await strip.locator(tid('photo-input')).setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('这不是照片') });
   await eventually(async () => assert.match(await strip.locator(tid('form-error')).innerText(), /不是.*图片.*请/));
