@@ -109,12 +109,8 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
     let url = RwSignal::new(None::<Option<String>>);
     let hash = StoredValue::new(photo.sha256.clone());
     // Read from the photo store when shown, and again when an import brings photos
-    // while this one is still waiting for its bytes.
-    Effect::new(move |_| {
-        state.photos_arrived.track();
-        if matches!(url.get_untracked(), Some(Some(_))) {
-            return;
-        }
+    // while this one is still waiting for its bytes (`retry`, rendered as nothing).
+    let load = move || {
         spawn_local(async move {
             let Some(session) = state.session() else { return };
             let Some(hash) = hash.try_get_value() else { return };
@@ -135,7 +131,18 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
             }
             url.try_set(Some(shown));
         });
-    });
+    };
+    load();
+    let seen = StoredValue::new(state.photos_arrived.get_untracked());
+    let retry = move || {
+        let n = state.photos_arrived.get();
+        if n != seen.get_value() {
+            seen.set_value(n);
+            if matches!(url.get_untracked(), Some(None)) {
+                load();
+            }
+        }
+    };
     on_cleanup(move || {
         if let Some(Some(Some(u))) = url.try_get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&u);
@@ -152,6 +159,7 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
     let caption = photo.caption.clone();
     view! {
         <figure class="photo" data-testid="photo" data-sha256=photo.sha256.clone()>
+            {retry}
             {move || match url.get() {
                 Some(Some(u)) => view! { <a href=u.clone() target="_blank" rel="noopener"><img src=u.clone() alt=caption.clone() data-testid="photo-img"/></a> }.into_any(),
                 Some(None) => view! {

@@ -65,7 +65,8 @@ appTest('a photo chosen on a visit is stored upright at its long edge, survives 
 
   // A camera shot carries the evidence stamp; a chosen file does not.
   assert.equal(await strip.locator(tid('photo-stamped')).count(), 0, 'a chosen file is stored as it is');
-  await saved(page, () => strip.locator(tid('photo-camera')).setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: await browserJpeg(page, 640, 480) }));
+  const camera = await browserJpeg(page, 640, 480);
+  await saved(page, () => strip.locator(tid('photo-camera')).setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: camera }));
   await eventually(async () => assert.equal(await strip.locator(tid('photo-stamped')).count(), 1), { timeout: 30_000 });
   const shot = strip.locator(tid('photo')).filter({ has: page.locator(tid('photo-stamped')) });
   await saved(page, () => shot.locator(tid('photo-remove')).click());
