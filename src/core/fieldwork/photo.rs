@@ -473,7 +473,10 @@ pub fn target_of(replica: &crate::core::replica::Replica, owner_id: &str, slot: 
 /// language.
 pub fn stamp_lines(exif: &ExifFacts, fix: Option<Geo>, now_ms: u64, target: &str, squad: &str) -> Vec<String> {
     let time = match exif.taken {
-        Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        Some(t) => {
+            use chrono::Timelike;
+            format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+        }
         None => crate::core::calendar::format_time_ms(now_ms),
     };
     let mut lines = vec![time];
