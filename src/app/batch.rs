@@ -156,20 +156,7 @@ impl<S: Store, P: Platform> Session<S, P> {
         let BatchIntake { batch, photos, .. } = intake;
         if !photos.is_empty() {
             // The photos of the accepted files, by address, before the records.
-            let mut seen: std::collections::BTreeSet<String> = self.store().photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
-            let mut new: Vec<(String, Vec<u8>)> = Vec::new();
-            let mut pending = 0;
-            for (hash, bytes) in photos.into_values().flatten() {
-                if seen.insert(hash.clone()) {
-                    pending += bytes.len();
-                    new.push((hash, bytes));
-                }
-                if pending >= super::exchange::PART_BYTES as usize {
-                    self.put_photos(ws, &std::mem::take(&mut new)).await?;
-                    pending = 0;
-                }
-            }
-            self.put_photos(ws, &new).await?;
+            self.put_new_photos(ws, photos.into_values().flatten()).await?;
         }
         self.save_with_ledger(ws, move |c, ledger| {
             let staged = batch.stage(c.replica, ledger)?;

@@ -349,19 +349,8 @@ impl<S: Store, P: Platform> Session<S, P> {
         if !incoming.photo_bytes.is_empty() {
             // A file held whole (small, or decrypted): its photos, checked when it
             // was read, stored before the records.
-            let held = self.held_set().await;
             let bytes = std::mem::take(&mut incoming.photo_bytes);
-            let mut new: Vec<(String, Vec<u8>)> = Vec::new();
-            let mut pending = 0;
-            for (hash, b) in incoming.photos.iter().map(|e| e.sha256.clone()).zip(bytes).filter(|(h, _)| !held.contains(h)) {
-                pending += b.len();
-                new.push((hash, b));
-                if pending >= PHOTO_WRITE_BYTES {
-                    self.put_photos(ws, &std::mem::take(&mut new)).await?;
-                    pending = 0;
-                }
-            }
-            self.put_photos(ws, &new).await?;
+            self.put_new_photos(ws, incoming.photos.iter().map(|e| e.sha256.clone()).zip(bytes)).await?;
         }
         self.save_with_ledger(ws, move |c, ledger| {
             let pv = merge_preview(incoming, c.replica, ledger, c.now_ms)?;
@@ -497,6 +486,30 @@ impl<S: Store, P: Platform> Session<S, P> {
 
     /// Stores photos by address (a refusal or a full disk says so; nothing else is
     /// written).
+    /// Stores the photos of `photos` this device does not hold yet (each address
+    /// once), in writes of about [`PHOTO_WRITE_BYTES`].
+    pub(crate) async fn put_new_photos<W: Workspace>(
+        &self,
+        ws: &W,
+        photos: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> Result<(), CommitError<ImportError>> {
+        let mut seen = self.held_set().await;
+        let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut pending = 0;
+        for (hash, bytes) in photos {
+            if !seen.insert(hash.clone()) {
+                continue;
+            }
+            pending += bytes.len();
+            batch.push((hash, bytes));
+            if pending >= PHOTO_WRITE_BYTES {
+                self.put_photos(ws, &std::mem::take(&mut batch)).await?;
+                pending = 0;
+            }
+        }
+        self.put_photos(ws, &batch).await
+    }
+
     pub(crate) async fn put_photos<W: Workspace>(&self, ws: &W, batch: &[(String, Vec<u8>)]) -> Result<(), CommitError<ImportError>> {
         if batch.is_empty() {
             return Ok(());
