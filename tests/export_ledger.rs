@@ -85,7 +85,7 @@ const LEDGER_CSV: &str = "\u{feff}\
 3,武定县,武定县城红土田安置点,3.5 住房安全,督战发现,旧房又有人居住，拆除不彻底,州住建局,张三,2020-07-31,待整改,2020-04-01,,,否,否,是,0,pb\r\n\
 4,武定县,武定县高桥镇小河村委会,3.3 义务教育（控辍保学）,问题大排查,\"'=1+1 辍学学生, 未劝返\",,,,待整改,2020-05-10,,,否,是,否,0,pc\r\n";
 
-/// Photos per problem as the UI counts them (`fieldwork::photo::count_on`): three on the closed one.
+/// Photos per problem as the UI counts them (`fieldwork::photo::photos_of_problem`): three on the closed one.
 fn photos(r: &duzhan::core::fieldwork::LedgerRow) -> usize {
     if r.id == "pa" {
         3

@@ -388,3 +388,127 @@ fn the_evidence_stamp_says_when_where_what_and_who_from_exif_or_the_fix_and_cloc
         "blank names left out"
     );
 }
+
+// ---- where photos are shown: the target page, the problem, before and after ----
+
+fn event(id: &str, at_ms: u64, to: duzhan::core::fieldwork::ProblemStatus, verified: Option<bool>) -> duzhan::core::fieldwork::ProblemEvent {
+    use duzhan::core::fieldwork::{ProblemEvent, ProblemStatus, Verification};
+    ProblemEvent {
+        id: id.into(),
+        problem_id: "p".into(),
+        at_ms,
+        by: "县扶贫办".into(),
+        from: if verified.is_some() { ProblemStatus::AwaitingVerification } else { ProblemStatus::InProgress },
+        to,
+        comment: String::new(),
+        verification: verified.map(|passed| Verification { verifier: "州督战队".into(), passed }),
+    }
+}
+
+fn shot(owner: &str, slot: PhotoSlot, seed: u16) -> Photo {
+    record(owner, slot, &jpeg(800 + seed, 600, &[]), u32::from(800 + seed), 600)
+}
+
+#[test]
+fn the_before_after_view_sets_the_photos_at_logging_beside_the_latest_rectification_and_its_verification() {
+    use duzhan::core::fieldwork::ProblemStatus::*;
+    let events = [
+        event("e1", 1, AwaitingVerification, None),
+        event("e2", 2, InProgress, Some(false)),
+        event("e3", 3, AwaitingVerification, None),
+        event("e4", 4, Closed, Some(true)),
+    ];
+    let before = shot("p", PhotoSlot::Before, 1);
+    let (r1, v2, r3, v4) =
+        (shot("e1", PhotoSlot::Rectified, 2), shot("e2", PhotoSlot::Verified, 3), shot("e3", PhotoSlot::Rectified, 4), shot("e4", PhotoSlot::Verified, 5));
+    let all = [before.clone(), r1.clone(), v2.clone(), r3.clone(), v4.clone()];
+    let ids = |v: Vec<Photo>| v.into_iter().map(|p| p.owner_id).collect::<Vec<_>>();
+    let (b, a) = before_after(&all, &events);
+    assert_eq!((ids(b), ids(a)), (vec!["p".to_owned()], vec!["e3".to_owned(), "e4".to_owned()]), "the latest round, not the failed one");
+    // The second report without photos: the first report's round is the latest with photos.
+    let (_, a) = before_after(&[before.clone(), r1, v2.clone(), v4.clone()], &events);
+    assert_eq!(ids(a), ["e1", "e2", "e4"], "the report with photos and every verification after it");
+    // No rectification photos at all: the latest verification with photos.
+    let (_, a) = before_after(&[before.clone(), v2, v4], &events);
+    assert_eq!(ids(a), ["e4"]);
+    let (b, a) = before_after(&[], &events);
+    assert!(b.is_empty() && a.is_empty());
+}
+
+#[test]
+fn a_target_and_a_problem_find_their_photos_through_the_read_model_kept_up_to_date_record_by_record() {
+    use duzhan::core::doc::decode;
+    use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Problem, ProblemEvent, ProblemStatus};
+    let mut d = Device::fresh("d-a");
+    let c = d.replica.stage_merge(&duzhan::core::fieldwork::generate::generate_campaign(5, 6, 20, 30));
+    d.replica.apply(c);
+    let events: Vec<ProblemEvent> = d.replica.docs().filter(|x| x.kind == ProblemEvent::KIND).filter_map(|x| decode(x).ok()).collect();
+    let verified = events.iter().find(|e| e.verification.is_some()).expect("a verification");
+    let report = events.iter().find(|e| e.problem_id == verified.problem_id && e.to == ProblemStatus::AwaitingVerification).expect("its report");
+    let problem: Problem = decode(d.replica.doc(&verified.problem_id).unwrap()).unwrap();
+    let visit: Visit = d
+        .replica
+        .docs()
+        .filter(|x| x.kind == Visit::KIND)
+        .filter_map(|x| decode::<Visit>(x).ok())
+        .find(|v| v.target_id == problem.target_id)
+        .expect("a visit at the target");
+    let other: Visit =
+        d.replica.docs().filter(|x| x.kind == Visit::KIND).filter_map(|x| decode::<Visit>(x).ok()).find(|v| v.target_id != problem.target_id).unwrap();
+    let mut field = FieldSnapshot::from_docs(d.replica.docs());
+    let mut attach = |owner: &str, slot: PhotoSlot, w: u16, taken: u64| {
+        let mut p = Prepared { bytes: jpeg(w, 600, &[]), exif: ExifFacts::default(), source_sha256: None, caption: String::new(), stamped: false, geo: None };
+        p.caption = format!("{slot:?}");
+        let (c, _) = stage_attach(&d.replica, &field, &Attach { owner_id: owner.into(), slot, photos: vec![p] }, taken, "小分队").expect("attached");
+        let ids: Vec<String> = c.docs.iter().map(|x| x.id.clone()).collect();
+        d.replica.apply(c);
+        let docs: Vec<_> = ids.iter().filter_map(|id| d.replica.doc(id).cloned()).collect();
+        field.apply(&docs);
+        ids[0].clone()
+    };
+    attach(&problem.id, PhotoSlot::Before, 801, T);
+    attach(&report.id, PhotoSlot::Rectified, 802, T + 2);
+    let on_visit = attach(&visit.id, PhotoSlot::Visit, 803, T + 1);
+    attach(&verified.id, PhotoSlot::Verified, 804, T + 3);
+    attach(&other.id, PhotoSlot::Visit, 805, T + 4);
+    assert_eq!(field, FieldSnapshot::from_docs(d.replica.docs()), "kept up to date = rebuilt");
+
+    let ledger = LedgerIndex::build(d.replica.docs(), chrono::NaiveDate::from_ymd_opt(2020, 6, 1).unwrap());
+    let of_problem = photos_of_problem(&d.replica, &field, &ledger, &problem.id);
+    assert_eq!(of_problem.iter().map(|p| p.slot).collect::<Vec<_>>(), [PhotoSlot::Before, PhotoSlot::Rectified, PhotoSlot::Verified]);
+    let (before, after) = before_after(&of_problem, ledger.events_of(&problem.id));
+    assert_eq!((before.len(), after.iter().map(|p| p.slot).collect::<Vec<_>>()), (1, vec![PhotoSlot::Rectified, PhotoSlot::Verified]));
+
+    let page = photos_of_target(&d.replica, &field, &problem.target_id);
+    let seen: Vec<(PhotoSlot, Option<PhotoHome>)> = page.iter().map(|(p, h)| (p.slot, h.clone())).collect();
+    let problem_home = Some(PhotoHome::Problem(problem.id.clone()));
+    assert_eq!(
+        seen,
+        [
+            (PhotoSlot::Verified, problem_home.clone()),
+            (PhotoSlot::Rectified, problem_home.clone()),
+            (PhotoSlot::Visit, Some(PhotoHome::Visit(visit.id.clone()))),
+            (PhotoSlot::Before, problem_home),
+        ],
+        "newest taken first, each with its record's page; another target's photo is not here"
+    );
+
+    // Removing a photo (its record's delete) takes it off the page and out of the index.
+    let c = d.replica.stage_delete(&[on_visit.as_str()], T + 5);
+    d.replica.apply(c);
+    field.apply(d.replica.doc(&on_visit));
+    assert_eq!(photos_of_target(&d.replica, &field, &problem.target_id).len(), 3);
+    assert_eq!(field, FieldSnapshot::from_docs(d.replica.docs()));
+}
+
+#[test]
+fn photo_settings_from_another_app_fall_back_to_the_default_long_edge() {
+    assert_eq!(PhotoSettings::default(), PhotoSettings { long_edge: 1600, stamp_camera: true });
+    for edge in LONG_EDGES {
+        assert_eq!(PhotoSettings { long_edge: edge, stamp_camera: false }.checked().long_edge, edge);
+    }
+    let odd: PhotoSettings = serde_json::from_str(r#"{"long_edge":99999,"future":1}"#).unwrap();
+    assert_eq!(odd.checked(), PhotoSettings::default());
+    let partial: PhotoSettings = serde_json::from_str(r#"{"stamp_camera":false}"#).unwrap();
+    assert_eq!(partial.checked(), PhotoSettings { long_edge: 1600, stamp_camera: false });
+}

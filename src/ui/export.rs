@@ -175,12 +175,10 @@ fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
         ExportWhat::Ledger(rows) => {
             let count = |r: &LedgerRow| {
                 state.replica.with_untracked(|rep| {
-                    let Some(rep) = rep.as_ref() else { return 0 };
-                    state.ledger.with_untracked(|ix| {
-                        let events = ix.events_of(&r.id);
-                        state.field.with_untracked(|f| {
-                            crate::core::fieldwork::photo::count_on(rep, f, std::iter::once(r.id.as_str()).chain(events.iter().map(|e| e.id.as_str())))
-                        })
+                    rep.as_ref().map_or(0, |rep| {
+                        state
+                            .field
+                            .with_untracked(|f| state.ledger.with_untracked(|ix| crate::core::fieldwork::photo::photos_of_problem(rep, f, ix, &r.id).len()))
                     })
                 })
             };

@@ -262,15 +262,31 @@ pub fn LedgerView() -> impl IntoView {
 fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
     let state = use_app();
     let lang = state.lang.get_untracked();
-    let key: Vec<_> =
-        rows.iter().map(|r| (&r.id, r.status.code(), &r.description, &r.responsible_unit, &r.responsible_person, r.deadline, r.overdue)).collect();
+    // Each row's photos by their SHA-256 (the first 8 hex digits printed), covered
+    // by the page's fingerprint like the rest of the row.
+    let photos: Vec<Vec<String>> = state.replica.with_untracked(|rep| {
+        let Some(rep) = rep.as_ref() else { return vec![Vec::new(); rows.len()] };
+        state.field.with_untracked(|f| {
+            state.ledger.with_untracked(|ix| {
+                rows.iter().map(|r| crate::core::fieldwork::photo::photos_of_problem(rep, f, ix, &r.id).into_iter().map(|p| p.sha256).collect()).collect()
+            })
+        })
+    });
+    let key: Vec<_> = rows
+        .iter()
+        .zip(&photos)
+        .map(|(r, p)| (&r.id, r.status.code(), &r.description, &r.responsible_unit, &r.responsible_person, r.deadline, r.overdue, p))
+        .collect();
     let hash = crate::core::report::print_hash(&key);
     let unit = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
     let shown = rows.len();
     let body = rows
         .into_iter()
+        .zip(photos)
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, (r, photos))| {
+            let shown_photos = (!photos.is_empty())
+                .then(|| format!("{}{}{}", photos.len(), lang.colon(), photos.iter().map(|h| h.get(..8).unwrap_or_default()).collect::<Vec<_>>().join(" ")));
             let mut flags = Vec::new();
             if r.overdue {
                 flags.push(state.t(K::FlagOverdue));
@@ -285,6 +301,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
                 <tr>
                     <td>{i + 1}</td><td>{r.target_label}</td><td>{r.description}</td><td>{r.responsible_unit}</td><td>{r.responsible_person}</td>
                     <td>{r.deadline.map(|d| d.to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join(lang.list_sep())}</td>
+                    <td class="photo-hashes" data-testid="print-ledger-photos">{shown_photos}</td>
                 </tr>
             }
         })
@@ -302,7 +319,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
             <table class="data">
                 <thead><tr>
                     <th>{state.t(K::ColSeq)}</th><th>{state.t(K::FieldTarget)}</th><th>{state.t(K::FieldDescription)}</th><th>{state.t(K::FieldUnit)}</th>
-                    <th>{state.t(K::FieldPerson)}</th><th>{state.t(K::FieldDeadline)}</th><th>{state.t(K::FieldStatus)}</th><th>{state.t(K::Flags)}</th>
+                    <th>{state.t(K::FieldPerson)}</th><th>{state.t(K::FieldDeadline)}</th><th>{state.t(K::FieldStatus)}</th><th>{state.t(K::Flags)}</th><th>{state.t(K::Photos)}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>

@@ -2,13 +2,18 @@
 //! choosing or taking new ones. The browser prepares each file
 //! (`web::photo_input`), the application layer attaches them
 //! (`Session::attach_photos`); a photo whose bytes have not reached this device
-//! shows 照片待补传 and who attached it, never a broken image.
+//! shows 照片待补传 and who attached it, never a broken image. Photos are also
+//! shown without their controls: on the target page ([`TargetPhotos`]) and in a
+//! problem's before/after view ([`BeforeAfterView`]).
 
 use super::{use_app, FormError};
-use crate::core::fieldwork::photo::{photos_on, stamp_lines, target_of, Attach, Geo, Photo, PhotoSlot, MAX_PER_SLOT};
+use crate::core::fieldwork::photo::{
+    before_after, photos_of_problem, photos_of_target, photos_on, stamp_lines, target_of, Attach, Geo, Photo, PhotoHome, PhotoSlot, TakenFrom, MAX_PER_SLOT,
+};
 use crate::core::i18n::{UserMessage, K};
+use crate::core::route::Route;
 use crate::storage::Store;
-use crate::web::photo_input::{prepare_stamped, DEFAULT_LONG_EDGE};
+use crate::web::photo_input::prepare_stamped;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -41,11 +46,13 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
                 .and_then(|t| state.snapshot.with_untracked(|s| s.target(&t).map(|t| format!("{}{}", t.township, t.name))))
                 .unwrap_or_default();
             let squad = state.device.with_untracked(|d| d.as_ref().map(|d| d.squad_name.clone()).unwrap_or_default());
+            let settings = super::platform::stored_photo_settings();
+            let stamp = stamp && settings.stamp_camera;
             let mut prepared = Vec::new();
             for f in &files {
                 let now = super::platform::now_ms();
                 let lines = |exif: &_| if stamp { stamp_lines(exif, fix, now, &target, &squad) } else { Vec::new() };
-                match prepare_stamped(f, DEFAULT_LONG_EDGE, lines).await {
+                match prepare_stamped(f, settings.long_edge, lines).await {
                     Ok(mut p) => {
                         p.geo = fix;
                         prepared.push(p);
@@ -68,8 +75,8 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
             busy.set(false);
         });
     };
-    // A camera shot carries the evidence stamp (水印: time, place, target, squad);
-    // a chosen file is stored as it is.
+    // A camera shot carries the evidence stamp (水印: time, place, target, squad)
+    // unless this device's photo settings say not; a chosen file is stored as it is.
     let take = move |stamp: bool| move |ev: leptos::ev::Event| on_files(ev, stamp);
     let full = move || photos.with(Vec::len) >= MAX_PER_SLOT;
     view! {
@@ -77,7 +84,7 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
             <span class="label">{move || state.t(K::Photos)} " " <small class="muted" data-testid="photo-count">{move || format!("{}/{}", photos.with(Vec::len), MAX_PER_SLOT)}</small></span>
             <div class="photo-list">
                 <For each=move || photos.get() key=|p| p.id.clone() let:p>
-                    <PhotoThumb photo=p/>
+                    <PhotoThumb photo=p removable=true/>
                 </For>
                 <Show when=move || photos.with(Vec::is_empty)>
                     <span class="muted">{move || state.t(K::PhotoNone)}</span>
@@ -101,9 +108,96 @@ pub fn PhotoStrip(owner_id: String, of: PhotoSlot, #[prop(optional)] geo: Option
     }
 }
 
-/// One photo: its thumbnail from the photo store, or 照片待补传.
+/// The label of a slot, for photos shown away from their record.
+fn slot_key(slot: PhotoSlot) -> K {
+    match slot {
+        PhotoSlot::Visit => K::SlotVisit,
+        PhotoSlot::Answer => K::SlotAnswer,
+        PhotoSlot::Before => K::SlotBefore,
+        PhotoSlot::Rectified => K::SlotRectified,
+        PhotoSlot::Verified => K::SlotVerified,
+    }
+}
+
+/// The target page's photos: every photo of its visits and problems, newest
+/// taken first, each labelled with what it backs and linked to that record.
 #[component]
-fn PhotoThumb(photo: Photo) -> impl IntoView {
+pub fn TargetPhotos(id: String) -> impl IntoView {
+    let state = use_app();
+    let id = StoredValue::new(id);
+    let photos =
+        Memo::new(move |_| state.replica.with(|r| r.as_ref().map(|r| state.field.with(|f| photos_of_target(r, f, &id.get_value()))).unwrap_or_default()));
+    view! {
+        <section class="panel" data-testid="target-photos">
+            <h3>{move || state.t(K::TargetPhotos)} " " <small class="muted" data-testid="target-photo-count">{move || photos.with(Vec::len)}</small></h3>
+            <div class="photo-list">
+                <For each=move || photos.get() key=|(p, _)| p.id.clone() let:item>
+                    <div class="photo-entry" data-testid="target-photo" data-slot=format!("{:?}", item.0.slot).to_lowercase()>
+                        <span class="tag">{move || state.t(slot_key(item.0.slot))}</span>
+                        {match item.1.clone() {
+                            Some(home) => {
+                                let href = match home { PhotoHome::Visit(v) => Route::Visit(v), PhotoHome::Problem(p) => Route::Problem(p) }.to_hash();
+                                view! { <a class="small no-print" href=href data-testid="target-photo-record">{move || state.t(K::OpenRecord)}</a> }.into_any()
+                            }
+                            None => view! { <small class="muted">{move || state.t(K::PhotoRecordGone)}</small> }.into_any(),
+                        }}
+                        <PhotoThumb photo=item.0.clone() removable=false/>
+                    </div>
+                </For>
+                <Show when=move || photos.with(Vec::is_empty)>
+                    <span class="muted">{move || state.t(K::PhotoNone)}</span>
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+/// A problem's before/after view (整改前后对比): the photos taken when it was
+/// logged beside those of its latest rectification and verification
+/// (`fieldwork::photo::before_after`). Shown once there is an after photo.
+#[component]
+pub fn BeforeAfterView(problem_id: String) -> impl IntoView {
+    let state = use_app();
+    let pid = StoredValue::new(problem_id);
+    let sides = Memo::new(move |_| {
+        state.ledger_version.track();
+        state.replica.with(|r| {
+            let Some(r) = r.as_ref() else { return (Vec::new(), Vec::new()) };
+            state.field.with(|f| state.ledger.with_untracked(|ix| before_after(&photos_of_problem(r, f, ix, &pid.get_value()), ix.events_of(&pid.get_value()))))
+        })
+    });
+    let side = move |which: fn(&(Vec<Photo>, Vec<Photo>)) -> &Vec<Photo>, title: K, testid: &'static str| {
+        view! {
+            <div class="side" data-testid=testid>
+                <h4>{move || state.t(title)}</h4>
+                <div class="photo-list">
+                    <For each=move || sides.with(|s| which(s).clone()) key=|p| p.id.clone() let:p>
+                        <PhotoThumb photo=p removable=false/>
+                    </For>
+                    <Show when=move || sides.with(|s| which(s).is_empty())>
+                        <span class="muted">{move || state.t(K::PhotoNone)}</span>
+                    </Show>
+                </div>
+            </div>
+        }
+    };
+    view! {
+        <Show when=move || sides.with(|(_, after)| !after.is_empty())>
+            <section class="panel before-after" data-testid="before-after">
+                <h3>{move || state.t(K::BeforeAfter)}</h3>
+                <div class="sides">
+                    {side(|s| &s.0, K::BeforeSide, "before-side")}
+                    {side(|s| &s.1, K::AfterSide, "after-side")}
+                </div>
+            </section>
+        </Show>
+    }
+}
+
+/// One photo: its thumbnail from the photo store, or 照片待补传; when it was
+/// taken; the remove button where the record is edited (`removable`).
+#[component]
+fn PhotoThumb(photo: Photo, removable: bool) -> impl IntoView {
     let state = use_app();
     // None: not read yet; Some(None): not on this device; Some(Some(url)): shown.
     let url = RwSignal::new(None::<Option<String>>);
@@ -157,6 +251,8 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
     };
     let squad = photo.squad_name.clone();
     let caption = photo.caption.clone();
+    let taken_key = if photo.taken_from == TakenFrom::Exif { K::PhotoTakenExif } else { K::PhotoTakenAttached };
+    let taken = crate::core::calendar::format_time_ms(photo.taken_ms);
     view! {
         <figure class="photo" data-testid="photo" data-sha256=photo.sha256.clone()>
             {retry}
@@ -171,8 +267,9 @@ fn PhotoThumb(photo: Photo) -> impl IntoView {
                 None => view! { <div class="photo-pending"></div> }.into_any(),
             }}
             {photo.stamped.then(|| view! { <span class="tag" data-testid="photo-stamped">{move || state.t(K::PhotoStamped)}</span> })}
+            <small class="muted photo-taken" data-testid="photo-taken" data-from=format!("{:?}", photo.taken_from).to_lowercase()>{move || state.t(taken_key)} " " {taken.clone()}</small>
             <figcaption class="photo-hash print-only" data-testid="photo-hash" title=photo.sha256.clone()>{format!("SHA-256 {}…", photo.sha256.get(..16).unwrap_or_default())}</figcaption>
-            <button type="button" class="secondary small no-print" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button>
+            {removable.then(|| view! { <button type="button" class="secondary small no-print" data-testid="photo-remove" on:click=remove>{move || state.t(K::PhotoRemove)}</button> })}
         </figure>
     }
 }

@@ -92,6 +92,20 @@ pub fn store_lang(lang: Lang) {
     }
 }
 
+const PHOTO_SETTINGS_KEY: &str = "duzhan.photo-settings";
+
+/// How this device prepares photos (long edge, stamp on camera shots): a small
+/// per-browser setting like the language; the default when none is kept or the
+/// kept one is not ours.
+pub fn stored_photo_settings() -> crate::core::fieldwork::photo::PhotoSettings {
+    get_setting::<crate::core::fieldwork::photo::PhotoSettings>(PHOTO_SETTINGS_KEY).unwrap_or_default().checked()
+}
+
+/// Keeps the photo settings; `false` when the browser does not let them be kept.
+pub fn store_photo_settings(s: crate::core::fieldwork::photo::PhotoSettings) -> bool {
+    set_setting(PHOTO_SETTINGS_KEY, &s.checked())
+}
+
 /// Changes the address to `hash` without a navigation: no `hashchange`, no new history
 /// entry. For state a view keeps in its address (the ledger's filters, a new visit's id
 /// once autosaved), so a reload lands on the same state while the view stays mounted.

@@ -283,6 +283,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                 <span class=move || format!("badge status-{}", status.get().code()) data-testid="problem-status" data-status=move || status.get().code()>
                     {move || status.get().label(state.lang.get())}
                 </span>
+                <button type="button" class="secondary no-print" data-testid="print-problem" on:click=move |_| super::platform::print_page()>{move || state.t(K::Print)}</button>
             </div>
             <div class="flags">
                 <Show when=move || flag(|r| r.overdue)>
@@ -308,6 +309,7 @@ fn ProblemBody(id: String, row: Memo<Option<crate::core::fieldwork::LedgerRow>>)
                 <h3>{move || state.t(K::PhotosBefore)}</h3>
                 <PhotoStrip owner_id=pid.get_value() of=PhotoSlot::Before/>
             </section>
+            <super::photos::BeforeAfterView problem_id=pid.get_value()/>
             <div class="actions no-print" role="group">
                 {move || next_statuses(status.get()).iter().map(|to| {
                     let (from, to) = (status.get_untracked(), *to);

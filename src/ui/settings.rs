@@ -78,6 +78,7 @@ pub fn SettingsView() -> impl IntoView {
             </dl>
             <p><a class="button secondary" href="#/checklist" data-testid="settings-checklist">{move || state.t(K::EditChecklist)}</a></p>
             <StoragePanel/>
+            <PhotoSettingsPanel/>
             <super::campaigns::CampaignsPanel/>
             <label>{move || state.t(K::Language)}
                 <select data-testid="lang-select" on:change=move |ev| state.set_lang(Lang::from_code(&event_target_value(&ev)))>
@@ -176,6 +177,44 @@ fn StoragePanel() -> impl IntoView {
             {move || freed.get().map(|m| view! { <p class="muted" role="status" data-testid="storage-freed">{m}</p> })}
             <Show when=move || persisted.get() == Some(false)>
                 <button type="button" class="secondary" data-testid="storage-persist" on:click=ask>{move || state.t(K::PersistAsk)}</button>
+            </Show>
+        </section>
+    }
+}
+
+/// How this device prepares the photos it attaches: the long edge they are stored
+/// at, and whether a camera shot carries the evidence stamp (水印). Kept in this
+/// browser at once, like the language.
+#[component]
+fn PhotoSettingsPanel() -> impl IntoView {
+    use crate::core::fieldwork::photo::{PhotoSettings, LONG_EDGES};
+    let state = use_app();
+    let settings = RwSignal::new(super::platform::stored_photo_settings());
+    let not_kept = RwSignal::new(false);
+    let keep = move |s: PhotoSettings| {
+        settings.set(s);
+        not_kept.set(!super::platform::store_photo_settings(s));
+    };
+    view! {
+        <section class="panel" data-testid="photo-settings">
+            <h3>{move || state.t(K::PhotoSettingsTitle)}</h3>
+            <label>{move || state.t(K::PhotoLongEdge)}
+                <select data-testid="photo-long-edge" on:change=move |ev| {
+                    if let Ok(edge) = event_target_value(&ev).parse::<u32>() {
+                        keep(PhotoSettings { long_edge: edge, ..settings.get_untracked() }.checked());
+                    }
+                }>
+                    {LONG_EDGES.iter().map(|&e| view! { <option value=e.to_string() selected=move || settings.get().long_edge == e>{e}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" data-testid="photo-stamp-camera" prop:checked=move || settings.get().stamp_camera
+                    on:change=move |ev| keep(PhotoSettings { stamp_camera: event_target_checked(&ev), ..settings.get_untracked() })/>
+                {move || state.t(K::PhotoStampCamera)}
+            </label>
+            <p class="muted"><small>{move || state.t(K::PhotoStampCameraHint)}</small></p>
+            <Show when=move || not_kept.get()>
+                <p class="warn" role="alert">{move || state.t(K::SettingNotKept)}</p>
             </Show>
         </section>
     }

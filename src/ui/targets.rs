@@ -282,6 +282,7 @@ fn TargetDetailBody(id: String) -> impl IntoView {
             <super::RecordsGate>
                 <super::visits::TargetVisits id=id.get_value()/>
                 <super::problems::TargetProblems id=id.get_value()/>
+                <super::photos::TargetPhotos id=id.get_value()/>
             </super::RecordsGate>
             <PeoplePanel id=id.get_value() role=Role::Leader/>
             <PeoplePanel id=id.get_value() role=Role::SquadLead/>

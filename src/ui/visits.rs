@@ -344,7 +344,7 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
     let d_findings = draft.clone();
     let groups = ChecklistGroup::ALL
         .into_iter()
-        .map(|g| view! { <ChecklistGroupSection group=g visit_id=id.get_value() target=target draft=draft.clone()/> })
+        .map(|g| view! { <ChecklistGroupSection group=g visit_id=id.get_value() target=target draft=draft.clone() geo=photo_geo/> })
         .collect_view();
 
     view! {
@@ -363,6 +363,7 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
                 <Show when=unannounced>
                     <span class="badge restricted" data-testid="visit-restricted">{move || state.t(K::RestrictedBadge)}</span>
                 </Show>
+                <button type="button" class="secondary no-print" data-testid="print-visit" on:click=move |_| platform::print_page()>{move || state.t(K::Print)}</button>
                 <span class="autosave" data-testid="visit-autosave" data-state=move || status.with(Autosave::code) role="status" aria-live="polite">
                     {move || match status.get() {
                         Autosave::Idle => String::new(),
@@ -452,7 +453,7 @@ fn VisitEditor(form: VisitForm, stored: bool) -> impl IntoView {
 
 /// One checklist group of the visit form.
 #[component]
-fn ChecklistGroupSection(group: ChecklistGroup, visit_id: String, target: RwSignal<String>, draft: Draft) -> impl IntoView {
+fn ChecklistGroupSection(group: ChecklistGroup, visit_id: String, target: RwSignal<String>, draft: Draft, geo: Signal<Option<Geo>>) -> impl IntoView {
     let state = use_app();
     let vid = StoredValue::new(visit_id.clone());
     // The items shown: active ones, plus retired ones this visit answered. A memo, so
@@ -469,16 +470,17 @@ fn ChecklistGroupSection(group: ChecklistGroup, visit_id: String, target: RwSign
                 <legend>{move || group.label(state.lang.get())}</legend>
                 <For each=move || items.get() key=|i| i.id.clone() children={
                     let draft = draft.clone();
-                    move |item| view! { <AnswerRow item_id=item.id visit_id=vid.get_value() target=target draft=draft.clone()/> }
+                    move |item| view! { <AnswerRow item_id=item.id visit_id=vid.get_value() target=target draft=draft.clone() geo=geo/> }
                 }/>
             </fieldset>
         </Show>
     }
 }
 
-/// One checklist item: 达标 / 未达标 / 不适用, a note, and for 未达标 the link to log a problem.
+/// One checklist item: 达标 / 未达标 / 不适用, a note, photos of what was checked,
+/// and for 未达标 the link to log a problem.
 #[component]
-fn AnswerRow(item_id: String, visit_id: String, target: RwSignal<String>, draft: Draft) -> impl IntoView {
+fn AnswerRow(item_id: String, visit_id: String, target: RwSignal<String>, draft: Draft, geo: Signal<Option<Geo>>) -> impl IntoView {
     let state = use_app();
     let iid = StoredValue::new(item_id.clone());
     let stored = state.field.with_untracked(|f| f.answers_of(&visit_id).iter().find(|a| a.item_id == item_id).cloned());
@@ -513,6 +515,7 @@ fn AnswerRow(item_id: String, visit_id: String, target: RwSignal<String>, draft:
         .collect_view();
     let d_note = draft.clone();
     let d_clear = draft;
+    let answer_photo_owner = crate::core::fieldwork::visit::answer_id(&visit_id, &item_id);
     view! {
         <div class="answer-row" data-testid="answer-row" data-item-id=item_id.clone() data-retired=move || retired().to_string()>
             <div class="answer-head">
@@ -552,6 +555,7 @@ fn AnswerRow(item_id: String, visit_id: String, target: RwSignal<String>, draft:
                     <Show when=move || answer.get() == Some(Answer::Fail)>
                         <a class="button" data-testid=format!("open-problem-{}", iid.get_value()) href=move || problem_href.get()>{move || state.t(K::NewProblem)}</a>
                     </Show>
+                    <PhotoStrip owner_id=answer_photo_owner.clone() of=PhotoSlot::Answer geo=geo/>
                 </div>
             </Show>
         </div>

@@ -19,8 +19,6 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ResizeQuality};
 
-/// The long edge of a stored photo by default (settings: 1280 / 1600 / 2048).
-pub const DEFAULT_LONG_EDGE: u32 = 1600;
 /// Above this the photo is encoded again at a lower quality.
 pub const TARGET_BYTES: usize = 800 * 1024;
 /// EXIF is read from the file's first bytes only.

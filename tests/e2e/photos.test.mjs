@@ -4,6 +4,8 @@
 // refused in Chinese and nothing is added; a removed photo stays removed. Photos
 // travel: a records-only file leaves them 照片待补传 on the office's device, the
 // next file carries them (bundle v3), with the same addresses and orientation.
+// Shown away from their record: a problem's before/after view, the target page,
+// the printed ledger's photo column; this device's photo settings.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { appSuite, openApp, reloadApp, saved, eventually, gotoHash, readText, tid } from './harness.mjs';
@@ -195,4 +197,94 @@ appTest('a problem shows its photo before rectification, the rectification repor
     await strip.locator(tid('photo-img')).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await strip.locator(tid('photo')).first().getAttribute('data-sha256'), sha);
   }
+  const problemId = await page.locator(tid('view-problem')).getAttribute('data-problem-id');
+
+  // 整改前后对比: the photo at logging beside the report's and the verification's, shown, not edited.
+  const ba = page.locator(tid('before-after'));
+  await ba.waitFor({ state: 'visible' });
+  const shas = (scope) => scope.locator(tid('photo')).evaluateAll((els) => els.map((e) => e.getAttribute('data-sha256')));
+  assert.deepEqual(await shas(ba.locator(tid('before-side'))), [before]);
+  assert.deepEqual(await shas(ba.locator(tid('after-side'))), [after, check]);
+  assert.equal(await ba.locator(tid('photo-remove')).count(), 0);
+  await ba.locator(`${tid('after-side')} ${tid('photo-img')}`).last().waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await ba.locator(tid('photo-taken')).first().innerText(), /^附加 2\d{3}-\d{2}-\d{2} \d{2}:\d{2}$/, 'when, by this device (no EXIF time)');
+  // Printed: the view with each photo's SHA-256, no controls.
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await ba.isVisible());
+  assert.equal(await ba.locator(tid('photo-hash')).first().innerText(), `SHA-256 ${before.slice(0, 16)}…`);
+  assert.equal(await page.locator(tid('photo-remove')).first().isVisible(), false);
+  assert.equal(await page.locator(tid('print-problem')).isVisible(), false);
+  await page.emulateMedia({ media: 'screen' });
+
+  // The target page: the three, newest first, each labelled and linked to the problem.
+  await gotoHash(page, '#/targets/seed-target-gantang');
+  const onTarget = page.locator(`${tid('target-photos')} ${tid('target-photo')}`);
+  await eventually(async () => assert.equal(await onTarget.count(), 3));
+  assert.deepEqual(await onTarget.evaluateAll((els) => els.map((e) => e.getAttribute('data-slot'))), ['verified', 'rectified', 'before']);
+  assert.deepEqual(await shas(page.locator(tid('target-photos'))), [check, after, before]);
+  assert.equal(await onTarget.first().locator(tid('target-photo-record')).getAttribute('href'), `#/problems/${problemId}`);
+  await onTarget.first().locator(tid('photo-img')).waitFor({ state: 'visible', timeout: 30_000 });
+
+  // The printed ledger lists the problem's photos by their addresses (covered by its fingerprint).
+  await gotoHash(page, '#/ledger');
+  await page.locator(tid('ledger-row')).first().waitFor({ state: 'visible' });
+  await page.evaluate(() => { window.print = () => {}; });
+  await page.locator(tid('print-ledger')).click();
+  const cell = page.locator(`${tid('print-ledger-table')} ${tid('print-ledger-photos')}`);
+  await cell.first().waitFor({ state: 'attached' });
+  const listed = (await cell.allTextContents()).find((t) => t.length > 0);
+  assert.equal(listed, `3：${[before, after, check].map((h) => h.slice(0, 8)).join(' ')}`);
+});
+
+appTest('photo settings choose the long edge and the camera stamp; a checklist answer has photos of its own', async ({ page, url }) => {
+  await openApp(page, `${url}#/settings`);
+  const panel = page.locator(tid('photo-settings'));
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await panel.locator(tid('photo-long-edge')).inputValue(), '1600');
+  assert.equal(await panel.locator(tid('photo-stamp-camera')).isChecked(), true);
+  await panel.locator(tid('photo-long-edge')).selectOption('1280');
+  await panel.locator(tid('photo-stamp-camera')).uncheck();
+  await reloadApp(page);
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await panel.locator(tid('photo-long-edge')).inputValue(), '1280', 'kept in this browser');
+  assert.equal(await panel.locator(tid('photo-stamp-camera')).isChecked(), false);
+
+  await gotoHash(page, '#/targets/seed-target-gantang');
+  await page.locator(tid('target-new-visit')).click();
+  await page.locator(tid('view-visit')).waitFor({ state: 'visible' });
+  await saved(page, () => page.locator(tid('visit-members')).fill('李明'));
+  await eventually(async () => assert.match(await hash(page), /^#\/visits\/v-[\w-]+$/));
+  const visitHash = await hash(page);
+  const strip = page.locator(`${tid('photo-strip')}[data-slot="visit"]`);
+  const wide = withOrientation(await browserJpeg(page, 3200, 1600), 6);
+  await saved(page, () => strip.locator(tid('photo-input')).setInputFiles({ name: 'wide.jpg', mimeType: 'image/jpeg', buffer: wide }));
+  const img = strip.locator(tid('photo-img'));
+  await img.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.deepEqual(await img.evaluate((i) => i.decode().then(() => [i.naturalWidth, i.naturalHeight])), [640, 1280], 'long edge 1280, upright');
+  const shot = await browserJpeg(page, 640, 480);
+  await saved(page, () => strip.locator(tid('photo-camera')).setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: shot }));
+  await eventually(async () => assert.equal(await strip.locator(tid('photo')).count(), 2), { timeout: 30_000 });
+  assert.equal(await strip.locator(tid('photo-stamped')).count(), 0, 'the stamp is off on this device');
+
+  // One checklist answer: answered, then a photo of what was checked.
+  const row = page.locator(tid('answer-row')).first();
+  const item = await row.getAttribute('data-item-id');
+  await saved(page, () => row.locator(tid(`answer-${item}-fail`)).check());
+  const answerStrip = row.locator(`${tid('photo-strip')}[data-slot="answer"]`);
+  await answerStrip.waitFor({ state: 'visible' });
+  const itemShot = await browserJpeg(page, 800, 600);
+  await saved(page, () => answerStrip.locator(tid('photo-input')).setInputFiles({ name: 'item.jpg', mimeType: 'image/jpeg', buffer: itemShot }));
+  await answerStrip.locator(tid('photo-img')).waitFor({ state: 'visible', timeout: 30_000 });
+  const answerSha = await answerStrip.locator(tid('photo')).getAttribute('data-sha256');
+  assert.equal(await strip.locator(tid('photo')).count(), 2, 'the visit\'s own photos are apart');
+  await reloadApp(page);
+  await answerStrip.locator(tid('photo-img')).waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await answerStrip.locator(tid('photo')).getAttribute('data-sha256'), answerSha);
+
+  // The target page shows the answer's photo linked to its visit.
+  await gotoHash(page, '#/targets/seed-target-gantang');
+  const answerOnTarget = page.locator(`${tid('target-photos')} ${tid('target-photo')}[data-slot="answer"]`);
+  await answerOnTarget.waitFor({ state: 'visible' });
+  assert.equal(await answerOnTarget.locator(tid('target-photo-record')).getAttribute('href'), visitHash);
+  assert.equal(await page.locator(`${tid('target-photos')} ${tid('target-photo')}`).count(), 3);
 });

@@ -46,7 +46,7 @@ pub const LEDGER_HEADERS: [&str; 18] = [
 
 /// The ledger rows as a sheet. `as_of` is the day overdue was judged on; it appears
 /// in the subtitle with the number of problems. `photos` counts a row's photos
-/// (`fieldwork::photo::count_on` of the problem and its events).
+/// (`fieldwork::photo::photos_of_problem`: the problem's and its events').
 pub fn ledger_sheet(rows: &[LedgerRow], as_of: NaiveDate, photos: impl Fn(&LedgerRow) -> usize) -> Sheet {
     let body = rows
         .iter()

@@ -34,6 +34,10 @@ pub const MAX_INPUT_BYTES: u64 = 50 * 1024 * 1024;
 pub const MAX_EDGE_PX: u32 = 4096;
 /// Photos per record and slot (整改前 9, 整改后 9, …).
 pub const MAX_PER_SLOT: usize = 9;
+/// The long edges a device may store its photos at (设置 → 照片尺寸), in pixels.
+pub const LONG_EDGES: [u32; 3] = [1280, 1600, 2048];
+/// The long edge photos are stored at unless the device chose another.
+pub const DEFAULT_LONG_EDGE: u32 = 1600;
 /// Longest caption, in characters.
 pub const MAX_CAPTION_CHARS: usize = 200;
 
@@ -67,6 +71,34 @@ impl PhotoSlot {
     /// Before or after rectification, for the before/after view.
     pub fn is_after(self) -> bool {
         matches!(self, PhotoSlot::Rectified | PhotoSlot::Verified)
+    }
+}
+
+/// How this device prepares the photos it attaches (a per-device setting, kept
+/// with the language): the long edge they are stored at, and whether a camera
+/// shot carries the evidence stamp (水印). A value from an older or newer app
+/// that is not one of ours falls back to the default ([`PhotoSettings::checked`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhotoSettings {
+    /// One of [`LONG_EDGES`].
+    pub long_edge: u32,
+    /// Whether a camera shot (拍照) is stamped; a chosen file never is.
+    pub stamp_camera: bool,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        PhotoSettings { long_edge: DEFAULT_LONG_EDGE, stamp_camera: true }
+    }
+}
+
+impl PhotoSettings {
+    /// These settings with a long edge that is not one of [`LONG_EDGES`] put back
+    /// to the default.
+    pub fn checked(self) -> Self {
+        let long_edge = if LONG_EDGES.contains(&self.long_edge) { self.long_edge } else { DEFAULT_LONG_EDGE };
+        PhotoSettings { long_edge, ..self }
     }
 }
 
@@ -593,10 +625,69 @@ pub fn photos_on(replica: &crate::core::replica::Replica, field: &super::FieldSn
     list
 }
 
-/// How many live photos back `owners` (a problem and its events: its photos
-/// before and after rectification), for the ledger's 照片 column.
-pub fn count_on<'a>(replica: &crate::core::replica::Replica, field: &super::FieldSnapshot, owners: impl IntoIterator<Item = &'a str>) -> usize {
-    owners.into_iter().map(|o| field.photos_of(o).iter().filter(|id| replica.doc(id).is_some_and(|d| !d.is_deleted())).count()).sum()
+/// The page a photo is shown on with the record it backs: a visit's (for the
+/// visit and its answers) or a problem's (for the problem and its events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhotoHome {
+    Visit(RecordId),
+    Problem(RecordId),
+}
+
+/// The live photos of a target's records (its visits, their answers, its
+/// problems and their events), newest taken first, each with the page of the
+/// record it backs (`None` when that record is not on this device): the target
+/// page's photos.
+pub fn photos_of_target(replica: &crate::core::replica::Replica, field: &super::FieldSnapshot, target_id: &str) -> Vec<(Photo, Option<PhotoHome>)> {
+    use super::{ProblemEvent, VisitAnswer};
+    use crate::core::doc::decode;
+    let live = |id: &str| replica.doc(id).filter(|d| !d.is_deleted());
+    let mut list: Vec<(Photo, Option<PhotoHome>)> = field
+        .photos_of_target(target_id)
+        .iter()
+        .filter_map(|id| live(id))
+        .filter_map(|d| decode::<Photo>(d).ok())
+        .map(|p| {
+            let home = match p.slot {
+                PhotoSlot::Visit => Some(PhotoHome::Visit(p.owner_id.clone())),
+                PhotoSlot::Before => Some(PhotoHome::Problem(p.owner_id.clone())),
+                PhotoSlot::Answer => live(&p.owner_id).and_then(|d| decode::<VisitAnswer>(d).ok()).map(|a| PhotoHome::Visit(a.visit_id)),
+                PhotoSlot::Rectified | PhotoSlot::Verified => {
+                    live(&p.owner_id).and_then(|d| decode::<ProblemEvent>(d).ok()).map(|e| PhotoHome::Problem(e.problem_id))
+                }
+            };
+            (p, home)
+        })
+        .collect();
+    crate::core::sort::sort_by(&mut list, |(a, _), (b, _)| (b.taken_ms, &a.id).cmp(&(a.taken_ms, &b.id)));
+    list
+}
+
+/// The live photos of a problem and of its events (before and after
+/// rectification), by slot, then as attached: what the ledger's 照片 column
+/// counts and its print lists.
+pub fn photos_of_problem(replica: &crate::core::replica::Replica, field: &super::FieldSnapshot, ledger: &super::LedgerIndex, problem_id: &str) -> Vec<Photo> {
+    let events = ledger.events_of(problem_id);
+    let mut list: Vec<Photo> = std::iter::once((problem_id, PhotoSlot::Before))
+        .chain(events.iter().flat_map(|e| [(e.id.as_str(), PhotoSlot::Rectified), (e.id.as_str(), PhotoSlot::Verified)]))
+        .flat_map(|(owner, slot)| photos_on(replica, field, owner, slot))
+        .collect();
+    crate::core::sort::sort_by(&mut list, |a, b| (a.slot, a.attached_ms, &a.id).cmp(&(b.slot, b.attached_ms, &b.id)));
+    list
+}
+
+/// A problem's before/after view (整改前后对比): the photos taken when it was
+/// logged beside those of its latest rectification report that has photos and of
+/// the verifications after that report. With no rectification photos, the after
+/// side is the latest verification that has photos. `photos` are the problem's
+/// ([`photos_of_problem`]), `events` its history in order.
+pub fn before_after(photos: &[Photo], events: &[super::ProblemEvent]) -> (Vec<Photo>, Vec<Photo>) {
+    let on = |owner: &str, slot: PhotoSlot| -> Vec<Photo> { photos.iter().filter(|p| p.owner_id == owner && p.slot == slot).cloned().collect() };
+    let before: Vec<Photo> = photos.iter().filter(|p| p.slot == PhotoSlot::Before).cloned().collect();
+    let after: Vec<Photo> = match events.iter().rposition(|e| !on(&e.id, PhotoSlot::Rectified).is_empty()) {
+        Some(i) => on(&events[i].id, PhotoSlot::Rectified).into_iter().chain(events[i + 1..].iter().flat_map(|e| on(&e.id, PhotoSlot::Verified))).collect(),
+        None => events.iter().rev().map(|e| on(&e.id, PhotoSlot::Verified)).find(|v| !v.is_empty()).unwrap_or_default(),
+    };
+    (before, after)
 }
 
 /// The photos held whose address no live photo record refers to: what can be

@@ -38,8 +38,11 @@ pub struct FieldSnapshot {
     /// not decoded: the views that show photos (loaded later) decode them, so the
     /// first load carries no photo decoder.
     photos: BTreeMap<RecordId, Vec<RecordId>>,
-    /// Photo id → the record it backs.
-    photo_owner: HashMap<RecordId, RecordId>,
+    /// The ids of the photo records of each target (all its records' photos), in
+    /// id order: the target page's photos.
+    target_photos: BTreeMap<RecordId, Vec<RecordId>>,
+    /// Photo id → the record it backs and that record's target.
+    photo_owner: HashMap<RecordId, (RecordId, RecordId)>,
     undecodable: BTreeMap<RecordId, DecodeError>,
 }
 
@@ -82,19 +85,15 @@ impl FieldSnapshot {
                     visits_new.extend(self.decode::<Visit>(d));
                 }
                 Photo::KIND => {
-                    if let Some(owner) = self.photo_owner.remove(&d.id) {
-                        if let Some(list) = self.photos.get_mut(&owner) {
-                            list.retain(|p| *p != d.id);
-                            if list.is_empty() {
-                                self.photos.remove(&owner);
-                            }
-                        }
+                    if let Some((owner, target)) = self.photo_owner.remove(&d.id) {
+                        unlist(&mut self.photos, &owner, &d.id);
+                        unlist(&mut self.target_photos, &target, &d.id);
                     }
-                    if let Some(owner) = (!d.is_deleted()).then(|| d.fields.get("owner_id").and_then(|f| f.v.as_str())).flatten() {
-                        self.photo_owner.insert(d.id.clone(), owner.to_owned());
-                        let list = self.photos.entry(owner.to_owned()).or_default();
-                        let at = list.partition_point(|x| *x < d.id);
-                        list.insert(at, d.id.clone());
+                    let field = |name: &str| d.fields.get(name).and_then(|f| f.v.as_str()).map(str::to_owned);
+                    if let (false, Some(owner), Some(target)) = (d.is_deleted(), field("owner_id"), field("target_id")) {
+                        enlist(&mut self.photos, &owner, &d.id);
+                        enlist(&mut self.target_photos, &target, &d.id);
+                        self.photo_owner.insert(d.id.clone(), (owner, target));
                     }
                 }
                 _ => {
@@ -179,6 +178,12 @@ impl FieldSnapshot {
         self.photos.get(owner_id).map_or(&[], Vec::as_slice)
     }
 
+    /// The ids of the photo records of a target (of its visits, answers, problems
+    /// and their events), in id order.
+    pub fn photos_of_target(&self, target_id: &str) -> &[RecordId] {
+        self.target_photos.get(target_id).map_or(&[], Vec::as_slice)
+    }
+
     /// A visit's answers, by item id.
     pub fn answers_of(&self, visit_id: &str) -> &[VisitAnswer] {
         self.answers.get(visit_id).map(Vec::as_slice).unwrap_or(&[])
@@ -196,5 +201,22 @@ impl FieldSnapshot {
         let mut d: Vec<&Visit> = self.visits().filter(|v| v.status == VisitStatus::Draft).collect();
         crate::core::sort::sort_by(&mut d, |a, b| (b.date, &b.id).cmp(&(a.date, &a.id)));
         d
+    }
+}
+
+/// Adds `id` to `key`'s sorted list.
+fn enlist(map: &mut BTreeMap<RecordId, Vec<RecordId>>, key: &str, id: &RecordId) {
+    let list = map.entry(key.to_owned()).or_default();
+    let at = list.partition_point(|x| x < id);
+    list.insert(at, id.clone());
+}
+
+/// Removes `id` from `key`'s list, and the list when it empties.
+fn unlist(map: &mut BTreeMap<RecordId, Vec<RecordId>>, key: &str, id: &RecordId) {
+    if let Some(list) = map.get_mut(key) {
+        list.retain(|x| x != id);
+        if list.is_empty() {
+            map.remove(key);
+        }
     }
 }
