@@ -83,7 +83,7 @@ export function splitApp(dir, { repo, profile = 'release', target = null } = {})
     if (!chunks.some((n) => n.startsWith('split_'))) throw new Error('split: wasm-split found no split points (src/ui/split.rs)');
     const wasmFiles = [path.join(bg, `${stem}_bg.wasm`), ...chunks.map((n) => path.join(tmp, n))];
     if (profile === 'release') {
-      for (const f of wasmFiles) run('wasm-opt', ['-Oz', f, '-o', f]);
+      for (const f of wasmFiles) run('wasm-opt', ['-Oz', ...(process.env.DUZHAN_WASM_NAMES ? ['-g'] : []), f, '-o', f]);
     }
 
     // The loader: chunk files by their new names; it imports initSync from ./<stem>.js.

@@ -64,16 +64,26 @@ pub fn sha256_hex<T: Serialize + ?Sized>(v: &T) -> Result<String, serde_json::Er
     Ok(w.finish())
 }
 
+/// Bytes per hash update. A browser runs a WebAssembly function's first calls
+/// through its baseline compiler and a call keeps the code it started in (no
+/// on-stack replacement), and the hash's block function takes every whole block
+/// of an update in one call: a camera photo's 3.8 MB hashed in one update ran
+/// unoptimised to the end, 0.9 s on the pick benchmark's 4× slowed CPU
+/// (docs/performance.md, "Photos"). In 64 KiB updates the later ones run optimised.
+const UPDATE_BYTES: usize = 64 * 1024;
+
 /// Hex SHA-256 of raw bytes.
 pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    sha256_parts_hex(&[bytes])
 }
 
 /// Hex SHA-256 of the concatenation of byte slices.
 pub fn sha256_parts_hex(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
     for p in parts {
-        h.update(p);
+        for c in p.chunks(UPDATE_BYTES) {
+            h.update(c);
+        }
     }
     hex(&h.finalize())
 }
@@ -85,5 +95,15 @@ mod tests {
     #[test]
     fn hex_is_lower_case() {
         assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
+    }
+
+    #[test]
+    fn bytes_hashed_in_parts_hash_as_one() {
+        let bytes: Vec<u8> = (0..UPDATE_BYTES * 3 + 17).map(|i| (i * 31 % 251) as u8).collect();
+        let whole = hex(&Sha256::digest(&bytes));
+        assert_eq!(sha256_bytes_hex(&bytes), whole);
+        let (a, b) = bytes.split_at(UPDATE_BYTES + 5);
+        assert_eq!(sha256_parts_hex(&[a, b]), whole);
+        assert_eq!(sha256_bytes_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

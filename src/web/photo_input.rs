@@ -82,6 +82,12 @@ async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, JsValue> {
 }
 
 async fn bitmap(blob: &Blob, size: Option<(u32, u32)>) -> Result<ImageBitmap, InputError> {
+    decoded(start_decode(blob, size)?).await
+}
+
+/// Starts decoding `blob` (scaled to `size`) at once: the browser decodes while
+/// this thread does other work until [`decoded`] is awaited.
+fn start_decode(blob: &Blob, size: Option<(u32, u32)>) -> Result<JsFuture, InputError> {
     let window = web_sys::window().ok_or_else(|| InputError::NotAnImage("no window".into()))?;
     let promise = match size {
         Some((w, h)) => {
@@ -94,7 +100,12 @@ async fn bitmap(blob: &Blob, size: Option<(u32, u32)>) -> Result<ImageBitmap, In
         None => window.create_image_bitmap_with_blob(blob),
     }
     .map_err(|e| InputError::NotAnImage(js_text(&e)))?;
-    JsFuture::from(promise).await.map_err(|e| InputError::NotAnImage(js_text(&e)))?.dyn_into::<ImageBitmap>().map_err(|e| InputError::NotAnImage(js_text(&e)))
+    Ok(JsFuture::from(promise))
+}
+
+/// The image a [`start_decode`] gave.
+async fn decoded(decoding: JsFuture) -> Result<ImageBitmap, InputError> {
+    decoding.await.map_err(|e| InputError::NotAnImage(js_text(&e)))?.dyn_into::<ImageBitmap>().map_err(|e| InputError::NotAnImage(js_text(&e)))
 }
 
 /// Encodes a canvas as JPEG at `quality`.
@@ -145,10 +156,12 @@ pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&Ex
         }
     };
     let lines = stamp(&exif);
+    let (w, h) = target_size(natural, long_edge);
+    // The original's SHA-256 (a few MB) is taken while the browser decodes it.
+    let decoding = start_decode(file, Some((w, h)))?;
     let source_sha256 = Some(photo_hash(&original));
     drop(original);
-    let (w, h) = target_size(natural, long_edge);
-    let image = bitmap(file, Some((w, h))).await?;
+    let image = decoded(decoding).await?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| InputError::Encode("no document".into()))?;
     let canvas: HtmlCanvasElement = document.create_element("canvas").map_err(|e| InputError::Encode(js_text(&e)))?.unchecked_into();
     canvas.set_width(image.width());

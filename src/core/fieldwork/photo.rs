@@ -162,7 +162,7 @@ entity!(Photo, "photo");
 
 /// SHA-256 of `bytes`, lowercase hex: a photo's address.
 pub fn photo_hash(bytes: &[u8]) -> String {
-    crate::core::digest::hex(&Sha256::digest(bytes))
+    crate::core::digest::sha256_bytes_hex(bytes)
 }
 
 /// The id of the record of photo `sha256` on record `owner_id`.
