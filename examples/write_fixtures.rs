@@ -7,6 +7,9 @@
 //!   `bundle-v1-full.enc.json` (`tests/bundle_fixtures.rs`);
 //! - `tests/fixtures/bundle-v2-full.json` (the v1 fixture's records, signed),
 //!   `bundle-v2-full.enc.json` and `receipt-v2.json` (`tests/bundle_fixtures.rs`);
+//! - `tests/fixtures/bundle-v3-photos.json` (the v1 fixture's records, a visit and
+//!   two photos from `tests/fixtures/photos/`, carried) and
+//!   `receipt-v2-photos-wanted.json` (`tests/bundle_fixtures.rs`);
 //! - a golden-record file `tests/fixtures/records-v1-<commit>.json`, named after
 //!   `git rev-parse --short HEAD`, when no records fixture holds every record kind
 //!   this version knows (`tests/record_fixtures.rs`). A new record kind gets a new
@@ -66,6 +69,7 @@ fn main() -> Result<(), String> {
             std::fs::create_dir_all(fixture("")).map_err(|e| e.to_string())?;
             write_missing_bundle_fixtures()?;
             write_missing_v2_fixtures()?;
+            write_missing_v3_fixtures()?;
             write_records_fixture_if_a_kind_is_missing()
         }
         Some("hostile") => write_hostile_corpus(),
@@ -150,6 +154,43 @@ fn write_missing_v2_fixtures() -> Result<(), String> {
         };
         let file = make_receipt_signed(&office.replica, &office.ledger, &req, Some(&DeviceKey::from_seed(seed, 0))).map_err(|e| e.to_string())?;
         write(&receipt_path, &file.bytes)?;
+    }
+    Ok(())
+}
+
+/// The v3 fixtures, first written at the commit that introduced them: the v1
+/// fixture's records plus a visit with two photos, exported with the photos by the
+/// v1 fixture's device signed with the v2 key (`bundle_support::v3_fixture_file`);
+/// and a receipt by the office device `d-0000000000000009` (key of the v2 seed
+/// with last byte `02`) that took the file's records but not its photos, asking
+/// for both (`photos_wanted`).
+fn write_missing_v3_fixtures() -> Result<(), String> {
+    use duzhan::core::bundle::import::read_bundle;
+    use duzhan::core::bundle::receipt::{make_receipt_wanting, ReceiptRequest};
+    use duzhan::core::bundle::sign::DeviceKey;
+    let path = fixture("bundle-v3-photos.json");
+    if !path.exists() {
+        let v1 = std::fs::read(fixture("bundle-v1-full.json")).map_err(|e| e.to_string())?;
+        let incoming = read_bundle(&v1, None, &bundle_support::test_limits()).map_err(|e| e.to_string())?;
+        write(&path, &bundle_support::v3_fixture_file(incoming.docs, &DeviceKey::from_seed(V2_SEED, 0)))?;
+    }
+    let receipt_path = fixture("receipt-v2-photos-wanted.json");
+    if !receipt_path.exists() {
+        let file = std::fs::read(&path).map_err(|e| e.to_string())?;
+        let mut office = Device::empty("d-0000000000000009");
+        office.import(&file).map_err(|e| e.to_string())?;
+        let wanted = duzhan::core::fieldwork::photo::missing(&office.replica, &[]);
+        let mut seed = V2_SEED;
+        seed[31] = b'2';
+        let req = ReceiptRequest {
+            for_device: None,
+            squad_name: "州扶贫办（收件）".into(),
+            created_ms: 1_584_320_400_000,
+            date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
+            receipt_id: *b"duzhan-receipt-3",
+        };
+        let receipt = make_receipt_wanting(&office.replica, &office.ledger, &req, Some(&DeviceKey::from_seed(seed, 0)), &wanted).map_err(|e| e.to_string())?;
+        write(&receipt_path, &receipt.bytes)?;
     }
     Ok(())
 }

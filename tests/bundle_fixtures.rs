@@ -5,7 +5,9 @@
 //! 2020-03-15), and `bundle-v1-full.enc.json` the same file encrypted with the
 //! passphrase `楚雄州2020督战` (PBKDF2-SHA256, 600,000 iterations, AES-256-GCM).
 //! They are never regenerated: a new format version adds its own fixture next to
-//! them. `cargo run --example write_fixtures` only writes fixtures that do not
+//! them (`bundle-v2-*` when signing came, `bundle-v3-photos.json` with its
+//! `photos/` and `receipt-v2-photos-wanted.json` when bundles carried photos).
+//! `cargo run --example write_fixtures` only writes fixtures that do not
 //! exist yet.
 //!
 //! The byte-for-byte test exports the fixture's own records (not today's default,
@@ -244,4 +246,45 @@ fn the_v2_receipt_fixture_reads_signed_and_acknowledges_the_bundle() {
     assert_eq!(out.signer, Signer::FirstSeen(office_key));
     // The unsigned v1 fixture still reads as unsigned.
     assert_eq!(fixture_incoming().header.signer, None);
+}
+
+// ---------------------------------------------------------------- format v3
+
+#[test]
+fn the_v3_photo_fixture_imports_forever_with_its_photos_checked_byte_for_byte() {
+    use duzhan::core::fieldwork::photo::{photo_hash, Photo};
+    let bytes = std::fs::read(fixture("bundle-v3-photos.json")).expect("fixture");
+    let incoming = read_bundle(&bytes, None, &test_limits()).expect("the v3 fixture reads");
+    assert_eq!(incoming.header.signer, Some(v2_key().public()));
+    let mut want: Vec<(String, Vec<u8>)> = bundle_support::v3_fixture_photos().into_iter().map(|b| (photo_hash(&b), b)).collect();
+    want.sort();
+    let got: Vec<(String, Vec<u8>)> = incoming.photos.iter().map(|e| e.sha256.clone()).zip(incoming.photo_bytes.clone()).collect();
+    assert_eq!(got, want, "the photos as the browser made them, in address order");
+    // The v1 fixture's records, a visit and its two photo records.
+    let mut e = Device::empty("d-e");
+    let p = e.import(&bytes).expect("imports");
+    assert_eq!((p.kinds.get("visit").map(|k| k.new), p.kinds.get("photo").map(|k| k.new)), (Some(1), Some(2)));
+    let photos: Vec<Photo> = e.replica.docs().filter(|d| d.kind == Photo::KIND).map(|d| duzhan::core::doc::decode(d).unwrap()).collect();
+    assert!(photos.iter().all(|p| p.owner_id == "visit-fixture-3" && want.iter().any(|(h, _)| *h == p.sha256)));
+    assert_eq!(photos.iter().map(|p| (p.width, p.height)).collect::<std::collections::BTreeSet<_>>(), [(48, 64), (64, 48)].into());
+}
+
+#[test]
+fn the_exporter_still_writes_the_v3_fixture_byte_for_byte() {
+    let want = std::fs::read(fixture("bundle-v3-photos.json")).expect("fixture");
+    let got = bundle_support::v3_fixture_file(fixture_docs(), &v2_key());
+    assert!(got == want, "the v3 encoder changed: {} bytes written, fixture {} bytes", got.len(), want.len());
+}
+
+#[test]
+fn the_receipt_fixture_asking_for_photos_reads_signed_and_names_both() {
+    use duzhan::core::bundle::receipt::read_receipt;
+    use duzhan::core::fieldwork::photo::photo_hash;
+    let r = read_receipt(&std::fs::read(fixture("receipt-v2-photos-wanted.json")).expect("fixture"), &test_limits()).expect("reads");
+    let mut seed = V2_SEED;
+    seed[31] = b'2';
+    assert_eq!(r.signer, Some(duzhan::core::bundle::sign::DeviceKey::from_seed(seed, 0).public()));
+    let mut want: Vec<String> = bundle_support::v3_fixture_photos().iter().map(|b| photo_hash(b)).collect();
+    want.sort();
+    assert_eq!(r.photos_wanted, want);
 }

@@ -229,3 +229,83 @@ pub fn import_err(d: &Device, bytes: &[u8]) -> ImportError {
         Err(e) => e,
     }
 }
+
+/// The photos of the v3 fixture: real JPEGs made by a browser's encoder, kept in
+/// `tests/fixtures/photos/` (never regenerated).
+pub fn v3_fixture_photos() -> Vec<Vec<u8>> {
+    ["visit-64x48.jpg", "visit-48x64.jpg"]
+        .iter()
+        .map(|n| std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos").join(n)).expect("fixture photo"))
+        .collect()
+}
+
+/// The replica behind the v3 fixture: `v1_docs` (the v1 fixture's records) plus one
+/// submitted visit at 小河村 (`visit-fixture-3`) with the fixture's two photos,
+/// recorded by the v1 fixture's device at fixed times; and the photos held (address
+/// → bytes).
+pub fn v3_fixture_replica(v1_docs: Vec<Doc>) -> (Replica, std::collections::BTreeMap<String, Vec<u8>>) {
+    use duzhan::core::fieldwork::photo::{jpeg_size, photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+    const AT: u64 = 1_584_316_800_000; // 2020-03-16 08:00 +08:00
+    let mut r = Replica::from_parts(v1_docs, Hlc::new(DeviceId("d-0000000000000001".into())));
+    let mut v = Visit::new_draft("visit-fixture-3".into(), "seed-target-xiaohe".into(), NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(), VisitMode::SquadRoutine);
+    v.members = vec!["罗文慧".into(), "李明".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(AT + 60_000);
+    let c = r.stage_save(&[v], AT + 60_000);
+    r.apply(c);
+    let photos = v3_fixture_photos();
+    let records: Vec<Photo> = photos
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let sha256 = photo_hash(b);
+            let (width, height) = jpeg_size(b).expect("a JPEG");
+            Photo {
+                id: photo_id("visit-fixture-3", &sha256),
+                owner_id: "visit-fixture-3".into(),
+                slot: PhotoSlot::Visit,
+                target_id: "seed-target-xiaohe".into(),
+                sha256,
+                bytes: b.len() as u32,
+                width,
+                height,
+                taken_ms: AT + i as u64 * 1_000,
+                taken_from: TakenFrom::Attached,
+                geo: Some(duzhan::core::fieldwork::photo::Geo { lat: 25.53, lon: 102.4, accuracy_m: Some(12.0) }),
+                caption: ["危房外景", "屋内"][i].into(),
+                stamped: false,
+                attached_ms: AT + i as u64 * 1_000,
+                squad_name: "州扶贫办".into(),
+                source_sha256: None,
+            }
+        })
+        .collect();
+    let c = r.stage_save(&records, AT + 120_000);
+    r.apply(c);
+    (r, photos.into_iter().map(|b| (duzhan::core::fieldwork::photo::photo_hash(&b), b)).collect())
+}
+
+/// The v3 fixture's file as today's exporter writes it: [`v3_fixture_replica`]
+/// exported in full, signed with `key`, carrying both photos.
+pub fn v3_fixture_file(v1_docs: Vec<Doc>, key: &DeviceKey) -> Vec<u8> {
+    use duzhan::core::bundle::photos::{close_line, photo_line};
+    let (r, held) = v3_fixture_replica(v1_docs);
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "州扶贫办".into(),
+        created_ms: 1_584_317_000_000,
+        date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
+        bundle_id: *b"duzhan-fixture-3",
+        carry_restricted: true,
+    };
+    let lens = held.iter().map(|(h, b)| (h.clone(), b.len() as u32)).collect();
+    let f = duzhan::core::bundle::export::export_carrying(&r, &SyncLedger::default(), &req, Some(key), &lens).expect("export");
+    let mut file = f.bytes;
+    for (i, e) in f.photos.iter().enumerate() {
+        file.extend(photo_line(e, &held[&e.sha256], i + 1 == f.photos.len()).expect("line"));
+    }
+    file.extend(close_line());
+    file
+}

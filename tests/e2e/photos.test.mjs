@@ -8,7 +8,9 @@
 // the printed ledger's photo column; this device's photo settings.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { appSuite, openApp, reloadApp, saved, eventually, gotoHash, readText, tid } from './harness.mjs';
+import { createHash } from 'node:crypto';
+import { appSuite, openApp, reloadApp, saved, eventually, gotoHash, readText, tid, REPO_ROOT } from './harness.mjs';
+import path from 'node:path';
 import { devices, exportBundle, chooseImport, confirmImport, stateHash } from './exchange.mjs';
 
 const { appTest } = appSuite();
@@ -234,6 +236,21 @@ appTest('a problem shows its photo before rectification, the rectification repor
   await cell.first().waitFor({ state: 'attached' });
   const listed = (await cell.allTextContents()).find((t) => t.length > 0);
   assert.equal(listed, `3：${[before, after, check].map((h) => h.slice(0, 8)).join(' ')}`);
+});
+
+appTest('the v3 fixture imports on a fresh device and its two photos show with their addresses', async ({ page, url }) => {
+  await openApp(page, url);
+  await chooseImport(page, path.join(REPO_ROOT, 'tests/fixtures/bundle-v3-photos.json'));
+  await page.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await page.locator(tid('preview-photos')).getAttribute('data-new'), '2');
+  await confirmImport(page);
+  await gotoHash(page, '#/visits/visit-fixture-3');
+  const strip = page.locator(`${tid('photo-strip')}[data-slot="visit"]`);
+  await eventually(async () => assert.equal(await strip.locator(tid('photo-img')).count(), 2), { timeout: 30_000 });
+  const want = ['visit-64x48.jpg', 'visit-48x64.jpg'].map((n) => createHash('sha256').update(fs.readFileSync(path.join(REPO_ROOT, 'tests/fixtures/photos', n))).digest('hex')).sort();
+  assert.deepEqual((await strip.locator(tid('photo')).evaluateAll((els) => els.map((e) => e.getAttribute('data-sha256')))).sort(), want);
+  const sizes = await strip.locator(tid('photo-img')).evaluateAll((imgs) => Promise.all(imgs.map((i) => i.decode().then(() => `${i.naturalWidth}x${i.naturalHeight}`))));
+  assert.deepEqual(sizes.sort(), ['48x64', '64x48']);
 });
 
 appTest('photo settings choose the long edge and the camera stamp; a checklist answer has photos of its own', async ({ page, url }) => {
