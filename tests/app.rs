@@ -719,13 +719,135 @@ fn another_campaigns_bundle_opens_as_that_campaign_in_a_store_of_its_own() {
         let (mut intake, _) = Intake::read(other_campaign_bundle(), Limits::default()).unwrap();
         let Previewed::OtherCampaign { campaign, .. } = intake.preview(&ws, T0).unwrap() else { panic!() };
         let p = FakePlatform::at(T0);
-        let db = campaigns::open_bundle(&stores, &p, &ws, intake.take().unwrap()).await.expect("opened");
+        let db = campaigns::open_bundle(&stores, &p, &ws, &mut intake, None::<&[u8]>).await.expect("opened");
         assert_eq!(db, db_name(&campaign.id));
         let (r, _) = duzhan::storage::boot::open(&stores.store(&db), || panic!("has a device")).await.unwrap();
         assert_eq!(r.campaign_id(), Some(campaign.id.as_str()));
         use duzhan::app::campaigns::Stores;
         assert_eq!(stores.read_catalog().active_db(), db);
     });
+}
+
+/// A 2021 squad's full bundle carrying two photos (v3): a target of the new
+/// campaign, a submitted visit at it and two photo records; and the photos.
+fn other_campaign_bundle_with_photos() -> (Vec<u8>, Vec<Vec<u8>>) {
+    use duzhan::core::fieldwork::photo::{photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
+    use duzhan::core::model::{Level, Target, TargetKind};
+    let plan = bundle_support::Device::fresh("d-2021");
+    let new = stage_new_campaign(&new_form(), &plan.replica, DeviceId("d-2021".into()), T0).unwrap();
+    let county = new.docs.iter().find(|d| d.kind == "county").expect("counties carried over").id.clone();
+    let mut d = bundle_support::Device::with_docs("d-2021", new.docs).signed();
+    let t = Target {
+        id: "t-2021-1".into(),
+        kind: TargetKind::Village,
+        level: Level::County,
+        county_id: county,
+        township: "高桥镇".into(),
+        name: "小河村".into(),
+        table_row: 1,
+        order: 1,
+    };
+    let mut v = Visit::new_draft("v-2021-1".into(), t.id.clone(), chrono::NaiveDate::from_ymd_opt(2021, 3, 2).unwrap(), VisitMode::SquadRoutine);
+    v.members = vec!["李明".into()];
+    v.status = VisitStatus::Submitted;
+    v.submitted_ms = Some(T0 + 2);
+    let c = d.replica.stage_save(&[t], T0 + 1);
+    d.replica.apply(c);
+    let c = d.replica.stage_save(&[v], T0 + 2);
+    d.replica.apply(c);
+    let images: Vec<Vec<u8>> = (1..=2).map(|n| app_support::test_jpeg(64, 48, n, 5_000)).collect();
+    let records: Vec<Photo> = images
+        .iter()
+        .map(|b| Photo {
+            id: photo_id("v-2021-1", &photo_hash(b)),
+            owner_id: "v-2021-1".into(),
+            slot: PhotoSlot::Visit,
+            target_id: "t-2021-1".into(),
+            sha256: photo_hash(b),
+            bytes: b.len() as u32,
+            width: 64,
+            height: 48,
+            taken_ms: T0,
+            taken_from: TakenFrom::Attached,
+            geo: None,
+            caption: String::new(),
+            stamped: false,
+            attached_ms: T0,
+            squad_name: "武定小分队".into(),
+            source_sha256: None,
+        })
+        .collect();
+    let c = d.replica.stage_save(&records, T0 + 3);
+    d.replica.apply(c);
+    let req = ExportRequest {
+        scope: ExportScope::Full,
+        recipient: None,
+        squad_name: "武定小分队".into(),
+        created_ms: T0 + 4,
+        date: chrono::NaiveDate::from_ymd_opt(2021, 3, 2).unwrap(),
+        bundle_id: [21; 16],
+        carry_restricted: false,
+    };
+    let held = images.iter().map(|b| (photo_hash(b), b.len() as u32)).collect();
+    let f = duzhan::core::bundle::export::export_carrying(&d.replica, &d.ledger, &req, d.key.as_ref(), &held).expect("export");
+    let mut file = f.bytes;
+    for (i, e) in f.photos.iter().enumerate() {
+        let b = images.iter().find(|b| photo_hash(b) == e.sha256).unwrap();
+        file.extend(duzhan::core::bundle::photos::photo_line(e, b, i + 1 == f.photos.len()).unwrap());
+    }
+    file.extend(duzhan::core::bundle::photos::close_line());
+    (file, images)
+}
+
+/// Bytes read through the file port in parts of 1,000 bytes (lines span parts).
+struct InParts<'a>(&'a [u8]);
+
+impl duzhan::app::exchange::FileParts for InParts<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        self.0.read_range(start, end).await
+    }
+    fn part_bytes(&self) -> u64 {
+        1_000
+    }
+}
+
+#[test]
+fn another_campaigns_bundle_opens_with_its_photos_read_whole_or_in_parts() {
+    use duzhan::core::fieldwork::photo::photo_hash;
+    let (file, images) = other_campaign_bundle_with_photos();
+    let mut want: Vec<String> = images.iter().map(|b| photo_hash(b)).collect();
+    want.sort();
+    for in_parts in [false, true] {
+        block_on(async {
+            let stores = FakeStores::first();
+            let first = stores.store(DEFAULT_DB);
+            let ws = CellWorkspace::open(&first, "d-office").await;
+            let s = Session::new(first.clone(), FakePlatform::at(T0));
+            let parts = InParts(&file);
+            let mut intake = if in_parts {
+                let (mut intake, _) = Intake::open(&parts, Limits::default()).await.unwrap();
+                s.check_photos(&mut intake, &parts, |_, _| {}).await.expect("photos checked");
+                intake
+            } else {
+                Intake::read(file.clone(), Limits::default()).unwrap().0
+            };
+            assert!(matches!(intake.preview(&ws, T0).unwrap(), Previewed::OtherCampaign { .. }));
+            let p = FakePlatform::at(T0);
+            let db = campaigns::open_bundle(&stores, &p, &ws, &mut intake, Some(&parts)).await.expect("opened");
+            let held: Vec<String> = stores.store(&db).photo_index().await.unwrap().into_iter().map(|(h, _)| h).collect();
+            assert_eq!(held, want, "the photos came with it (in parts: {in_parts})");
+            for b in &images {
+                assert_eq!(stores.store(&db).photo(&photo_hash(b)).await.unwrap().as_deref(), Some(b.as_slice()));
+            }
+            assert!(first.photo_index().await.unwrap().is_empty(), "the open campaign's store is not written");
+            let (r, _) = duzhan::storage::boot::open(&stores.store(&db), || panic!("has a device")).await.unwrap();
+            assert_eq!(r.docs().filter(|d| d.kind == "photo").count(), 2);
+        });
+    }
 }
 
 #[test]

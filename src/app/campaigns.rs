@@ -6,8 +6,10 @@
 //! a cold start does: nothing of the old campaign stays in memory to be written to
 //! the new one.
 
+use super::commit::CommitError;
+use super::exchange::{put_new_photos_in, put_photo_lines_in, FileParts, Intake};
 use super::{Platform, Workspace};
-use crate::core::bundle::{ImportError, IncomingBundle};
+use crate::core::bundle::ImportError;
 use crate::core::campaigns::{campaign_of, stage_new_campaign, Catalog, NewCampaignForm};
 use crate::core::i18n::{Lang, UserMessage};
 use crate::core::model::Campaign;
@@ -118,9 +120,18 @@ pub async fn create<T: Stores, P: Platform, W: Workspace>(stores: &T, platform: 
 }
 
 /// Imports a bundle of another campaign into that campaign's store on this device
-/// (made for it the first time) and makes it the one to open. Returns its store's
-/// name; the caller reloads.
-pub async fn open_bundle<T: Stores, P: Platform, W: Workspace>(stores: &T, platform: &P, ws: &W, incoming: IncomingBundle) -> Result<String, CampaignError> {
+/// (made for it the first time) and makes it the one to open, with the photos it
+/// carries (a v3 file read in parts has its photo lines read again from `file`).
+/// Returns its store's name; the caller reloads.
+pub async fn open_bundle<T: Stores, P: Platform, W: Workspace, F: FileParts + ?Sized>(
+    stores: &T,
+    platform: &P,
+    ws: &W,
+    intake: &mut Intake,
+    file: Option<&F>,
+) -> Result<String, CampaignError> {
+    let lines_at = intake.photo_lines_offset();
+    let mut incoming = intake.take().map_err(CampaignError::Import)?;
     let campaign_id = incoming.header.campaign_id.clone();
     // The store that holds it already, if any: listed, or found among this
     // browser's stores (a list lost, or never told of the first store's campaign).
@@ -136,6 +147,18 @@ pub async fn open_bundle<T: Stores, P: Platform, W: Workspace>(stores: &T, platf
     let squad = ws.device().map(|d| d.squad_name).unwrap_or_default();
     let _lock = platform.lock().await;
     let store = stores.open(&db).await?;
+    // Its photos first, by address (checked when the file was read, or read again
+    // from the file and checked again), then its records.
+    let bytes = std::mem::take(&mut incoming.photo_bytes);
+    if !bytes.is_empty() {
+        put_new_photos_in(&store, incoming.photos.iter().map(|e| e.sha256.clone()).zip(bytes)).await?;
+    } else if let (Some(at), Some(file)) = (lines_at, file) {
+        put_photo_lines_in(&store, &incoming, file, at).await.map_err(|e| match e {
+            CommitError::Refused(e) => CampaignError::Import(e),
+            CommitError::Store(e) => e.into(),
+            CommitError::NotLoaded => CampaignError::NotLoaded,
+        })?;
+    }
     let opened = stores::open_bundle_as_campaign(&store, platform.random_device(), &squad, incoming, platform.now_ms()).await?;
     switch_to(stores, ws, &db, Some(&opened.campaign))?;
     Ok(db)

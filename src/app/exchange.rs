@@ -108,6 +108,71 @@ async fn for_each_line<F: FileParts + ?Sized, Fut: Future<Output = Result<(), Co
     Ok(())
 }
 
+/// Stores in `store` the photos of `photos` it does not hold yet (each address
+/// once), in writes of about [`PHOTO_WRITE_BYTES`].
+pub(crate) async fn put_new_photos_in<S: Store>(store: &S, photos: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<(), StoreError> {
+    let mut seen: BTreeSet<String> = store.photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
+    let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut pending = 0;
+    for (hash, bytes) in photos {
+        if !seen.insert(hash.clone()) {
+            continue;
+        }
+        pending += bytes.len();
+        batch.push((hash, bytes));
+        if pending >= PHOTO_WRITE_BYTES {
+            store.put_photos(&std::mem::take(&mut batch)).await?;
+            pending = 0;
+        }
+    }
+    if !batch.is_empty() {
+        store.put_photos(&batch).await?;
+    }
+    Ok(())
+}
+
+/// Stores in `store` the photos of a v3 file read in parts that it does not hold:
+/// the photo lines from byte `offset` of `file`, read again a part at a time and
+/// checked again against `incoming`'s signed manifest, in writes of about
+/// [`PHOTO_WRITE_BYTES`]. Photos stored before a failure are invisible (no record
+/// refers to them) and found again by the next try.
+pub(crate) async fn put_photo_lines_in<S: Store, F: FileParts + ?Sized>(
+    store: &S,
+    incoming: &IncomingBundle,
+    file: &F,
+    offset: u64,
+) -> Result<(), CommitError<ImportError>> {
+    let held: BTreeSet<String> = store.photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
+    let lines = std::cell::RefCell::new(PhotoLines::new(incoming));
+    let lines = &lines;
+    let batch = std::cell::RefCell::new((Vec::new(), 0usize));
+    for_each_line(file, offset, photos::MAX_LINE, |l| {
+        let full = match lines.borrow_mut().line(&l) {
+            Err(e) => Err(e),
+            Ok(Some((hash, bytes))) if !held.contains(&hash) => {
+                let mut b = batch.borrow_mut();
+                b.1 += bytes.len();
+                b.0.push((hash, bytes));
+                Ok((b.1 >= PHOTO_WRITE_BYTES).then(|| std::mem::take(&mut *b)))
+            }
+            Ok(_) => Ok(None),
+        };
+        async move {
+            if let Some((full, _)) = full.map_err(CommitError::Refused)? {
+                store.put_photos(&full).await?;
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    lines.borrow().finish().map_err(CommitError::Refused)?;
+    let (rest, _) = batch.into_inner();
+    if !rest.is_empty() {
+        store.put_photos(&rest).await?;
+    }
+    Ok(())
+}
+
 /// What a chosen file turned out to be.
 #[derive(Debug)]
 pub enum Read {
@@ -284,6 +349,12 @@ impl Intake {
     fn checked(&mut self) -> Result<&IncomingBundle, ImportError> {
         let incoming = self.take()?;
         Ok(self.incoming.insert(incoming))
+    }
+
+    /// Where a v3 file read in parts has its photo lines (they are read again from
+    /// the file when its photos are stored), or `None` for a file held whole.
+    pub(crate) fn photo_lines_offset(&self) -> Option<u64> {
+        self.photo_lines.map(|a| a.offset)
     }
 
     /// Takes the checked records out (moved, not copied: a 50 MB file's records are
@@ -484,37 +555,14 @@ impl<S: Store, P: Platform> Session<S, P> {
         self.store().photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect()
     }
 
-    /// Stores photos by address (a refusal or a full disk says so; nothing else is
-    /// written).
-    /// Stores the photos of `photos` this device does not hold yet (each address
-    /// once), in writes of about [`PHOTO_WRITE_BYTES`].
+    /// Stores the photos of `photos` this device does not hold yet
+    /// ([`put_new_photos_in`]); a refusal or a full disk is shown as the save status.
     pub(crate) async fn put_new_photos<W: Workspace>(
         &self,
         ws: &W,
         photos: impl IntoIterator<Item = (String, Vec<u8>)>,
     ) -> Result<(), CommitError<ImportError>> {
-        let mut seen = self.held_set().await;
-        let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut pending = 0;
-        for (hash, bytes) in photos {
-            if !seen.insert(hash.clone()) {
-                continue;
-            }
-            pending += bytes.len();
-            batch.push((hash, bytes));
-            if pending >= PHOTO_WRITE_BYTES {
-                self.put_photos(ws, &std::mem::take(&mut batch)).await?;
-                pending = 0;
-            }
-        }
-        self.put_photos(ws, &batch).await
-    }
-
-    pub(crate) async fn put_photos<W: Workspace>(&self, ws: &W, batch: &[(String, Vec<u8>)]) -> Result<(), CommitError<ImportError>> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.store().put_photos(batch).await.map_err(|e| {
+        put_new_photos_in(self.store(), photos).await.map_err(|e| {
             ws.set_status(crate::app::SaveStatus::Failed(e.clone()));
             CommitError::Store(e)
         })
@@ -530,33 +578,12 @@ impl<S: Store, P: Platform> Session<S, P> {
             if !at.checked {
                 self.check_photos(intake, file, |_, _| {}).await?;
             }
-            let held = self.held_set().await;
             let incoming = intake.checked().map_err(CommitError::Refused)?;
-            let lines = std::cell::RefCell::new(PhotoLines::new(incoming));
-            let lines = &lines;
-            let batch = std::cell::RefCell::new((Vec::new(), 0usize));
-            for_each_line(file, at.offset, photos::MAX_LINE, |l| {
-                let full = match lines.borrow_mut().line(&l) {
-                    Err(e) => Err(e),
-                    Ok(Some((hash, bytes))) if !held.contains(&hash) => {
-                        let mut b = batch.borrow_mut();
-                        b.1 += bytes.len();
-                        b.0.push((hash, bytes));
-                        Ok((b.1 >= PHOTO_WRITE_BYTES).then(|| std::mem::take(&mut *b)))
-                    }
-                    Ok(_) => Ok(None),
-                };
-                async move {
-                    if let Some((full, _)) = full.map_err(CommitError::Refused)? {
-                        self.put_photos(ws, &full).await?;
-                    }
-                    Ok(())
+            put_photo_lines_in(self.store(), incoming, file, at.offset).await.inspect_err(|e| {
+                if let CommitError::Store(s) = e {
+                    ws.set_status(crate::app::SaveStatus::Failed(s.clone()));
                 }
-            })
-            .await?;
-            lines.borrow().finish().map_err(CommitError::Refused)?;
-            let (rest, _) = batch.into_inner();
-            self.put_photos(ws, &rest).await?;
+            })?;
         }
         self.import(ws, intake).await
     }

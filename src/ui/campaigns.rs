@@ -9,7 +9,7 @@ use super::widgets::text_input;
 use super::{use_app, AppState, FormError};
 use crate::app::campaigns as use_case;
 use crate::app::campaigns::Stores as _;
-use crate::core::bundle::IncomingBundle;
+use crate::app::Intake;
 use crate::core::campaigns::{stage_campaign_info, CampaignInfoForm, NewCampaignForm, YEARS};
 use crate::core::i18n::{UserMessage as _, K};
 use leptos::prelude::*;
@@ -214,9 +214,9 @@ async fn create_campaign(state: AppState, form: NewCampaignForm) -> Result<(), S
 
 /// Imports a bundle of another campaign into that campaign's store on this device
 /// (made for it the first time) and switches to it. On `Err` nothing was switched.
-pub async fn open_bundle(state: AppState, incoming: IncomingBundle) -> Result<(), String> {
+pub async fn open_bundle(state: AppState, intake: &mut Intake, file: Option<&platform::WebFile>) -> Result<(), String> {
     let lang = state.lang.get_untracked();
-    use_case::open_bundle(&BrowserStores, &WebPlatform { tabs: None }, &state, incoming).await.map_err(|e| e.message(lang))?;
+    use_case::open_bundle(&BrowserStores, &WebPlatform { tabs: None }, &state, intake, file).await.map_err(|e| e.message(lang))?;
     platform::reload_page();
     Ok(())
 }

@@ -152,6 +152,9 @@ pub fn TargetPhotos(id: String) -> impl IntoView {
     }
 }
 
+/// The two sides of a before/after view: before, after.
+type Sides = (Vec<Photo>, Vec<Photo>);
+
 /// A problem's before/after view (整改前后对比): the photos taken when it was
 /// logged beside those of its latest rectification and verification
 /// (`fieldwork::photo::before_after`). Shown once there is an after photo.
@@ -166,7 +169,7 @@ pub fn BeforeAfterView(problem_id: String) -> impl IntoView {
             state.field.with(|f| state.ledger.with_untracked(|ix| before_after(&photos_of_problem(r, f, ix, &pid.get_value()), ix.events_of(&pid.get_value()))))
         })
     });
-    let side = move |which: fn(&(Vec<Photo>, Vec<Photo>)) -> &Vec<Photo>, title: K, testid: &'static str| {
+    let side = move |which: fn(&Sides) -> &Vec<Photo>, title: K, testid: &'static str| {
         view! {
             <div class="side" data-testid=testid>
                 <h4>{move || state.t(title)}</h4>

@@ -460,16 +460,11 @@ fn ImportPanel() -> impl IntoView {
     // Imports the bundle into its own campaign's store and switches to it (the page reloads).
     let open_other = move |_| {
         spawn_local(async move {
-            let lang = state.lang.get_untracked();
-            let taken = pending.try_update_value(|p| p.as_mut().map(Intake::take)).flatten();
-            let incoming = match taken {
-                Some(Ok(i)) => i,
-                Some(Err(e)) => return error.set(Some(e.message(lang))),
-                None => return,
-            };
+            let Some(mut intake) = pending.try_update_value(Option::take).flatten() else { return };
             stage_text.set(Some(K::Writing));
             platform::yield_to_browser().await;
-            if let Err(m) = super::campaigns::open_bundle(state, incoming).await {
+            let file = pending_file.get_value();
+            if let Err(m) = super::campaigns::open_bundle(state, &mut intake, file.as_ref()).await {
                 stage_text.set(None);
                 reset();
                 error.set(Some(m));
