@@ -731,7 +731,7 @@ fn another_campaigns_bundle_opens_as_that_campaign_in_a_store_of_its_own() {
 /// A 2021 squad's full bundle carrying two photos (v3): a target of the new
 /// campaign, a submitted visit at it and two photo records; and the photos.
 fn other_campaign_bundle_with_photos() -> (Vec<u8>, Vec<Vec<u8>>) {
-    use duzhan::core::fieldwork::photo::{photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::photo::{photo_hash, Photo};
     use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
     use duzhan::core::model::{Level, Target, TargetKind};
     let plan = bundle_support::Device::fresh("d-2021");
@@ -757,27 +757,7 @@ fn other_campaign_bundle_with_photos() -> (Vec<u8>, Vec<Vec<u8>>) {
     let c = d.replica.stage_save(&[v], T0 + 2);
     d.replica.apply(c);
     let images: Vec<Vec<u8>> = (1..=2).map(|n| app_support::test_jpeg(64, 48, n, 5_000)).collect();
-    let records: Vec<Photo> = images
-        .iter()
-        .map(|b| Photo {
-            id: photo_id("v-2021-1", &photo_hash(b)),
-            owner_id: "v-2021-1".into(),
-            slot: PhotoSlot::Visit,
-            target_id: "t-2021-1".into(),
-            sha256: photo_hash(b),
-            bytes: b.len() as u32,
-            width: 64,
-            height: 48,
-            taken_ms: T0,
-            taken_from: TakenFrom::Attached,
-            geo: None,
-            caption: String::new(),
-            stamped: false,
-            attached_ms: T0,
-            squad_name: "武定小分队".into(),
-            source_sha256: None,
-        })
-        .collect();
+    let records: Vec<Photo> = images.iter().map(|b| bundle_support::visit_photo("v-2021-1", "t-2021-1", b, T0, "武定小分队")).collect();
     let c = d.replica.stage_save(&records, T0 + 3);
     d.replica.apply(c);
     let req = ExportRequest {

@@ -239,12 +239,38 @@ pub fn v3_fixture_photos() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The record of photo `bytes` (a JPEG) on visit `visit` at `target`, attached by
+/// `squad` at `at_ms` with no EXIF time, place or caption.
+pub fn visit_photo(visit: &str, target: &str, bytes: &[u8], at_ms: u64, squad: &str) -> duzhan::core::fieldwork::photo::Photo {
+    use duzhan::core::fieldwork::photo::{jpeg_size, photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    let sha256 = photo_hash(bytes);
+    let (width, height) = jpeg_size(bytes).expect("a JPEG");
+    Photo {
+        id: photo_id(visit, &sha256),
+        owner_id: visit.into(),
+        slot: PhotoSlot::Visit,
+        target_id: target.into(),
+        sha256,
+        bytes: bytes.len() as u32,
+        width,
+        height,
+        taken_ms: at_ms,
+        taken_from: TakenFrom::Attached,
+        geo: None,
+        caption: String::new(),
+        stamped: false,
+        attached_ms: at_ms,
+        squad_name: squad.into(),
+        source_sha256: None,
+    }
+}
+
 /// The replica behind the v3 fixture: `v1_docs` (the v1 fixture's records) plus one
 /// submitted visit at 小河村 (`visit-fixture-3`) with the fixture's two photos,
 /// recorded by the v1 fixture's device at fixed times; and the photos held (address
 /// → bytes).
 pub fn v3_fixture_replica(v1_docs: Vec<Doc>) -> (Replica, std::collections::BTreeMap<String, Vec<u8>>) {
-    use duzhan::core::fieldwork::photo::{jpeg_size, photo_hash, photo_id, Photo, PhotoSlot, TakenFrom};
+    use duzhan::core::fieldwork::photo::Photo;
     use duzhan::core::fieldwork::{Visit, VisitMode, VisitStatus};
     const AT: u64 = 1_584_316_800_000; // 2020-03-16 08:00 +08:00
     let mut r = Replica::from_parts(v1_docs, Hlc::new(DeviceId("d-0000000000000001".into())));
@@ -258,27 +284,10 @@ pub fn v3_fixture_replica(v1_docs: Vec<Doc>) -> (Replica, std::collections::BTre
     let records: Vec<Photo> = photos
         .iter()
         .enumerate()
-        .map(|(i, b)| {
-            let sha256 = photo_hash(b);
-            let (width, height) = jpeg_size(b).expect("a JPEG");
-            Photo {
-                id: photo_id("visit-fixture-3", &sha256),
-                owner_id: "visit-fixture-3".into(),
-                slot: PhotoSlot::Visit,
-                target_id: "seed-target-xiaohe".into(),
-                sha256,
-                bytes: b.len() as u32,
-                width,
-                height,
-                taken_ms: AT + i as u64 * 1_000,
-                taken_from: TakenFrom::Attached,
-                geo: Some(duzhan::core::fieldwork::photo::Geo { lat: 25.53, lon: 102.4, accuracy_m: Some(12.0) }),
-                caption: ["危房外景", "屋内"][i].into(),
-                stamped: false,
-                attached_ms: AT + i as u64 * 1_000,
-                squad_name: "州扶贫办".into(),
-                source_sha256: None,
-            }
+        .map(|(i, b)| Photo {
+            geo: Some(duzhan::core::fieldwork::photo::Geo { lat: 25.53, lon: 102.4, accuracy_m: Some(12.0) }),
+            caption: ["危房外景", "屋内"][i].into(),
+            ..visit_photo("visit-fixture-3", "seed-target-xiaohe", b, AT + i as u64 * 1_000, "州扶贫办")
         })
         .collect();
     let c = r.stage_save(&records, AT + 120_000);
