@@ -113,6 +113,24 @@ fn write_missing_bundle_fixtures() -> Result<(), String> {
 /// The seed of the v2 fixtures' signing key (a fixture's key is public by design).
 const V2_SEED: [u8; 32] = *b"duzhan-fixture-signing-key-v2-01";
 
+/// The office device's key in the receipt fixtures: the v2 seed with its last byte `02`.
+fn office_key() -> duzhan::core::bundle::sign::DeviceKey {
+    let mut seed = V2_SEED;
+    seed[31] = b'2';
+    duzhan::core::bundle::sign::DeviceKey::from_seed(seed, 0)
+}
+
+/// A receipt by the office device of the fixtures (州扶贫办（收件）, 2020-03-16).
+fn office_receipt(created_ms: u64, receipt_id: [u8; 16]) -> duzhan::core::bundle::receipt::ReceiptRequest {
+    duzhan::core::bundle::receipt::ReceiptRequest {
+        for_device: None,
+        squad_name: "州扶贫办（收件）".into(),
+        created_ms,
+        date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
+        receipt_id,
+    }
+}
+
 /// The v2 fixtures, first written at the commit that introduced signing: the v1
 /// fixture's records, exported by the same device, time and bundle id, signed with
 /// the key of [`V2_SEED`]; that file encrypted; and a receipt by the office device
@@ -120,7 +138,7 @@ const V2_SEED: [u8; 32] = *b"duzhan-fixture-signing-key-v2-01";
 /// last byte `02`.
 fn write_missing_v2_fixtures() -> Result<(), String> {
     use duzhan::core::bundle::import::read_bundle;
-    use duzhan::core::bundle::receipt::{make_receipt_signed, ReceiptRequest};
+    use duzhan::core::bundle::receipt::make_receipt_signed;
     use duzhan::core::bundle::sign::DeviceKey;
     let plain_path = fixture("bundle-v2-full.json");
     let v1 = std::fs::read(fixture("bundle-v1-full.json")).map_err(|e| e.to_string())?;
@@ -143,16 +161,8 @@ fn write_missing_v2_fixtures() -> Result<(), String> {
         let plain = std::fs::read(&plain_path).map_err(|e| e.to_string())?;
         let mut office = Device::empty("d-0000000000000009");
         office.import(&plain).map_err(|e| e.to_string())?;
-        let mut seed = V2_SEED;
-        seed[31] = b'2';
-        let req = ReceiptRequest {
-            for_device: None,
-            squad_name: "州扶贫办（收件）".into(),
-            created_ms: 1_584_316_800_000,
-            date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
-            receipt_id: *b"duzhan-receipt-1",
-        };
-        let file = make_receipt_signed(&office.replica, &office.ledger, &req, Some(&DeviceKey::from_seed(seed, 0))).map_err(|e| e.to_string())?;
+        let req = office_receipt(1_584_316_800_000, *b"duzhan-receipt-1");
+        let file = make_receipt_signed(&office.replica, &office.ledger, &req, Some(&office_key())).map_err(|e| e.to_string())?;
         write(&receipt_path, &file.bytes)?;
     }
     Ok(())
@@ -166,7 +176,7 @@ fn write_missing_v2_fixtures() -> Result<(), String> {
 /// for both (`photos_wanted`).
 fn write_missing_v3_fixtures() -> Result<(), String> {
     use duzhan::core::bundle::import::read_bundle;
-    use duzhan::core::bundle::receipt::{make_receipt_wanting, ReceiptRequest};
+    use duzhan::core::bundle::receipt::make_receipt_wanting;
     use duzhan::core::bundle::sign::DeviceKey;
     let path = fixture("bundle-v3-photos.json");
     if !path.exists() {
@@ -180,16 +190,8 @@ fn write_missing_v3_fixtures() -> Result<(), String> {
         let mut office = Device::empty("d-0000000000000009");
         office.import(&file).map_err(|e| e.to_string())?;
         let wanted = duzhan::core::fieldwork::photo::missing(&office.replica, &[]);
-        let mut seed = V2_SEED;
-        seed[31] = b'2';
-        let req = ReceiptRequest {
-            for_device: None,
-            squad_name: "州扶贫办（收件）".into(),
-            created_ms: 1_584_320_400_000,
-            date: NaiveDate::from_ymd_opt(2020, 3, 16).unwrap(),
-            receipt_id: *b"duzhan-receipt-3",
-        };
-        let receipt = make_receipt_wanting(&office.replica, &office.ledger, &req, Some(&DeviceKey::from_seed(seed, 0)), &wanted).map_err(|e| e.to_string())?;
+        let req = office_receipt(1_584_320_400_000, *b"duzhan-receipt-3");
+        let receipt = make_receipt_wanting(&office.replica, &office.ledger, &req, Some(&office_key()), &wanted).map_err(|e| e.to_string())?;
         write(&receipt_path, &receipt.bytes)?;
     }
     Ok(())
