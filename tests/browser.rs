@@ -1,9 +1,11 @@
-//! The browser stores in headless Chromium (wasm-bindgen-test): the shared
-//! storage contract on IndexedDB and on localStorage, plus the failures only a
-//! real browser can produce — an aborted transaction, a full localStorage, a
-//! newer database version, damaged stored data, a connection the browser closed.
+//! The browser stores and browser-only code in real engines (wasm-bindgen-test;
+//! `scripts/test.sh` runs this file in headless Chromium, Firefox ESR and
+//! WebKitGTK): the shared storage contract on IndexedDB and on localStorage, plus
+//! the failures only a real browser can produce — an aborted transaction, a full
+//! localStorage, a newer database version, damaged stored data, a connection the
+//! browser closed — and the photo pipeline, file parts and v3 opening.
 //!
-//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --test browser`
+//! Run (Chromium): `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --test browser`
 #![cfg(target_arch = "wasm32")]
 
 use duzhan::core::clock::{DeviceId, Stamp};
