@@ -108,10 +108,16 @@ async fn for_each_line<F: FileParts + ?Sized, Fut: Future<Output = Result<(), Co
     Ok(())
 }
 
+/// The addresses of the photos `store` holds (none when its index cannot be read:
+/// a photo stored again is stored once).
+async fn held_in<S: Store>(store: &S) -> BTreeSet<String> {
+    store.photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect()
+}
+
 /// Stores in `store` the photos of `photos` it does not hold yet (each address
 /// once), in writes of about [`PHOTO_WRITE_BYTES`].
 pub(crate) async fn put_new_photos_in<S: Store>(store: &S, photos: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<(), StoreError> {
-    let mut seen: BTreeSet<String> = store.photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
+    let mut seen = held_in(store).await;
     let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
     let mut pending = 0;
     for (hash, bytes) in photos {
@@ -142,7 +148,7 @@ pub(crate) async fn put_photo_lines_in<S: Store, F: FileParts + ?Sized>(
     file: &F,
     offset: u64,
 ) -> Result<(), CommitError<ImportError>> {
-    let held: BTreeSet<String> = store.photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect();
+    let held = held_in(store).await;
     let lines = std::cell::RefCell::new(PhotoLines::new(incoming));
     let lines = &lines;
     let batch = std::cell::RefCell::new((Vec::new(), 0usize));
@@ -546,13 +552,9 @@ impl<S: Store, P: Platform> Session<S, P> {
             lines.finish().map_err(CommitError::Refused)?;
             intake.photo_lines = Some(PhotoLinesAt { checked: true, ..at });
         }
-        let held = self.held_set().await;
+        let held = held_in(self.store()).await;
         let incoming = intake.checked().map_err(CommitError::Refused)?;
         Ok(photos::counts(incoming, |h| held.contains(h)))
-    }
-
-    async fn held_set(&self) -> BTreeSet<String> {
-        self.store().photo_index().await.unwrap_or_default().into_iter().map(|(h, _)| h).collect()
     }
 
     /// Stores the photos of `photos` this device does not hold yet

@@ -173,15 +173,7 @@ fn build_sheet(state: AppState, what: ExportWhat, today: NaiveDate) -> Sheet {
     match what {
         ExportWhat::Table => state.snapshot.with_untracked(|s| supervision_table_sheet(s, today)),
         ExportWhat::Ledger(rows) => {
-            let count = |r: &LedgerRow| {
-                state.replica.with_untracked(|rep| {
-                    rep.as_ref().map_or(0, |rep| {
-                        state
-                            .field
-                            .with_untracked(|f| state.ledger.with_untracked(|ix| crate::core::fieldwork::photo::photos_of_problem(rep, f, ix, &r.id).len()))
-                    })
-                })
-            };
+            let count = |r: &LedgerRow| state.problem_photos_untracked(&r.id).len();
             ledger_sheet(&rows.run(()), today, count)
         }
         ExportWhat::Sheet { build, .. } => build.run(()),

@@ -264,14 +264,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
     let lang = state.lang.get_untracked();
     // Each row's photos by their SHA-256 (the first 8 hex digits printed), covered
     // by the page's fingerprint like the rest of the row.
-    let photos: Vec<Vec<String>> = state.replica.with_untracked(|rep| {
-        let Some(rep) = rep.as_ref() else { return vec![Vec::new(); rows.len()] };
-        state.field.with_untracked(|f| {
-            state.ledger.with_untracked(|ix| {
-                rows.iter().map(|r| crate::core::fieldwork::photo::photos_of_problem(rep, f, ix, &r.id).into_iter().map(|p| p.sha256).collect()).collect()
-            })
-        })
-    });
+    let photos: Vec<Vec<String>> = rows.iter().map(|r| state.problem_photos_untracked(&r.id).into_iter().map(|p| p.sha256).collect()).collect();
     let key: Vec<_> = rows
         .iter()
         .zip(&photos)

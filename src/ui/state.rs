@@ -322,6 +322,17 @@ impl AppState {
         platform::mark("duzhan:ledger-ready");
     }
 
+    /// The live photos of a problem and its events
+    /// (`fieldwork::photo::photos_of_problem`), read without tracking: for an
+    /// export or a print, which read once.
+    pub fn problem_photos_untracked(&self, problem_id: &str) -> Vec<crate::core::fieldwork::photo::Photo> {
+        self.replica.with_untracked(|r| {
+            r.as_ref().map_or_else(Vec::new, |r| {
+                self.field.with_untracked(|f| self.ledger.with_untracked(|ix| crate::core::fieldwork::photo::photos_of_problem(r, f, ix, problem_id)))
+            })
+        })
+    }
+
     pub fn set_lang(&self, lang: Lang) {
         platform::store_lang(lang);
         self.lang.set(lang);
