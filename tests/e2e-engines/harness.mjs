@@ -386,6 +386,24 @@ export class Session {
   }
 
   /**
+   * The bytes of a Blob the app turned into a `blob:` URL (an <img src>, a
+   * download's href), read from the Blob itself (see HOOKS: fetch(blob:) is
+   * forbidden by the CSP). Only URLs made after the hooks were installed (after
+   * the last load) are known: null for any other.
+   */
+  async objectUrlBytes(url) {
+    const b64 = await this.eval(async (u) => {
+      const blob = window.__e2e?.blobs.get(u);
+      if (!blob) return null;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
+    }, url);
+    return b64 === null ? null : Buffer.from(b64, 'base64');
+  }
+
+  /**
    * The file the browser itself saved for a download named `name`, in this test's
    * download directory, once complete (null after `timeout`).
    */
