@@ -16,7 +16,8 @@
 //!
 //! `photos <file> <n> [kb]`: a squad's v3 bundle carrying `n` photos of about `kb` KB
 //! (default 500 of 300 KB: ~150 MB of photos) on one visit, for the photo import
-//! benchmark (`tests/e2e/bench/photos.bench.mjs`).
+//! benchmark (`tests/e2e/bench/photos.bench.mjs`); `encrypt <plain> <file>`: that file
+//! encrypted in chunks with the passphrase `bench` (envelope version 2).
 //!
 //! `cargo build --profile bench --example bench_bundle` and then
 //! `perf record --call-graph dwarf target/release/examples/bench_bundle read 3`:
@@ -52,6 +53,24 @@ fn main() -> Result<(), String> {
         let bytes = photo_bundle(n, kb)?;
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
         eprintln!("{path}: {n} photos of {kb} KB, {} bytes", bytes.len());
+        return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("encrypt") {
+        // A file encrypted in chunks (envelope version 2), as the app writes one
+        // carrying photos: passphrase `bench`, the real key derivation.
+        let (Some(from), Some(to)) = (args.get(1), args.get(2)) else { return Err("encrypt <plain file> <file>".into()) };
+        let plain = std::fs::read(from).map_err(|e| format!("{from}: {e}"))?;
+        let p = duzhan::core::bundle::crypto::EncryptParams {
+            passphrase: "bench",
+            salt: *b"duzhan-bench-sal",
+            nonce: *b"duzhan-bench",
+            iterations: duzhan::core::bundle::limits::MIN_ITERATIONS,
+        };
+        let (mut out, mut w) = duzhan::core::bundle::crypto::encrypt_chunked(&p, duzhan::core::bundle::stream::CHUNK_BYTES).map_err(|e| e.to_string())?;
+        out.extend(w.push(&plain).map_err(|e| e.to_string())?);
+        out.extend(w.finish().map_err(|e| e.to_string())?);
+        std::fs::write(to, &out).map_err(|e| format!("{to}: {e}"))?;
+        eprintln!("{to}: {from} encrypted in chunks, {} bytes", out.len());
         return Ok(());
     }
     if args.first().map(String::as_str) == Some("squads") {

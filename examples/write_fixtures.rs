@@ -8,8 +8,9 @@
 //! - `tests/fixtures/bundle-v2-full.json` (the v1 fixture's records, signed),
 //!   `bundle-v2-full.enc.json` and `receipt-v2.json` (`tests/bundle_fixtures.rs`);
 //! - `tests/fixtures/bundle-v3-photos.json` (the v1 fixture's records, a visit and
-//!   two photos from `tests/fixtures/photos/`, carried) and
-//!   `receipt-v2-photos-wanted.json` (`tests/bundle_fixtures.rs`);
+//!   two photos from `tests/fixtures/photos/`, carried),
+//!   `receipt-v2-photos-wanted.json` and `bundle-v3-photos.enc.json` (the v3
+//!   fixture encrypted in chunks, envelope version 2) (`tests/bundle_fixtures.rs`);
 //! - a golden-record file `tests/fixtures/records-v1-<commit>.json`, named after
 //!   `git rev-parse --short HEAD`, when no records fixture holds every record kind
 //!   this version knows (`tests/record_fixtures.rs`). A new record kind gets a new
@@ -193,6 +194,11 @@ fn write_missing_v3_fixtures() -> Result<(), String> {
         let req = office_receipt(1_584_320_400_000, *b"duzhan-receipt-3");
         let receipt = make_receipt_wanting(&office.replica, &office.ledger, &req, Some(&office_key()), &wanted).map_err(|e| e.to_string())?;
         write(&receipt_path, &receipt.bytes)?;
+    }
+    let enc_path = fixture("bundle-v3-photos.enc.json");
+    if !enc_path.exists() {
+        let plain = std::fs::read(&path).map_err(|e| e.to_string())?;
+        write(&enc_path, &bundle_support::v3_fixture_encrypted(&plain))?;
     }
     Ok(())
 }

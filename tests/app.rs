@@ -787,7 +787,7 @@ impl duzhan::app::exchange::FileParts for InParts<'_> {
     fn size(&self) -> u64 {
         self.0.len() as u64
     }
-    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
         self.0.read_range(start, end).await
     }
     fn part_bytes(&self) -> u64 {

@@ -37,9 +37,14 @@ fn prepared(bytes: Vec<u8>) -> Prepared {
 
 /// A squad's device with a submitted visit at 武定 and `n` photos on it.
 fn squad_with_photos(n: u8) -> (MemoryStore, CellWorkspace, S, Vec<Vec<u8>>) {
+    squad_with_photos_of(n, 3000)
+}
+
+/// [`squad_with_photos`] with photos of about `fill` bytes each.
+fn squad_with_photos_of(n: u8, fill: usize) -> (MemoryStore, CellWorkspace, S, Vec<Vec<u8>>) {
     let store = MemoryStore::new();
     let (ws, s) = app_support::squad_with_visit(&store, T0);
-    let photos: Vec<Vec<u8>> = (0..n).map(|i| jpeg(1600, 1200, i + 1, 3000 + usize::from(i) * 100)).collect();
+    let photos: Vec<Vec<u8>> = (0..n).map(|i| jpeg(1600, 1200, i + 1, fill + usize::from(i) * 100)).collect();
     if n > 0 {
         let a = Attach { owner_id: "visit-1".into(), slot: PhotoSlot::Visit, photos: photos.iter().cloned().map(prepared).collect() };
         block_on(s.attach_photos(&ws, &a)).expect("attached");
@@ -68,9 +73,13 @@ fn req(s: &S, scope: ExportScope, id: u8) -> ExportRequest {
 
 /// The whole file an export hands over: its bytes, then its photo lines.
 fn file_of(s: &S, ws: &CellWorkspace, how: PhotoExport, id: u8) -> Vec<u8> {
-    let e = block_on(s.export_as(ws, &req(s, ExportScope::Full, id), None, how)).expect("exported");
+    whole(s, block_on(s.export_as(ws, &req(s, ExportScope::Full, id), None, how)).expect("exported"))
+}
+
+/// The whole file of an export: its bytes, then the rest as the app writes it.
+fn whole(s: &S, mut e: duzhan::app::exchange::Exported) -> Vec<u8> {
     let mut file = e.bytes.clone();
-    block_on(s.photo_parts(&e.pending_photos, |p| file.extend_from_slice(&p))).expect("photo lines");
+    block_on(s.write_rest(&mut e, |p| file.extend_from_slice(&p))).expect("the rest");
     file
 }
 
@@ -81,7 +90,7 @@ impl FileParts for Small<'_> {
     fn size(&self) -> u64 {
         self.0.len() as u64
     }
-    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
         self.0.read_range(start, end).await
     }
     fn part_bytes(&self) -> u64 {
@@ -236,29 +245,151 @@ fn one_bad_photo_refuses_the_whole_file_naming_its_record_and_writes_nothing() {
     assert_eq!(e.code(), "checksum_mismatch");
 }
 
+/// Bytes read through the port, noting the largest read: what an import holds at once.
+struct Counted<'a>(&'a [u8], u64, std::cell::Cell<u64>);
+
+impl FileParts for Counted<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+        self.2.set(self.2.get().max(end - start));
+        self.0.read_range(start, end).await
+    }
+    fn part_bytes(&self) -> u64 {
+        self.1
+    }
+}
+
+fn test_limits() -> Limits {
+    Limits { min_kdf_iterations: 1, ..Limits::default() }
+}
+
 #[test]
-fn encrypted_and_sealed_files_carry_the_photos_inside() {
-    let (_, ws, s, photos) = squad_with_photos(2);
+fn encrypted_and_sealed_files_carry_the_photos_inside_in_chunks_read_a_part_at_a_time() {
+    // Five photos of ~500 KB, as base64: the content spans four chunks of 1 MiB.
+    let (_, ws, s, photos) = squad_with_photos_of(5, 500_000);
     let e = block_on(s.export_as(&ws, &req(&s, ExportScope::Full, 1), Some("口令 2020"), PhotoExport::WithPhotos)).expect("exported");
-    assert!(e.pending_photos.is_empty(), "inside the ciphertext");
-    let text = String::from_utf8(e.bytes.clone()).unwrap();
-    assert!(text.starts_with('{') && !text.contains("\"photos\""));
+    assert_eq!(e.pending_photos.len(), 5, "encrypted as they are written");
+    let file = whole(&s, e);
+    let text = String::from_utf8(file.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("{\"chunk_bytes\":1048576,") && lines[0].ends_with("\"version\":2,\"ciphertext\":["), "{}", &lines[0][..80]);
+    assert_eq!(lines.len(), 1 + 4, "a head line and four chunks");
+    assert!(!text.contains("\"photos\"") && !text.contains("visit-1"), "nothing in the clear");
+    serde_json::from_slice::<serde_json::Value>(&file).expect("still one JSON object");
+
     let (ostore, ows, os) = office();
-    let parts = Small(&e.bytes, 1_000);
-    let (mut intake, read) = block_on(Intake::open(&parts, Limits { min_kdf_iterations: 1, ..Limits::default() })).expect("read");
+    let parts = Counted(&file, 100_000, Default::default());
+    let (mut intake, read) = block_on(Intake::open(&parts, test_limits())).expect("read");
+    assert!(matches!(read, Read::Encrypted));
+    assert!(!intake.is_checked());
+    assert_eq!(block_on(intake.unlock_file(&parts, "口令2020")), Err(ImportError::WrongPassphrase));
+    block_on(intake.unlock_file(&parts, "口令 2020")).expect("unlocked");
+    let counts = block_on(os.check_photos(&mut intake, &parts, |_, _| {})).unwrap();
+    assert_eq!((counts.in_file, counts.new), (5, 5));
+    assert!(held(&ostore).is_empty(), "checking writes nothing");
+    block_on(os.import_file(&ows, &mut intake, &parts)).expect("imported");
+    let mut want: Vec<String> = photos.iter().map(|p| photo_hash(p)).collect();
+    want.sort();
+    assert_eq!(held(&ostore), want, "the same addresses");
+    assert!(ows.replica().doc("visit-1").is_some());
+    // Never the whole file at once: a read of content reads the chunk lines it
+    // covers and keeps the last one opened, so no read is longer than one chunk's line
+    // (1 MiB and its tag as base64, quoted: 1,398,128 bytes).
+    let line = 1 + (1_048_576u64 + 16).div_ceil(3) * 4 + 3;
+    assert!(parts.2.get() <= line && file.len() as u64 > 2 * line, "largest read {} of {}", parts.2.get(), file.len());
+
+    // The same file held whole opens the same.
+    let (ostore2, ows2, os2) = office();
+    let (mut intake, read) = Intake::read(file.clone(), test_limits()).expect("read");
     assert!(matches!(read, Read::Encrypted));
     intake.unlock("口令 2020").expect("unlocked");
-    assert_eq!(block_on(os.check_photos(&mut intake, &parts, |_, _| {})).unwrap().new, 2);
-    block_on(os.import_file(&ows, &mut intake, &parts)).expect("imported");
-    assert_eq!(held(&ostore).len(), photos.len());
+    block_on(os2.import(&ows2, &mut intake)).expect("imported");
+    assert_eq!(held(&ostore2), want);
 
-    // Sealed to the squad itself (a backup): opened with its key, photos inside.
+    // Sealed to the squad itself (a backup): opened with its key, a part at a time.
     let sealed = block_on(s.export_sealed(&ws, &req(&s, ExportScope::Full, 2), &[duzhan::core::clock::DeviceId("d-squad".into())])).expect("sealed");
-    assert!(sealed.pending_photos.is_empty());
-    let (mut intake, read) = Intake::read(sealed.bytes.clone(), Limits::default()).expect("read");
+    assert_eq!(sealed.pending_photos.len(), 5);
+    let sealed = whole(&s, sealed);
+    assert!(String::from_utf8_lossy(&sealed).starts_with("{\"chunk_bytes\":1048576,\"cipher\":{\"alg\":\"aes-256-gcm\",\"kem\""));
+    let parts = Small(&sealed, 100_000);
+    let (mut intake, read) = block_on(Intake::open(&parts, Limits::default())).expect("read");
     assert!(matches!(read, Read::Sealed));
+    // The office is not a recipient: it is told who is.
+    assert!(matches!(block_on(os.open_sealed_file(&mut intake, &parts)), Err(CommitError::Refused(ImportError::NotARecipient { .. }))));
+    block_on(s.open_sealed_file(&mut intake, &parts)).expect("opened");
+    assert_eq!(intake.photos().len(), 5);
+    assert_eq!(block_on(s.check_photos(&mut intake, &parts, |_, _| {})).unwrap().already_here, 5);
+    // Held whole, as before.
+    let (mut intake, _) = Intake::read(sealed, Limits::default()).expect("read");
     block_on(s.open_sealed(&mut intake)).expect("opened");
-    assert_eq!(intake.photos().len(), 2);
+    assert_eq!(intake.photos().len(), 5);
+}
+
+#[test]
+fn an_encrypted_file_without_photos_stays_whole_for_older_apps() {
+    let (_, ws, s, _) = squad_with_photos(0);
+    let e = block_on(s.export_as(&ws, &req(&s, ExportScope::Full, 1), Some("p"), PhotoExport::WithPhotos)).expect("exported");
+    let v: serde_json::Value = serde_json::from_slice(&whole(&s, e)).unwrap();
+    assert_eq!((v["version"].as_u64(), v["ciphertext"].is_string()), (Some(1), true));
+}
+
+/// A v3 file of `photos` photos, encrypted in chunks of `chunk` bytes.
+fn chunked_file(chunk: u32) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let (_, ws, s, photos) = squad_with_photos(4);
+    let plain = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let p = duzhan::core::bundle::crypto::EncryptParams { passphrase: "p", salt: [1; 16], nonce: [2; 12], iterations: 1 };
+    let (mut file, mut w) = duzhan::core::bundle::crypto::encrypt_chunked(&p, chunk).unwrap();
+    for part in plain.chunks(999) {
+        file.extend(w.push(part).unwrap());
+    }
+    file.extend(w.finish().unwrap());
+    (file, photos)
+}
+
+#[test]
+fn a_file_of_many_small_chunks_reads_the_same_in_any_parts() {
+    let (file, photos) = chunked_file(256);
+    for part in [300, 1_000, 7_919, 1 << 20] {
+        let (ostore, ows, os) = office();
+        let parts = Small(&file, part);
+        let (mut intake, _) = block_on(Intake::open(&parts, test_limits())).expect("read");
+        block_on(intake.unlock_file(&parts, "p")).expect("unlocked");
+        assert_eq!(block_on(os.check_photos(&mut intake, &parts, |_, _| {})).unwrap().new, 4, "parts of {part}");
+        block_on(os.import_file(&ows, &mut intake, &parts)).expect("imported");
+        assert_eq!(held(&ostore).len(), photos.len());
+    }
+}
+
+#[test]
+fn a_changed_or_cut_chunk_is_refused_and_nothing_is_written() {
+    let (file, _) = chunked_file(256);
+    let text = String::from_utf8(file.clone()).unwrap();
+    let n = text.lines().count();
+    // A byte changed in a chunk near the end (a photo's), then the last chunk cut off.
+    let at = text.match_indices('\n').nth(n - 4).unwrap().0 + 20;
+    let mut flipped = file.clone();
+    flipped[at] = if flipped[at] == b'A' { b'B' } else { b'A' };
+    let cut_at = text.match_indices('\n').nth(n - 3).unwrap().0;
+    let mut cut = file[..cut_at].to_vec();
+    cut.truncate(cut.len() - 2);
+    cut.extend_from_slice(b"\"]}\n");
+    for (bad, code) in [(flipped, "tampered"), (cut, "tampered")] {
+        let (ostore, ows, os) = office();
+        let parts = Small(&bad, 1_000);
+        let (mut intake, _) = block_on(Intake::open(&parts, test_limits())).expect("read");
+        let refused = match block_on(intake.unlock_file(&parts, "p")) {
+            Err(e) => e,
+            Ok(()) => match block_on(os.import_file(&ows, &mut intake, &parts)) {
+                Err(CommitError::Refused(e)) => e,
+                other => panic!("not refused: {:?}", other.map(|_| ())),
+            },
+        };
+        assert_eq!(refused.code(), code);
+        assert!(held(&ostore).is_empty(), "no photo written");
+        assert!(ows.replica().doc("visit-1").is_none(), "no record written");
+    }
 }
 
 struct Chosen(Vec<Vec<u8>>);
@@ -316,8 +447,7 @@ fn the_offices_receipt_asks_for_the_photos_it_lacks_and_the_squads_next_delta_br
     let delta = ExportRequest { recipient: Some(office_id), ..req(&s, ExportScope::Delta { known }, 3) };
     let e = block_on(s.export_as(&ws, &delta, None, PhotoExport::WithPhotos)).expect("delta");
     assert_eq!(e.pending_photos.len(), 2, "the wanted photos");
-    let mut file = e.bytes.clone();
-    block_on(s.photo_parts(&e.pending_photos, |p| file.extend_from_slice(&p))).unwrap();
+    let file = whole(&s, e);
     let (mut intake, counts) = open(&os, &ows, &file, 1_000).expect("read");
     assert_eq!((counts.new, counts.missing), (2, 0));
     block_on(os.import_file(&ows, &mut intake, &Small(&file, 1_000))).expect("imported");

@@ -775,6 +775,20 @@ async fn a_bundle_carrying_photos_opens_from_its_head_read_in_parts() {
     let (intake, read) = Intake::open(&parts, Limits::default()).await.expect("opened");
     assert!(matches!(read, Read::Bundle));
     assert_eq!(intake.photos(), f.photos.as_slice(), "the signed manifest, the photo lines left in the file");
+
+    // The same file encrypted in chunks (version 2): its head line read first, then
+    // its content a chunk at a time once the passphrase opens it.
+    let p = duzhan::core::bundle::crypto::EncryptParams { passphrase: "楚雄2020", salt: [1; 16], nonce: [2; 12], iterations: 1 };
+    let (mut chunked, mut w) = duzhan::core::bundle::crypto::encrypt_chunked(&p, 512).expect("head");
+    chunked.extend(w.push(&file).expect("chunks"));
+    chunked.extend(w.finish().expect("last chunk"));
+    let limits = Limits { min_kdf_iterations: 1, ..Limits::default() };
+    let parts = WebFile::with_part_bytes(blob_of(&chunked, "application/json"), 4_096);
+    let (mut intake, read) = Intake::open(&parts, limits).await.expect("opened");
+    assert!(matches!(read, Read::Encrypted) && !intake.is_checked());
+    assert_eq!(intake.unlock_file(&parts, "楚雄").await, Err(duzhan::core::bundle::ImportError::WrongPassphrase));
+    intake.unlock_file(&parts, "楚雄2020").await.expect("unlocked");
+    assert_eq!(intake.photos(), f.photos.as_slice(), "the same manifest through the chunks");
 }
 
 #[wasm_bindgen_test]

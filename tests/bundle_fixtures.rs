@@ -270,6 +270,20 @@ fn the_v3_photo_fixture_imports_forever_with_its_photos_checked_byte_for_byte() 
 }
 
 #[test]
+fn the_chunked_encrypted_v3_fixture_opens_into_the_v3_fixture_and_is_written_alike() {
+    let enc = std::fs::read(fixture("bundle-v3-photos.enc.json")).expect("fixture");
+    let plain = std::fs::read(fixture("bundle-v3-photos.json")).expect("fixture");
+    let text = std::str::from_utf8(&enc).expect("utf-8");
+    assert!(text.starts_with("{\"chunk_bytes\":16384,") && text.lines().count() > 2, "several chunks");
+    assert_eq!(duzhan::core::bundle::crypto::decrypt(text, PASSPHRASE, &Limits::default()).expect("opens"), plain);
+    let got = read_bundle(&enc, Some(PASSPHRASE), &Limits::default()).expect("reads");
+    assert_eq!(got.photos.len(), 2);
+    assert_eq!(got.header.signer, Some(v2_key().public()));
+    let again = bundle_support::v3_fixture_encrypted(&plain);
+    assert!(again == enc, "the chunked writer changed: {} bytes written, fixture {} bytes", again.len(), enc.len());
+}
+
+#[test]
 fn the_exporter_still_writes_the_v3_fixture_byte_for_byte() {
     let want = std::fs::read(fixture("bundle-v3-photos.json")).expect("fixture");
     let got = bundle_support::v3_fixture_file(fixture_docs(), &v2_key());

@@ -131,6 +131,8 @@ pub async fn open_bundle<T: Stores, P: Platform, W: Workspace, F: FileParts + ?S
     file: Option<&F>,
 ) -> Result<String, CampaignError> {
     let lines_at = intake.photo_lines_offset();
+    // A chunked encrypted or sealed file's photo lines are read through its content.
+    let content = file.map(|f| intake.content(f));
     let mut incoming = intake.take().map_err(CampaignError::Import)?;
     let campaign_id = incoming.header.campaign_id.clone();
     // The store that holds it already, if any: listed, or found among this
@@ -152,8 +154,8 @@ pub async fn open_bundle<T: Stores, P: Platform, W: Workspace, F: FileParts + ?S
     let bytes = std::mem::take(&mut incoming.photo_bytes);
     if !bytes.is_empty() {
         put_new_photos_in(&store, incoming.photos.iter().map(|e| e.sha256.clone()).zip(bytes)).await?;
-    } else if let (Some(at), Some(file)) = (lines_at, file) {
-        put_photo_lines_in(&store, &incoming, file, at).await.map_err(|e| match e {
+    } else if let (Some(at), Some(content)) = (lines_at, &content) {
+        put_photo_lines_in(&store, &incoming, content, at).await.map_err(|e| match e {
             CommitError::Refused(e) => CampaignError::Import(e),
             CommitError::Store(e) => e.into(),
             CommitError::NotLoaded => CampaignError::NotLoaded,

@@ -16,11 +16,17 @@
 //! at a time, never the whole file: once to check every photo before the preview
 //! is shown ([`Session::check_photos`]), and once on confirmation to store the new
 //! ones by address before the records are committed ([`Session::import_file`]).
+//!
+//! An encrypted or sealed file carrying photos is chunked (`core::bundle::stream`):
+//! opened in parts, only its head line is read until the passphrase or the key
+//! opens it ([`Intake::unlock_file`], [`Session::open_sealed_file`]); from then on
+//! its content is read through [`Content`], which opens only the chunks a read
+//! needs, so the steps above run on it unchanged and it is never held whole.
 
 use super::commit::{CommitError, LedgerChange, Session, UserError};
 use super::{Platform, Workspace};
 use crate::core::bundle::crypto::{self, EncryptParams};
-use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, read_sealed_bundle};
+use crate::core::bundle::import::{preview as merge_preview, preview_counts, read_bundle, read_sealed_bundle, FileKind};
 use crate::core::bundle::ledger::DeviceRole;
 use crate::core::bundle::photos::{self, LineSplitter, PhotoCounts, PhotoLines};
 use crate::core::bundle::receipt::{apply_receipt, make_receipt_wanting, read_receipt, Receipt, ReceiptFile, ReceiptOutcome, ReceiptRequest};
@@ -28,6 +34,7 @@ use crate::core::bundle::restricted;
 use crate::core::bundle::roster::{apply_roster, make_roster, read_roster, Roster, RosterFile, RosterOutcome, RosterRequest};
 use crate::core::bundle::seal::{self, Recipient, SealParams};
 use crate::core::bundle::sign::{DeviceKey, PublicKey, Signer, META_DEVICE_KEY};
+use crate::core::bundle::stream::{self, ChunkKey, ChunkWriter, Layout};
 use crate::core::bundle::wire::WirePhotoEntry;
 use crate::core::bundle::{
     export::export_carrying, ExportError, ExportRequest, ImportError, IncomingBundle, KindCounts, Limits, Preview, StoredLedger, SyncLedger,
@@ -45,8 +52,8 @@ use std::future::Future;
 pub trait FileParts {
     fn size(&self) -> u64;
     /// Bytes `start..end` of the file (`end` at most [`FileParts::size`]), or why
-    /// they could not be read.
-    fn read_range(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<u8>, String>>;
+    /// they could not be read (`unreadable`; `tampered` for a chunk that does not open).
+    fn read_range(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<u8>, ImportError>>;
     /// How much to read at once: the unit of an import's memory.
     fn part_bytes(&self) -> u64 {
         PART_BYTES
@@ -58,8 +65,88 @@ impl FileParts for [u8] {
     fn size(&self) -> u64 {
         self.len() as u64
     }
-    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
-        self.get(start as usize..end as usize).map(<[u8]>::to_vec).ok_or_else(|| "out of range".to_owned())
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+        self.get(start as usize..end as usize).map(<[u8]>::to_vec).ok_or_else(|| ImportError::Unreadable { reason: "out of range".to_owned() })
+    }
+}
+
+/// The content of a chunked encrypted or sealed file (`core::bundle::stream`), read
+/// in parts through the file: a read opens only the chunks it covers, and the last
+/// chunk opened is kept (consecutive reads share one).
+pub struct Decrypted<'a, F: ?Sized> {
+    file: &'a F,
+    key: ChunkKey,
+    layout: Layout,
+    last: std::cell::RefCell<Option<(u64, Vec<u8>)>>,
+}
+
+impl<F: FileParts + ?Sized> FileParts for Decrypted<'_, F> {
+    fn size(&self) -> u64 {
+        self.layout.content_bytes()
+    }
+
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+        let end = end.min(self.size());
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let chunks = self.layout.chunks_of(start, end);
+        let cached = self.last.borrow().as_ref().map(|(i, _)| *i);
+        let first_read = if cached == Some(chunks.start) { chunks.start + 1 } else { chunks.start };
+        let (from, _) = self.layout.line_range(first_read);
+        let (_, to) = self.layout.line_range(chunks.end - 1);
+        let raw = if first_read < chunks.end { self.file.read_range(from, to).await? } else { Vec::new() };
+        if first_read < chunks.end && raw.len() as u64 != to - from {
+            return Err(ImportError::Unreadable { reason: "the file changed while it was read".into() });
+        }
+        let mut out = Vec::with_capacity((end - start) as usize);
+        for i in chunks {
+            let plain = match self.last.borrow_mut().take() {
+                Some((at, plain)) if at == i => plain,
+                _ => {
+                    let (a, b) = self.layout.line_range(i);
+                    self.layout.open(&self.key, i, &raw[(a - from) as usize..(b - from) as usize])?
+                }
+            };
+            let at = i * self.layout.chunk_bytes;
+            let (a, b) = (start.max(at) - at, end.min(at + plain.len() as u64) - at);
+            out.extend_from_slice(&plain[a as usize..b as usize]);
+            *self.last.borrow_mut() = Some((i, plain));
+        }
+        Ok(out)
+    }
+
+    /// The file's own unit: a read of that much content reads about that much of the file.
+    fn part_bytes(&self) -> u64 {
+        self.file.part_bytes()
+    }
+}
+
+/// What an intake reads its file's content through: the file itself, or for a
+/// chunked encrypted or sealed file read in parts, its decrypted content.
+pub enum Content<'a, F: ?Sized> {
+    Plain(&'a F),
+    Decrypted(Decrypted<'a, F>),
+}
+
+impl<F: FileParts + ?Sized> FileParts for Content<'_, F> {
+    fn size(&self) -> u64 {
+        match self {
+            Content::Plain(f) => f.size(),
+            Content::Decrypted(d) => d.size(),
+        }
+    }
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+        match self {
+            Content::Plain(f) => f.read_range(start, end).await,
+            Content::Decrypted(d) => d.read_range(start, end).await,
+        }
+    }
+    fn part_bytes(&self) -> u64 {
+        match self {
+            Content::Plain(f) => f.part_bytes(),
+            Content::Decrypted(d) => d.part_bytes(),
+        }
     }
 }
 
@@ -81,7 +168,7 @@ async fn for_each_line<F: FileParts + ?Sized, Fut: Future<Output = Result<(), Co
     let mut at = from;
     while at < size {
         let end = (at + file.part_bytes().max(1)).min(size);
-        let part = file.read_range(at, end).await.map_err(|reason| CommitError::Refused(ImportError::Unreadable { reason }))?;
+        let part = file.read_range(at, end).await.map_err(CommitError::Refused)?;
         if part.len() as u64 != end - at {
             return Err(CommitError::Refused(ImportError::Unreadable { reason: "the file changed while it was read".into() }));
         }
@@ -218,6 +305,15 @@ pub struct Intake {
     /// A v3 file read in parts: where its photo lines start in the file, and
     /// whether every photo was read and checked ([`Session::check_photos`]).
     photo_lines: Option<PhotoLinesAt>,
+    /// A chunked encrypted or sealed file read in parts: where its chunks start and,
+    /// once opened, its key. `bytes` is then its head line, and once opened the
+    /// content's (for a content held whole, the content).
+    chunked: Option<Chunked>,
+}
+
+struct Chunked {
+    body_at: u64,
+    opened: Option<(ChunkKey, Layout)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -240,7 +336,7 @@ impl Intake {
     /// three is refused with what is wrong with it.
     pub fn read(bytes: Vec<u8>, limits: Limits) -> Result<(Intake, Read), ImportError> {
         Self::check_size(bytes.len(), &limits)?;
-        let mut intake = Intake { bytes, passphrase: None, sealed_key: None, incoming: None, limits, photo_lines: None };
+        let mut intake = Intake { bytes, passphrase: None, sealed_key: None, incoming: None, limits, photo_lines: None, chunked: None };
         match read_bundle(&intake.bytes, None, &intake.limits) {
             Ok(incoming) => {
                 intake.incoming = Some(incoming);
@@ -276,7 +372,7 @@ impl Intake {
             let mut first = None;
             while at < size && first.is_none() {
                 let end = (at + file.part_bytes().max(1)).min(size);
-                let part = file.read_range(at, end).await.map_err(|reason| ImportError::Unreadable { reason })?;
+                let part = file.read_range(at, end).await?;
                 let newline = part.iter().position(|b| *b == b'\n');
                 let take = newline.map_or(part.len(), |n| n + 1);
                 split.push(
@@ -294,8 +390,17 @@ impl Intake {
                     drop(split);
                     let incoming = crate::core::bundle::import::read_head(line.clone(), &limits)?;
                     let photo_lines = Some(PhotoLinesAt { offset: at, checked: false });
-                    let intake = Intake { bytes: line, passphrase: None, sealed_key: None, incoming: Some(incoming), limits, photo_lines };
+                    let intake = Intake { bytes: line, passphrase: None, sealed_key: None, incoming: Some(incoming), limits, photo_lines, chunked: None };
                     return Ok((intake, Read::Bundle));
+                }
+                // A chunked encrypted or sealed file: its content waits for the key.
+                Some(line) if stream::is_head_line(&line) => {
+                    let read = match crate::core::bundle::import::chunked_kind(&line)? {
+                        FileKind::SealedBundle => Read::Sealed,
+                        _ => Read::Encrypted,
+                    };
+                    let chunked = Some(Chunked { body_at: at, opened: None });
+                    return Ok((Intake { bytes: line, passphrase: None, sealed_key: None, incoming: None, limits, photo_lines: None, chunked }, read));
                 }
                 // One line (every v1/v2 file as exported): already read whole.
                 None => return Self::read(split.finish().unwrap_or_default(), limits),
@@ -303,8 +408,51 @@ impl Intake {
                 Some(_) => drop(split),
             }
         }
-        let bytes = file.read_range(0, size).await.map_err(|reason| ImportError::Unreadable { reason })?;
+        let bytes = file.read_range(0, size).await?;
         Self::read(bytes, limits)
+    }
+
+    /// Reads a chunked file's content once its key is known: the content is opened
+    /// through [`Decrypted`] as any file is ([`Intake::open`]), and must be a plain
+    /// bundle; this intake then reads it as its own.
+    async fn open_chunks<F: FileParts + ?Sized>(&mut self, file: &F, key: ChunkKey) -> Result<(), ImportError> {
+        let Some(body_at) = self.chunked.as_ref().map(|c| c.body_at) else { return Ok(()) };
+        let size = file.size();
+        let tail = file.read_range(size.saturating_sub(Layout::TAIL_BYTES), size).await?;
+        let layout = Layout::of(body_at, size, key.chunk_bytes(), &tail)?;
+        let content = Decrypted { file, key: key.clone(), layout, last: Default::default() };
+        let (inner, read) = Intake::open(&content, self.limits.clone()).await?;
+        drop(content);
+        if !matches!(read, Read::Bundle) {
+            return Err(ImportError::Schema { reason: "the encrypted content is not a plain bundle".into() });
+        }
+        self.bytes = inner.bytes;
+        self.incoming = inner.incoming;
+        self.photo_lines = inner.photo_lines;
+        self.chunked = Some(Chunked { body_at, opened: Some((key, layout)) });
+        Ok(())
+    }
+
+    /// What this intake reads its file's content through (`file` is the file it was
+    /// opened from).
+    pub(crate) fn content<'a, F: FileParts + ?Sized>(&self, file: &'a F) -> Content<'a, F> {
+        match self.chunked.as_ref().and_then(|c| c.opened.as_ref()) {
+            Some((key, layout)) => Content::Decrypted(Decrypted { file, key: key.clone(), layout: *layout, last: Default::default() }),
+            None => Content::Plain(file),
+        }
+    }
+
+    /// [`Intake::unlock`] for a file opened in parts ([`Intake::open`] of `file`): a
+    /// chunked one is checked through its content, a chunk at a time. A wrong
+    /// passphrase keeps the file.
+    pub async fn unlock_file<F: FileParts + ?Sized>(&mut self, file: &F, passphrase: &str) -> Result<(), ImportError> {
+        match &self.chunked {
+            Some(Chunked { opened: None, .. }) => {
+                let key = crypto::chunk_key(&self.bytes, passphrase, &self.limits)?;
+                self.open_chunks(file, key).await
+            }
+            _ => self.unlock(passphrase),
+        }
     }
 
     /// The photos the file carries (its signed manifest), once it is read.
@@ -315,6 +463,9 @@ impl Intake {
     /// Decrypts and checks an encrypted bundle. A wrong passphrase keeps the file
     /// (the user may try again); any other refusal means the file cannot be used.
     pub fn unlock(&mut self, passphrase: &str) -> Result<(), ImportError> {
+        if self.chunked.is_some() {
+            return Err(ImportError::Schema { reason: "a file read in parts is opened with its file".into() });
+        }
         let incoming = read_bundle(&self.bytes, Some(passphrase), &self.limits)?;
         self.passphrase = Some(passphrase.to_owned());
         self.incoming = Some(incoming);
@@ -323,6 +474,9 @@ impl Intake {
 
     /// Opens a bundle sealed to this device with its key, and checks it.
     pub fn open_sealed(&mut self, key: &DeviceKey) -> Result<(), ImportError> {
+        if self.chunked.is_some() {
+            return Err(ImportError::Schema { reason: "a file read in parts is opened with its file".into() });
+        }
         let incoming = read_sealed_bundle(&self.bytes, key, &self.limits)?;
         self.sealed_key = Some(key.clone());
         self.incoming = Some(incoming);
@@ -398,15 +552,44 @@ pub struct Imported {
 }
 
 /// An export written: the bundle as the core made it, and the bytes to hand over
-/// (encrypted when a passphrase was given).
+/// (encrypted when a passphrase was given, sealed when recipients were).
 pub struct Exported {
     pub file: crate::core::bundle::ExportedFile,
-    /// The file, or for a plain file carrying photos its head line: the file goes
-    /// on with the lines of `pending_photos` ([`Session::photo_parts`]).
+    /// The file, or for a file carrying photos its beginning: the file goes on with
+    /// the lines of `pending_photos` ([`Session::write_rest`]).
     pub bytes: Vec<u8>,
     /// Photos still to write after `bytes`, one line each, read from the store one
-    /// at a time (empty when `bytes` is the whole file: no photos, or encrypted).
+    /// at a time (empty when `bytes` is the whole file: no photos).
     pub pending_photos: Vec<WirePhotoEntry>,
+    /// For an encrypted or sealed file carrying photos (chunked,
+    /// `core::bundle::stream`): what encrypts the rest as it is written.
+    writer: Option<ChunkWriter>,
+}
+
+impl Exported {
+    /// A file whose head is `bytes`, plain or (`writer`) chunked.
+    fn new(file: crate::core::bundle::ExportedFile, bytes: Vec<u8>, pending_photos: Vec<WirePhotoEntry>) -> Exported {
+        Exported { file, bytes, pending_photos, writer: None }
+    }
+
+    /// This plain export encrypted: whole (version 1) when it is all in `bytes`, in
+    /// chunks (version 2) when photo lines follow; `start` gives the chunked head
+    /// line and its writer.
+    fn encrypted(
+        mut self,
+        whole: impl FnOnce(&[u8]) -> Result<Vec<u8>, ExportError>,
+        start: impl FnOnce() -> Result<(Vec<u8>, ChunkWriter), ExportError>,
+    ) -> Result<Exported, ExportError> {
+        if self.pending_photos.is_empty() {
+            self.bytes = whole(&self.bytes)?;
+            return Ok(self);
+        }
+        let (mut head, mut writer) = start()?;
+        head.extend(writer.push(&self.bytes)?);
+        self.bytes = head;
+        self.writer = Some(writer);
+        Ok(self)
+    }
 }
 
 /// How an export treats photos.
@@ -483,16 +666,12 @@ impl<S: Store, P: Platform> Session<S, P> {
             .save_signed(ws, |c, ledger, key| {
                 let file = export_carrying(c.replica, ledger, req, Some(key), &held)?;
                 let (bytes, pending_photos) = (file.bytes.clone(), file.photos.clone());
-                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported { file, bytes, pending_photos }))
+                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), Exported::new(file, bytes, pending_photos)))
             })
             .await?;
         match &params {
             None => Ok(exported),
-            Some(p) => {
-                let whole = self.whole_file(exported.bytes, &exported.pending_photos).await?;
-                let bytes = crypto::encrypt(&whole, p).map_err(CommitError::Refused)?;
-                Ok(Exported { file: exported.file, bytes, pending_photos: Vec::new() })
-            }
+            Some(p) => exported.encrypted(|whole| crypto::encrypt(whole, p), || crypto::encrypt_chunked(p, stream::CHUNK_BYTES)).map_err(CommitError::Refused),
         }
     }
 
@@ -506,9 +685,30 @@ impl<S: Store, P: Platform> Session<S, P> {
         }
     }
 
-    /// Writes the photo lines of an export after its head, one photo read from the
-    /// store at a time: `each` gets every part in order (the last closes the file).
-    pub async fn photo_parts(&self, pending: &[WirePhotoEntry], mut each: impl FnMut(Vec<u8>)) -> Result<(), CommitError<ExportError>> {
+    /// Writes the rest of an export after its `bytes`: its photo lines, one photo
+    /// read from the store at a time, encrypted as they go for a chunked file.
+    /// `each` gets every part in order (the last closes the file).
+    pub async fn write_rest(&self, done: &mut Exported, mut each: impl FnMut(Vec<u8>)) -> Result<(), CommitError<ExportError>> {
+        let Some(mut writer) = done.writer.take() else { return self.photo_parts(&done.pending_photos, each).await };
+        let mut failed = None;
+        self.photo_parts(&done.pending_photos, |part| match writer.push(&part) {
+            Ok(lines) if !lines.is_empty() => each(lines),
+            Ok(_) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        })
+        .await?;
+        if let Some(e) = failed {
+            return Err(CommitError::Refused(e));
+        }
+        each(writer.finish().map_err(CommitError::Refused)?);
+        Ok(())
+    }
+
+    /// Writes the photo lines of a plain export after its head, one photo read from
+    /// the store at a time: `each` gets every part in order (the last closes the file).
+    async fn photo_parts(&self, pending: &[WirePhotoEntry], mut each: impl FnMut(Vec<u8>)) -> Result<(), CommitError<ExportError>> {
         for (i, entry) in pending.iter().enumerate() {
             let bytes = self.store().photo(&entry.sha256).await.map_err(CommitError::Store)?;
             let bytes = bytes.ok_or_else(|| CommitError::Refused(ExportError::PhotoChanged { sha256: entry.sha256.clone() }))?;
@@ -518,13 +718,6 @@ impl<S: Store, P: Platform> Session<S, P> {
             each(photos::close_line());
         }
         Ok(())
-    }
-
-    /// The whole file in memory: the head and every photo line (to encrypt or seal).
-    async fn whole_file(&self, head: Vec<u8>, pending: &[WirePhotoEntry]) -> Result<Vec<u8>, CommitError<ExportError>> {
-        let mut whole = head;
-        self.photo_parts(pending, |part| whole.extend_from_slice(&part)).await?;
-        Ok(whole)
     }
 
     /// Reads and checks every photo line of a file opened in parts, before its
@@ -538,10 +731,11 @@ impl<S: Store, P: Platform> Session<S, P> {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<PhotoCounts, CommitError<ImportError>> {
         if let Some(at) = intake.photo_lines.filter(|a| !a.checked) {
+            let content = intake.content(file);
             let incoming = intake.checked().map_err(CommitError::Refused)?;
             let total = incoming.photos.len();
             let mut lines = PhotoLines::new(incoming);
-            for_each_line(file, at.offset, photos::MAX_LINE, |l| {
+            for_each_line(&content, at.offset, photos::MAX_LINE, |l| {
                 let r = lines.line(&l).map(|_| ());
                 if r.is_ok() {
                     progress(lines.read(), total);
@@ -580,8 +774,9 @@ impl<S: Store, P: Platform> Session<S, P> {
             if !at.checked {
                 self.check_photos(intake, file, |_, _| {}).await?;
             }
+            let content = intake.content(file);
             let incoming = intake.checked().map_err(CommitError::Refused)?;
-            put_photo_lines_in(self.store(), incoming, file, at.offset).await.inspect_err(|e| {
+            put_photo_lines_in(self.store(), incoming, &content, at.offset).await.inspect_err(|e| {
                 if let CommitError::Store(s) = e {
                     ws.set_status(crate::app::SaveStatus::Failed(s.clone()));
                 }
@@ -611,17 +806,35 @@ impl<S: Store, P: Platform> Session<S, P> {
                 let req = ExportRequest { carry_restricted: restricted::may_carry(ledger, c.replica.device(), recipients), ..req.clone() };
                 let file = export_carrying(c.replica, ledger, &req, Some(key), &held)?;
                 let (bytes, pending_photos) = (file.bytes.clone(), file.photos.clone());
-                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), (Exported { file, bytes, pending_photos }, to)))
+                Ok(LedgerChange::ledger_only(c.replica, file.ledger.clone(), (Exported::new(file, bytes, pending_photos), to)))
             })
             .await?;
-        let whole = self.whole_file(exported.bytes, &exported.pending_photos).await?;
-        let bytes = seal::seal(&whole, &to, &params).map_err(CommitError::Refused)?;
-        Ok(Exported { file: exported.file, bytes, pending_photos: Vec::new() })
+        exported.encrypted(|whole| seal::seal(whole, &to, &params), || seal::seal_chunked(&to, &params, stream::CHUNK_BYTES)).map_err(CommitError::Refused)
     }
 
     /// Opens a bundle sealed to this device (the intake of [`Read::Sealed`]) with the
     /// stored key; a device with no key yet cannot be a recipient.
     pub async fn open_sealed(&self, intake: &mut Intake) -> Result<(), CommitError<ImportError>> {
+        let key = self.sealed_key(intake).await?;
+        intake.open_sealed(&key).map_err(CommitError::Refused)
+    }
+
+    /// [`Session::open_sealed`] for a file opened in parts ([`Intake::open`] of
+    /// `file`): a chunked one is checked through its content, a chunk at a time.
+    pub async fn open_sealed_file<F: FileParts + ?Sized>(&self, intake: &mut Intake, file: &F) -> Result<(), CommitError<ImportError>> {
+        let key = self.sealed_key(intake).await?;
+        match &intake.chunked {
+            Some(Chunked { opened: None, .. }) => {
+                let chunk_key = seal::chunk_key(&intake.bytes, &key).map_err(CommitError::Refused)?;
+                intake.open_chunks(file, chunk_key).await.map_err(CommitError::Refused)
+            }
+            _ => intake.open_sealed(&key).map_err(CommitError::Refused),
+        }
+    }
+
+    /// This device's key, to open a sealed file with; a device with no key yet
+    /// cannot be among its recipients.
+    async fn sealed_key(&self, intake: &Intake) -> Result<DeviceKey, CommitError<ImportError>> {
         let raw = self.store().meta(META_DEVICE_KEY).await.map_err(CommitError::Store)?;
         let key = match raw.as_deref().map(DeviceKey::from_meta) {
             Some(Ok(k)) => k,
@@ -632,7 +845,7 @@ impl<S: Store, P: Platform> Session<S, P> {
                 return Err(CommitError::Refused(ImportError::NotARecipient { recipients }));
             }
         };
-        intake.open_sealed(&key).map_err(CommitError::Refused)
+        Ok(key)
     }
 
     /// A receipt for what this device holds of `for_device`'s bundles (`None`:

@@ -132,11 +132,11 @@ fn ExportPanel() -> impl IntoView {
             // The file in parts: its head, then one photo read from the store at a
             // time, put together by the browser.
             let outcome = match outcome {
-                Ok(done) => {
+                Ok(mut done) => {
                     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(done.bytes.as_slice()));
                     let mut size = done.bytes.len();
                     session
-                        .photo_parts(&done.pending_photos, |p| {
+                        .write_rest(&mut done, |p| {
                             size += p.len();
                             parts.push(&js_sys::Uint8Array::from(p.as_slice()));
                         })
@@ -412,7 +412,8 @@ fn ImportPanel() -> impl IntoView {
                 Ok((mut intake, Read::Sealed)) => {
                     let Some(session) = state.session() else { return };
                     stage_text.set(Some(K::Checking));
-                    let opened = session.open_sealed(&mut intake).await;
+                    let Some(file) = pending_file.get_value() else { return };
+                    let opened = session.open_sealed_file(&mut intake, &file).await;
                     stage_text.set(None);
                     match opened {
                         Ok(()) => {
@@ -477,19 +478,30 @@ fn ImportPanel() -> impl IntoView {
         error.set(None);
         let lang = state.lang.get_untracked();
         let p = pass.get_untracked();
-        match pending.try_update_value(|x| x.as_mut().map(|i| i.unlock(&p))).flatten() {
-            None => {}
-            Some(Ok(())) => {
-                platform::mark(CHECKED_MARK);
-                run_preview();
+        // Out of the panel while it is opened (a chunked file is read a chunk at a time).
+        let Some(file) = pending_file.get_value() else { return };
+        let Some(mut intake) = pending.try_update_value(Option::take).flatten() else { return };
+        spawn_local(async move {
+            stage_text.set(Some(K::Checking));
+            let opened = intake.unlock_file(&file, &p).await;
+            stage_text.set(None);
+            match opened {
+                Ok(()) => {
+                    pending.set_value(Some(intake));
+                    platform::mark(CHECKED_MARK);
+                    run_preview();
+                }
+                // A wrong passphrase keeps the file: the user may try again.
+                Err(e @ ImportError::WrongPassphrase) => {
+                    pending.set_value(Some(intake));
+                    error.set(Some(e.message(lang)));
+                }
+                Err(e) => {
+                    error.set(Some(e.message(lang)));
+                    reset();
+                }
             }
-            // A wrong passphrase keeps the file: the user may try again.
-            Some(Err(e @ ImportError::WrongPassphrase)) => error.set(Some(e.message(lang))),
-            Some(Err(e)) => {
-                error.set(Some(e.message(lang)));
-                reset();
-            }
-        }
+        });
     };
 
     let confirm = move |_| {

@@ -2,6 +2,7 @@
 //! carrying photos is never held whole (`app::exchange::FileParts`).
 
 use crate::app::exchange::{FileParts, PART_BYTES};
+use crate::core::bundle::ImportError;
 
 /// A `File` (or any `Blob`) as the import's [`FileParts`].
 #[derive(Clone)]
@@ -31,9 +32,10 @@ impl FileParts for WebFile {
         self.blob.size() as u64
     }
 
-    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, String> {
-        let part = self.blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_text(&e))?;
-        let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer()).await.map_err(|e| js_text(&e))?;
+    async fn read_range(&self, start: u64, end: u64) -> Result<Vec<u8>, ImportError> {
+        let unreadable = |e: wasm_bindgen::JsValue| ImportError::Unreadable { reason: js_text(&e) };
+        let part = self.blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
+        let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer()).await.map_err(unreadable)?;
         Ok(js_sys::Uint8Array::new(&buf).to_vec())
     }
 

@@ -318,3 +318,20 @@ pub fn v3_fixture_file(v1_docs: Vec<Doc>, key: &DeviceKey) -> Vec<u8> {
     file.extend(close_line());
     file
 }
+
+/// The chunked encrypted v3 fixture (envelope version 2) as today's writer makes it
+/// from the v3 fixture's bytes: passphrase 楚雄州2020督战, the real key derivation,
+/// fixed salt and nonce prefix, chunks of 16 KiB (several, to hold the layout).
+pub fn v3_fixture_encrypted(plain: &[u8]) -> Vec<u8> {
+    use duzhan::core::bundle::crypto::{encrypt_chunked, EncryptParams};
+    let p = EncryptParams {
+        passphrase: "楚雄州2020督战",
+        salt: *b"duzhan-fixture-4",
+        nonce: *b"duzhan-nonc4",
+        iterations: duzhan::core::bundle::limits::MIN_ITERATIONS,
+    };
+    let (mut file, mut w) = encrypt_chunked(&p, 16 << 10).expect("head");
+    file.extend(w.push(plain).expect("chunks"));
+    file.extend(w.finish().expect("last chunk"));
+    file
+}

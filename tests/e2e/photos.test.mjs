@@ -141,6 +141,25 @@ appTest('photos travel: records only leaves them waiting at the office, the next
     assert.deepEqual(sizes.sort(), ['640x480', '800x1200'], 'upright as attached');
     assert.equal(await stateHash(o), await stateHash(p), 'the same records');
 
+    // Encrypted, the photos go inside, in chunks (version 2): nothing in the clear;
+    // a fresh device asks for the passphrase, then counts and stores the same photos.
+    const locked = await exportBundle(p, { passphrase: '督战2020口令' });
+    const ltext = fs.readFileSync(locked.file, 'utf8');
+    assert.match(ltext.split('\n')[0], /^\{"chunk_bytes":1048576,.*"format":"duzhan-bundle-encrypted".*"version":2,"ciphertext":\[$/);
+    assert.ok(!ltext.includes(shas[0]) && !ltext.includes('"b64"'), 'the photos are not in the clear');
+    const third = await device('楚雄市督战小分队');
+    const t = third.page;
+    await chooseImport(t, locked.file);
+    await t.locator(tid('import-passphrase')).fill('督战2020口令');
+    await t.locator(tid('import-decrypt')).click();
+    await t.locator(tid('import-preview')).waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await t.locator(tid('preview-photos')).getAttribute('data-new'), '2');
+    await confirmImport(t);
+    await gotoHash(t, visit);
+    const tstrip = t.locator(tid('photo-strip'));
+    await eventually(async () => assert.equal(await tstrip.locator(tid('photo-img')).count(), 2), { timeout: 30_000 });
+    assert.deepEqual((await tstrip.locator(tid('photo')).evaluateAll((fs) => fs.map((f) => f.dataset.sha256))).sort(), shas, 'the same addresses, decrypted');
+
     // A photo line changed by one character: refused whole, in Chinese, naming the visit; nothing changes.
     const at = lines[1].indexOf('"b64":"') + 50;
     const bad = [lines[0], lines[1].slice(0, at) + (lines[1][at] === 'A' ? 'B' : 'A') + lines[1].slice(at + 1), ...lines.slice(2)].join('\n');

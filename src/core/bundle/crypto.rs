@@ -16,9 +16,14 @@
 //! Salt and nonce are passed in by the caller (the browser's crypto randomness);
 //! the core has no random source. A nonce must never repeat under one key; with a
 //! fresh random salt per file, every file has its own key anyway.
+//!
+//! Version 1 encrypts the whole file at once. Version 2 (`super::stream`) encrypts it
+//! a chunk at a time, so that a file carrying photos is written and read in parts:
+//! the same key and check, the header with `chunk_bytes` and a 7-byte nonce prefix.
 
 use super::error::{ExportError, ImportError};
 use super::limits::{json_error, Limits, MAX_ITERATIONS, MIN_ITERATIONS};
+use super::stream::{self, ChunkKey, ChunkWriter, PREFIX_BYTES, VERSION_CHUNKED};
 use super::wire::{FORMAT_ENCRYPTED, VERSION_ENCRYPTED};
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -60,6 +65,19 @@ pub struct KdfParams {
     pub iterations: u64,
     /// Base64 of the salt (16 bytes when written here).
     pub salt: String,
+}
+
+/// The header of a chunked (version 2) encrypted file: its envelope without the
+/// ciphertext, authenticated with every chunk. `cipher.nonce` is the 7-byte prefix of
+/// every chunk's nonce. Fields in alphabetical order (canonical JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkedHeader {
+    pub chunk_bytes: u32,
+    pub cipher: CipherParams,
+    pub format: String,
+    pub kdf: KdfParams,
+    pub version: u32,
 }
 
 /// The authenticated header: everything but the ciphertext.
@@ -127,6 +145,69 @@ pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> 
     serde_json::to_vec(&env).map_err(|e| ExportError::Encode(e.to_string()))
 }
 
+/// Starts a chunked (version 2) encrypted file: its head line, and the writer of its
+/// chunk lines (`p.nonce`'s first 7 bytes are the nonce prefix).
+pub fn encrypt_chunked(p: &EncryptParams, chunk_bytes: u32) -> Result<(Vec<u8>, ChunkWriter), ExportError> {
+    let enc = |e: &dyn std::fmt::Display| ExportError::Encode(e.to_string());
+    if p.passphrase.is_empty() {
+        return Err(ExportError::EmptyPassphrase);
+    }
+    if p.iterations == 0 {
+        return Err(ExportError::WeakKdf { iterations: p.iterations, min: MIN_ITERATIONS });
+    }
+    let (key, check) = derive(p.passphrase, &p.salt, p.iterations).ok_or_else(|| enc(&"key derivation"))?;
+    let mut prefix = [0u8; PREFIX_BYTES];
+    prefix.copy_from_slice(&p.nonce[..PREFIX_BYTES]);
+    let header = ChunkedHeader {
+        chunk_bytes,
+        cipher: CipherParams { alg: CIPHER_ALG.into(), nonce: B64.encode(prefix) },
+        format: FORMAT_ENCRYPTED.into(),
+        kdf: KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) },
+        version: VERSION_CHUNKED,
+    };
+    let header = serde_json::to_vec(&header).map_err(|e| enc(&e))?;
+    let head = stream::head_line(&header)?;
+    Ok((head, ChunkWriter::new(ChunkKey::new(key, prefix, header, chunk_bytes))))
+}
+
+/// The key of a chunked (version 2) encrypted file from its head line and the
+/// passphrase: the same checks as version 1, in the same order.
+pub fn chunk_key(head: &[u8], passphrase: &str, limits: &Limits) -> Result<ChunkKey, ImportError> {
+    let header = stream::header_of(head).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
+    let text = String::from_utf8_lossy(&header);
+    let h: ChunkedHeader = serde_json::from_str(&text).map_err(|e| json_error(e, &text))?;
+    if h.version != VERSION_CHUNKED {
+        return Err(ImportError::Schema { reason: format!("a chunked encrypted file is version {VERSION_CHUNKED}, not {}", h.version) });
+    }
+    let key = cipher_key(&h.kdf, &h.cipher, passphrase, limits)?;
+    let prefix: [u8; PREFIX_BYTES] = b64(&h.cipher.nonce, "nonce", Some(PREFIX_BYTES..=PREFIX_BYTES))?.try_into().map_err(|_| ImportError::Tampered)?;
+    let aad = serde_json::to_vec(&h).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
+    Ok(ChunkKey::new(key, prefix, aad, h.chunk_bytes))
+}
+
+/// The cipher key of a file's key derivation and passphrase, once the algorithms,
+/// the iteration count and the passphrase check pass.
+fn cipher_key(kdf: &KdfParams, cipher: &CipherParams, passphrase: &str, limits: &Limits) -> Result<[u8; 32], ImportError> {
+    if kdf.alg != KDF_ALG {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&kdf.alg) });
+    }
+    if cipher.alg != CIPHER_ALG {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&cipher.alg) });
+    }
+    let min = limits.min_kdf_iterations.max(1);
+    if kdf.iterations < u64::from(min) || kdf.iterations > u64::from(MAX_ITERATIONS) {
+        return Err(ImportError::WeakKdf { iterations: kdf.iterations, min });
+    }
+    let iterations = u32::try_from(kdf.iterations).map_err(|_| ImportError::WeakKdf { iterations: kdf.iterations, min })?;
+    let salt = b64(&kdf.salt, "salt", Some(16..=64))?;
+    let check = b64(&kdf.check, "check", Some(16..=16))?;
+    let (key, expected) = derive(passphrase, &salt, iterations).ok_or(ImportError::WrongPassphrase)?;
+    if check != expected {
+        return Err(ImportError::WrongPassphrase);
+    }
+    Ok(key)
+}
+
 fn b64(s: &str, what: &str, len: Option<std::ops::RangeInclusive<usize>>) -> Result<Vec<u8>, ImportError> {
     let v = B64.decode(s).map_err(|_| ImportError::Schema { reason: format!("{what} is not base64") })?;
     if let Some(r) = len {
@@ -137,29 +218,21 @@ fn b64(s: &str, what: &str, len: Option<std::ops::RangeInclusive<usize>>) -> Res
     Ok(v)
 }
 
-/// Decrypts an encrypted bundle file's text (whose format and version the caller
-/// checked) into the plain bundle file's bytes.
+/// Decrypts an encrypted bundle file's text (whose format the caller checked), of
+/// either version, held whole, into the plain bundle file's bytes.
 pub fn decrypt(text: &str, passphrase: &str, limits: &Limits) -> Result<Vec<u8>, ImportError> {
+    let (head, head_len) = stream::split_head(text.as_bytes());
+    if stream::is_head_line(head) {
+        let key = chunk_key(head, passphrase, limits)?;
+        return stream::open_whole(&key, text.as_bytes(), head_len, limits.max_bytes);
+    }
     let env: EncryptedEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
-    if env.kdf.alg != KDF_ALG {
-        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.kdf.alg) });
+    if env.version != VERSION_ENCRYPTED {
+        return Err(ImportError::Schema { reason: format!("a version {} encrypted file is laid out in chunks", env.version) });
     }
-    if env.cipher.alg != CIPHER_ALG {
-        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.cipher.alg) });
-    }
-    let min = limits.min_kdf_iterations.max(1);
-    if env.kdf.iterations < u64::from(min) || env.kdf.iterations > u64::from(MAX_ITERATIONS) {
-        return Err(ImportError::WeakKdf { iterations: env.kdf.iterations, min });
-    }
-    let iterations = u32::try_from(env.kdf.iterations).map_err(|_| ImportError::WeakKdf { iterations: env.kdf.iterations, min })?;
-    let salt = b64(&env.kdf.salt, "salt", Some(16..=64))?;
     let nonce = b64(&env.cipher.nonce, "nonce", Some(12..=12))?;
-    let check = b64(&env.kdf.check, "check", Some(16..=16))?;
+    let key = cipher_key(&env.kdf, &env.cipher, passphrase, limits)?;
     let ct = b64(&env.ciphertext, "ciphertext", Some(16..=limits.max_bytes.saturating_add(16)))?;
-    let (key, expected) = derive(passphrase, &salt, iterations).ok_or(ImportError::WrongPassphrase)?;
-    if check != expected {
-        return Err(ImportError::WrongPassphrase);
-    }
     let aad = aad(&env).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
     let cipher = Aes256Gcm::new_from_slice(&key).map_err(|_| ImportError::WrongPassphrase)?;
     cipher.decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad }).map_err(|_| ImportError::Tampered)
@@ -198,6 +271,38 @@ mod tests {
         env.ciphertext = B64.encode(ct);
         let t = serde_json::to_string(&env).unwrap();
         assert_eq!(decrypt(&t, "p", &limits()), Err(ImportError::Tampered));
+    }
+
+    fn chunked(content: &[u8], pass: &str) -> Vec<u8> {
+        let (mut file, mut w) = encrypt_chunked(&params(pass), 64).unwrap();
+        file.extend(w.push(content).unwrap());
+        file.extend(w.finish().unwrap());
+        file
+    }
+
+    #[test]
+    fn a_chunked_file_opens_with_the_right_passphrase_only() {
+        let content: Vec<u8> = (0..500u32).map(|i| i as u8).collect();
+        let file = chunked(&content, "楚雄 2020");
+        let text = std::str::from_utf8(&file).unwrap();
+        assert!(text.starts_with("{\"chunk_bytes\":64,\"cipher\":{\"alg\":\"aes-256-gcm\""));
+        assert_eq!(text.lines().count(), 1 + 8);
+        assert_eq!(decrypt(text, "楚雄 2020", &limits()).unwrap(), content);
+        assert_eq!(decrypt(text, "楚雄2020", &limits()), Err(ImportError::WrongPassphrase));
+        assert_eq!(decrypt(text, "楚雄 2020", &Limits::default()), Err(ImportError::WeakKdf { iterations: 10, min: MIN_ITERATIONS }));
+    }
+
+    #[test]
+    fn a_chunked_files_header_is_authenticated() {
+        let file = chunked(b"{\"x\":1}", "p");
+        let text = std::str::from_utf8(&file).unwrap();
+        // Another chunk size or nonce prefix in the header: every chunk fails.
+        let nonce = B64.encode([9u8; 7]);
+        let other = text.replacen(&nonce, &B64.encode([8u8; 7]), 1);
+        assert_eq!(decrypt(&other, "p", &limits()), Err(ImportError::Tampered));
+        // Its version changed to 1: refused as a version 1 file it is not.
+        let v1 = text.replacen("\"version\":2", "\"version\":1", 1);
+        assert!(matches!(decrypt(&v1, "p", &limits()), Err(ImportError::Schema { .. })));
     }
 
     #[test]

@@ -304,17 +304,15 @@ pub(crate) fn probe(text: &str) -> Result<(FileKind, u64), ImportError> {
 }
 
 fn require_version(format: &str, found: u64) -> Result<(), ImportError> {
-    let single = match format {
-        FORMAT_ENCRYPTED => Some(VERSION_ENCRYPTED),
-        super::seal::FORMAT_SEALED => Some(super::seal::SEALED_VERSION),
-        _ => None,
-    };
-    let ok = match single {
-        Some(v) => found == u64::from(v),
-        None => found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED) || found == u64::from(wire::VERSION_PHOTOS),
+    // An encrypted or a sealed envelope: version 1 whole, 2 in chunks (`super::stream`).
+    let envelope = matches!(format, FORMAT_ENCRYPTED | super::seal::FORMAT_SEALED);
+    let ok = if envelope {
+        found == u64::from(VERSION_ENCRYPTED) || found == u64::from(super::stream::VERSION_CHUNKED)
+    } else {
+        found == u64::from(VERSION) || found == u64::from(VERSION_UNSIGNED) || found == u64::from(wire::VERSION_PHOTOS)
     };
     if !ok {
-        let supported = single.unwrap_or(wire::VERSION_PHOTOS);
+        let supported = if envelope { super::stream::VERSION_CHUNKED } else { wire::VERSION_PHOTOS };
         return Err(ImportError::UnsupportedVersion { format: format.to_owned(), found: found.to_string(), supported });
     }
     Ok(())
@@ -383,6 +381,21 @@ pub fn read_head(line: Vec<u8>, limits: &Limits) -> Result<IncomingBundle, Impor
     match parse_envelope(text, scan, limits)? {
         Parsed::Plain(env) => check_plain(text, env, limits, true),
         Parsed::Encrypted | Parsed::Sealed => Err(ImportError::Schema { reason: "photos follow a plain bundle only".into() }),
+    }
+}
+
+/// What a chunked encrypted or sealed file is (`super::stream`), from its head line
+/// alone: the content is read later, a chunk at a time, once a passphrase or key
+/// opens it.
+pub fn chunked_kind(line: &[u8]) -> Result<FileKind, ImportError> {
+    let header = super::stream::header_of(line).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
+    let text = std::str::from_utf8(&header).map_err(|e| ImportError::NotUtf8 { offset: e.valid_up_to() })?;
+    match probe(text)? {
+        (kind @ (FileKind::EncryptedBundle | FileKind::SealedBundle), version) if version == u64::from(super::stream::VERSION_CHUNKED) => Ok(kind),
+        (FileKind::EncryptedBundle | FileKind::SealedBundle, version) => {
+            Err(ImportError::Schema { reason: format!("a chunked file is version {}, not {version}", super::stream::VERSION_CHUNKED) })
+        }
+        _ => Err(ImportError::Schema { reason: "only an encrypted or a sealed file is laid out in chunks".into() }),
     }
 }
 

@@ -20,6 +20,7 @@
 //! - [`roster`]: the office's signed list of devices, roles and revocations;
 //! - [`restricted`]: 暗访督战 findings, kept to the 督查室 (left out, or refused);
 //! - [`seal`]: bundles sealed to recipients' keys (X25519 + AES-256-GCM, like `age`);
+//! - [`stream`]: chunked encryption (STREAM), so encrypted and sealed files with photos are read in parts;
 //! - [`canonical`]: the canonical JSON rule, checksums and the state hash;
 //! - [`kinds`]: per record kind, what it refers to and where it belongs
 //!   ([`kinds::Linked`]) — the one thing a new record kind implements to travel;
@@ -66,6 +67,7 @@ pub mod roster;
 pub mod seal;
 pub mod sign;
 pub mod status;
+pub mod stream;
 pub mod warmup;
 pub mod wire;
 

@@ -15,10 +15,15 @@
 //! associated data: adding, removing or changing a recipient, or the nonce, makes
 //! the file fail to open (`tampered`). A device that is not among the recipients
 //! cannot open it (`not_a_recipient`, naming who can).
+//!
+//! Version 1 encrypts the whole file at once; version 2 (`super::stream`) a chunk at
+//! a time under the same file key, so that a file carrying photos is written and
+//! read in parts.
 
 use super::error::{ExportError, ImportError};
 use super::limits::{json_error, Limits};
 use super::sign::{DeviceKey, PublicKey};
+use super::stream::{self, ChunkKey, ChunkWriter, PREFIX_BYTES, VERSION_CHUNKED};
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -124,8 +129,8 @@ fn aad(env: &SealedEnvelope) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&Header { cipher: &env.cipher, format: &env.format, recipients: &env.recipients, version: env.version })
 }
 
-/// Seals a plain bundle file to `recipients` (at least one, each once).
-pub fn seal(plain: &[u8], recipients: &[Recipient], p: &SealParams) -> Result<Vec<u8>, ExportError> {
+/// The file key wrapped for each of `recipients` (at least one, each once).
+fn wrap_all(recipients: &[Recipient], p: &SealParams) -> Result<Vec<WireRecipient>, ExportError> {
     if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS || p.ephemerals.len() != recipients.len() {
         return Err(ExportError::NoRecipient);
     }
@@ -142,11 +147,18 @@ pub fn seal(plain: &[u8], recipients: &[Recipient], p: &SealParams) -> Result<Ve
         let wrapped = Aes256Gcm::new_from_slice(&wk).map_err(|e| enc(&e))?.encrypt(Nonce::from_slice(&[0u8; 12]), &p.file_key[..]).map_err(|e| enc(&e))?;
         wires.push(WireRecipient { device_id: r.device.0.clone(), epk: B64.encode(epk.as_bytes()), key: r.key.to_base64(), wrapped: B64.encode(wrapped) });
     }
+    Ok(wires)
+}
+
+/// Seals a plain bundle file to `recipients` (at least one, each once), whole
+/// (version 1).
+pub fn seal(plain: &[u8], recipients: &[Recipient], p: &SealParams) -> Result<Vec<u8>, ExportError> {
+    let enc = |e: &dyn std::fmt::Display| ExportError::Encode(e.to_string());
     let mut env = SealedEnvelope {
         cipher: SealCipher { alg: SEAL_CIPHER.into(), kem: SEAL_KEM.into(), nonce: B64.encode(p.nonce) },
         ciphertext: String::new(),
         format: FORMAT_SEALED.into(),
-        recipients: wires,
+        recipients: wrap_all(recipients, p)?,
         version: SEALED_VERSION,
     };
     let aad = aad(&env).map_err(|e| enc(&e))?;
@@ -158,33 +170,86 @@ pub fn seal(plain: &[u8], recipients: &[Recipient], p: &SealParams) -> Result<Ve
     serde_json::to_vec(&env).map_err(|e| enc(&e))
 }
 
+/// The header of a chunked (version 2) sealed file: its envelope without the
+/// ciphertext, authenticated with every chunk. `cipher.nonce` is the 7-byte prefix of
+/// every chunk's nonce (`super::stream`). Fields in alphabetical order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkedHeader {
+    pub chunk_bytes: u32,
+    pub cipher: SealCipher,
+    pub format: String,
+    pub recipients: Vec<WireRecipient>,
+    pub version: u32,
+}
+
+/// Starts a chunked (version 2) file sealed to `recipients`: its head line, and the
+/// writer of its chunk lines (`p.nonce`'s first 7 bytes are the nonce prefix).
+pub fn seal_chunked(recipients: &[Recipient], p: &SealParams, chunk_bytes: u32) -> Result<(Vec<u8>, ChunkWriter), ExportError> {
+    let mut prefix = [0u8; PREFIX_BYTES];
+    prefix.copy_from_slice(&p.nonce[..PREFIX_BYTES]);
+    let header = ChunkedHeader {
+        chunk_bytes,
+        cipher: SealCipher { alg: SEAL_CIPHER.into(), kem: SEAL_KEM.into(), nonce: B64.encode(prefix) },
+        format: FORMAT_SEALED.into(),
+        recipients: wrap_all(recipients, p)?,
+        version: VERSION_CHUNKED,
+    };
+    let header = serde_json::to_vec(&header).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let head = stream::head_line(&header)?;
+    Ok((head, ChunkWriter::new(ChunkKey::new(p.file_key, prefix, header, chunk_bytes))))
+}
+
+fn chunked_header(head: &[u8]) -> Result<ChunkedHeader, ImportError> {
+    let header = stream::header_of(head).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
+    let text = String::from_utf8_lossy(&header);
+    let h: ChunkedHeader = serde_json::from_str(&text).map_err(|e| json_error(e, &text))?;
+    if h.version != VERSION_CHUNKED {
+        return Err(ImportError::Schema { reason: format!("a chunked sealed file is version {VERSION_CHUNKED}, not {}", h.version) });
+    }
+    Ok(h)
+}
+
+/// The key of a chunked (version 2) sealed file from its head line, for this device.
+pub fn chunk_key(head: &[u8], key: &DeviceKey) -> Result<ChunkKey, ImportError> {
+    let h = chunked_header(head)?;
+    let file_key = unwrap_file_key(&h.cipher, &h.recipients, key)?;
+    let prefix: [u8; PREFIX_BYTES] = B64.decode(&h.cipher.nonce).ok().and_then(|v| v.try_into().ok()).ok_or(ImportError::Tampered)?;
+    let aad = serde_json::to_vec(&h).map_err(|e| ImportError::Schema { reason: e.to_string() })?;
+    Ok(ChunkKey::new(file_key, prefix, aad, h.chunk_bytes))
+}
+
 fn b64_exact<const N: usize>(s: &str, what: &str) -> Result<[u8; N], ImportError> {
     B64.decode(s).ok().and_then(|v| v.try_into().ok()).ok_or_else(|| ImportError::Schema { reason: format!("{what} is not {N} bytes of base64") })
 }
 
-/// The devices a sealed file is for (for "this file is for …"), without opening it.
+/// The devices a sealed file (of either version; for a chunked one, its head line
+/// is enough) is for, without opening it: for "this file is for …".
 pub fn recipients_of(text: &str) -> Result<Vec<String>, ImportError> {
-    let env: SealedEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
-    Ok(env.recipients.into_iter().map(|r| r.device_id).collect())
+    let (head, _) = stream::split_head(text.as_bytes());
+    let recipients = if stream::is_head_line(head) {
+        chunked_header(head)?.recipients
+    } else {
+        serde_json::from_str::<SealedEnvelope>(text).map_err(|e| json_error(e, text))?.recipients
+    };
+    Ok(recipients.into_iter().map(|r| r.device_id).collect())
 }
 
-/// Opens a sealed bundle file's text (whose format and version the caller checked)
-/// with this device's key, into the plain bundle file's bytes.
-pub fn open(text: &str, key: &DeviceKey, limits: &Limits) -> Result<Vec<u8>, ImportError> {
-    let env: SealedEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
-    if env.cipher.alg != SEAL_CIPHER {
-        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.cipher.alg) });
+/// This device's file key from a sealed file's recipients, once the algorithms
+/// are these and the device is among them.
+fn unwrap_file_key(cipher: &SealCipher, recipients: &[WireRecipient], key: &DeviceKey) -> Result<[u8; 32], ImportError> {
+    if cipher.alg != SEAL_CIPHER {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&cipher.alg) });
     }
-    if env.cipher.kem != SEAL_KEM {
-        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&env.cipher.kem) });
+    if cipher.kem != SEAL_KEM {
+        return Err(ImportError::UnsupportedCipher { alg: super::error::short(&cipher.kem) });
     }
-    if env.recipients.is_empty() || env.recipients.len() > MAX_RECIPIENTS {
-        return Err(ImportError::Schema { reason: format!("{} recipients", env.recipients.len()) });
+    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
+        return Err(ImportError::Schema { reason: format!("{} recipients", recipients.len()) });
     }
-    let nonce: [u8; 12] = b64_exact(&env.cipher.nonce, "nonce")?;
     let mine = key.public().to_base64();
-    let names = || env.recipients.iter().map(|r| super::error::short(&r.device_id)).collect::<Vec<_>>().join("、");
-    let entry = env.recipients.iter().find(|r| r.key == mine).ok_or_else(|| ImportError::NotARecipient { recipients: names() })?;
+    let names = || recipients.iter().map(|r| super::error::short(&r.device_id)).collect::<Vec<_>>().join("、");
+    let entry = recipients.iter().find(|r| r.key == mine).ok_or_else(|| ImportError::NotARecipient { recipients: names() })?;
     let epk = MontgomeryPoint(b64_exact(&entry.epk, "epk")?);
     let wrapped = B64.decode(&entry.wrapped).map_err(|_| ImportError::Tampered)?;
     let me = key.public();
@@ -198,6 +263,22 @@ pub fn open(text: &str, key: &DeviceKey, limits: &Limits) -> Result<Vec<u8>, Imp
         .map_err(|_| ImportError::Tampered)?
         .decrypt(Nonce::from_slice(&[0u8; 12]), &wrapped[..])
         .map_err(|_| ImportError::Tampered)?;
+    file_key.try_into().map_err(|_| ImportError::Tampered)
+}
+
+/// Opens a sealed bundle file's text (whose format the caller checked), of either
+/// version, held whole, with this device's key, into the plain bundle file's bytes.
+pub fn open(text: &str, key: &DeviceKey, limits: &Limits) -> Result<Vec<u8>, ImportError> {
+    let (head, head_len) = stream::split_head(text.as_bytes());
+    if stream::is_head_line(head) {
+        return stream::open_whole(&chunk_key(head, key)?, text.as_bytes(), head_len, limits.max_bytes);
+    }
+    let env: SealedEnvelope = serde_json::from_str(text).map_err(|e| json_error(e, text))?;
+    if env.version != SEALED_VERSION {
+        return Err(ImportError::Schema { reason: format!("a version {} sealed file is laid out in chunks", env.version) });
+    }
+    let nonce: [u8; 12] = b64_exact(&env.cipher.nonce, "nonce")?;
+    let file_key = unwrap_file_key(&env.cipher, &env.recipients, key)?;
     let ct = B64.decode(&env.ciphertext).map_err(|_| ImportError::Schema { reason: "ciphertext is not base64".into() })?;
     if ct.len() > limits.max_bytes.saturating_add(16) {
         return Err(ImportError::TooLarge { size: ct.len(), max: limits.max_bytes });
@@ -259,6 +340,27 @@ mod tests {
         let mut flipped = env.clone();
         flipped.ciphertext = B64.encode(ct);
         assert_eq!(open(&serde_json::to_string(&flipped).unwrap(), &a, &Limits::default()), Err(ImportError::Tampered));
+    }
+
+    #[test]
+    fn a_chunked_file_opens_for_each_recipient_and_names_them() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let (mut file, mut w) = seal_chunked(&to(&[&a, &b]), &params(2), 64).unwrap();
+        let content: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
+        file.extend(w.push(&content).unwrap());
+        file.extend(w.finish().unwrap());
+        let text = std::str::from_utf8(&file).unwrap();
+        assert_eq!(open(text, &a, &Limits::default()).unwrap(), content);
+        assert_eq!(open(text, &b, &Limits::default()).unwrap(), content);
+        assert_eq!(open(text, &c, &Limits::default()), Err(ImportError::NotARecipient { recipients: "d-0、d-1".into() }));
+        assert_eq!(recipients_of(text.lines().next().unwrap()).unwrap(), vec!["d-0", "d-1"]);
+        // A recipient dropped from the header: the chunks no longer open.
+        let mut h = chunked_header(text.lines().next().unwrap().as_bytes()).unwrap();
+        h.recipients.pop();
+        let head = stream::head_line(&serde_json::to_vec(&h).unwrap()).unwrap();
+        let rest = &file[text.find('\n').unwrap() + 1..];
+        let altered = [head, rest.to_vec()].concat();
+        assert_eq!(open(std::str::from_utf8(&altered).unwrap(), &a, &Limits::default()), Err(ImportError::Tampered));
     }
 
     #[test]
