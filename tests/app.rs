@@ -10,6 +10,7 @@ mod bundle_support;
 
 use app_support::{yield_once, CellWorkspace, FakePlatform, FakeStores};
 use duzhan::app::campaigns;
+use duzhan::app::exchange::PhotoExport;
 use duzhan::app::{BatchIntake, CommitError, Files, Intake, Platform, Previewed, Progress, Read, Records, SaveStatus, Session, UserError, Workspace};
 use duzhan::core::bundle::batch::Outcome;
 use duzhan::core::bundle::crypto::{self, EncryptParams};
@@ -604,10 +605,10 @@ fn a_bundle_sealed_to_the_office_opens_there_only_and_imports_signed() {
         let Ok((_, Read::Receipt(r))) = Intake::read(receipt.bytes, Limits::default()) else { panic!("a receipt") };
         ss.apply_receipt(&squad, &r).await.unwrap();
         assert!(matches!(
-            ss.export_sealed(&squad, &full_req(&ss, 1), &[DeviceId("d-unknown".into())]).await,
+            ss.export_sealed(&squad, &full_req(&ss, 1), &[DeviceId("d-unknown".into())], PhotoExport::WithPhotos).await,
             Err(CommitError::Refused(duzhan::core::bundle::ExportError::RecipientKey { .. }))
         ));
-        let sealed = ss.export_sealed(&squad, &full_req(&ss, 2), &[DeviceId("d-office".into())]).await.unwrap();
+        let sealed = ss.export_sealed(&squad, &full_req(&ss, 2), &[DeviceId("d-office".into())], PhotoExport::WithPhotos).await.unwrap();
         assert_ne!(sealed.bytes, sealed.file.bytes);
         let (mut intake, read) = Intake::read(sealed.bytes.clone(), Limits::default()).unwrap();
         assert!(matches!(read, Read::Sealed));
@@ -659,13 +660,13 @@ fn an_unannounced_visit_reaches_the_inspection_office_sealed_and_never_the_offic
         let plain = ss.export(&squad, &ExportRequest { carry_restricted: true, ..full_req(&ss, 1) }, None).await.unwrap();
         assert_eq!((plain.file.withheld, plain.file.carried), (1, 0));
         let both = [DeviceId("d-office".into()), DeviceId("d-dcs".into())];
-        let mixed = ss.export_sealed(&squad, &full_req(&ss, 2), &both).await.unwrap();
+        let mixed = ss.export_sealed(&squad, &full_req(&ss, 2), &both, PhotoExport::WithPhotos).await.unwrap();
         assert_eq!(mixed.file.withheld, 1, "the office is a recipient");
         let mut intake = take(plain.bytes);
         so.import(&office, &mut intake).await.unwrap();
         assert!(office.replica().doc("visit-anfang").is_none());
         // Sealed to the 督查室 alone, it carries the visit, and only the 督查室 opens it.
-        let sealed = ss.export_sealed(&squad, &full_req(&ss, 3), &[DeviceId("d-dcs".into())]).await.unwrap();
+        let sealed = ss.export_sealed(&squad, &full_req(&ss, 3), &[DeviceId("d-dcs".into())], PhotoExport::WithPhotos).await.unwrap();
         assert_eq!((sealed.file.withheld, sealed.file.carried), (0, 1));
         let mut intake = take(sealed.bytes.clone());
         assert!(matches!(so.open_sealed(&mut intake).await, Err(CommitError::Refused(ImportError::NotARecipient { .. }))));

@@ -309,7 +309,8 @@ fn encrypted_and_sealed_files_carry_the_photos_inside_in_chunks_read_a_part_at_a
     assert_eq!(held(&ostore2), want);
 
     // Sealed to the squad itself (a backup): opened with its key, a part at a time.
-    let sealed = block_on(s.export_sealed(&ws, &req(&s, ExportScope::Full, 2), &[duzhan::core::clock::DeviceId("d-squad".into())])).expect("sealed");
+    let sealed = block_on(s.export_sealed(&ws, &req(&s, ExportScope::Full, 2), &[duzhan::core::clock::DeviceId("d-squad".into())], PhotoExport::WithPhotos))
+        .expect("sealed");
     assert_eq!(sealed.pending_photos.len(), 5);
     let sealed = whole(&s, sealed);
     assert!(String::from_utf8_lossy(&sealed).starts_with("{\"chunk_bytes\":1048576,\"cipher\":{\"alg\":\"aes-256-gcm\",\"kem\""));
@@ -325,6 +326,16 @@ fn encrypted_and_sealed_files_carry_the_photos_inside_in_chunks_read_a_part_at_a
     let (mut intake, _) = Intake::read(sealed, Limits::default()).expect("read");
     block_on(s.open_sealed(&mut intake)).expect("opened");
     assert_eq!(intake.photos().len(), 5);
+
+    // Sealed, records only (仅记录): a version 1 file without the photos, quick to hand over.
+    let quick = block_on(s.export_sealed(&ws, &req(&s, ExportScope::Full, 3), &[duzhan::core::clock::DeviceId("d-squad".into())], PhotoExport::RecordsOnly))
+        .expect("sealed");
+    assert!(quick.pending_photos.is_empty() && quick.file.photos.is_empty());
+    let v: serde_json::Value = serde_json::from_slice(&whole(&s, quick)).unwrap();
+    assert_eq!((v["version"].as_u64(), v["ciphertext"].is_string()), (Some(1), true));
+    let (mut intake, _) = Intake::read(serde_json::to_vec(&v).unwrap(), Limits::default()).expect("read");
+    block_on(s.open_sealed(&mut intake)).expect("opened");
+    assert!(intake.photos().is_empty(), "no photo inside");
 }
 
 #[test]

@@ -789,11 +789,17 @@ impl<S: Store, P: Platform> Session<S, P> {
     /// or this device itself): only they can open it; the signature is inside. It
     /// carries the restricted records (暗访督战) when every recipient is a 督查室
     /// device ([`restricted::may_carry`]), and leaves them out otherwise, whatever
-    /// `req` says.
-    pub async fn export_sealed<W: Workspace>(&self, ws: &W, req: &ExportRequest, recipients: &[DeviceId]) -> Result<Exported, CommitError<ExportError>> {
+    /// `req` says. With photos (a chunked file) or records only, as [`Session::export_as`].
+    pub async fn export_sealed<W: Workspace>(
+        &self,
+        ws: &W,
+        req: &ExportRequest,
+        recipients: &[DeviceId],
+        photos: PhotoExport,
+    ) -> Result<Exported, CommitError<ExportError>> {
         let p = self.platform();
         let params = SealParams { file_key: p.random_bytes(), nonce: p.random_bytes(), ephemerals: recipients.iter().map(|_| p.random_bytes()).collect() };
-        let held = self.held_photos(PhotoExport::WithPhotos).await?;
+        let held = self.held_photos(photos).await?;
         let (exported, to) = self
             .save_signed(ws, |c, ledger, key| {
                 let to = recipients

@@ -127,7 +127,7 @@ fn ExportPanel() -> impl IntoView {
             let outcome = if sealed_to.is_empty() {
                 session.export_as(&state, &req, Some(passphrase.as_str()).filter(|p| !p.is_empty()), how).await
             } else {
-                session.export_sealed(&state, &req, &sealed_to).await
+                session.export_sealed(&state, &req, &sealed_to, how).await
             };
             // The file in parts: its head, then one photo read from the store at a
             // time, put together by the browser.

@@ -153,6 +153,7 @@ function withExif(jpeg) {
 const app = await startApp();
 const browser = await launch();
 const runs = [];
+const encRuns = [];
 const picks = { 'photo-input': [], 'photo-camera': [] };
 const PICK_REPS = Math.max(0, Number(process.env.PHOTOS_PICK_REPS ?? 5));
 let camera = null;
@@ -198,7 +199,6 @@ try {
       }
     }
   }
-  const encRuns = [];
   const plan = [...Array(REPS).fill([file, null, runs]), ...Array(ENC_REPS).fill([encFile, 'bench', encRuns])];
   for (const [i, [chosen, passphrase, into]] of plan.entries()) {
     const s = await newSession(browser);
