@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engineSuite, REPO_ROOT, tid } from './harness.mjs';
+import { redBlueJpegBase64, withOrientation } from '../e2e/jpegs.mjs';
 
 const { engineTest } = engineSuite();
 
@@ -28,26 +29,7 @@ const beforeStrip = `${tid('problem-photos-before')} ${tid('photo-strip')}`;
 
 /** A JPEG made by this engine's encoder: `w`×`h`, left half red, right half blue. */
 async function engineJpeg(s, w, h) {
-  const b64 = await s.eval((w, h) => {
-    const c = document.createElement('canvas');
-    c.width = w;
-    c.height = h;
-    const g = c.getContext('2d');
-    g.fillStyle = '#d00000';
-    g.fillRect(0, 0, w / 2, h);
-    g.fillStyle = '#0000d0';
-    g.fillRect(w / 2, 0, w / 2, h);
-    return c.toDataURL('image/jpeg', 0.9).split(',')[1];
-  }, w, h);
-  return Buffer.from(b64, 'base64');
-}
-
-/** The JPEG with an EXIF segment saying `orientation`, right after its start (as ../e2e/photos.test.mjs). */
-function withOrientation(jpeg, orientation) {
-  const tiff = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0]);
-  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), tiff]);
-  const head = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
-  return Buffer.concat([jpeg.subarray(0, 2), head, payload, jpeg.subarray(2)]);
+  return Buffer.from(await s.eval(redBlueJpegBase64, w, h), 'base64');
 }
 
 /** What a JPEG's own segments say: its frame size as stored, and whether it has an EXIF segment. */

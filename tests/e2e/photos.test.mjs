@@ -12,32 +12,14 @@ import { createHash } from 'node:crypto';
 import { appSuite, openApp, reloadApp, saved, eventually, gotoHash, readText, tid, REPO_ROOT } from './harness.mjs';
 import path from 'node:path';
 import { devices, exportBundle, chooseImport, confirmImport, stateHash } from './exchange.mjs';
+import { redBlueJpegBase64, withOrientation } from './jpegs.mjs';
 
 const { appTest } = appSuite();
 const hash = (page) => page.evaluate(() => location.hash);
 
 /** A JPEG made by the browser's encoder: `w`×`h`, left half red, right half blue. */
 async function browserJpeg(page, w, h) {
-  const b64 = await page.evaluate(([w, h]) => {
-    const c = document.createElement('canvas');
-    c.width = w;
-    c.height = h;
-    const g = c.getContext('2d');
-    g.fillStyle = '#d00000';
-    g.fillRect(0, 0, w / 2, h);
-    g.fillStyle = '#0000d0';
-    g.fillRect(w / 2, 0, w / 2, h);
-    return c.toDataURL('image/jpeg', 0.9).split(',')[1];
-  }, [w, h]);
-  return Buffer.from(b64, 'base64');
-}
-
-/** The JPEG with an EXIF segment saying `orientation`, right after its start. */
-function withOrientation(jpeg, orientation) {
-  const tiff = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0]);
-  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), tiff]);
-  const head = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
-  return Buffer.concat([jpeg.subarray(0, 2), head, payload, jpeg.subarray(2)]);
+  return Buffer.from(await page.evaluate(`(${redBlueJpegBase64})(${w}, ${h})`), 'base64');
 }
 
 appTest('a photo chosen on a visit is stored upright at its long edge, survives a reload, and a non-image is refused', async ({ page, url }) => {
