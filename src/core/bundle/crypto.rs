@@ -122,8 +122,9 @@ fn aad(env: &EncryptedEnvelope) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&Header { cipher: &env.cipher, format: &env.format, kdf: &env.kdf, version: env.version })
 }
 
-/// Encrypts a plain bundle file into the bytes of an encrypted bundle file.
-pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> {
+/// The cipher key and the key derivation's header member for a new file (of
+/// either version).
+fn new_key(p: &EncryptParams) -> Result<([u8; 32], KdfParams), ExportError> {
     if p.passphrase.is_empty() {
         return Err(ExportError::EmptyPassphrase);
     }
@@ -131,11 +132,17 @@ pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> 
         return Err(ExportError::WeakKdf { iterations: p.iterations, min: MIN_ITERATIONS });
     }
     let (key, check) = derive(p.passphrase, &p.salt, p.iterations).ok_or_else(|| ExportError::Encode("key derivation".into()))?;
+    Ok((key, KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) }))
+}
+
+/// Encrypts a plain bundle file into the bytes of an encrypted bundle file.
+pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> {
+    let (key, kdf) = new_key(p)?;
     let mut env = EncryptedEnvelope {
         cipher: CipherParams { alg: CIPHER_ALG.into(), nonce: B64.encode(p.nonce) },
         ciphertext: String::new(),
         format: FORMAT_ENCRYPTED.into(),
-        kdf: KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) },
+        kdf,
         version: VERSION_ENCRYPTED,
     };
     let aad = aad(&env).map_err(|e| ExportError::Encode(e.to_string()))?;
@@ -148,24 +155,17 @@ pub fn encrypt(plain: &[u8], p: &EncryptParams) -> Result<Vec<u8>, ExportError> 
 /// Starts a chunked (version 2) encrypted file: its head line, and the writer of its
 /// chunk lines (`p.nonce`'s first 7 bytes are the nonce prefix).
 pub fn encrypt_chunked(p: &EncryptParams, chunk_bytes: u32) -> Result<(Vec<u8>, ChunkWriter), ExportError> {
-    let enc = |e: &dyn std::fmt::Display| ExportError::Encode(e.to_string());
-    if p.passphrase.is_empty() {
-        return Err(ExportError::EmptyPassphrase);
-    }
-    if p.iterations == 0 {
-        return Err(ExportError::WeakKdf { iterations: p.iterations, min: MIN_ITERATIONS });
-    }
-    let (key, check) = derive(p.passphrase, &p.salt, p.iterations).ok_or_else(|| enc(&"key derivation"))?;
+    let (key, kdf) = new_key(p)?;
     let mut prefix = [0u8; PREFIX_BYTES];
     prefix.copy_from_slice(&p.nonce[..PREFIX_BYTES]);
     let header = ChunkedHeader {
         chunk_bytes,
         cipher: CipherParams { alg: CIPHER_ALG.into(), nonce: B64.encode(prefix) },
         format: FORMAT_ENCRYPTED.into(),
-        kdf: KdfParams { alg: KDF_ALG.into(), check: B64.encode(check), iterations: u64::from(p.iterations), salt: B64.encode(p.salt) },
+        kdf,
         version: VERSION_CHUNKED,
     };
-    let header = serde_json::to_vec(&header).map_err(|e| enc(&e))?;
+    let header = serde_json::to_vec(&header).map_err(|e| ExportError::Encode(e.to_string()))?;
     let head = stream::head_line(&header)?;
     Ok((head, ChunkWriter::new(ChunkKey::new(key, prefix, header, chunk_bytes))))
 }
@@ -173,9 +173,7 @@ pub fn encrypt_chunked(p: &EncryptParams, chunk_bytes: u32) -> Result<(Vec<u8>, 
 /// The key of a chunked (version 2) encrypted file from its head line and the
 /// passphrase: the same checks as version 1, in the same order.
 pub fn chunk_key(head: &[u8], passphrase: &str, limits: &Limits) -> Result<ChunkKey, ImportError> {
-    let header = stream::header_of(head).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
-    let text = String::from_utf8_lossy(&header);
-    let h: ChunkedHeader = serde_json::from_str(&text).map_err(|e| json_error(e, &text))?;
+    let h: ChunkedHeader = stream::read_header(head)?;
     if h.version != VERSION_CHUNKED {
         return Err(ImportError::Schema { reason: format!("a chunked encrypted file is version {VERSION_CHUNKED}, not {}", h.version) });
     }

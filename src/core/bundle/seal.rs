@@ -201,9 +201,7 @@ pub fn seal_chunked(recipients: &[Recipient], p: &SealParams, chunk_bytes: u32) 
 }
 
 fn chunked_header(head: &[u8]) -> Result<ChunkedHeader, ImportError> {
-    let header = stream::header_of(head).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
-    let text = String::from_utf8_lossy(&header);
-    let h: ChunkedHeader = serde_json::from_str(&text).map_err(|e| json_error(e, &text))?;
+    let h: ChunkedHeader = stream::read_header(head)?;
     if h.version != VERSION_CHUNKED {
         return Err(ImportError::Schema { reason: format!("a chunked sealed file is version {VERSION_CHUNKED}, not {}", h.version) });
     }

@@ -60,6 +60,13 @@ pub fn header_of(line: &[u8]) -> Option<Vec<u8>> {
     Some(h)
 }
 
+/// The header of a head line, read as `H` (an envelope's header type).
+pub fn read_header<H: serde::de::DeserializeOwned>(line: &[u8]) -> Result<H, ImportError> {
+    let header = header_of(line).ok_or_else(|| ImportError::Schema { reason: "the first line does not open the chunks".into() })?;
+    let text = String::from_utf8_lossy(&header);
+    serde_json::from_str(&text).map_err(|e| super::limits::json_error(e, &text))
+}
+
 /// The head line for a header written as canonical JSON (with its newline).
 pub fn head_line(header: &[u8]) -> Result<Vec<u8>, ExportError> {
     let open = header.strip_suffix(b"}").filter(|h| h.starts_with(b"{") && h.len() > 1);
