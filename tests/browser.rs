@@ -663,6 +663,20 @@ async fn a_chosen_photo_is_downscaled_to_its_long_edge_and_stored_as_a_complete_
 }
 
 #[wasm_bindgen_test]
+async fn an_original_is_hashed_by_webcrypto_as_the_core_hashes_it() {
+    use duzhan::core::fieldwork::photo::photo_hash;
+    use duzhan::web::photo_input::sha256_of;
+    // This page is a secure context (the test server is on localhost), so WebCrypto
+    // hashes here; elsewhere `sha256_of` falls back to `photo_hash` itself.
+    assert!(web_sys::window().unwrap().is_secure_context());
+    for n in [0usize, 1, 63, 64, 65_536, 65_537, 1_000_003] {
+        let bytes: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
+        let buf = js_sys::Uint8Array::from(bytes.as_slice()).buffer();
+        assert_eq!(sha256_of(&buf).await, photo_hash(&bytes), "{n} bytes");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_photo_turned_by_its_exif_orientation_is_stored_upright() {
     use duzhan::core::fieldwork::photo::jpeg_size;
     use duzhan::web::photo_input::prepare;

@@ -14,7 +14,7 @@
 
 use crate::core::fieldwork::photo::{exif_facts, jpeg_size, photo_hash, target_size, ExifFacts, Prepared, MAX_INPUT_BYTES, MAX_STORED_BYTES};
 use crate::core::i18n::Lang;
-use js_sys::{Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ResizeQuality};
@@ -108,6 +108,34 @@ async fn decoded(decoding: JsFuture) -> Result<ImageBitmap, InputError> {
     decoding.await.map_err(|e| InputError::NotAnImage(js_text(&e)))?.dyn_into::<ImageBitmap>().map_err(|e| InputError::NotAnImage(js_text(&e)))
 }
 
+/// The SHA-256 of `bytes` in hex, as `fieldwork::photo::photo_hash` gives it: by
+/// WebCrypto where the page has it (a secure context: HTTPS or localhost, which
+/// the service worker needs anyway), so that the hash runs natively and off this
+/// thread while the browser decodes; else here, in 64 KiB updates
+/// (`core::digest`). The original of a camera photo is 3–6 MB: hashed here it
+/// held this thread ~0.12 s of a pick on a 4× slowed CPU, delaying the decode.
+pub async fn sha256_of(bytes: &ArrayBuffer) -> String {
+    if let Some(subtle) = subtle() {
+        if let Ok(p) = subtle.digest_with_str_and_buffer_source("SHA-256", bytes) {
+            if let Ok(d) = JsFuture::from(p).await {
+                return crate::core::digest::hex(&Uint8Array::new(&d).to_vec());
+            }
+        }
+    }
+    photo_hash(&Uint8Array::new(bytes).to_vec())
+}
+
+/// WebCrypto's digest, where the page is a secure context (`crypto.subtle` is
+/// undefined elsewhere).
+fn subtle() -> Option<web_sys::SubtleCrypto> {
+    let window = web_sys::window()?;
+    if !window.is_secure_context() {
+        return None;
+    }
+    let subtle = js_sys::Reflect::get(&window.crypto().ok()?.into(), &"subtle".into()).ok()?;
+    (!subtle.is_undefined()).then(|| subtle.unchecked_into())
+}
+
 /// Encodes a canvas as JPEG at `quality`.
 async fn jpeg_of(canvas: &HtmlCanvasElement, quality: f64) -> Result<Vec<u8>, InputError> {
     let mut slot: Option<Closure<dyn FnMut(JsValue)>> = None;
@@ -154,15 +182,19 @@ pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&Ex
     // Orientations 5–8 turn the image a quarter: its upright size is swapped.
     let upright = |(w, h): (u32, u32)| if exif.orientation.is_some_and(|o| o >= 5) { (h, w) } else { (w, h) };
     let lines = stamp(&exif);
-    let (decoding, original) = match jpeg_size(&head) {
+    let whole = |b: &Blob| {
+        let b = b.clone();
+        async move { JsFuture::from(b.array_buffer()).await.map(ArrayBuffer::from).map_err(|e| InputError::NotAnImage(js_text(&e))) }
+    };
+    let (decoding, source_sha256) = match jpeg_size(&head) {
         Some(natural) => {
             let decoding = start_decode(file, Some(target_size(upright(natural), long_edge)))?;
-            (decoding, read(file).await?)
+            (decoding, sha256_of(&whole(file).await?).await)
         }
         // The frame header is further in (large metadata) or this is no JPEG.
         None => {
-            let original = read(file).await?;
-            let natural = match jpeg_size(&original) {
+            let original = whole(file).await?;
+            let natural = match jpeg_size(&Uint8Array::new(&original).to_vec()) {
                 Some(s) => upright(s),
                 None => {
                     let probe = bitmap(file, None).await?;
@@ -171,11 +203,10 @@ pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&Ex
                     s
                 }
             };
-            (start_decode(file, Some(target_size(natural, long_edge)))?, original)
+            (start_decode(file, Some(target_size(natural, long_edge)))?, sha256_of(&original).await)
         }
     };
-    let source_sha256 = Some(photo_hash(&original));
-    drop(original);
+    let source_sha256 = Some(source_sha256);
     let image = decoded(decoding).await?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| InputError::Encode("no document".into()))?;
     let canvas: HtmlCanvasElement = document.create_element("canvas").map_err(|e| InputError::Encode(js_text(&e)))?.unchecked_into();
