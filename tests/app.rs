@@ -997,7 +997,7 @@ fn many_files_are_read_one_at_a_time_checked_on_their_own_and_imported_in_one_co
         assert!(e.message(Lang::Zh).contains("无法读取"), "{}", e.message(Lang::Zh));
         assert!(ws.applied.borrow().is_empty(), "checking writes nothing");
 
-        let done = s.import_batch(&ws, intake).await.expect("imported");
+        let done = s.import_batch(&ws, &files, intake).await.expect("imported");
         assert_eq!((done.bundles, done.left_out, done.records_written), (3, 2, 3));
         assert_eq!(ws.applied.borrow().len(), 1, "one commit for the whole batch");
         for (id, name) in [("seed-target-xiaohe", "甲改"), ("seed-target-gantang", "乙改"), ("seed-target-wuding", "丙改")] {
@@ -1022,14 +1022,14 @@ fn a_batch_whose_commit_fails_leaves_the_store_and_the_ledger_as_they_were() {
         let ledger_before = block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap();
         let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
         store.fail_next_commit(StoreError::QuotaExceeded);
-        let err = s.import_batch(&ws, intake).await.unwrap_err();
+        let err = s.import_batch(&ws, &files, intake).await.unwrap_err();
         assert_eq!(err.message(Lang::Zh), StoreError::QuotaExceeded.message(Lang::Zh));
         assert_eq!(block_on(store.load()).unwrap().docs, before);
         assert_eq!(block_on(store.meta(duzhan::core::bundle::ledger::META_SYNC_LEDGER)).unwrap(), ledger_before);
         assert!(ws.sync_ledger().known_devices().is_empty());
         // Chosen again, the batch goes in.
         let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
-        s.import_batch(&ws, intake).await.expect("second try");
+        s.import_batch(&ws, &files, intake).await.expect("second try");
         assert_eq!(target_name(&store, "seed-target-gantang"), "乙改");
     });
 }
@@ -1054,7 +1054,7 @@ fn encrypted_files_of_a_batch_ask_once_per_passphrase() {
         assert_eq!(intake.unlock(&ws, &files, "元谋的口令", T0).await.unwrap(), 1);
         let codes: Vec<_> = intake.batch().files().iter().map(|f| f.outcome.code()).collect();
         assert_eq!(codes, ["bundle", "bundle", "bundle", "bundle"], "each file keeps its place in the list");
-        let done = s.import_batch(&ws, intake).await.unwrap();
+        let done = s.import_batch(&ws, &files, intake).await.unwrap();
         assert_eq!(done.bundles, 4);
         assert_eq!(target_name(&store, "seed-target-wuding"), "丙改");
     });
@@ -1077,7 +1077,7 @@ fn one_receipt_for_a_batch_is_noted_per_device_and_clears_each_squads_not_yet_re
         }
         let files = MemFiles::new(chosen);
         let intake = BatchIntake::check(&ws, &files, Limits::default(), T0, |_| async {}).await.unwrap();
-        s.import_batch(&ws, intake).await.unwrap();
+        s.import_batch(&ws, &files, intake).await.unwrap();
         s.set_device_role(&ws, &DeviceId("d-a".into()), Some(DeviceRole::Squad)).await.unwrap();
         let receipt = s.make_receipt(&ws, None).await.expect("receipt");
         assert_eq!(receipt.entries, 2);

@@ -18,6 +18,7 @@ use duzhan::core::bundle::{ExportRequest, ImportError, Limits};
 use duzhan::core::doc::Entity;
 use duzhan::core::fieldwork::photo::*;
 use duzhan::storage::{MemoryStore, Store};
+use std::cell::RefCell;
 
 const T0: u64 = 1_593_561_600_000; // 2020-07-01 08:00 +08:00
 
@@ -403,20 +404,29 @@ fn a_changed_or_cut_chunk_is_refused_and_nothing_is_written() {
     }
 }
 
-struct Chosen(Vec<Vec<u8>>);
+/// Chosen files, in memory; which were read, in order; a file can be replaced
+/// between the check and the commit.
+struct Chosen(RefCell<Vec<Vec<u8>>>, RefCell<Vec<usize>>);
+
+impl Chosen {
+    fn new(files: Vec<Vec<u8>>) -> Self {
+        Chosen(RefCell::new(files), RefCell::default())
+    }
+}
 
 impl Files for Chosen {
     fn count(&self) -> usize {
-        self.0.len()
+        self.0.borrow().len()
     }
     fn name(&self, i: usize) -> String {
         format!("f{i}.json")
     }
     fn size(&self, i: usize) -> u64 {
-        self.0[i].len() as u64
+        self.0.borrow()[i].len() as u64
     }
     async fn read(&self, i: usize) -> Result<Vec<u8>, String> {
-        Ok(self.0[i].clone())
+        self.1.borrow_mut().push(i);
+        Ok(self.0.borrow()[i].clone())
     }
 }
 
@@ -424,15 +434,50 @@ impl Files for Chosen {
 fn many_files_at_once_store_the_photos_of_the_files_taken_and_none_of_a_refused_one() {
     let (_, ws, s, photos) = squad_with_photos(2);
     let good = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let quick = file_of(&s, &ws, PhotoExport::RecordsOnly, 2);
     let mut bad = good.clone();
     let n = bad.len();
     bad[n - 100] ^= 1;
     let (ostore, ows, os) = office();
-    let intake = block_on(BatchIntake::check(&ows, &Chosen(vec![bad, good.clone(), good]), Limits::default(), T0 + 60_000, |_| async {})).expect("checked");
+    let chosen = Chosen::new(vec![bad, good.clone(), quick, good]);
+    let intake = block_on(BatchIntake::check(&ows, &chosen, Limits::default(), T0 + 60_000, |_| async {})).expect("checked");
     assert_eq!(intake.batch().refused(), 1);
-    block_on(os.import_batch(&ows, intake)).expect("imported");
+    assert!(held(&ostore).is_empty(), "checking stores no photo");
+    block_on(os.import_batch(&ows, &chosen, intake)).expect("imported");
     assert_eq!(held(&ostore).len(), photos.len());
     assert!(ows.replica().doc("visit-1").is_some());
+    // The photos were not kept from the check: the two files taken that carry them
+    // were read again at the commit, one after the other; the refused file and the
+    // records-only one were not.
+    assert_eq!(*chosen.1.borrow(), [0, 1, 2, 3, 1, 3]);
+}
+
+#[test]
+fn a_batch_file_changed_between_its_check_and_the_commit_fails_the_import_with_nothing_written() {
+    let (_, ws, s, _) = squad_with_photos(2);
+    let first = file_of(&s, &ws, PhotoExport::WithPhotos, 1);
+    let other = file_of(&s, &ws, PhotoExport::WithPhotos, 2);
+    let (ostore, ows, os) = office();
+    let chosen = Chosen::new(vec![first.clone()]);
+    let intake = block_on(BatchIntake::check(&ows, &chosen, Limits::default(), T0 + 60_000, |_| async {})).expect("checked");
+    // Another valid file (another bundle id) in its place.
+    chosen.0.borrow_mut()[0] = other;
+    match block_on(os.import_batch(&ows, &chosen, intake)) {
+        Err(CommitError::Refused(e)) => {
+            assert_eq!(e.code(), "unreadable");
+            assert!(e.message(duzhan::core::i18n::Lang::Zh).contains('请'));
+        }
+        other => panic!("not refused: {:?}", other.map(|_| ())),
+    }
+    assert!(held(&ostore).is_empty(), "no photo written");
+    assert!(ows.replica().doc("visit-1").is_none(), "no record written");
+    // Damaged since: refused as damaged, nothing written.
+    let chosen = Chosen::new(vec![first.clone()]);
+    let intake = block_on(BatchIntake::check(&ows, &chosen, Limits::default(), T0 + 60_000, |_| async {})).expect("checked");
+    let n = first.len();
+    chosen.0.borrow_mut()[0][n - 100] ^= 1;
+    assert!(matches!(block_on(os.import_batch(&ows, &chosen, intake)), Err(CommitError::Refused(_))));
+    assert!(held(&ostore).is_empty() && ows.replica().doc("visit-1").is_none());
 }
 
 #[test]

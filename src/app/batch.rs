@@ -8,12 +8,15 @@
 //! wait for a passphrase; [`BatchIntake::unlock`] tries one passphrase on every
 //! file still locked (one prompt per passphrase, not per file).
 //! [`Session::import_batch`] commits everything accepted in **one atomic commit**:
-//! a failure leaves the store as it was.
+//! a failure leaves the store as it was. Photos are checked with their file and
+//! dropped; the commit reads each accepted file that carries photos again, one at
+//! a time, and stores its photos by address before the records, so memory stays
+//! one file however many files carry photos.
 
 use super::commit::{CommitError, LedgerChange, Session};
 use super::{Platform, Workspace};
 use crate::core::bundle::batch::{Batch, BatchImported, Outcome};
-use crate::core::bundle::import::read_bundle;
+use crate::core::bundle::import::{read_bundle, IncomingBundle};
 use crate::core::bundle::receipt::read_receipt;
 use crate::core::bundle::{ImportError, Limits};
 use crate::storage::Store;
@@ -40,9 +43,19 @@ pub struct Progress {
 pub struct BatchIntake {
     batch: Batch,
     limits: Limits,
-    /// Per accepted file carrying photos (v3), its photos, checked: stored by
-    /// address before the batch's commit.
-    photos: std::collections::BTreeMap<usize, Vec<(String, Vec<u8>)>>,
+    /// Per accepted file carrying photos (v3), by its place in the batch: where to
+    /// read its photos again at the commit, and what they must be.
+    photos: std::collections::BTreeMap<usize, Carried>,
+}
+
+/// An accepted file's photos, checked and dropped: the file is read again (with the
+/// passphrase that opened it) when the batch is committed. The same bundle id and
+/// photo manifest then mean the same photos, each checked against its address again.
+struct Carried {
+    file: usize,
+    passphrase: Option<String>,
+    bundle_id: String,
+    manifest: Vec<crate::core::bundle::wire::WirePhotoEntry>,
 }
 
 impl BatchIntake {
@@ -108,9 +121,15 @@ impl BatchIntake {
         let placed = ws.with_replica(|r| match read {
             Ok(mut incoming) => {
                 drop(bytes);
-                let carried: Vec<(String, Vec<u8>)> = incoming.photos.iter().map(|e| e.sha256.clone()).zip(std::mem::take(&mut incoming.photo_bytes)).collect();
+                drop(std::mem::take(&mut incoming.photo_bytes));
+                let carried = (!incoming.photos.is_empty()).then(|| Carried {
+                    file: i,
+                    passphrase: passphrase.map(str::to_owned),
+                    bundle_id: incoming.header.bundle_id.clone(),
+                    manifest: incoming.photos.clone(),
+                });
                 let i = batch.add_bundle(at, name.clone(), size, incoming, r, now_ms);
-                if matches!(batch.files().get(i).map(|f| &f.outcome), Some(Outcome::Bundle(_))) && !carried.is_empty() {
+                if let Some(carried) = carried.filter(|_| matches!(batch.files().get(i).map(|f| &f.outcome), Some(Outcome::Bundle(_)))) {
                     photos.insert(i, carried);
                 } else {
                     photos.remove(&i);
@@ -151,12 +170,23 @@ impl BatchIntake {
 
 impl<S: Store, P: Platform> Session<S, P> {
     /// Imports every accepted file of the batch in one commit, merged again under the
-    /// lock against the records and the ledger as they are now.
-    pub async fn import_batch<W: Workspace>(&self, ws: &W, intake: BatchIntake) -> Result<BatchImported, CommitError<ImportError>> {
-        let BatchIntake { batch, photos, .. } = intake;
-        if !photos.is_empty() {
-            // The photos of the accepted files, by address, before the records.
-            self.put_new_photos(ws, photos.into_values().flatten()).await?;
+    /// lock against the records and the ledger as they are now. `files` are the
+    /// batch's: the accepted files carrying photos are read again, one at a time,
+    /// and their photos stored by address before the records (bytes no record
+    /// refers to yet are invisible). A file that no longer reads as it was checked
+    /// fails the import with nothing committed.
+    pub async fn import_batch<W: Workspace, F: Files>(&self, ws: &W, files: &F, intake: BatchIntake) -> Result<BatchImported, CommitError<ImportError>> {
+        let BatchIntake { batch, photos, limits } = intake;
+        for carried in photos.into_values() {
+            let bytes = files.read(carried.file).await.map_err(|reason| CommitError::Refused(ImportError::Unreadable { reason }))?;
+            let incoming = read_bundle(&bytes, carried.passphrase.as_deref(), &limits).map_err(CommitError::Refused)?;
+            drop(bytes);
+            if incoming.header.bundle_id != carried.bundle_id || incoming.photos != carried.manifest {
+                let reason = format!("{} changed after it was checked", files.name(carried.file));
+                return Err(CommitError::Refused(ImportError::Unreadable { reason }));
+            }
+            let IncomingBundle { photos: manifest, photo_bytes, .. } = incoming;
+            self.put_new_photos(ws, manifest.into_iter().map(|e| e.sha256).zip(photo_bytes)).await?;
         }
         self.save_with_ledger(ws, move |c, ledger| {
             let staged = batch.stage(c.replica, ledger)?;

@@ -135,13 +135,14 @@ pub fn BatchImport(files: Vec<web_sys::File>, on_close: Callback<()>) -> impl In
 
     let confirm = move |_| {
         let Some(session) = state.session() else { return };
+        let Some(files) = files.try_get_value() else { return };
         let Some(i) = intake.try_update_value(Option::take).flatten() else { return };
         spawn_local(async move {
             let lang = state.lang.get_untracked();
             error.set(None);
             busy.set(true);
             platform::yield_to_browser().await;
-            let outcome = session.import_batch(&state, i).await;
+            let outcome = session.import_batch(&state, &*files, i).await;
             let _ = busy.try_set(false);
             match outcome {
                 Ok(done) => {
