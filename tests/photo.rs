@@ -436,6 +436,27 @@ fn the_before_after_view_sets_the_photos_at_logging_beside_the_latest_rectificat
 }
 
 #[test]
+fn a_printed_ledger_shows_each_row_before_and_after_as_thumbnails_up_to_its_cap() {
+    let (b1, b2, a1, a2) =
+        (shot("p1", PhotoSlot::Before, 1), shot("p1", PhotoSlot::Before, 2), shot("e1", PhotoSlot::Rectified, 3), shot("e1", PhotoSlot::Verified, 4));
+    let hashes = |v: &[&Photo]| v.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>();
+    let sides = vec![
+        (vec![b1.clone(), b2.clone()], vec![a1.clone(), a2.clone()]),
+        (Vec::new(), Vec::new()),
+        (Vec::new(), vec![a1.clone()]),
+        (vec![b2.clone()], Vec::new()),
+        // The same image on both sides is one thumbnail.
+        (vec![b1.clone()], vec![b1.clone()]),
+    ];
+    let picks = print_thumbnails(&sides, MAX_PRINT_THUMBNAILS);
+    assert_eq!(picks, vec![hashes(&[&b1, &a2]), vec![], hashes(&[&a1]), hashes(&[&b2]), hashes(&[&b1])], "the first before, the last after");
+    // The cap counts across rows, in row order.
+    assert_eq!(print_thumbnails(&sides, 3), vec![hashes(&[&b1, &a2]), vec![], hashes(&[&a1]), vec![], vec![]]);
+    assert_eq!(print_thumbnails(&sides, 0), vec![Vec::<String>::new(); 5]);
+    assert!(print_thumbnails(&[], 10).is_empty());
+}
+
+#[test]
 fn a_target_and_a_problem_find_their_photos_through_the_read_model_kept_up_to_date_record_by_record() {
     use duzhan::core::doc::decode;
     use duzhan::core::fieldwork::{FieldSnapshot, LedgerIndex, Problem, ProblemEvent, ProblemStatus};

@@ -30,6 +30,7 @@ use crate::core::fieldwork::ledger::{LedgerQuery, LedgerView as View};
 use crate::core::fieldwork::{LedgerRow, ProblemSource};
 use crate::core::i18n::K;
 use crate::core::route::Route;
+use crate::storage::Store;
 use leptos::prelude::*;
 
 /// Height of one row, px (the CSS of `.ledger-row` fixes it too).
@@ -120,22 +121,57 @@ pub fn LedgerView() -> impl IntoView {
     // Printing: the virtual list holds only the rows in view, so a print-only table of
     // the view's first MAX_PRINT_ROWS rows is filled before the browser lays out the
     // print (the 打印 button, or the browser's own print through `beforeprint`).
-    let print_rows = RwSignal::new(None::<Vec<LedgerRow>>);
+    // The 打印 button first makes the chosen photos' thumbnails
+    // (`photo::print_thumbnails`, at most MAX_PRINT_THUMBNAILS) and waits until they
+    // are decoded; the browser's own print cannot wait, and lists the photos by
+    // address only.
+    let print_rows = RwSignal::new(None::<PrintRows>);
+    let thumbs = RwSignal::new(Thumbs::new());
+    let preparing = RwSignal::new(false);
     let fill_print = move || {
         if print_rows.with_untracked(Option::is_none) {
-            print_rows.set(Some(view.with_untracked(|v| state.ledger.with_untracked(|ix| ix.page(v, 0, v.total().min(MAX_PRINT_ROWS))))));
+            let rows = view.with_untracked(|v| state.ledger.with_untracked(|ix| ix.page(v, 0, v.total().min(MAX_PRINT_ROWS))));
+            print_rows.set(Some(PrintRows::of(&state, rows)));
         }
     };
+    let clear_print = move || {
+        print_rows.set(None);
+        thumbs.update(|t| t.drain().for_each(|(_, url)| platform::revoke_url(&url)));
+    };
     let before = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("beforeprint"), move |_| fill_print());
-    let after = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("afterprint"), move |_| print_rows.set(None));
+    let after = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("afterprint"), move |_| clear_print());
     on_cleanup(move || {
         before.remove();
         after.remove();
+        clear_print();
     });
     let print = move |_| {
+        if preparing.get_untracked() {
+            return;
+        }
         fill_print();
+        preparing.set(true);
         leptos::task::spawn_local(async move {
+            let wanted: Vec<String> = print_rows.with_untracked(|p| p.as_ref().map(|p| p.thumbs.iter().flatten().cloned().collect()).unwrap_or_default());
+            if let Some(session) = state.session() {
+                for hash in wanted {
+                    if thumbs.with_untracked(|t| t.contains_key(&hash)) {
+                        continue;
+                    }
+                    // A photo not on this device (照片待补传) or one that does not decode
+                    // is listed by its address only.
+                    let Ok(Some(bytes)) = session.store().photo(&hash).await else { continue };
+                    let Ok(blob) = crate::web::photo_input::thumbnail(&bytes, THUMB_EDGE).await else { continue };
+                    if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+                        thumbs.update(|t| {
+                            t.insert(hash, url);
+                        });
+                    }
+                }
+            }
             platform::yield_to_browser().await;
+            platform::images_decoded(".print-ledger img").await;
+            preparing.set(false);
             platform::print_page();
         });
     };
@@ -156,11 +192,14 @@ pub fn LedgerView() -> impl IntoView {
                 <h2>{move || state.t(K::LedgerTitle)}</h2>
                 <div class="actions">
                     <a class="button" href="#/problems/new" data-testid="ledger-new-problem">{move || state.t(K::NewProblem)}</a>
-                    <button type="button" class="secondary no-print" data-testid="print-ledger" on:click=print>{move || state.t(K::Print)}</button>
+                    <button type="button" class="secondary no-print" data-testid="print-ledger" disabled=move || preparing.get() on:click=print>{move || state.t(K::Print)}</button>
                     <ExportMenu what=ExportWhat::ledger(export_rows)/>
                 </div>
             </div>
-            {move || print_rows.get().map(|rows| view! { <PrintLedger rows=rows total=total.get_untracked()/> })}
+            <Show when=move || preparing.get()>
+                <p class="muted no-print" role="status" data-testid="print-ledger-working">{move || state.t(K::PrintThumbsWorking)}</p>
+            </Show>
+            {move || print_rows.get().map(|rows| view! { <PrintLedger rows=rows total=total.get_untracked() thumbs=thumbs/> })}
             <Show when=move || state.bench.get()>
                 <p class="banner" data-testid="ledger-bench">{move || state.t(K::BenchMode)}</p>
             </Show>
@@ -256,15 +295,47 @@ pub fn LedgerView() -> impl IntoView {
     }
 }
 
+/// The long edge of a printed ledger's photo thumbnail, px (about 2 cm at print
+/// resolution).
+const THUMB_EDGE: u32 = 240;
+
+/// Thumbnails made for a print: object URLs by photo address.
+type Thumbs = std::collections::HashMap<String, String>;
+
+/// What a printed ledger shows: the rows, each row's photos by address, and the
+/// addresses shown as thumbnails (`photo::print_thumbnails`).
+#[derive(Clone)]
+struct PrintRows {
+    rows: Vec<LedgerRow>,
+    photos: Vec<Vec<String>>,
+    thumbs: Vec<Vec<String>>,
+}
+
+impl PrintRows {
+    fn of(state: &super::AppState, rows: Vec<LedgerRow>) -> Self {
+        use crate::core::fieldwork::photo::{before_after, print_thumbnails, MAX_PRINT_THUMBNAILS};
+        let all: Vec<_> = rows.iter().map(|r| state.problem_photos_untracked(&r.id)).collect();
+        let sides: Vec<_> = rows.iter().zip(&all).map(|(r, p)| state.ledger.with_untracked(|ix| before_after(p, ix.events_of(&r.id)))).collect();
+        PrintRows {
+            photos: all.into_iter().map(|p| p.into_iter().map(|p| p.sha256).collect()).collect(),
+            thumbs: print_thumbnails(&sides, MAX_PRINT_THUMBNAILS),
+            rows,
+        }
+    }
+}
+
 /// The ledger as printed: an A4 table of the view's rows with an official-form header and
 /// the rows' fingerprint.
 #[component]
-fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
+fn PrintLedger(rows: PrintRows, total: usize, thumbs: RwSignal<Thumbs>) -> impl IntoView {
     let state = use_app();
     let lang = state.lang.get_untracked();
     // Each row's photos by their SHA-256 (the first 8 hex digits printed), covered
-    // by the page's fingerprint like the rest of the row.
-    let photos: Vec<Vec<String>> = rows.iter().map(|r| state.problem_photos_untracked(&r.id).into_iter().map(|p| p.sha256).collect()).collect();
+    // by the page's fingerprint like the rest of the row; its before and after as
+    // thumbnails where they were made (the 打印 button).
+    let PrintRows { rows, photos, thumbs: picks } = rows;
+    let picked = picks.iter().map(Vec::len).sum::<usize>();
+    let all_photos = photos.iter().map(Vec::len).sum::<usize>();
     let key: Vec<_> = rows
         .iter()
         .zip(&photos)
@@ -276,10 +347,28 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
     let body = rows
         .into_iter()
         .zip(photos)
+        .zip(picks)
         .enumerate()
-        .map(|(i, (r, photos))| {
+        .map(|(i, ((r, photos), picks))| {
             let shown_photos = (!photos.is_empty())
                 .then(|| format!("{}{}{}", photos.len(), lang.colon(), photos.iter().map(|h| h.get(..8).unwrap_or_default()).collect::<Vec<_>>().join(" ")));
+            let row_thumbs = picks
+                .into_iter()
+                .map(|h| {
+                    let short = h.get(..8).unwrap_or_default().to_owned();
+                    let key = StoredValue::new(h.clone());
+                    move || {
+                        thumbs.with(|t| t.get(&key.get_value()).cloned()).map(|src| {
+                            view! {
+                                <figure class="print-thumb" data-testid="print-ledger-thumb" data-sha256=h.clone()>
+                                    <img src=src alt=short.clone()/>
+                                    <figcaption>{short.clone()}</figcaption>
+                                </figure>
+                            }
+                        })
+                    }
+                })
+                .collect_view();
             let mut flags = Vec::new();
             if r.overdue {
                 flags.push(state.t(K::FlagOverdue));
@@ -294,7 +383,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
                 <tr>
                     <td>{i + 1}</td><td>{r.target_label}</td><td>{r.description}</td><td>{r.responsible_unit}</td><td>{r.responsible_person}</td>
                     <td>{r.deadline.map(|d| d.to_string()).unwrap_or_default()}</td><td>{r.status.label(lang)}</td><td>{flags.join(lang.list_sep())}</td>
-                    <td class="photo-hashes" data-testid="print-ledger-photos">{shown_photos}</td>
+                    <td class="photo-hashes"><div class="print-thumbs">{row_thumbs}</div><span data-testid="print-ledger-photos">{shown_photos}</span></td>
                 </tr>
             }
         })
@@ -307,6 +396,7 @@ fn PrintLedger(rows: Vec<LedgerRow>, total: usize) -> impl IntoView {
                     <span>{lang.labelled(state.t(K::ReportUnit), unit)}</span>
                     <span>{lang.labelled(state.t(K::PrintedOn), platform::today())}</span>
                     <span>{format!("{} {shown}/{total}", state.t(K::LedgerTotal))}</span>
+                    <span data-testid="print-ledger-thumb-count">{move || format!("{} {}/{all_photos}", state.t(K::PrintThumbs), thumbs.with(|t| t.len()).min(picked))}</span>
                 </p>
             </header>
             <table class="data">

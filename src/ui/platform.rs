@@ -54,6 +54,22 @@ pub fn reload_if_stale() {
     }
 }
 
+/// Frees an object URL made for this page.
+pub fn revoke_url(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// Resolves once every image matching `selector` is decoded (or failed to): a
+/// print laid out before then would leave them blank.
+pub async fn images_decoded(selector: &str) {
+    let Some(list) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector_all(selector).ok()) else { return };
+    for i in 0..list.length() {
+        if let Some(img) = list.item(i).and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlImageElement>(n).ok()) {
+            let _ = wasm_bindgen_futures::JsFuture::from(img.decode()).await;
+        }
+    }
+}
+
 pub fn print_page() {
     if let Some(w) = web_sys::window() {
         let _ = w.print();

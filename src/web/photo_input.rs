@@ -11,6 +11,9 @@
 //! - JPEG at quality 0.8; above [`TARGET_BYTES`] again at 0.7, then 0.6; the
 //!   encoder's type is checked (an engine that cannot encode JPEG would give PNG).
 //! - Files above `MAX_INPUT_BYTES` (50 MB) are refused before they are read.
+//! - The original's SHA-256 (`Prepared::source_sha256`) is WebCrypto's where the
+//!   page is a secure context ([`sha256_of`]), so it runs while the browser decodes.
+//! - [`thumbnail`]: a small JPEG of a stored photo, for the printed ledger.
 
 use crate::core::fieldwork::photo::{exif_facts, jpeg_size, photo_hash, target_size, ExifFacts, Prepared, MAX_INPUT_BYTES, MAX_STORED_BYTES};
 use crate::core::i18n::Lang;
@@ -138,6 +141,11 @@ fn subtle() -> Option<web_sys::SubtleCrypto> {
 
 /// Encodes a canvas as JPEG at `quality`.
 async fn jpeg_of(canvas: &HtmlCanvasElement, quality: f64) -> Result<Vec<u8>, InputError> {
+    bytes_of(&jpeg_blob(canvas, quality).await?).await.map_err(|e| InputError::Encode(js_text(&e)))
+}
+
+/// A canvas as a JPEG blob at `quality`.
+async fn jpeg_blob(canvas: &HtmlCanvasElement, quality: f64) -> Result<Blob, InputError> {
     let mut slot: Option<Closure<dyn FnMut(JsValue)>> = None;
     let promise = Promise::new(&mut |resolve, _reject| {
         let cb = Closure::once(move |blob: JsValue| {
@@ -152,7 +160,43 @@ async fn jpeg_of(canvas: &HtmlCanvasElement, quality: f64) -> Result<Vec<u8>, In
     if blob.type_() != "image/jpeg" {
         return Err(InputError::Encode(format!("the browser wrote {} instead of JPEG", blob.type_())));
     }
-    bytes_of(&blob).await.map_err(|e| InputError::Encode(js_text(&e)))
+    Ok(blob)
+}
+
+/// A canvas of `image`'s size with `image` drawn in (the bitmap closed after).
+fn canvas_of(image: ImageBitmap) -> Result<(HtmlCanvasElement, CanvasRenderingContext2d), InputError> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| InputError::Encode("no document".into()))?;
+    let canvas: HtmlCanvasElement = document.create_element("canvas").map_err(|e| InputError::Encode(js_text(&e)))?.unchecked_into();
+    canvas.set_width(image.width());
+    canvas.set_height(image.height());
+    let ctx: CanvasRenderingContext2d =
+        canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or_else(|| InputError::Encode("no 2d context".into()))?;
+    let drawn = ctx.draw_image_with_image_bitmap(&image, 0.0, 0.0);
+    image.close();
+    drawn.map_err(|e| InputError::Encode(js_text(&e)))?;
+    Ok((canvas, ctx))
+}
+
+/// Releases a canvas's pixels at once (WebKit keeps them until collected).
+fn release(canvas: &HtmlCanvasElement) {
+    canvas.set_width(0);
+    canvas.set_height(0);
+}
+
+/// A small JPEG of a stored photo (缩略图), its long edge at most `long_edge`:
+/// what a printed ledger shows, so that printing decodes a few KB per photo rather
+/// than each stored photo at full size. `bytes` are a stored photo (upright, no
+/// EXIF).
+pub async fn thumbnail(bytes: &[u8], long_edge: u32) -> Result<Blob, InputError> {
+    let natural = jpeg_size(bytes).ok_or_else(|| InputError::NotAnImage("not a JPEG".into()))?;
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("image/jpeg");
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| InputError::NotAnImage(js_text(&e)))?;
+    let (canvas, _) = canvas_of(bitmap(&blob, Some(target_size(natural, long_edge))).await?)?;
+    let small = jpeg_blob(&canvas, 0.7).await;
+    release(&canvas);
+    small
 }
 
 /// Makes the chosen `file` ready to attach, its long edge at most `long_edge`.
@@ -207,16 +251,7 @@ pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&Ex
         }
     };
     let source_sha256 = Some(source_sha256);
-    let image = decoded(decoding).await?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| InputError::Encode("no document".into()))?;
-    let canvas: HtmlCanvasElement = document.create_element("canvas").map_err(|e| InputError::Encode(js_text(&e)))?.unchecked_into();
-    canvas.set_width(image.width());
-    canvas.set_height(image.height());
-    let ctx: CanvasRenderingContext2d =
-        canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or_else(|| InputError::Encode("no 2d context".into()))?;
-    let drawn = ctx.draw_image_with_image_bitmap(&image, 0.0, 0.0);
-    image.close();
-    drawn.map_err(|e| InputError::Encode(js_text(&e)))?;
+    let (canvas, ctx) = canvas_of(decoded(decoding).await?)?;
     if !lines.is_empty() {
         draw_stamp(&ctx, f64::from(canvas.width()), f64::from(canvas.height()), &lines);
     }
@@ -227,9 +262,7 @@ pub async fn prepare_stamped(file: &Blob, long_edge: u32, stamp: impl FnOnce(&Ex
             break;
         }
     }
-    // Release the canvas's pixels at once (WebKit keeps them until collected).
-    canvas.set_width(0);
-    canvas.set_height(0);
+    release(&canvas);
     if bytes.len() > MAX_STORED_BYTES as usize {
         return Err(InputError::Encode(format!("{} bytes at the lowest quality", bytes.len())));
     }

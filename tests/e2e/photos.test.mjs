@@ -228,15 +228,33 @@ appTest('a problem shows its photo before rectification, the rectification repor
   assert.equal(await onTarget.first().locator(tid('target-photo-record')).getAttribute('href'), `#/problems/${problemId}`);
   await onTarget.first().locator(tid('photo-img')).waitFor({ state: 'visible', timeout: 30_000 });
 
-  // The printed ledger lists the problem's photos by their addresses (covered by its fingerprint).
+  // The printed ledger lists the problem's photos by their addresses (covered by its
+  // fingerprint), and shows its first before and its last after photo as thumbnails,
+  // made and decoded before the print is laid out.
   await gotoHash(page, '#/ledger');
   await page.locator(tid('ledger-row')).first().waitFor({ state: 'visible' });
-  await page.evaluate(() => { window.print = () => {}; });
+  await page.evaluate(() => {
+    window.print = () => {
+      window.__printed = [...document.querySelectorAll('.print-ledger img')].map((i) => ({ done: i.complete, w: i.naturalWidth, h: i.naturalHeight }));
+    };
+  });
   await page.locator(tid('print-ledger')).click();
+  await page.waitForFunction(() => window.__printed !== undefined, null, { timeout: 30_000 });
   const cell = page.locator(`${tid('print-ledger-table')} ${tid('print-ledger-photos')}`);
-  await cell.first().waitFor({ state: 'attached' });
   const listed = (await cell.allTextContents()).find((t) => t.length > 0);
   assert.equal(listed, `3：${[before, after, check].map((h) => h.slice(0, 8)).join(' ')}`);
+  const thumbs = page.locator(`${tid('print-ledger-table')} ${tid('print-ledger-thumb')}`);
+  assert.deepEqual(await thumbs.evaluateAll((els) => els.map((e) => [e.getAttribute('data-sha256'), e.querySelector('figcaption').textContent])), [
+    [before, before.slice(0, 8)],
+    [check, check.slice(0, 8)],
+  ]);
+  const printed = await page.evaluate(() => window.__printed);
+  assert.equal(printed.length, 2);
+  assert.ok(printed.every((i) => i.done && Math.max(i.w, i.h) > 0 && Math.max(i.w, i.h) <= 240), `thumbnails decoded before print, small: ${JSON.stringify(printed)}`);
+  assert.equal(await page.locator(tid('print-ledger-thumb-count')).innerText(), '照片缩略图 2/3');
+  // After printing the table and its thumbnails are gone.
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await eventually(async () => assert.equal(await page.locator(tid('print-ledger-table')).count(), 0));
 });
 
 appTest('the v3 fixture imports on a fresh device and its two photos show with their addresses', async ({ page, url }) => {

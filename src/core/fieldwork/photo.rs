@@ -690,6 +690,32 @@ pub fn before_after(photos: &[Photo], events: &[super::ProblemEvent]) -> (Vec<Ph
     (before, after)
 }
 
+/// Most thumbnails a printed ledger carries; the other photos are listed by
+/// address. Each is made from the stored photo when printing (a few ms apiece):
+/// a 2,000-row print must not decode thousands of them on a tablet.
+pub const MAX_PRINT_THUMBNAILS: usize = 200;
+
+/// Which photos a printed ledger shows as thumbnails (缩略图), by address, row by
+/// row: each row's first 整改前 photo and the last photo of its after side
+/// (`sides` are the rows' [`before_after`]), in row order until `cap` are chosen.
+/// A row with neither side has none; the same address is chosen once per row.
+pub fn print_thumbnails(sides: &[(Vec<Photo>, Vec<Photo>)], cap: usize) -> Vec<Vec<String>> {
+    let mut left = cap;
+    sides
+        .iter()
+        .map(|(before, after)| {
+            let mut row: Vec<String> = Vec::new();
+            for p in [before.first(), after.last()].into_iter().flatten() {
+                if left > 0 && !row.contains(&p.sha256) {
+                    row.push(p.sha256.clone());
+                    left -= 1;
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 /// The photos held whose address no live photo record refers to: what can be
 /// removed to free space (a record deleted here or by an import no longer holds
 /// its photo).
