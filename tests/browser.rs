@@ -677,6 +677,23 @@ async fn an_original_is_hashed_by_webcrypto_as_the_core_hashes_it() {
 }
 
 #[wasm_bindgen_test]
+async fn a_stored_photo_gives_a_small_jpeg_thumbnail_for_print() {
+    use duzhan::core::fieldwork::photo::jpeg_size;
+    use duzhan::web::photo_input::{prepare, thumbnail, InputError};
+    let stored = prepare(&blob_of(&canvas_jpeg(1600, 1200), "image/jpeg"), 1600).await.expect("prepared").bytes;
+    let small = thumbnail(&stored, 240).await.expect("thumbnail");
+    assert_eq!(small.type_(), "image/jpeg");
+    let bytes = js_sys::Uint8Array::new(&wasm_bindgen_futures::JsFuture::from(small.array_buffer()).await.unwrap()).to_vec();
+    assert_eq!(jpeg_size(&bytes), Some((240, 180)));
+    assert!(bytes.len() < stored.len() / 4, "{} of {}", bytes.len(), stored.len());
+    // A tall one keeps its long edge at 240; bytes that are no JPEG are refused.
+    let tall = prepare(&blob_of(&canvas_jpeg(600, 1200), "image/jpeg"), 1600).await.expect("tall").bytes;
+    let bytes = js_sys::Uint8Array::new(&wasm_bindgen_futures::JsFuture::from(thumbnail(&tall, 240).await.unwrap().array_buffer()).await.unwrap()).to_vec();
+    assert_eq!(jpeg_size(&bytes), Some((120, 240)));
+    assert!(matches!(thumbnail(b"not a photo", 240).await, Err(InputError::NotAnImage(_))));
+}
+
+#[wasm_bindgen_test]
 async fn a_photo_turned_by_its_exif_orientation_is_stored_upright() {
     use duzhan::core::fieldwork::photo::jpeg_size;
     use duzhan::web::photo_input::prepare;

@@ -439,7 +439,7 @@ fn the_before_after_view_sets_the_photos_at_logging_beside_the_latest_rectificat
 fn a_printed_ledger_shows_each_row_before_and_after_as_thumbnails_up_to_its_cap() {
     let (b1, b2, a1, a2) =
         (shot("p1", PhotoSlot::Before, 1), shot("p1", PhotoSlot::Before, 2), shot("e1", PhotoSlot::Rectified, 3), shot("e1", PhotoSlot::Verified, 4));
-    let hashes = |v: &[&Photo]| v.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>();
+    let h = |p: &Photo| Some(p.sha256.clone());
     let sides = vec![
         (vec![b1.clone(), b2.clone()], vec![a1.clone(), a2.clone()]),
         (Vec::new(), Vec::new()),
@@ -449,10 +449,10 @@ fn a_printed_ledger_shows_each_row_before_and_after_as_thumbnails_up_to_its_cap(
         (vec![b1.clone()], vec![b1.clone()]),
     ];
     let picks = print_thumbnails(&sides, MAX_PRINT_THUMBNAILS);
-    assert_eq!(picks, vec![hashes(&[&b1, &a2]), vec![], hashes(&[&a1]), hashes(&[&b2]), hashes(&[&b1])], "the first before, the last after");
+    assert_eq!(picks, vec![[h(&b1), h(&a2)], [None, None], [None, h(&a1)], [h(&b2), None], [h(&b1), None]], "the first before, the last after");
     // The cap counts across rows, in row order.
-    assert_eq!(print_thumbnails(&sides, 3), vec![hashes(&[&b1, &a2]), vec![], hashes(&[&a1]), vec![], vec![]]);
-    assert_eq!(print_thumbnails(&sides, 0), vec![Vec::<String>::new(); 5]);
+    assert_eq!(print_thumbnails(&sides, 3), vec![[h(&b1), h(&a2)], [None, None], [None, h(&a1)], [None, None], [None, None]]);
+    assert_eq!(print_thumbnails(&sides, 0), vec![[None, None]; 5]);
     assert!(print_thumbnails(&[], 10).is_empty());
 }
 

@@ -328,6 +328,7 @@ keys! {
     PhotoRemove => "删除照片", "Remove the photo";
     PhotoNone => "尚无照片", "No photos yet";
     PrintThumbs => "照片缩略图", "Photo thumbnails";
+    AfterShort => "整改后", "After";
     PrintThumbsWorking => "正在准备打印的照片缩略图…", "Preparing the photo thumbnails for print…";
     PhotoStamped => "带水印", "stamped";
     PhotosBefore => "整改前照片（整改后、核验照片见处理记录）", "Photos before rectification (after and verification photos are in the history)";

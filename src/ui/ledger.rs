@@ -152,7 +152,8 @@ pub fn LedgerView() -> impl IntoView {
         fill_print();
         preparing.set(true);
         leptos::task::spawn_local(async move {
-            let wanted: Vec<String> = print_rows.with_untracked(|p| p.as_ref().map(|p| p.thumbs.iter().flatten().cloned().collect()).unwrap_or_default());
+            let wanted: Vec<String> =
+                print_rows.with_untracked(|p| p.as_ref().map(|p| p.thumbs.iter().flatten().flatten().cloned().collect()).unwrap_or_default());
             if let Some(session) = state.session() {
                 for hash in wanted {
                     if thumbs.with_untracked(|t| t.contains_key(&hash)) {
@@ -308,7 +309,7 @@ type Thumbs = std::collections::HashMap<String, String>;
 struct PrintRows {
     rows: Vec<LedgerRow>,
     photos: Vec<Vec<String>>,
-    thumbs: Vec<Vec<String>>,
+    thumbs: Vec<[Option<String>; 2]>,
 }
 
 impl PrintRows {
@@ -334,7 +335,7 @@ fn PrintLedger(rows: PrintRows, total: usize, thumbs: RwSignal<Thumbs>) -> impl 
     // by the page's fingerprint like the rest of the row; its before and after as
     // thumbnails where they were made (the 打印 button).
     let PrintRows { rows, photos, thumbs: picks } = rows;
-    let picked = picks.iter().map(Vec::len).sum::<usize>();
+    let picked = picks.iter().flatten().flatten().count();
     let all_photos = photos.iter().map(Vec::len).sum::<usize>();
     let key: Vec<_> = rows
         .iter()
@@ -354,7 +355,9 @@ fn PrintLedger(rows: PrintRows, total: usize, thumbs: RwSignal<Thumbs>) -> impl 
                 .then(|| format!("{}{}{}", photos.len(), lang.colon(), photos.iter().map(|h| h.get(..8).unwrap_or_default()).collect::<Vec<_>>().join(" ")));
             let row_thumbs = picks
                 .into_iter()
-                .map(|h| {
+                .zip([K::BeforeSide, K::AfterShort])
+                .filter_map(|(h, side)| h.map(|h| (h, side)))
+                .map(|(h, side)| {
                     let short = h.get(..8).unwrap_or_default().to_owned();
                     let key = StoredValue::new(h.clone());
                     move || {
@@ -362,7 +365,7 @@ fn PrintLedger(rows: PrintRows, total: usize, thumbs: RwSignal<Thumbs>) -> impl 
                             view! {
                                 <figure class="print-thumb" data-testid="print-ledger-thumb" data-sha256=h.clone()>
                                     <img src=src alt=short.clone()/>
-                                    <figcaption>{short.clone()}</figcaption>
+                                    <figcaption>{state.t(side)}<br/>{short.clone()}</figcaption>
                                 </figure>
                             }
                         })

@@ -245,8 +245,8 @@ appTest('a problem shows its photo before rectification, the rectification repor
   assert.equal(listed, `3：${[before, after, check].map((h) => h.slice(0, 8)).join(' ')}`);
   const thumbs = page.locator(`${tid('print-ledger-table')} ${tid('print-ledger-thumb')}`);
   assert.deepEqual(await thumbs.evaluateAll((els) => els.map((e) => [e.getAttribute('data-sha256'), e.querySelector('figcaption').textContent])), [
-    [before, before.slice(0, 8)],
-    [check, check.slice(0, 8)],
+    [before, `整改前${before.slice(0, 8)}`],
+    [check, `整改后${check.slice(0, 8)}`],
   ]);
   const printed = await page.evaluate(() => window.__printed);
   assert.equal(printed.length, 2);

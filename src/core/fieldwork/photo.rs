@@ -696,22 +696,22 @@ pub fn before_after(photos: &[Photo], events: &[super::ProblemEvent]) -> (Vec<Ph
 pub const MAX_PRINT_THUMBNAILS: usize = 200;
 
 /// Which photos a printed ledger shows as thumbnails (缩略图), by address, row by
-/// row: each row's first 整改前 photo and the last photo of its after side
-/// (`sides` are the rows' [`before_after`]), in row order until `cap` are chosen.
-/// A row with neither side has none; the same address is chosen once per row.
-pub fn print_thumbnails(sides: &[(Vec<Photo>, Vec<Photo>)], cap: usize) -> Vec<Vec<String>> {
+/// row: `[before, after]`, each row's first 整改前 photo and the last photo of its
+/// after side (`sides` are the rows' [`before_after`]), in row order until `cap`
+/// are chosen. An after photo that is the before one is not chosen again.
+pub fn print_thumbnails(sides: &[(Vec<Photo>, Vec<Photo>)], cap: usize) -> Vec<[Option<String>; 2]> {
     let mut left = cap;
+    let mut take = |p: Option<&Photo>, not: Option<&String>| {
+        let p = p.filter(|p| left > 0 && Some(&p.sha256) != not)?;
+        left -= 1;
+        Some(p.sha256.clone())
+    };
     sides
         .iter()
         .map(|(before, after)| {
-            let mut row: Vec<String> = Vec::new();
-            for p in [before.first(), after.last()].into_iter().flatten() {
-                if left > 0 && !row.contains(&p.sha256) {
-                    row.push(p.sha256.clone());
-                    left -= 1;
-                }
-            }
-            row
+            let b = take(before.first(), None);
+            let a = take(after.last(), b.as_ref());
+            [b, a]
         })
         .collect()
 }
