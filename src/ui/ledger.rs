@@ -153,27 +153,35 @@ pub fn LedgerView() -> impl IntoView {
         preparing.set(true);
         leptos::task::spawn_local(async move {
             let wanted: Vec<String> =
-                print_rows.with_untracked(|p| p.as_ref().map(|p| p.thumbs.iter().flatten().flatten().cloned().collect()).unwrap_or_default());
+                print_rows.try_with_untracked(|p| p.as_ref().map(|p| p.thumbs.iter().flatten().flatten().cloned().collect())).flatten().unwrap_or_default();
             if let Some(session) = state.session() {
                 for hash in wanted {
-                    if thumbs.with_untracked(|t| t.contains_key(&hash)) {
-                        continue;
+                    // Left the ledger meanwhile: stop (its signals are gone).
+                    match thumbs.try_with_untracked(|t| t.contains_key(&hash)) {
+                        None => return,
+                        Some(true) => continue,
+                        Some(false) => {}
                     }
                     // A photo not on this device (照片待补传) or one that does not decode
                     // is listed by its address only.
                     let Ok(Some(bytes)) = session.store().photo(&hash).await else { continue };
                     let Ok(blob) = crate::web::photo_input::thumbnail(&bytes, THUMB_EDGE).await else { continue };
                     if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
-                        thumbs.update(|t| {
-                            t.insert(hash, url);
+                        let kept = thumbs.try_update(|t| {
+                            t.insert(hash, url.clone());
                         });
+                        if kept.is_none() {
+                            platform::revoke_url(&url);
+                            return;
+                        }
                     }
                 }
             }
             platform::yield_to_browser().await;
             platform::images_decoded(".print-ledger img").await;
-            preparing.set(false);
-            platform::print_page();
+            if preparing.try_set(false).is_none() {
+                platform::print_page();
+            }
         });
     };
 
