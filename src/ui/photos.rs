@@ -284,7 +284,7 @@ fn PhotoThumb(photo: Photo, removable: bool) -> impl IntoView {
 
 /// The photos this tab attached last, as JPEG blobs by address: a new photo's
 /// thumbnail is shown from the bytes just stored rather than read back from the
-/// photo store (~0.1 s of a pick on a 4× slowed CPU). The same bytes: a record
+/// photo store (its read and copy: 10–60 ms of a pick on a 4× slowed CPU). The same bytes: a record
 /// names its photo by their SHA-256, and an attach that stored nothing drops them
 /// again. At most one strip's worth ([`MAX_PER_SLOT`]), the oldest dropped first.
 mod fresh {
