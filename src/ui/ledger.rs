@@ -140,10 +140,12 @@ pub fn LedgerView() -> impl IntoView {
     };
     let before = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("beforeprint"), move |_| fill_print());
     let after = window_event_listener(leptos::ev::Custom::<web_sys::Event>::new("afterprint"), move |_| clear_print());
+    // Leaving the view frees the thumbnails' URLs without touching a signal: the
+    // view is being torn down, and a signal set here would re-run its parts.
     on_cleanup(move || {
         before.remove();
         after.remove();
-        clear_print();
+        thumbs.try_with_untracked(|t| t.values().for_each(|url| platform::revoke_url(url)));
     });
     let print = move |_| {
         if preparing.get_untracked() {
